@@ -1,0 +1,335 @@
+// MpiTransport; see mpi_transport.h for the design.
+#include "comm/mpi_transport.h"
+
+#include <climits>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "comm/idle_backoff.h"
+#include "comm/large_message.h"
+
+namespace charm::comm {
+
+namespace {
+
+// Two tags: plain bytes, and whole large-message blocks. The receiver probes
+// with MPI_ANY_TAG, so MPI's non-overtaking rule keeps the order across both.
+constexpr int kBytesTag = 1;
+constexpr int kBlocksTag = 2;
+
+// Messages up to this size are received with a blocking MPI_Mrecv as soon as
+// the probe matches them. At or below Open MPI's shared-memory eager limit
+// (4 KiB) the data has already arrived, so the call only copies; above it, a
+// blocking receive could sit waiting for the sender to enter MPI again (it may
+// be busy in a long entry method), so those go through MPI_Imrecv.
+constexpr int kDirectReceiveLimit = 4096;
+
+constexpr int kMpiErrorExitCode = 1;
+
+// Installed on the transport's communicator (and on MPI_COMM_WORLD/SELF when we
+// initialised MPI): every MPI error ends the whole job, naming the PE.
+void abortOnMpiError(MPI_Comm*, int* errorCode, ...) {
+  char text[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  if (MPI_Error_string(*errorCode, text, &length) != MPI_SUCCESS)
+    std::snprintf(text, sizeof text, "MPI error code %d", *errorCode);
+  int pe = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &pe);
+  std::fprintf(stderr, "charmrt: PE %d: MPI error: %s\n", pe, text);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, kMpiErrorExitCode);
+  std::_Exit(kMpiErrorExitCode);
+}
+
+[[noreturn]] void fatal(int pe, const std::string& what) {
+  std::fprintf(stderr, "charmrt: PE %d: %s\n", pe, what.c_str());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, kMpiErrorExitCode);
+  std::_Exit(kMpiErrorExitCode);
+}
+
+}  // namespace
+
+MpiTransport::MpiTransport(int* argc, char*** argv) {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) throw std::logic_error("MpiTransport: MPI has already been finalised");
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    // The PE's one thread does all MPI calls; FUNNELED leaves room for helper
+    // threads that never call MPI.
+    int provided = 0;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    initialisedMpi_ = true;
+  }
+
+  MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
+  MPI_Comm_create_errhandler(&abortOnMpiError, &handler);
+  if (initialisedMpi_) {
+    // MPI calls that concern no communicator (datatypes, ...) report errors on
+    // WORLD (MPI 3) or SELF (MPI 4). Only if MPI is ours: otherwise its owner
+    // (e.g. mpi4py) chose how errors are handled there.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, handler);
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, handler);
+  }
+  MPI_Comm_dup(MPI_COMM_WORLD, &comm_);
+  MPI_Comm_set_errhandler(comm_, handler);
+  MPI_Errhandler_free(&handler);  // the communicators keep their reference
+
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+
+  MPI_Type_contiguous(static_cast<int>(kLargeMessageBlock), MPI_BYTE, &blockType_);
+  MPI_Type_commit(&blockType_);
+  largeThreshold_ = largeMessageThreshold();
+
+  // Host layout: every PE learns the lowest PE of its shared-memory node, and
+  // everyone gathers those.
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+  int leader = rank_;
+  MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node);
+  MPI_Comm_free(&node);
+  std::vector<int> leaderOfPe(static_cast<std::size_t>(size_));
+  MPI_Allgather(&leader, 1, MPI_INT, leaderOfPe.data(), 1, MPI_INT, comm_);
+  hosts_ = HostLayout::fromHostLeaders(leaderOfPe, rank_);
+
+  heldBySource_.resize(static_cast<std::size_t>(size_));
+  sendRequests_.reserve(64);
+  sendBuffers_.reserve(64);
+  completedIndices_.reserve(64);
+}
+
+MpiTransport::~MpiTransport() {
+  if (shutDown_) return;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;  // someone else finalised MPI under us; nothing to free
+  if (!sendRequests_.empty() || !activeSources_.empty())
+    fatal(rank_, "MpiTransport destroyed without shutdown() while " +
+                     std::to_string(sendRequests_.size()) + " sends and " +
+                     std::to_string(activeSources_.size()) +
+                     " sources' receives were in flight");
+  freeMpiObjects();
+}
+
+void MpiTransport::send(int dest, MessageBuffer message) {
+  if (shutDown_) throw std::logic_error("MpiTransport::send() after shutdown()");
+  if (dest < 0 || dest >= size_ || dest == rank_)
+    throw std::invalid_argument("MpiTransport: PE " + std::to_string(rank_) +
+                                " cannot send to PE " + std::to_string(dest) + " (" +
+                                std::to_string(size_) + " PEs, self-sends not allowed)");
+  MPI_Request request = MPI_REQUEST_NULL;
+  const std::size_t bytes = message.size();
+  if (bytes <= largeThreshold_) {
+    MPI_Isend(message.data(), static_cast<int>(bytes), MPI_BYTE, dest, kBytesTag, comm_,
+              &request);
+  } else {
+    const std::size_t wireBytes = largeMessageWireBytes(bytes);
+    if (message.capacity() < wireBytes) {
+      // MessageBuffer::allocate/resize always leave room for the padding and
+      // trailer above the threshold, so this is only a safety net.
+      MessageBuffer padded = MessageBuffer::allocate(bytes);
+      std::memcpy(padded.data(), message.data(), bytes);
+      message = std::move(padded);
+    }
+    const std::uint64_t trueSize = bytes;
+    std::memcpy(message.data() + wireBytes - kLargeMessageTrailer, &trueSize, sizeof trueSize);
+    MPI_Isend(message.data(), static_cast<int>(wireBytes / kLargeMessageBlock), blockType_, dest,
+              kBlocksTag, comm_, &request);
+  }
+  sendRequests_.push_back(request);
+  sendBuffers_.push_back(std::move(message));
+}
+
+void MpiTransport::progressSends() {
+  if (sendRequests_.empty()) return;
+  const int count = static_cast<int>(sendRequests_.size());
+  if (completedIndices_.size() < sendRequests_.size()) completedIndices_.resize(sendRequests_.size());
+  int completed = 0;
+  MPI_Testsome(count, sendRequests_.data(), &completed, completedIndices_.data(),
+               MPI_STATUSES_IGNORE);
+  if (completed == MPI_UNDEFINED || completed == 0) return;
+  // MPI_Testsome set the completed requests to MPI_REQUEST_NULL; keep the others,
+  // in order, and give the buffers of the completed ones back to the pool.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < sendRequests_.size(); ++i) {
+    if (sendRequests_[i] == MPI_REQUEST_NULL) {
+      sendBuffers_[i].reset();
+      continue;
+    }
+    if (kept != i) {
+      sendRequests_[kept] = sendRequests_[i];
+      sendBuffers_[kept] = std::move(sendBuffers_[i]);
+    }
+    ++kept;
+  }
+  sendRequests_.resize(kept);
+  sendBuffers_.resize(kept);
+}
+
+MpiTransport::PendingReceive MpiTransport::startReceive(MPI_Message& handle,
+                                                        const MPI_Status& status) {
+  PendingReceive receive;
+  if (status.MPI_TAG == kBlocksTag) {
+    int blocks = 0;
+    MPI_Get_count(&status, blockType_, &blocks);
+    if (blocks == MPI_UNDEFINED || blocks < 1)
+      fatal(rank_, "large message from PE " + std::to_string(status.MPI_SOURCE) +
+                       " is not a whole number of blocks");
+    const std::size_t wireBytes = static_cast<std::size_t>(blocks) * kLargeMessageBlock;
+    // Allocated with the largest size the trailer may announce; the buffer then
+    // has room for all the blocks (see requiredCapacity in message_buffer.cc).
+    receive.buffer = MessageBuffer::allocate(wireBytes - kLargeMessageTrailer);
+    if (receive.buffer.capacity() < wireBytes)
+      fatal(rank_, "internal error: buffer too small for a large message");
+    receive.largeProtocol = true;
+    MPI_Imrecv(receive.buffer.data(), blocks, blockType_, &handle, &receive.request);
+    return receive;
+  }
+  if (status.MPI_TAG != kBytesTag)
+    fatal(rank_, "unexpected MPI tag " + std::to_string(status.MPI_TAG) + " from PE " +
+                     std::to_string(status.MPI_SOURCE));
+  int bytes = 0;
+  MPI_Get_count(&status, MPI_BYTE, &bytes);
+  receive.buffer = MessageBuffer::allocate(static_cast<std::size_t>(bytes));
+  if (bytes <= kDirectReceiveLimit)
+    MPI_Mrecv(receive.buffer.data(), bytes, MPI_BYTE, &handle, MPI_STATUS_IGNORE);
+  else
+    MPI_Imrecv(receive.buffer.data(), bytes, MPI_BYTE, &handle, &receive.request);
+  return receive;
+}
+
+void MpiTransport::finishReceive(PendingReceive& receive) {
+  if (!receive.largeProtocol) return;
+  std::uint64_t trueSize = 0;
+  std::memcpy(&trueSize, receive.buffer.data() + receive.buffer.size(), sizeof trueSize);
+  if (trueSize > receive.buffer.size())
+    fatal(rank_, "corrupt large message: size trailer says " + std::to_string(trueSize) +
+                     " bytes in a " + std::to_string(receive.buffer.size()) + "-byte message");
+  receive.buffer.resize(static_cast<std::size_t>(trueSize));  // shrinks: no copy
+}
+
+void MpiTransport::progressReceives() {
+  for (std::size_t i = 0; i < activeSources_.size();) {
+    const int source = activeSources_[i];
+    auto& held = heldBySource_[static_cast<std::size_t>(source)];
+    while (!held.empty()) {
+      PendingReceive& head = held.front();
+      if (head.request != MPI_REQUEST_NULL) {
+        int done = 0;
+        MPI_Test(&head.request, &done, MPI_STATUS_IGNORE);
+        if (!done) break;
+      }
+      PendingReceive complete = held.pop();
+      finishReceive(complete);
+      ready_.push(ReceivedMessage{source, std::move(complete.buffer)});
+    }
+    if (held.empty()) {
+      activeSources_[i] = activeSources_.back();
+      activeSources_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+bool MpiTransport::poll(ReceivedMessage& out) {
+  if (shutDown_) throw std::logic_error("MpiTransport::poll() after shutdown()");
+  progressSends();
+  if (!activeSources_.empty()) progressReceives();
+  if (ready_.empty()) {
+    int matched = 0;
+    MPI_Message handle = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &matched, &handle, &status);
+    if (!matched) return false;
+    const int source = status.MPI_SOURCE;
+    PendingReceive receive = startReceive(handle, status);
+    auto& held = heldBySource_[static_cast<std::size_t>(source)];
+    if (held.empty() && receive.request == MPI_REQUEST_NULL) {
+      // The common case: a small message, nothing ahead of it from that source.
+      finishReceive(receive);
+      out.source = source;
+      out.message = std::move(receive.buffer);
+      return true;
+    }
+    if (held.empty()) activeSources_.push_back(source);
+    held.push(std::move(receive));
+    progressReceives();
+    if (ready_.empty()) return false;
+  }
+  out = ready_.pop();
+  return true;
+}
+
+bool MpiTransport::discardIncoming() {
+  bool any = false;
+  ReceivedMessage dropped;
+  while (poll(dropped)) {
+    dropped.message.reset();
+    any = true;
+  }
+  return any || !activeSources_.empty();
+}
+
+void MpiTransport::shutdown() {
+  if (shutDown_) throw std::logic_error("MpiTransport::shutdown() called twice");
+  IdleBackoff backoff;
+  // 1. Complete our own sends. Peers may be sending to us meanwhile (and a large
+  //    send of theirs completes only when we receive it), so keep receiving.
+  while (!sendRequests_.empty()) {
+    const std::size_t before = sendRequests_.size();
+    const bool received = discardIncoming();
+    if (received || sendRequests_.size() != before)
+      backoff.reset();
+    else
+      backoff.idle();
+  }
+  // 2. Wait until every PE got there, still receiving what arrives.
+  MPI_Request barrier = MPI_REQUEST_NULL;
+  MPI_Ibarrier(comm_, &barrier);
+  for (;;) {
+    int done = 0;
+    MPI_Test(&barrier, &done, MPI_STATUS_IGNORE);
+    if (done) break;
+    if (discardIncoming())
+      backoff.reset();
+    else
+      backoff.idle();
+  }
+  // 3. Every PE's sends are complete now; drop what is still on its way to us,
+  //    including receives we matched but that are still landing.
+  while (discardIncoming()) {
+  }
+  ready_.clear();
+  freeMpiObjects();
+  shutDown_ = true;
+}
+
+void MpiTransport::freeMpiObjects() {
+  if (blockType_ != MPI_DATATYPE_NULL) MPI_Type_free(&blockType_);
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  if (initialisedMpi_) {
+    MPI_Finalize();
+    initialisedMpi_ = false;
+  }
+}
+
+void MpiTransport::abortJob(int exitCode) {
+  if (exitCode == 0) exitCode = 1;  // an abort never reports success
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, exitCode);
+  std::_Exit(exitCode);
+}
+
+}  // namespace charm::comm

@@ -1,0 +1,80 @@
+// Callback: where a result goes (a reduction's result, quiescence, a future's
+// value): an entry method of one element, an entry method broadcast to a whole
+// collection, a future, program exit, or nowhere. Plain data, so it travels inside
+// messages; the Runtime fires it with the result bytes as the payload.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/envelope.h"
+#include "runtime/pup.h"
+
+namespace charm {
+
+class Callback {
+ public:
+  enum class Kind : std::uint8_t { Ignore, Exit, Future, Element, Broadcast };
+
+  Callback() = default;  // ignores the result
+  static Callback ignore() { return Callback{}; }
+  // Ends the program (exit code 0) when fired.
+  static Callback exitProgram() {
+    Callback c;
+    c.kind_ = Kind::Exit;
+    return c;
+  }
+  static Callback toFuture(FutureRef f) {
+    Callback c;
+    c.kind_ = Kind::Future;
+    c.pe_ = f.pe;
+    c.future_ = f.id;
+    return c;
+  }
+  static Callback toElement(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry) {
+    Callback c;
+    c.kind_ = Kind::Element;
+    c.collection_ = collection;
+    c.index_ = index;
+    c.pe_ = pe;
+    c.entry_ = entry;
+    return c;
+  }
+  static Callback toBroadcast(CollectionId collection, EntryId entry) {
+    Callback c;
+    c.kind_ = Kind::Broadcast;
+    c.collection_ = collection;
+    c.entry_ = entry;
+    return c;
+  }
+
+  Kind kind() const { return kind_; }
+  int pe() const { return pe_; }
+  std::uint64_t futureId() const { return future_; }
+  CollectionId collection() const { return collection_; }
+  const ArrayIndex& index() const { return index_; }
+  EntryId entry() const { return entry_; }
+
+  friend bool operator==(const Callback& a, const Callback& b) {
+    return a.kind_ == b.kind_ && a.pe_ == b.pe_ && a.future_ == b.future_ &&
+           a.collection_ == b.collection_ && a.index_ == b.index_ && a.entry_ == b.entry_;
+  }
+
+  void pup(Pup& p) {
+    p | kind_;
+    p | pe_;
+    p | future_;
+    p | collection_;
+    p | index_;
+    p | entry_;
+  }
+
+ private:
+  Kind kind_ = Kind::Ignore;
+  std::int32_t pe_ = -1;
+  std::uint64_t future_ = 0;
+  CollectionId collection_ = 0;
+  ArrayIndex index_;
+  EntryId entry_ = kNoEntry;
+};
+
+}  // namespace charm

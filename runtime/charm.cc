@@ -1,0 +1,42 @@
+#include "runtime/charm.h"
+
+#include <cstdio>
+
+#include "comm/mpi_transport.h"
+
+namespace charm {
+
+namespace detail {
+void sendFutureValue(FutureRef reply, MessageBuffer value) {
+  envelopeOf(value).reply = reply;
+  Runtime::current().send(reply.pe, std::move(value));
+}
+}  // namespace detail
+
+int run(int argc, char** argv, MainFunction main) {
+  comm::MpiTransport transport(&argc, &argv);
+  std::vector<std::string> args(argv, argv + argc);
+  int code = 0;
+  {
+    Runtime runtime(transport);
+    code = runtime.run([&main, args = std::move(args)]() mutable { main(std::move(args)); });
+  }
+  return code;
+}
+
+int myPe() { return Runtime::current().myPe(); }
+int numPes() { return Runtime::current().numPes(); }
+
+void exit(int code) { Runtime::current().exit(code); }
+
+void abort(const std::string& message) { Runtime::current().abort(message); }
+
+void startQuiescence(const Callback& callback) { Runtime::current().quiescence().start(callback); }
+
+void waitQuiescence() {
+  auto done = Future<void>::make();
+  startQuiescence(done.callback());
+  done.get();
+}
+
+}  // namespace charm

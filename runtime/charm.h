@@ -1,0 +1,50 @@
+// charm.h: the whole C++ API of libcharmrt in one include.
+//
+//   #include <charm.h>
+//   struct Hello : charm::ArrayElement<Hello> {
+//     void greet(int from) { std::printf("%s greeted by %d\n", thisIndex().toString().c_str(), from); }
+//   };
+//   int main(int argc, char** argv) {
+//     return charm::run(argc, argv, [](std::vector<std::string>) {
+//       auto hellos = charm::ArrayProxy<Hello>::create({8});
+//       hellos.broadcast<&Hello::greet>(0);
+//       charm::waitQuiescence();
+//       charm::exit(0);
+//     });
+//   }
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/chare.h"
+#include "runtime/future.h"
+#include "runtime/payload.h"
+#include "runtime/proxy.h"
+#include "runtime/runtime.h"
+
+namespace charm {
+
+using MainFunction = std::function<void(std::vector<std::string> args)>;
+
+// Starts MPI and the runtime on this process (one PE per MPI rank), runs `main`
+// on a fiber on PE 0, and runs the scheduler until charm::exit. Returns the exit
+// code to return from the program's main().
+int run(int argc, char** argv, MainFunction main);
+
+int myPe();
+int numPes();
+
+// Ends the program on every PE with `code`; callable from any PE. The caller
+// carries on until it returns to the scheduler.
+void exit(int code = 0);
+// Prints `message` with this PE's number and ends the whole job with exit code 1.
+[[noreturn]] void abort(const std::string& message);
+
+// Fires `callback` once no message is in flight anywhere.
+void startQuiescence(const Callback& callback);
+// Waits (from a fiber) until no message is in flight anywhere.
+void waitQuiescence();
+
+}  // namespace charm

@@ -1,0 +1,105 @@
+#include "runtime/collection.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace charm {
+
+std::uint64_t elementCount(const ArrayIndex& dims) {
+  std::uint64_t n = 1;
+  for (int d = 0; d < dims.ndims; ++d) n *= static_cast<std::uint64_t>(dims[d]);
+  return n;
+}
+
+std::uint64_t linearize(const ArrayIndex& index, const ArrayIndex& dims) {
+  std::uint64_t pos = 0;
+  for (int d = 0; d < dims.ndims; ++d)
+    pos = pos * static_cast<std::uint64_t>(dims[d]) + static_cast<std::uint64_t>(index[d]);
+  return pos;
+}
+
+ArrayIndex delinearize(std::uint64_t position, const ArrayIndex& dims) {
+  ArrayIndex index;
+  index.ndims = dims.ndims;
+  for (int d = dims.ndims - 1; d >= 0; --d) {
+    const auto extent = static_cast<std::uint64_t>(dims[d]);
+    index[d] = static_cast<std::int32_t>(position % extent);
+    position /= extent;
+  }
+  return index;
+}
+
+void checkDims(const ArrayIndex& dims) {
+  if (dims.ndims < 1 || dims.ndims > kMaxIndexDims)
+    throw std::invalid_argument("charm: an array has 1 to 6 dimensions, got " +
+                                std::to_string(dims.ndims));
+  for (int d = 0; d < dims.ndims; ++d)
+    if (dims[d] < 1)
+      throw std::invalid_argument("charm: array extents must be >= 1, got " + dims.toString());
+}
+
+void checkIndexInRange(const ArrayIndex& index, const ArrayIndex& dims) {
+  bool ok = index.ndims == dims.ndims;
+  for (int d = 0; ok && d < dims.ndims; ++d) ok = index[d] >= 0 && index[d] < dims[d];
+  if (!ok)
+    throw std::out_of_range("charm: array index " + index.toString() +
+                            " is out of range for an array of extents " + dims.toString());
+}
+
+int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes) {
+  const std::uint64_t total = elementCount(dims);
+  const std::uint64_t pos = linearize(index, dims);
+  // Block distribution: PE p holds the positions pos with floor(pos*n/total) == p,
+  // i.e. contiguous runs of total/n (rounded) elements.
+  return static_cast<int>(pos * static_cast<std::uint64_t>(numPes) / total);
+}
+
+Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes)
+    : id_(id), spec_(spec), numPes_(numPes), elementsPerPe_(static_cast<std::size_t>(numPes), 0) {
+  switch (spec_.kind) {
+    case CollectionKind::Singleton:
+      total_ = 1;
+      elementsPerPe_[static_cast<std::size_t>(spec_.onPe)] = 1;
+      break;
+    case CollectionKind::Group:
+      total_ = static_cast<std::uint64_t>(numPes);
+      for (auto& n : elementsPerPe_) n = 1;
+      break;
+    case CollectionKind::Array:
+      total_ = elementCount(spec_.dims);
+      for (std::uint64_t pos = 0; pos < total_; ++pos)
+        ++elementsPerPe_[static_cast<std::size_t>(
+            defaultMapPe(delinearize(pos, spec_.dims), spec_.dims, numPes))];
+      break;
+  }
+}
+
+int Collection::peOf(const ArrayIndex& index) const {
+  switch (spec_.kind) {
+    case CollectionKind::Singleton: return spec_.onPe;
+    case CollectionKind::Group: return index[0];
+    case CollectionKind::Array: break;
+  }
+  return defaultMapPe(index, spec_.dims, numPes_);
+}
+
+std::vector<ArrayIndex> Collection::indicesOn(int pe) const {
+  std::vector<ArrayIndex> out;
+  switch (spec_.kind) {
+    case CollectionKind::Singleton:
+      if (pe == spec_.onPe) out.push_back(ArrayIndex::of1d(0));
+      break;
+    case CollectionKind::Group:
+      out.push_back(ArrayIndex::of1d(pe));
+      break;
+    case CollectionKind::Array:
+      for (std::uint64_t pos = 0; pos < total_; ++pos) {
+        ArrayIndex idx = delinearize(pos, spec_.dims);
+        if (defaultMapPe(idx, spec_.dims, numPes_) == pe) out.push_back(idx);
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace charm

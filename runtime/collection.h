@@ -1,0 +1,98 @@
+// Collection: this PE's part of a chare collection (a singleton chare, a group or
+// a dense N-d array): its creation parameters, the elements living here and the
+// per-collection state of broadcasts and reductions. Also the default array map
+// (block distribution of the row-major linearised index space).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/callback.h"
+#include "runtime/chare_base.h"
+#include "runtime/envelope.h"
+#include "runtime/index.h"
+#include "runtime/pup.h"
+#include "runtime/reducer.h"
+
+namespace charm {
+
+
+enum class CollectionKind : std::uint8_t { Singleton, Group, Array };
+
+// What a CreateCollection message carries besides the constructor arguments.
+struct CollectionSpec {
+  CollectionKind kind = CollectionKind::Array;
+  EntryId constructor = kNoEntry;
+  ArrayIndex dims;         // arrays: the extent of every dimension
+  std::int32_t onPe = -1;  // singletons: where the chare lives
+
+  void pup(Pup& p) {
+    p | kind;
+    p | constructor;
+    p | dims;
+    p | onPe;
+  }
+};
+
+// Number of elements of an array with extents `dims`.
+std::uint64_t elementCount(const ArrayIndex& dims);
+// Row-major position of `index` in `dims`; `index` must be in range.
+std::uint64_t linearize(const ArrayIndex& index, const ArrayIndex& dims);
+// The inverse of linearize.
+ArrayIndex delinearize(std::uint64_t position, const ArrayIndex& dims);
+// Throws std::out_of_range naming the index and the extents when `index` is not
+// inside `dims` (or has another number of dimensions).
+void checkIndexInRange(const ArrayIndex& index, const ArrayIndex& dims);
+// Checks extents given by a user: 1 to 6 dimensions, each >= 1.
+void checkDims(const ArrayIndex& dims);
+// The default map: contiguous blocks of the linearised index space per PE.
+int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes);
+
+// Reduction bookkeeping of one collection on one PE, for one reduction number.
+struct PendingReduction {
+  ReductionValue value = ReductionValue::identity(ReducerKind::Nop);
+  bool hasValue = false;
+  std::uint64_t localContributions = 0;
+  int childPartials = 0;
+  Callback callback;
+  bool hasCallback = false;
+};
+
+class Collection {
+ public:
+  Collection(CollectionId id, const CollectionSpec& spec, int numPes);
+
+  CollectionId id() const { return id_; }
+  const CollectionSpec& spec() const { return spec_; }
+  CollectionKind kind() const { return spec_.kind; }
+  std::uint64_t totalElements() const { return total_; }
+
+  // The PE an element lives on (no migration yet: where the map put it).
+  int peOf(const ArrayIndex& index) const;
+  // Indices of the elements the map places on `pe`, in index order.
+  std::vector<ArrayIndex> indicesOn(int pe) const;
+  // Number of elements on each PE (for the reduction tree).
+  std::uint64_t elementsOnPe(int pe) const { return elementsPerPe_[static_cast<std::size_t>(pe)]; }
+
+  std::unordered_map<ArrayIndex, std::unique_ptr<ChareBase>, ArrayIndexHash> elements;
+
+  // Broadcast root only: the number the next broadcast gets.
+  std::uint32_t nextBroadcast = 0;
+  // Reductions in flight on this PE, by reduction number.
+  std::map<std::uint32_t, PendingReduction> reductions;
+  // Children (in the reduction tree) whose subtree holds elements: they each send
+  // one partial per reduction.
+  int expectedChildPartials = 0;
+
+ private:
+  CollectionId id_;
+  CollectionSpec spec_;
+  int numPes_;
+  std::uint64_t total_ = 0;
+  std::vector<std::uint64_t> elementsPerPe_;
+};
+
+}  // namespace charm

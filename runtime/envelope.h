@@ -1,0 +1,67 @@
+// Envelope: the fixed header at the front of every runtime message. It says what
+// the message is for (its kind), whom it addresses (collection, element index,
+// entry method), where replies go and which broadcast/reduction it belongs to.
+// The payload (packed arguments, a partial reduction, a future's value) follows
+// at kPayloadOffset. Trivially copyable: it is written in place into the message
+// buffer, never copied separately.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "runtime/index.h"
+
+namespace charm {
+
+using CollectionId = std::uint64_t;  // (creator PE << 32) | creator's counter
+using EntryId = std::uint32_t;
+inline constexpr EntryId kNoEntry = 0xffffffffu;
+
+enum class MessageKind : std::uint8_t {
+  EntryCall,          // invoke an entry method on one element
+  BroadcastRequest,   // to the broadcast root, which numbers it and sends it down
+  Broadcast,          // numbered broadcast travelling down the spanning tree
+  CreateCollection,   // construct this PE's elements of a new collection
+  ReductionPartial,   // a partial reduction result travelling up the tree
+  FutureValue,        // the value of a future owned by the receiving PE
+  QuiescenceStart,    // ask PE 0 to detect quiescence and then fire a callback
+  QuiescenceWave,     // QD wave travelling down the tree
+  QuiescenceReply,    // QD counts travelling up the tree
+  Exit,               // end the program with an exit code
+};
+
+// Kinds the quiescence detector does not count (they exist only to detect it or
+// to end the program).
+constexpr bool countsForQuiescence(MessageKind k) {
+  return k != MessageKind::QuiescenceStart && k != MessageKind::QuiescenceWave &&
+         k != MessageKind::QuiescenceReply && k != MessageKind::Exit;
+}
+
+// Where the value of a call goes: the future `id` owned by PE `pe`.
+struct FutureRef {
+  std::int32_t pe = -1;
+  std::uint64_t id = 0;
+  bool valid() const { return pe >= 0; }
+};
+
+struct Envelope {
+  MessageKind kind = MessageKind::EntryCall;
+  std::uint8_t flags = 0;
+  std::uint16_t reserved = 0;
+  std::int32_t sourcePe = -1;
+  std::int32_t treeRoot = 0;          // root PE of the tree a Broadcast/Create travels on
+  EntryId entry = kNoEntry;
+  std::uint32_t sequence = 0;         // broadcast number, reduction number or QD wave
+  CollectionId collection = 0;
+  ArrayIndex index;                   // destination element (EntryCall)
+  FutureRef reply;                    // where the return value goes, if valid
+  std::uint64_t payloadSize = 0;
+};
+static_assert(std::is_trivially_copyable_v<Envelope>);
+
+// Payloads start at a 16-byte boundary so packed doubles (and SIMD loads over
+// them) are aligned.
+inline constexpr std::size_t kPayloadOffset = (sizeof(Envelope) + 15) & ~std::size_t{15};
+
+}  // namespace charm

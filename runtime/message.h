@@ -1,0 +1,43 @@
+// Message: a runtime message = one comm::MessageBuffer laid out as
+// [Envelope][padding][payload]. Helpers to allocate one with room for a payload,
+// and to reach the envelope and payload in place.
+#pragma once
+
+#include <cstring>
+#include <new>
+
+#include "comm/message_buffer.h"
+#include "runtime/envelope.h"
+
+namespace charm {
+
+using comm::MessageBuffer;
+
+inline Envelope& envelopeOf(MessageBuffer& m) {
+  return *std::launder(reinterpret_cast<Envelope*>(m.data()));
+}
+inline const Envelope& envelopeOf(const MessageBuffer& m) {
+  return *std::launder(reinterpret_cast<const Envelope*>(m.data()));
+}
+inline std::byte* payloadOf(MessageBuffer& m) { return m.data() + kPayloadOffset; }
+inline const std::byte* payloadOf(const MessageBuffer& m) { return m.data() + kPayloadOffset; }
+inline std::size_t payloadSizeOf(const MessageBuffer& m) { return envelopeOf(m).payloadSize; }
+
+// A message with a default envelope of `kind` and `payloadSize` bytes of
+// (uninitialised) payload.
+inline MessageBuffer newMessage(MessageKind kind, std::size_t payloadSize) {
+  MessageBuffer m = MessageBuffer::allocate(kPayloadOffset + payloadSize);
+  Envelope* env = new (m.data()) Envelope{};
+  env->kind = kind;
+  env->payloadSize = payloadSize;
+  return m;
+}
+
+// A byte-for-byte copy (used where one message fans out to several PEs).
+inline MessageBuffer copyMessage(const MessageBuffer& m) {
+  MessageBuffer c = MessageBuffer::allocate(m.size());
+  std::memcpy(c.data(), m.data(), m.size());
+  return c;
+}
+
+}  // namespace charm

@@ -1,0 +1,230 @@
+// Proxies: how code names chares on any PE and calls their entry methods
+// asynchronously. ChareProxy (one singleton chare), GroupProxy (one element per
+// PE), ArrayProxy (a dense N-d array) and ElementProxy (one element of a group
+// or array). Entry methods are named by member-function pointers:
+//   proxy[i].invoke<&Hello::greet>("hi");           // fire and forget
+//   auto f = proxy[i].call<&Hello::answer>(2);      // Future of the return value
+//   proxy.broadcast<&Hello::greet>("all");          // every element, exactly once
+// Proxies are plain values: copy them, pack them into messages.
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/collection.h"
+#include "runtime/entry.h"
+#include "runtime/future.h"
+#include "runtime/runtime.h"
+
+namespace charm {
+
+namespace detail {
+
+template <class T, auto Method>
+constexpr void checkEntryOf() {
+  using C = typename MethodTraits<decltype(Method)>::Class;
+  static_assert(std::is_base_of_v<C, T>,
+                "charm: this entry method belongs to another chare type than the proxy's");
+}
+
+// Constructor arguments travel as these types (string literals as std::string).
+template <class A>
+using WireType = std::conditional_t<std::is_same_v<std::decay_t<A>, const char*> ||
+                                        std::is_same_v<std::decay_t<A>, char*>,
+                                    std::string, std::decay_t<A>>;
+
+template <class T, class... A>
+void createCollection(CollectionId id, CollectionSpec spec, const A&... args) {
+  spec.constructor = ConstructorEntry<T, WireType<A>...>::id();
+  auto pack = [&](const auto&... wire) {
+    const std::size_t size = packedSize(spec, wire...);
+    MessageBuffer m = newMessage(MessageKind::CreateCollection, size);
+    packInto(payloadOf(m), size, spec, wire...);
+    Runtime::current().createCollection(id, spec, std::move(m));
+  };
+  pack(WireType<A>(args)...);
+}
+
+template <auto Method>
+using ReturnOf = typename MethodTraits<decltype(Method)>::Return;
+template <auto Method>
+using ParamsOf = typename MethodTraits<decltype(Method)>::Params;
+
+}  // namespace detail
+
+template <class T>
+class ElementProxy {
+ public:
+  ElementProxy() = default;
+  ElementProxy(CollectionId collection, const ArrayIndex& index, int pe)
+      : collection_(collection), index_(index), pe_(pe) {}
+
+  template <auto Method, class... A>
+  void invoke(A&&... args) const {
+    detail::checkEntryOf<T, Method>();
+    Runtime::current().sendEntryCall(
+        collection_, index_, pe_, Entry<Method>::id(),
+        detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...));
+  }
+
+  // Like invoke, and returns a future of the method's return value
+  // (Future<void> completes when the method has run).
+  template <auto Method, class... A>
+  Future<detail::ReturnOf<Method>> call(A&&... args) const {
+    detail::checkEntryOf<T, Method>();
+    auto f = Future<detail::ReturnOf<Method>>::make();
+    Runtime::current().sendEntryCall(
+        collection_, index_, pe_, Entry<Method>::id(),
+        detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...), f.ref());
+    return f;
+  }
+
+  // A callback that calls Method on this element with the result.
+  template <auto Method>
+  Callback callback() const {
+    detail::checkEntryOf<T, Method>();
+    return Callback::toElement(collection_, index_, pe_, Entry<Method>::id());
+  }
+
+  CollectionId collection() const { return collection_; }
+  const ArrayIndex& index() const { return index_; }
+  int pe() const { return pe_; }
+
+  void pup(Pup& p) {
+    p | collection_;
+    p | index_;
+    p | pe_;
+  }
+
+ private:
+  CollectionId collection_ = 0;
+  ArrayIndex index_;
+  int pe_ = -1;
+};
+
+// Methods shared by the proxies of whole collections.
+template <class T>
+class CollectionProxyBase {
+ public:
+  CollectionId id() const { return id_; }
+
+  // Calls Method on every element, each exactly once.
+  template <auto Method, class... A>
+  void broadcast(A&&... args) const {
+    detail::checkEntryOf<T, Method>();
+    Runtime::current().broadcastEntry(
+        id_, Entry<Method>::id(),
+        detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...));
+  }
+
+  // A callback that broadcasts the result to Method of every element.
+  template <auto Method>
+  Callback callback() const {
+    detail::checkEntryOf<T, Method>();
+    return Callback::toBroadcast(id_, Entry<Method>::id());
+  }
+
+ protected:
+  CollectionProxyBase() = default;
+  explicit CollectionProxyBase(CollectionId id) : id_(id) {}
+  CollectionId id_ = 0;
+};
+
+template <class T>
+class ArrayProxy : public CollectionProxyBase<T> {
+ public:
+  ArrayProxy() = default;
+  ArrayProxy(CollectionId id, const ArrayIndex& dims) : CollectionProxyBase<T>(id), dims_(dims) {}
+
+  // Creates an array of extents `dims` (1 to 6 dimensions), each element
+  // constructed as T(args...) on the PE the default map gives it.
+  template <class... A>
+  static ArrayProxy create(const ArrayIndex& dims, const A&... args) {
+    checkDims(dims);
+    Runtime& rt = Runtime::current();
+    CollectionSpec spec;
+    spec.kind = CollectionKind::Array;
+    spec.dims = dims;
+    const CollectionId id = rt.newCollectionId();
+    detail::createCollection<T>(id, spec, args...);
+    return ArrayProxy(id, dims);
+  }
+
+  // Throws std::out_of_range for an index outside the array.
+  ElementProxy<T> operator[](const ArrayIndex& index) const {
+    checkIndexInRange(index, dims_);
+    return ElementProxy<T>(this->id_, index,
+                           defaultMapPe(index, dims_, Runtime::current().numPes()));
+  }
+  ElementProxy<T> operator[](int i) const { return (*this)[ArrayIndex::of1d(i)]; }
+
+  const ArrayIndex& dims() const { return dims_; }
+  std::uint64_t size() const { return elementCount(dims_); }
+
+  void pup(Pup& p) {
+    p | this->id_;
+    p | dims_;
+  }
+
+ private:
+  ArrayIndex dims_;
+};
+
+template <class T>
+class GroupProxy : public CollectionProxyBase<T> {
+ public:
+  GroupProxy() = default;
+  explicit GroupProxy(CollectionId id) : CollectionProxyBase<T>(id) {}
+
+  // Creates one T(args...) on every PE.
+  template <class... A>
+  static GroupProxy create(const A&... args) {
+    Runtime& rt = Runtime::current();
+    CollectionSpec spec;
+    spec.kind = CollectionKind::Group;
+    const CollectionId id = rt.newCollectionId();
+    detail::createCollection<T>(id, spec, args...);
+    return GroupProxy(id);
+  }
+
+  // The element on PE `pe`; throws std::out_of_range for a PE that does not exist.
+  ElementProxy<T> operator[](int pe) const {
+    const int n = Runtime::current().numPes();
+    if (pe < 0 || pe >= n)
+      throw std::out_of_range("charm: group element " + std::to_string(pe) +
+                              " does not exist; PEs are 0.." + std::to_string(n - 1));
+    return ElementProxy<T>(this->id_, ArrayIndex::of1d(pe), pe);
+  }
+
+  void pup(Pup& p) { p | this->id_; }
+};
+
+template <class T>
+class ChareProxy : public ElementProxy<T> {
+ public:
+  ChareProxy() = default;
+  ChareProxy(CollectionId id, int pe) : ElementProxy<T>(id, ArrayIndex::of1d(0), pe) {}
+
+  // Creates a singleton T(args...) on a PE the runtime picks.
+  template <class... A>
+  static ChareProxy create(const A&... args) {
+    return createOn(Runtime::current().placeSingleton(), args...);
+  }
+  // Creates a singleton T(args...) on PE `pe`.
+  template <class... A>
+  static ChareProxy createOn(int pe, const A&... args) {
+    Runtime& rt = Runtime::current();
+    if (pe < 0 || pe >= rt.numPes())
+      throw std::out_of_range("charm: cannot create a chare on PE " + std::to_string(pe) +
+                              "; PEs are 0.." + std::to_string(rt.numPes() - 1));
+    CollectionSpec spec;
+    spec.kind = CollectionKind::Singleton;
+    spec.onPe = pe;
+    const CollectionId id = rt.newCollectionId();
+    detail::createCollection<T>(id, spec, args...);
+    return ChareProxy(id, pe);
+  }
+};
+
+}  // namespace charm

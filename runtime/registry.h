@@ -1,0 +1,78 @@
+// Registry: the table of chare types and entry methods, identical on every PE
+// without any startup exchange. C++ entry methods register themselves at static
+// initialisation under a name derived from the member-function pointer; when the
+// first Runtime starts, the names are sorted and numbered, so every PE (running
+// the same binary) assigns the same ids whatever the static-init order was.
+// Entries added after that (from Python, in a deterministic order) are appended.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/envelope.h"
+#include "runtime/message.h"
+
+namespace charm {
+
+class ChareBase;
+class Runtime;
+
+// How an entry method is invoked. `payload` holds the packed arguments; the
+// message buffer is passed too so entries that take a charm::Payload can adopt
+// it without a copy (only when `adoptable` is non-null).
+struct InvokeContext {
+  const std::byte* payload = nullptr;
+  std::size_t payloadSize = 0;
+  MessageBuffer* adoptable = nullptr;  // the whole message, when the callee may keep it
+  FutureRef reply;                     // where the return value goes, if valid
+};
+
+using EntryInvoker = void (*)(ChareBase* object, InvokeContext& ctx);
+// Constructor entries build one element from the packed constructor arguments.
+using ChareConstructor = std::unique_ptr<ChareBase> (*)(InvokeContext& ctx);
+
+struct EntryInfo {
+  std::string name;         // unique, stable across PEs
+  EntryInvoker invoke = nullptr;        // ordinary entry methods
+  ChareConstructor construct = nullptr; // constructor entries
+  std::uint32_t chareType = 0;  // index into the chare-type table
+  bool onFiber = false;         // runs on its own fiber so it may wait
+  EntryId id = kNoEntry;        // assigned by Registry::freeze() / addDynamic
+};
+
+struct ChareTypeInfo {
+  std::string name;
+  std::uint32_t id = 0;
+};
+
+class Registry {
+ public:
+  static Registry& instance();
+
+  // Static-init registration; returns a stable pointer whose `id` is valid after freeze().
+  EntryInfo* addEntry(std::string name, EntryInvoker invoke, std::string chareTypeName, bool onFiber);
+  EntryInfo* addConstructor(std::string name, ChareConstructor construct, std::string chareTypeName);
+  // Numbers everything registered so far (sorted by name). Idempotent.
+  void freeze();
+  // Registration after freeze (e.g. Python entry methods), numbered in call order.
+  EntryId addDynamic(std::string name, EntryInvoker invoke, std::string chareTypeName, bool onFiber);
+
+  const EntryInfo& entry(EntryId id) const;   // throws std::out_of_range on an unknown id
+  std::size_t numEntries() const { return byId_.size(); }
+  const ChareTypeInfo& chareType(std::uint32_t id) const { return *chareTypes_[id]; }
+
+ private:
+  std::uint32_t chareTypeId(const std::string& name);
+  EntryInfo* add(std::unique_ptr<EntryInfo> info, const std::string& chareTypeName);
+  std::mutex mutex_;  // static init is single-threaded; this guards the rare dynamic path
+  bool frozen_ = false;
+  std::vector<std::unique_ptr<EntryInfo>> entries_;
+  std::vector<EntryInfo*> byId_;
+  std::vector<std::unique_ptr<ChareTypeInfo>> chareTypes_;
+};
+
+}  // namespace charm

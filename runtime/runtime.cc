@@ -1,0 +1,376 @@
+#include "runtime/runtime.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/chare.h"
+#include "runtime/registry.h"
+
+namespace charm {
+
+namespace {
+thread_local Runtime* tlsCurrent = nullptr;
+
+// Set on a Broadcast whose copies to the children were already sent, so that a
+// replay (after the collection's creation arrived) only delivers locally.
+constexpr std::uint8_t kForwarded = 1;
+// How many incoming messages one scheduler pass takes before looking at the
+// local queue, so neither source starves the other.
+constexpr int kNetworkBatch = 16;
+constexpr int kLocalBatch = 16;
+}  // namespace
+
+Runtime::Runtime(comm::Transport& transport)
+    : transport_(transport),
+      myPe_(transport.rank()),
+      numPes_(transport.size()),
+      futures_(myPe_, fibers_),
+      reductions_(*this),
+      quiescence_(*this),
+      nextSingletonPe_((myPe_ + 1) % numPes_) {
+  if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
+  Registry::instance().freeze();
+  tlsCurrent = this;
+}
+
+Runtime::~Runtime() {
+  // Elements may use the runtime in their destructors: destroy them first.
+  collections_.clear();
+  tlsCurrent = nullptr;
+}
+
+Runtime& Runtime::current() {
+  if (!tlsCurrent)
+    throw std::logic_error("charm: no runtime on this thread; call this from inside charm::run");
+  return *tlsCurrent;
+}
+
+Runtime* Runtime::currentOrNull() noexcept { return tlsCurrent; }
+
+int Runtime::run(std::function<void()> mainOnPeZero) {
+  if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
+  schedulerLoop();
+  transport_.shutdown();
+  return exitCode_;
+}
+
+void Runtime::schedulerLoop() {
+  comm::ReceivedMessage incoming;
+  while (!exiting_) {
+    bool worked = false;
+    for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
+      handle(std::move(incoming.message));
+      worked = true;
+    }
+    for (int i = 0; i < kLocalBatch && !exiting_ && !localQueue_.empty(); ++i) {
+      handle(localQueue_.pop());
+      worked = true;
+    }
+    if (!readyFibers_.empty()) {
+      std::vector<Fiber*> ready;
+      ready.swap(readyFibers_);
+      for (Fiber* f : ready) {
+        try {
+          fibers_.resume(f);
+        } catch (const std::exception& e) {
+          abort(std::string("uncaught exception in a fiber: ") + e.what());
+        }
+      }
+      worked = true;
+    }
+    if (!timers_.empty() && timers_.top().due <= std::chrono::steady_clock::now()) {
+      runTimers();
+      worked = true;
+    }
+    if (worked)
+      backoff_.reset();
+    else
+      backoff_.idle();
+  }
+}
+
+void Runtime::runTimers() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!timers_.empty() && timers_.top().due <= now) {
+    std::function<void()> fn = std::move(const_cast<Timer&>(timers_.top()).fn);
+    timers_.pop();
+    fn();
+  }
+}
+
+void Runtime::after(double seconds, std::function<void()> fn) {
+  const auto due = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds));
+  timers_.push(Timer{due, timerSequence_++, std::move(fn)});
+}
+
+void Runtime::spawnFiber(std::function<void()> body) {
+  Fiber* f = fibers_.spawn(std::move(body));
+  if (fibers_.inFiber())
+    readyFibers_.push_back(f);  // fibers are resumed only from the scheduler
+  else
+    fibers_.resume(f);
+}
+
+// --- sending ---------------------------------------------------------------
+
+void Runtime::send(int pe, MessageBuffer message) {
+  if (pe < 0 || pe >= numPes_)
+    throw std::out_of_range("charm: PE " + std::to_string(pe) + " is out of range (0.." +
+                            std::to_string(numPes_ - 1) + ")");
+  Envelope& env = envelopeOf(message);
+  env.sourcePe = myPe_;
+  if (countsForQuiescence(env.kind)) quiescence_.countSent();
+  if (pe == myPe_)
+    localQueue_.push(std::move(message));
+  else
+    transport_.send(pe, std::move(message));
+}
+
+void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
+                            EntryId entry, MessageBuffer message, FutureRef reply) {
+  Envelope& env = envelopeOf(message);
+  env.kind = MessageKind::EntryCall;
+  env.collection = collection;
+  env.index = index;
+  env.entry = entry;
+  env.reply = reply;
+  send(pe, std::move(message));
+}
+
+void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  env.kind = MessageKind::BroadcastRequest;
+  env.collection = collection;
+  env.entry = entry;
+  send(0, std::move(message));  // PE 0 numbers every broadcast
+}
+
+void Runtime::fire(const Callback& callback, const std::byte* bytes, std::size_t size) {
+  auto withPayload = [&](MessageKind kind) {
+    MessageBuffer m = newMessage(kind, size);
+    if (size) std::memcpy(payloadOf(m), bytes, size);
+    return m;
+  };
+  switch (callback.kind()) {
+    case Callback::Kind::Ignore:
+      return;
+    case Callback::Kind::Exit:
+      exit(0);
+      return;
+    case Callback::Kind::Future: {
+      MessageBuffer m = withPayload(MessageKind::FutureValue);
+      envelopeOf(m).reply = FutureRef{callback.pe(), callback.futureId()};
+      send(callback.pe(), std::move(m));
+      return;
+    }
+    case Callback::Kind::Element:
+      sendEntryCall(callback.collection(), callback.index(), callback.pe(), callback.entry(),
+                    withPayload(MessageKind::EntryCall));
+      return;
+    case Callback::Kind::Broadcast:
+      broadcastEntry(callback.collection(), callback.entry(), withPayload(MessageKind::EntryCall));
+      return;
+  }
+}
+
+void Runtime::forwardDownTree(const MessageBuffer& message, int root) {
+  const SpanningTree t = tree(root);
+  for (int i = 0; i < t.numChildren(myPe_); ++i) send(t.child(myPe_, i), copyMessage(message));
+}
+
+// --- receiving -------------------------------------------------------------
+
+void Runtime::handle(MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  if (countsForQuiescence(env.kind)) quiescence_.countProcessed();
+  try {
+    switch (env.kind) {
+      case MessageKind::EntryCall:
+        handleEntryCall(message);
+        break;
+      case MessageKind::BroadcastRequest:
+        handleBroadcastRequest(std::move(message));
+        break;
+      case MessageKind::Broadcast:
+        handleBroadcast(std::move(message));
+        break;
+      case MessageKind::CreateCollection:
+        handleCreate(std::move(message));
+        break;
+      case MessageKind::ReductionPartial:
+        if (Collection* c = findCollection(env.collection))
+          reductions_.handlePartial(*c, message);
+        else
+          waitingForCollection_[env.collection].push_back(std::move(message));
+        break;
+      case MessageKind::FutureValue:
+        futures_.deliver(env.reply.id, std::move(message));
+        break;
+      case MessageKind::QuiescenceStart:
+        quiescence_.handleStart(message);
+        break;
+      case MessageKind::QuiescenceWave:
+        quiescence_.handleWave(message);
+        break;
+      case MessageKind::QuiescenceReply:
+        quiescence_.handleReply(message);
+        break;
+      case MessageKind::Exit:
+        exiting_ = true;
+        exitCode_ = static_cast<int>(env.sequence);
+        break;
+    }
+  } catch (const std::exception& e) {
+    abort(std::string("uncaught exception: ") + e.what());
+  }
+}
+
+bool Runtime::bufferIfUnknown(MessageBuffer& message) {
+  const CollectionId id = envelopeOf(message).collection;
+  if (collections_.count(id)) return false;
+  waitingForCollection_[id].push_back(std::move(message));
+  return true;
+}
+
+void Runtime::handleEntryCall(MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  auto it = c->elements.find(env.index);
+  if (it == c->elements.end())
+    throw std::logic_error("message for element " + env.index.toString() + " of collection " +
+                           std::to_string(env.collection) + ", which does not live on PE " +
+                           std::to_string(myPe_));
+  deliverToElement(it->second.get(), env, &message);
+}
+
+void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
+                               MessageBuffer* adoptable) {
+  const EntryInfo& entry = Registry::instance().entry(env.entry);
+  InvokeContext ctx;
+  ctx.payload = reinterpret_cast<const std::byte*>(&env) + kPayloadOffset;
+  ctx.payloadSize = env.payloadSize;
+  ctx.adoptable = adoptable;
+  ctx.reply = env.reply;
+  entry.invoke(element, ctx);
+}
+
+void Runtime::handleBroadcastRequest(MessageBuffer message) {
+  Collection* c = findCollection(envelopeOf(message).collection);
+  if (!c) {
+    waitingForCollection_[envelopeOf(message).collection].push_back(std::move(message));
+    return;
+  }
+  Envelope& env = envelopeOf(message);
+  env.kind = MessageKind::Broadcast;
+  env.sequence = c->nextBroadcast++;
+  env.treeRoot = myPe_;
+  handleBroadcast(std::move(message));
+}
+
+void Runtime::handleBroadcast(MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  if (!(env.flags & kForwarded)) {
+    forwardDownTree(message, env.treeRoot);
+    env.flags |= kForwarded;
+  }
+  if (bufferIfUnknown(message)) return;
+  Collection& c = *findCollection(env.collection);
+  std::size_t remaining = c.elements.size();
+  for (auto& [index, element] : c.elements) {
+    // The last element may adopt the message; the others see it read-only.
+    deliverToElement(element.get(), env, --remaining == 0 ? &message : nullptr);
+    if (!message) break;
+  }
+}
+
+CollectionId Runtime::newCollectionId() {
+  return (static_cast<CollectionId>(myPe_) << 32) | nextCollectionCounter_++;
+}
+
+int Runtime::placeSingleton() {
+  const int pe = nextSingletonPe_;
+  nextSingletonPe_ = (nextSingletonPe_ + 1) % numPes_;
+  return pe;
+}
+
+Collection* Runtime::findCollection(CollectionId id) {
+  auto it = collections_.find(id);
+  return it == collections_.end() ? nullptr : it->second.get();
+}
+
+void Runtime::createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  env.kind = MessageKind::CreateCollection;
+  env.collection = id;
+  env.treeRoot = myPe_;
+  send(spec.kind == CollectionKind::Singleton ? spec.onPe : myPe_, std::move(message));
+}
+
+void Runtime::handleCreate(MessageBuffer message) {
+  const Envelope& env = envelopeOf(message);
+  Pup p = Pup::unpacker(payloadOf(message), payloadSizeOf(message));
+  CollectionSpec spec;
+  p | spec;
+  if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
+
+  // Register the collection before constructing its elements, so constructors
+  // may already use thisProxy and contribute.
+  const CollectionId id = env.collection;
+  Collection& collection =
+      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_)).first->second;
+  reductions_.collectionCreated(collection);
+  const EntryInfo& ctor = Registry::instance().entry(spec.constructor);
+  for (const ArrayIndex& index : collection.indicesOn(myPe_)) {
+    construction_ = ConstructionContext{id, index};
+    InvokeContext ctx;
+    ctx.payload = payloadOf(message) + p.offset();
+    ctx.payloadSize = payloadSizeOf(message) - p.offset();
+    collection.elements.emplace(index, ctor.construct(ctx));
+  }
+  construction_ = ConstructionContext{};
+
+  // Run what arrived before the collection existed here, in arrival order.
+  auto waiting = waitingForCollection_.find(id);
+  if (waiting == waitingForCollection_.end()) return;
+  std::vector<MessageBuffer> replay = std::move(waiting->second);
+  waitingForCollection_.erase(waiting);
+  for (MessageBuffer& m : replay) {
+    switch (envelopeOf(m).kind) {
+      case MessageKind::EntryCall: handleEntryCall(m); break;
+      case MessageKind::BroadcastRequest: handleBroadcastRequest(std::move(m)); break;
+      case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
+      case MessageKind::ReductionPartial:
+        reductions_.handlePartial(*findCollection(id), m);
+        break;
+      default: break;
+    }
+  }
+}
+
+// --- ending ----------------------------------------------------------------
+
+void Runtime::exit(int code) {
+  for (int pe = 0; pe < numPes_; ++pe) {
+    MessageBuffer m = newMessage(MessageKind::Exit, 0);
+    envelopeOf(m).sequence = static_cast<std::uint32_t>(code);
+    send(pe, std::move(m));
+  }
+}
+
+void Runtime::abort(const std::string& message) {
+  std::fprintf(stderr, "charm: abort on PE %d: %s\n", myPe_, message.c_str());
+  std::fflush(stderr);
+  std::fflush(stdout);
+  transport_.abortJob(1);
+  std::abort();  // not reached: abortJob does not return
+}
+
+}  // namespace charm

@@ -1,0 +1,145 @@
+// Runtime: everything one PE owns, and its message-driven scheduler. One Runtime
+// per PE (per process with MPI; several per process with the in-process
+// transport, one per thread). The scheduler loop takes messages from the
+// transport and from the local queue and runs them: entry-method calls,
+// broadcasts, collection creation, reduction partials, future values, quiescence
+// waves and exit. Local sends go straight to the local queue, never to MPI.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "comm/idle_backoff.h"
+#include "comm/transport.h"
+#include "runtime/callback.h"
+#include "runtime/collection.h"
+#include "runtime/fiber.h"
+#include "runtime/future_table.h"
+#include "runtime/message.h"
+#include "runtime/message_queue.h"
+#include "runtime/quiescence.h"
+#include "runtime/reduction_manager.h"
+#include "runtime/spanning_tree.h"
+
+namespace charm {
+
+class ChareBase;
+
+class Runtime {
+ public:
+  explicit Runtime(comm::Transport& transport);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // The Runtime of the calling thread. Throws std::logic_error outside charm::run.
+  static Runtime& current();
+  static Runtime* currentOrNull() noexcept;
+
+  int myPe() const noexcept { return myPe_; }
+  int numPes() const noexcept { return numPes_; }
+  comm::Transport& transport() noexcept { return transport_; }
+
+  // Runs the scheduler until the program exits; `mainOnPeZero` (may be empty)
+  // runs on a fiber on PE 0. Returns the exit code given to exit().
+  int run(std::function<void()> mainOnPeZero);
+
+  // --- sending -----------------------------------------------------------
+  // Hands a fully built message to PE `pe`: the local queue if it is this PE.
+  void send(int pe, MessageBuffer message);
+  void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
+                     MessageBuffer message, FutureRef reply = {});
+  void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message);
+  // Sends `bytes` (the packed result) wherever `callback` says.
+  void fire(const Callback& callback, const std::byte* bytes, std::size_t size);
+
+  // --- collections --------------------------------------------------------
+  // A new collection id, unique without communication.
+  CollectionId newCollectionId();
+  // Picks the PE for a singleton chare placed by the runtime (round robin).
+  int placeSingleton();
+  // Creates the collection described by `message` (a CreateCollection message
+  // whose payload is the packed CollectionSpec followed by constructor args).
+  void createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message);
+  Collection* findCollection(CollectionId id);
+  // The collection and index of the chare being constructed right now.
+  struct ConstructionContext {
+    CollectionId collection = 0;
+    ArrayIndex index;
+  };
+  const ConstructionContext& constructionContext() const { return construction_; }
+
+  // --- suspending code ----------------------------------------------------
+  FiberPool& fibers() noexcept { return fibers_; }
+  FutureTable& futures() noexcept { return futures_; }
+  ReductionManager& reductions() noexcept { return reductions_; }
+  QuiescenceDetector& quiescence() noexcept { return quiescence_; }
+  // Runs `body` on a new fiber, starting now (from the scheduler context) or as
+  // soon as the current fiber yields.
+  void spawnFiber(std::function<void()> body);
+  // Calls `fn` on the scheduler context after `seconds`.
+  void after(double seconds, std::function<void()> fn);
+
+  // --- ending ---------------------------------------------------------------
+  // Ends the program on every PE with `code` (callable from any PE, any time).
+  void exit(int code);
+  // Prints `message` naming this PE and ends the job with a non-zero code.
+  [[noreturn]] void abort(const std::string& message);
+  bool exiting() const noexcept { return exiting_; }
+
+  // Spanning tree of all PEs rooted at `root` (branching factor 4).
+  SpanningTree tree(int root) const { return SpanningTree(numPes_, root, kTreeBranching); }
+  static constexpr int kTreeBranching = 4;
+
+ private:
+  void schedulerLoop();
+  void handle(MessageBuffer message);
+  void handleEntryCall(MessageBuffer& message);
+  void handleBroadcastRequest(MessageBuffer message);
+  void handleBroadcast(MessageBuffer message);
+  void handleCreate(MessageBuffer message);
+  void deliverToElement(ChareBase* element, const Envelope& env, MessageBuffer* adoptable);
+  void forwardDownTree(const MessageBuffer& message, int root);
+  bool bufferIfUnknown(MessageBuffer& message);
+  void runTimers();
+
+  comm::Transport& transport_;
+  const int myPe_;
+  const int numPes_;
+  MessageQueue localQueue_;
+  comm::IdleBackoff backoff_;
+  FiberPool fibers_;
+  std::vector<Fiber*> readyFibers_;  // spawned from a fiber; started by the scheduler
+  FutureTable futures_;
+  ReductionManager reductions_;
+  QuiescenceDetector quiescence_;
+
+  std::unordered_map<CollectionId, std::unique_ptr<Collection>> collections_;
+  // Messages for collections this PE has not created yet (creation in flight).
+  std::unordered_map<CollectionId, std::vector<MessageBuffer>> waitingForCollection_;
+  std::uint32_t nextCollectionCounter_ = 0;
+  int nextSingletonPe_;
+  ConstructionContext construction_;
+
+  struct Timer {
+    std::chrono::steady_clock::time_point due;
+    std::uint64_t sequence;
+    std::function<void()> fn;
+    bool operator>(const Timer& o) const {
+      return due != o.due ? due > o.due : sequence > o.sequence;
+    }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t timerSequence_ = 0;
+
+  bool exiting_ = false;
+  int exitCode_ = 0;
+};
+
+}  // namespace charm
