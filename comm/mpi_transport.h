@@ -28,13 +28,15 @@ namespace charm::comm {
 
 class MpiTransport final : public Transport {
  public:
-  // Initialises MPI (MPI_THREAD_FUNNELED) unless it is already initialised, in
+  // Initialises MPI (MPI_THREAD_SINGLE) unless it is already initialised, in
   // which case it also leaves finalising to whoever initialised it. Collective
   // over MPI_COMM_WORLD (duplicates it and learns the host layout).
   MpiTransport(int* argc, char*** argv);
-  // Call shutdown() first. Destroying a transport that still has operations in
-  // flight aborts the job: their buffers cannot be freed safely, and the peers
-  // would wait for them forever.
+  // Call shutdown() first. Without it: during exception unwinding the destructor
+  // does nothing (the dying process takes the job down, see the .cc); otherwise,
+  // with operations still in flight it aborts the job (their buffers cannot be
+  // freed safely, and the peers would wait for them forever), and with none it
+  // frees its MPI objects and finalises MPI if it initialised it.
   ~MpiTransport() override;
   MpiTransport(const MpiTransport&) = delete;
   MpiTransport& operator=(const MpiTransport&) = delete;
