@@ -23,11 +23,14 @@ class Callback {
     c.kind_ = Kind::Exit;
     return c;
   }
-  static Callback toFuture(FutureRef f) {
+  // `flags` go into the envelope of the FutureValue message (they tell the
+  // embedded Python layer how to decode the value; C++ futures use 0).
+  static Callback toFuture(FutureRef f, std::uint8_t flags = 0) {
     Callback c;
     c.kind_ = Kind::Future;
     c.pe_ = f.pe;
     c.future_ = f.id;
+    c.flags_ = flags;
     return c;
   }
   static Callback toElement(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry) {
@@ -53,10 +56,11 @@ class Callback {
   CollectionId collection() const { return collection_; }
   const ArrayIndex& index() const { return index_; }
   EntryId entry() const { return entry_; }
+  std::uint8_t flags() const { return flags_; }
 
   friend bool operator==(const Callback& a, const Callback& b) {
     return a.kind_ == b.kind_ && a.pe_ == b.pe_ && a.future_ == b.future_ &&
-           a.collection_ == b.collection_ && a.index_ == b.index_ && a.entry_ == b.entry_;
+           a.collection_ == b.collection_ && a.index_ == b.index_ && a.entry_ == b.entry_ && a.flags_ == b.flags_;
   }
 
   void pup(Pup& p) {
@@ -66,6 +70,7 @@ class Callback {
     p | collection_;
     p | index_;
     p | entry_;
+    p | flags_;
   }
 
  private:
@@ -75,6 +80,7 @@ class Callback {
   CollectionId collection_ = 0;
   ArrayIndex index_;
   EntryId entry_ = kNoEntry;
+  std::uint8_t flags_ = 0;
 };
 
 }  // namespace charm

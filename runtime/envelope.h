@@ -60,6 +60,14 @@ struct Envelope {
 };
 static_assert(std::is_trivially_copyable_v<Envelope>);
 
+// Envelope flag bits the runtime uses itself on calls and broadcasts; the others
+// are free for the layer that made the message.
+inline constexpr std::uint8_t kRuntimeFlagBits = 0x01;
+
+// FutureValue messages with this flag belong to futures managed outside the
+// runtime's FutureTable (the embedded Python layer); the other flag bits are theirs.
+inline constexpr std::uint8_t kExternalFutureFlag = 0x80;
+
 // Payloads start at a 16-byte boundary so packed doubles (and SIMD loads over
 // them) are aligned.
 inline constexpr std::size_t kPayloadOffset = (sizeof(Envelope) + 15) & ~std::size_t{15};

@@ -85,6 +85,19 @@ EntryId Registry::addDynamic(std::string name, EntryInvoker invoke, std::string 
   return byId_.back()->id;
 }
 
+EntryId Registry::addDynamicConstructor(std::string name, ChareConstructor construct,
+                                        std::string chareTypeName) {
+  std::lock_guard lock(mutex_);
+  auto info = std::make_unique<EntryInfo>();
+  info->name = std::move(name);
+  info->construct = construct;
+  info->chareType = chareTypeId(chareTypeName);
+  info->id = static_cast<EntryId>(byId_.size());
+  byId_.push_back(info.get());
+  entries_.push_back(std::move(info));
+  return byId_.back()->id;
+}
+
 const EntryInfo& Registry::entry(EntryId id) const {
   if (id >= byId_.size())
     throw std::out_of_range("charm: message for unknown entry method id " + std::to_string(id) +

@@ -29,6 +29,9 @@ struct InvokeContext {
   std::size_t payloadSize = 0;
   MessageBuffer* adoptable = nullptr;  // the whole message, when the callee may keep it
   FutureRef reply;                     // where the return value goes, if valid
+  EntryId entry = kNoEntry;            // the entry being invoked (dynamic entries share invokers)
+  bool broadcast = false;              // part of a broadcast (the reply is a reduction)
+  std::uint8_t flags = 0;              // the envelope's flags
 };
 
 using EntryInvoker = void (*)(ChareBase* object, InvokeContext& ctx);
@@ -60,6 +63,8 @@ class Registry {
   void freeze();
   // Registration after freeze (e.g. Python entry methods), numbered in call order.
   EntryId addDynamic(std::string name, EntryInvoker invoke, std::string chareTypeName, bool onFiber);
+  EntryId addDynamicConstructor(std::string name, ChareConstructor construct,
+                                std::string chareTypeName);
 
   const EntryInfo& entry(EntryId id) const;   // throws std::out_of_range on an unknown id
   std::size_t numEntries() const { return byId_.size(); }

@@ -15,7 +15,7 @@ thread_local Runtime* tlsCurrent = nullptr;
 
 // Set on a Broadcast whose copies to the children were already sent, so that a
 // replay (after the collection's creation arrived) only delivers locally.
-constexpr std::uint8_t kForwarded = 1;
+constexpr std::uint8_t kForwarded = kRuntimeFlagBits;
 // How many incoming messages one scheduler pass takes before looking at the
 // local queue, so neither source starves the other.
 constexpr int kNetworkBatch = 16;
@@ -107,6 +107,13 @@ void Runtime::after(double seconds, std::function<void()> fn) {
   timers_.push(Timer{due, timerSequence_++, std::move(fn)});
 }
 
+void Runtime::resumeFiber(Fiber* fiber) {
+  if (fibers_.inFiber())
+    readyFibers_.push_back(fiber);
+  else
+    fibers_.resume(fiber);
+}
+
 void Runtime::spawnFiber(std::function<void()> body) {
   Fiber* f = fibers_.spawn(std::move(body));
   if (fibers_.inFiber())
@@ -131,9 +138,11 @@ void Runtime::send(int pe, MessageBuffer message) {
 }
 
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
-                            EntryId entry, MessageBuffer message, FutureRef reply) {
+                            EntryId entry, MessageBuffer message, FutureRef reply,
+                            std::uint8_t flags) {
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::EntryCall;
+  env.flags = flags & ~kRuntimeFlagBits;
   env.collection = collection;
   env.index = index;
   env.entry = entry;
@@ -141,9 +150,12 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
   send(pe, std::move(message));
 }
 
-void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message) {
+void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
+                             FutureRef reply, std::uint8_t flags) {
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::BroadcastRequest;
+  env.reply = reply;
+  env.flags = flags & ~kRuntimeFlagBits;
   env.collection = collection;
   env.entry = entry;
   send(0, std::move(message));  // PE 0 numbers every broadcast
@@ -164,6 +176,7 @@ void Runtime::fire(const Callback& callback, const std::byte* bytes, std::size_t
     case Callback::Kind::Future: {
       MessageBuffer m = withPayload(MessageKind::FutureValue);
       envelopeOf(m).reply = FutureRef{callback.pe(), callback.futureId()};
+      envelopeOf(m).flags = callback.flags();
       send(callback.pe(), std::move(m));
       return;
     }
@@ -208,7 +221,10 @@ void Runtime::handle(MessageBuffer message) {
           waitingForCollection_[env.collection].push_back(std::move(message));
         break;
       case MessageKind::FutureValue:
-        futures_.deliver(env.reply.id, std::move(message));
+        if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
+          externalFutureHandler_(std::move(message));
+        else
+          futures_.deliver(env.reply.id, std::move(message));
         break;
       case MessageKind::QuiescenceStart:
         quiescence_.handleStart(message);
@@ -259,6 +275,9 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.payloadSize = env.payloadSize;
   ctx.adoptable = adoptable;
   ctx.reply = env.reply;
+  ctx.entry = env.entry;
+  ctx.broadcast = env.kind == MessageKind::Broadcast;
+  ctx.flags = env.flags;
   entry.invoke(element, ctx);
 }
 
@@ -331,6 +350,7 @@ void Runtime::handleCreate(MessageBuffer message) {
   for (const ArrayIndex& index : collection.indicesOn(myPe_)) {
     construction_ = ConstructionContext{id, index};
     InvokeContext ctx;
+    ctx.entry = spec.constructor;
     ctx.payload = payloadOf(message) + p.offset();
     ctx.payloadSize = payloadSizeOf(message) - p.offset();
     collection.elements.emplace(index, ctor.construct(ctx));

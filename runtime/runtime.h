@@ -53,9 +53,11 @@ class Runtime {
   // --- sending -----------------------------------------------------------
   // Hands a fully built message to PE `pe`: the local queue if it is this PE.
   void send(int pe, MessageBuffer message);
+  // `flags` are free for the caller (bit 0 is the runtime's own; see envelope.h).
   void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
-                     MessageBuffer message, FutureRef reply = {});
-  void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message);
+                     MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0);
+  void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
+                      FutureRef reply = {}, std::uint8_t flags = 0);
   // Sends `bytes` (the packed result) wherever `callback` says.
   void fire(const Callback& callback, const std::byte* bytes, std::size_t size);
 
@@ -83,6 +85,14 @@ class Runtime {
   // Runs `body` on a new fiber, starting now (from the scheduler context) or as
   // soon as the current fiber yields.
   void spawnFiber(std::function<void()> body);
+  // Resumes a suspended fiber: now when called from the scheduler context, or as
+  // soon as the running fiber suspends.
+  void resumeFiber(Fiber* fiber);
+  // Receives FutureValue messages flagged kExternalFutureFlag (futures managed by
+  // the embedded Python layer).
+  void setExternalFutureHandler(std::function<void(MessageBuffer)> handler) {
+    externalFutureHandler_ = std::move(handler);
+  }
   // Calls `fn` on the scheduler context after `seconds`.
   void after(double seconds, std::function<void()> fn);
 
@@ -138,6 +148,7 @@ class Runtime {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t timerSequence_ = 0;
 
+  std::function<void(MessageBuffer)> externalFutureHandler_;
   bool exiting_ = false;
   int exitCode_ = 0;
 };

@@ -1,0 +1,70 @@
+// EmbedState: what charmpy-run keeps for the embedded interpreter on this PE:
+// the runtime it drives, the Python hooks of the charmpy package, the table of
+// Python entry methods, and the pickling codec. One per process, created by
+// main() before the interpreter runs the program, reached by the `_charmpy`
+// functions through embedState().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "comm/transport.h"
+#include "fiber_thread_states.h"
+#include "pickle_codec.h"
+#include "py_ref.h"
+#include "runtime/runtime.h"
+#include "runtime_flags.h"
+
+namespace charmpy {
+
+// Flags of Python call messages (envelope flag bits the runtime leaves free).
+inline constexpr std::uint8_t kCallByReference = 0x02;  // payload: a PyObject* (args, kwargs)
+inline constexpr std::uint8_t kReplyGathered = 0x04;    // broadcast ret=True: list of results
+
+// Formats of Python future values (low bits of the FutureValue flags).
+enum class FutureFormat : std::uint8_t {
+  Pickled = 1,      // a pickled value
+  ByReference = 2,  // a PyObject* (same PE)
+  Exception = 3,    // pickled (exception or None, traceback text, type name)
+  Gathered = 4,     // pup vector<string> of pickles, in element order
+  None = 5,         // no payload: the value is None
+};
+
+struct PythonEntry {
+  PyRef cls;
+  PyRef methodName;  // null for constructors
+  int kind = 0;      // constructors: the collection kind
+  bool coro = false;
+};
+
+struct EmbedState {
+  charm::Runtime* runtime = nullptr;
+  charm::comm::Transport* transport = nullptr;
+  RuntimeFlags flags;
+  PickleCodec codec;
+  FiberThreadStates threadStates;
+  PyThreadState* schedulerState = nullptr;
+
+  PyRef makeChare, deliverFuture, formatException;
+  std::unordered_map<charm::EntryId, PythonEntry> entries;
+  std::unordered_map<charm::Fiber*, PyRef> resumeValues;
+  std::uint64_t nextFutureId = 1;
+  bool started = false;
+  std::vector<int> hostOfPe;
+  std::vector<std::vector<int>> pesOnHost;
+  int myHost = 0;
+};
+
+EmbedState& embedState();
+void setEmbedState(EmbedState* state);
+
+// Prints the pending Python exception (with traceback) as the reason and ends
+// the job non-zero. `where` says what was running.
+[[noreturn]] void abortWithPythonError(const std::string& where);
+// Handles a Python exception escaping user code run by the runtime: SystemExit
+// ends the program with its code; anything else aborts the job with the traceback.
+void handleUncaught(const std::string& where);
+
+}  // namespace charmpy

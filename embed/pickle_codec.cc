@@ -1,0 +1,139 @@
+#include "pickle_codec.h"
+
+#include <cstring>
+#include <vector>
+
+namespace charmpy {
+
+namespace {
+constexpr std::size_t kHeader = 16;
+constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
+
+struct Header {
+  std::uint64_t pickleLength;
+  std::uint32_t bufferCount;
+  std::uint32_t reserved;
+};
+static_assert(sizeof(Header) == kHeader);
+}  // namespace
+
+bool PickleCodec::init() {
+  PyRef pickle = PyRef::steal(PyImport_ImportModule("pickle"));
+  if (!pickle) return false;
+  dumps_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "dumps"));
+  loads_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "loads"));
+  protocol_ = PyRef::steal(PyLong_FromLong(5));
+  kwnamesDumps_ = PyRef::steal(Py_BuildValue("(ss)", "protocol", "buffer_callback"));
+  kwnamesLoads_ = PyRef::steal(Py_BuildValue("(s)", "buffers"));
+  return dumps_ && loads_ && protocol_ && kwnamesDumps_ && kwnamesLoads_;
+}
+
+charm::MessageBuffer PickleCodec::pack(PyObject* obj, charm::MessageKind kind) {
+  PyRef buffers = PyRef::steal(PyList_New(0));
+  if (!buffers) return {};
+  PyRef append = PyRef::steal(PyObject_GetAttrString(buffers.get(), "append"));
+  PyObject* args[] = {obj, protocol_.get(), append.get()};
+  PyRef pickled = PyRef::steal(PyObject_Vectorcall(dumps_.get(), args, 1, kwnamesDumps_.get()));
+  if (!pickled) return {};
+
+  char* pickleData = nullptr;
+  Py_ssize_t pickleLength = 0;
+  if (PyBytes_AsStringAndSize(pickled.get(), &pickleData, &pickleLength) < 0) return {};
+  const Py_ssize_t count = PyList_GET_SIZE(buffers.get());
+
+  // Views of the out-of-band buffers (released by the guard below).
+  struct Views {
+    std::vector<Py_buffer> v;
+    ~Views() {
+      for (auto& b : v) PyBuffer_Release(&b);
+    }
+  } views;
+  views.v.reserve(static_cast<std::size_t>(count));
+  std::size_t total = kHeader + align16(static_cast<std::size_t>(pickleLength));
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(PyList_GET_ITEM(buffers.get(), i), &view, PyBUF_CONTIG_RO) < 0)
+      return {};
+    views.v.push_back(view);
+    total += kHeader + align16(static_cast<std::size_t>(view.len));
+  }
+
+  charm::MessageBuffer m = charm::newMessage(kind, total);
+  std::byte* out = charm::payloadOf(m);
+  Header h{static_cast<std::uint64_t>(pickleLength), static_cast<std::uint32_t>(count), 0};
+  std::memcpy(out, &h, sizeof h);
+  std::memcpy(out + kHeader, pickleData, static_cast<std::size_t>(pickleLength));
+  std::size_t at = kHeader + align16(static_cast<std::size_t>(pickleLength));
+  for (const Py_buffer& view : views.v) {
+    Header bh{static_cast<std::uint64_t>(view.len), 0, 0};
+    std::memcpy(out + at, &bh, sizeof bh);
+    std::memcpy(out + at + kHeader, view.buf, static_cast<std::size_t>(view.len));
+    at += kHeader + align16(static_cast<std::size_t>(view.len));
+  }
+  return m;
+}
+
+std::uint32_t PickleCodec::bufferCount(const std::byte* payload, std::size_t size) {
+  if (size < kHeader) return 0;
+  Header h;
+  std::memcpy(&h, payload, sizeof h);
+  return h.bufferCount;
+}
+
+PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* owner,
+                          const std::byte* ownerBase) {
+  Header h;
+  if (size < kHeader) {
+    PyErr_SetString(PyExc_ValueError, "charmpy: truncated message payload");
+    return {};
+  }
+  std::memcpy(&h, payload, sizeof h);
+  if (kHeader + h.pickleLength > size) {
+    PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
+    return {};
+  }
+  PyRef pickleView;
+  if (h.bufferCount == 0) {
+    // No out-of-band data: read the pickle in place, no owner needed.
+    pickleView = PyRef::steal(PyMemoryView_FromMemory(
+        reinterpret_cast<char*>(const_cast<std::byte*>(payload + kHeader)),
+        static_cast<Py_ssize_t>(h.pickleLength), PyBUF_READ));
+    if (!pickleView) return {};
+    PyObject* args[] = {pickleView.get()};
+    return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, nullptr));
+  }
+  const std::size_t base = static_cast<std::size_t>(payload - ownerBase);
+  pickleView = viewOf(owner, base + kHeader, h.pickleLength);
+  PyRef list = PyRef::steal(PyList_New(h.bufferCount));
+  if (!pickleView || !list) return {};
+  std::size_t at = kHeader + align16(h.pickleLength);
+  for (std::uint32_t i = 0; i < h.bufferCount; ++i) {
+    Header bh;
+    if (at + kHeader > size) {
+      PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
+      return {};
+    }
+    std::memcpy(&bh, payload + at, sizeof bh);
+    PyRef view = viewOf(owner, base + at + kHeader, bh.pickleLength);
+    if (!view) return {};
+    PyList_SET_ITEM(list.get(), i, view.release());
+    at += kHeader + align16(bh.pickleLength);
+  }
+  PyObject* args[] = {pickleView.get(), list.get()};
+  return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, kwnamesLoads_.get()));
+}
+
+PyRef PickleCodec::dumpsInBand(PyObject* obj) {
+  PyObject* args[] = {obj, protocol_.get()};
+  return PyRef::steal(PyObject_Vectorcall(dumps_.get(), args, 2, nullptr));
+}
+
+PyRef PickleCodec::loadsBytes(const char* data, std::size_t size) {
+  PyRef view = PyRef::steal(PyMemoryView_FromMemory(const_cast<char*>(data),
+                                                    static_cast<Py_ssize_t>(size), PyBUF_READ));
+  if (!view) return {};
+  PyObject* args[] = {view.get()};
+  return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, nullptr));
+}
+
+}  // namespace charmpy

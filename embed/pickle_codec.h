@@ -1,0 +1,43 @@
+// PickleCodec: Python objects <-> message payloads. Pickle protocol 5 with
+// out-of-band buffers: the bytes of NumPy arrays, bytes, bytearray, array.array
+// and memoryview arguments are copied once, straight into the message, and come
+// out on the receiver as objects viewing the message memory.
+//
+// Payload layout (all offsets relative to the payload start, 16-byte aligned):
+//   u64 pickle length | u32 buffer count | u32 reserved | pickle bytes | pad
+//   then per buffer: u64 length | u64 reserved | bytes | pad
+#pragma once
+
+#include <cstddef>
+
+#include "message_object.h"
+#include "py_ref.h"
+#include "runtime/message.h"
+
+namespace charmpy {
+
+class PickleCodec {
+ public:
+  // Imports pickle; false with a Python exception set on failure.
+  bool init();
+
+  // Pickles `obj` into a new message of `kind`; an empty buffer with a Python
+  // exception set when it cannot be pickled.
+  charm::MessageBuffer pack(PyObject* obj, charm::MessageKind kind);
+  // Pickles `obj` in-band into a bytes object (for values inside reductions).
+  PyRef dumpsInBand(PyObject* obj);
+  PyRef loadsBytes(const char* data, std::size_t size);
+
+  // Unpickles a payload written by pack(). When it has out-of-band buffers,
+  // `owner` (a _charmpy.Message whose bytes start at `ownerBase`) is viewed by
+  // them; otherwise `owner` may be null.
+  PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,
+               const std::byte* ownerBase);
+  // Number of out-of-band buffers in a payload written by pack().
+  static std::uint32_t bufferCount(const std::byte* payload, std::size_t size);
+
+ private:
+  PyRef dumps_, loads_, protocol_, kwnamesDumps_, kwnamesLoads_;
+};
+
+}  // namespace charmpy

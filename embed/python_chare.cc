@@ -1,0 +1,195 @@
+#include "python_chare.h"
+
+#include <cstring>
+#include <string>
+
+#include "message_object.h"
+#include "runtime/reducer.h"
+
+namespace charmpy {
+
+namespace {
+
+// Bit of the Gathered future format: deliver the list of results (ret=True)
+// rather than None (awaitable=True).
+constexpr std::uint8_t kWantList = 0x10;
+
+PyRef indexTuple(const charm::ArrayIndex& index) {
+  PyRef t = PyRef::steal(PyTuple_New(index.ndims));
+  for (int d = 0; d < index.ndims; ++d) PyTuple_SET_ITEM(t.get(), d, PyLong_FromLong(index[d]));
+  return t;
+}
+
+std::string describe(PyObject* obj, const PythonEntry& entry) {
+  std::string s = Py_TYPE(obj)->tp_name;
+  if (entry.methodName) s += std::string(".") + PyUnicode_AsUTF8(entry.methodName.get());
+  return s;
+}
+
+// Runs one entry-method call and routes its result (or exception).
+void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
+             charm::FutureRef reply, bool broadcast, std::uint8_t flags) {
+  EmbedState& st = embedState();
+  PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
+  PyRef result;
+  if (method) {
+    PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
+    result = PyRef::steal(PyObject_Call(method.get(), PyTuple_GET_ITEM(call.get(), 0),
+                                        kwargs == Py_None ? nullptr : kwargs));
+  }
+  if (!result && PyErr_ExceptionMatches(PyExc_SystemExit)) {
+    handleUncaught(describe(object.get(), entry));
+    return;
+  }
+  if (!reply.valid()) {
+    if (!result) handleUncaught("entry method " + describe(object.get(), entry));
+    return;
+  }
+  if (!broadcast) {
+    if (!result || !sendFutureValue(reply, result.get(), FutureFormat::Pickled))
+      sendFutureValue(reply, takeExceptionForFuture().get(), FutureFormat::Exception);
+    return;
+  }
+  // A broadcast with a reply: every element contributes (ok, value) to a gather
+  // whose result goes to the future, so exceptions reach the caller too.
+  PyRef item = result ? PyRef::steal(Py_BuildValue("(OO)", Py_True, result.get()))
+                      : PyRef::steal(Py_BuildValue("(OO)", Py_False, takeExceptionForFuture().get()));
+  PyRef pickled = item ? st.codec.dumpsInBand(item.get()) : PyRef();
+  if (!pickled) {
+    PyErr_Clear();
+    PyRef text = PyRef::steal(PyUnicode_FromString("the return value could not be pickled"));
+    item = PyRef::steal(Py_BuildValue("(O(OOs))", Py_False, Py_None, text.get(), "PicklingError"));
+    pickled = st.codec.dumpsInBand(item.get());
+    if (!pickled) abortWithPythonError("pickling a broadcast reply");
+  }
+  std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
+  const std::uint8_t format = charm::kExternalFutureFlag |
+                              static_cast<std::uint8_t>(FutureFormat::Gathered) |
+                              ((flags & kReplyGathered) ? kWantList : 0);
+  chare->contribute(bytes, charm::reducer::gather, charm::Callback::toFuture(reply, format));
+}
+
+}  // namespace
+
+PyRef decodeCall(charm::InvokeContext& ctx) {
+  EmbedState& st = embedState();
+  if (ctx.flags & kCallByReference) {
+    PyObject* call = nullptr;
+    std::memcpy(&call, ctx.payload, sizeof call);
+    return PyRef::steal(call);
+  }
+  if (PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
+    return st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr);
+  // Out-of-band buffers will view the message: give it to a Python owner (adopt it
+  // when the runtime allows, else copy the payload once).
+  charm::MessageBuffer owned;
+  const std::byte* payload = ctx.payload;
+  if (ctx.adoptable) {
+    owned = std::move(*ctx.adoptable);
+  } else {
+    owned = charm::MessageBuffer::allocate(ctx.payloadSize);
+    std::memcpy(owned.data(), ctx.payload, ctx.payloadSize);
+    payload = owned.data();
+  }
+  const std::byte* base = owned.data();
+  PyRef owner = wrapMessage(std::move(owned));
+  if (!owner) return {};
+  return st.codec.unpack(payload, ctx.payloadSize, owner.get(), base);
+}
+
+void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
+  EmbedState& st = embedState();
+  const PythonEntry& entry = st.entries.at(ctx.entry);
+  PyRef object = PyRef::borrow(static_cast<PythonChare*>(chare)->object());
+  PyRef call = decodeCall(ctx);
+  if (!call) {
+    if (ctx.reply.valid() && !ctx.broadcast) {
+      sendFutureValue(ctx.reply, takeExceptionForFuture().get(), FutureFormat::Exception);
+      return;
+    }
+    abortWithPythonError("unpacking the arguments of " + describe(object.get(), entry));
+  }
+  if (!entry.coro) {
+    runCall(chare, std::move(object), entry, std::move(call), ctx.reply, ctx.broadcast, ctx.flags);
+    return;
+  }
+  st.runtime->spawnFiber([chare, object, &entry, call, reply = ctx.reply,
+                          broadcast = ctx.broadcast, flags = ctx.flags]() mutable {
+    runCall(chare, std::move(object), entry, std::move(call), reply, broadcast, flags);
+    // Drop our references while this fiber's thread state is still current.
+    object = PyRef();
+    call = PyRef();
+  });
+}
+
+std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx) {
+  EmbedState& st = embedState();
+  const PythonEntry& entry = st.entries.at(ctx.entry);
+  const auto& where = st.runtime->constructionContext();
+  PyRef dims = PyRef::borrow(Py_None);
+  if (const charm::Collection* c = st.runtime->findCollection(where.collection);
+      c && c->kind() == charm::CollectionKind::Array)
+    dims = indexTuple(c->spec().dims);
+  PyRef call = decodeCall(ctx);
+  if (!call) abortWithPythonError("unpacking constructor arguments");
+  PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(where.collection));
+  PyRef index = indexTuple(where.index);
+  PyRef kind = PyRef::steal(PyLong_FromLong(entry.kind));
+  PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(),
+                      PyTuple_GET_ITEM(call.get(), 0), PyTuple_GET_ITEM(call.get(), 1)};
+  PyRef object = PyRef::steal(PyObject_Vectorcall(st.makeChare.get(), args, 7, nullptr));
+  if (!object) {
+    handleUncaught(std::string("constructor of ") +
+                   reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
+    object = PyRef::borrow(Py_None);
+  }
+  return std::make_unique<PythonChare>(std::move(object));
+}
+
+PyRef takeExceptionForFuture() {
+  EmbedState& st = embedState();
+  PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+  PyErr_Fetch(&type, &value, &tb);
+  PyErr_NormalizeException(&type, &value, &tb);
+  if (tb && value) PyException_SetTraceback(value, tb);
+  PyRef t = PyRef::steal(type), v = PyRef::steal(value), trace = PyRef::steal(tb);
+  PyRef text;
+  if (st.formatException && v) {
+    PyObject* args[] = {v.get()};
+    text = PyRef::steal(PyObject_Vectorcall(st.formatException.get(), args, 1, nullptr));
+  }
+  if (!text) {
+    PyErr_Clear();
+    text = PyRef::steal(v ? PyObject_Str(v.get()) : PyUnicode_FromString("unknown error"));
+  }
+  const char* name = t ? reinterpret_cast<PyTypeObject*>(t.get())->tp_name : "Exception";
+  return PyRef::steal(Py_BuildValue("(OOs)", v ? v.get() : Py_None, text.get(), name));
+}
+
+bool sendFutureValue(charm::FutureRef reply, PyObject* value, FutureFormat format) {
+  EmbedState& st = embedState();
+  charm::MessageBuffer m;
+  if (reply.pe == st.runtime->myPe() && format == FutureFormat::Pickled) {
+    m = charm::newMessage(charm::MessageKind::FutureValue, sizeof(PyObject*));
+    Py_INCREF(value);
+    std::memcpy(charm::payloadOf(m), &value, sizeof value);
+    format = FutureFormat::ByReference;
+  } else {
+    m = st.codec.pack(value, charm::MessageKind::FutureValue);
+    if (!m && format == FutureFormat::Exception) {
+      // The exception object itself does not pickle: send its text only.
+      PyErr_Clear();
+      PyRef stripped = PyRef::steal(Py_BuildValue("(OOO)", Py_None, PyTuple_GET_ITEM(value, 1),
+                                                  PyTuple_GET_ITEM(value, 2)));
+      m = st.codec.pack(stripped.get(), charm::MessageKind::FutureValue);
+    }
+    if (!m) return false;
+  }
+  charm::Envelope& env = charm::envelopeOf(m);
+  env.reply = reply;
+  env.flags = charm::kExternalFutureFlag | static_cast<std::uint8_t>(format);
+  st.runtime->send(reply.pe, std::move(m));
+  return true;
+}
+
+}  // namespace charmpy

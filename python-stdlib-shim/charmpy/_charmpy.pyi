@@ -1,0 +1,113 @@
+"""The native module `_charmpy`, built into charmpy-run (embed/). This stub is the
+contract between the C++ side and the Python package: everything the package needs
+from the runtime, and the hooks the runtime calls back.
+
+Conventions
+- An *index* is a tuple of ints (1 to 6 of them). Groups use (pe,), singleton
+  chares (0,).
+- A *future reference* is a pair of ints (pe, fid); (-1, 0) means "no reply".
+- Collection kinds: KIND_CHARE = 0, KIND_GROUP = 1, KIND_ARRAY = 2.
+- A *callback* (for reductions) is a tuple:
+    ("future", pe, fid)                       set future fid on PE pe with the result
+    ("element", collection_id, index, pe, entry_id)
+    ("broadcast", collection_id, entry_id)
+    ("exit",)                                 end the program with code 0
+    ("ignore",)
+- Arguments travel pickled (protocol 5; NumPy arrays, bytes, bytearray,
+  array.array and memoryview out-of-band, received as objects viewing the message
+  memory). Calls to an element on the same PE pass the args/kwargs objects by
+  reference (no pickling) when charm.options.local_msg_optim is True.
+"""
+from typing import Any, Callable, Optional
+
+KIND_CHARE: int
+KIND_GROUP: int
+KIND_ARRAY: int
+
+# --- where am I -------------------------------------------------------------
+def my_pe() -> int: ...
+def num_pes() -> int: ...
+def host_layout() -> tuple[int, tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """(my_host, host_of_pe per PE, PEs of each host)."""
+def runtime_flags() -> dict[str, Any]:
+    """The Charm-style +flags given on the command line (e.g. {'balancer': 'GreedyLB',
+    'quiet': True}), already removed from sys.argv."""
+def consume_flags(argv: list[str]) -> list[str]:
+    """Takes +flags/++flags out of `argv` (a program may append some to sys.argv
+    before charm.start) into runtime_flags(); returns the remaining list. Unknown
+    flags print a warning."""
+
+# --- hooks the runtime calls (set once, before start) -------------------------
+def set_hooks(*, make_chare: Callable[..., Any],
+              deliver_future: Callable[[int, Any, bool], None],
+              format_exception: Callable[[BaseException], str]) -> None:
+    """make_chare(cls, kind, collection_id, index, dims, args, kwargs) -> object:
+         build the Python object of one element (set thisProxy/thisIndex, call
+         __init__). Called on the PE where the element lives, on a fiber when the
+         constructor was registered as coro.
+       deliver_future(fid, value, is_exception): a value arrived for future fid
+         owned here. When is_exception, value is a tuple
+         (exception_object_or_None, traceback_text, exception_type_name): the
+         exception raised remotely (None when it could not be pickled) and its
+         formatted traceback. Called on the scheduler context (never in a fiber).
+       format_exception(exc) -> str: the traceback text sent with an exception."""
+
+# --- registration: identical order on every PE, before start() ----------------
+def register_constructor(cls: type, kind: int, coro: bool) -> int: ...
+def register_entry(cls: type, method_name: str, coro: bool) -> int: ...
+
+# --- run --------------------------------------------------------------------
+def start(entry: Optional[Callable[[], None]]) -> int:
+    """Runs the scheduler until the program exits; on PE 0 `entry()` first runs on a
+    fiber (so it may suspend). Returns the exit code."""
+def exit(code: int = 0) -> None:
+    """Ends the program on every PE with `code` (returns; the PE stops when it gets
+    back to the scheduler)."""
+def abort(message: str) -> None:
+    """Prints message naming this PE and ends the job non-zero. Does not return."""
+
+# --- collections and calls (the hot path) -------------------------------------
+def create(kind: int, constructor_entry: int, dims: Optional[tuple[int, ...]],
+           on_pe: int, args: tuple, kwargs: Optional[dict]) -> int:
+    """Creates a collection (asynchronously); returns its id. on_pe: singleton
+    chares only, -1 = runtime's choice (see place_chare)."""
+def place_chare() -> int: ...
+def element_pe(dims: tuple[int, ...], index: tuple[int, ...]) -> int:
+    """PE of an array element under the default map. Raises IndexError when the
+    index is outside dims."""
+def send(collection_id: int, index: tuple, pe: int, entry: int, args: tuple,
+         kwargs: Optional[dict], reply_pe: int = -1, reply_fid: int = 0) -> None:
+    """Calls entry on one element. With a reply future, the return value (or the
+    exception) is sent to it."""
+def broadcast(collection_id: int, entry: int, args: tuple, kwargs: Optional[dict],
+              reply_pe: int = -1, reply_fid: int = 0, gather: bool = False) -> None:
+    """Calls entry on every element. With a reply future: gather=False sets it to
+    None once every element ran (awaitable); gather=True sets it to the list of
+    return values in element order (ret=True)."""
+def send_future(pe: int, fid: int, value: Any, is_exception: bool = False) -> None: ...
+def new_future_id() -> int:
+    """A future id unique on this PE."""
+
+# --- reductions ---------------------------------------------------------------
+REDUCER_NOP: int; REDUCER_SUM: int; REDUCER_PRODUCT: int; REDUCER_MIN: int
+REDUCER_MAX: int; REDUCER_AND: int; REDUCER_OR: int; REDUCER_XOR: int
+REDUCER_GATHER: int
+def contribute(chare: Any, data: Any, reducer: int, callback: tuple) -> None:
+    """`chare` is the calling element object. Numeric reducers accept numbers,
+    lists/tuples of numbers and NumPy arrays (results come back as the same kind)."""
+
+# --- coroutines on fibers -------------------------------------------------------
+def spawn(fn: Callable[..., Any], args: tuple = ()) -> None:
+    """Runs fn(*args) on a new fiber (now if called from the scheduler, else as soon
+    as the current fiber suspends). An uncaught exception aborts the job."""
+def current_fiber() -> int:
+    """A handle of the running fiber; 0 on the scheduler context."""
+def suspend() -> Any:
+    """Suspends the running fiber (RuntimeError outside one); returns what resume()
+    passes."""
+def resume(fiber: int, value: Any = None) -> None:
+    """Resumes a suspended fiber with `value` (from the scheduler context: runs it
+    now; from a fiber: as soon as the current one suspends)."""
+def start_qd(callback: tuple) -> None: ...
+def after(seconds: float, fn: Callable[[], None]) -> None:
+    """Calls fn() on the scheduler context after `seconds` (timers)."""
