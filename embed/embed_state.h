@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "comm/transport.h"
+#include "fast_codec.h"
 #include "fiber_thread_states.h"
 #include "pickle_codec.h"
 #include "py_ref.h"
@@ -22,6 +23,7 @@ namespace charmpy {
 // Flags of Python call messages (envelope flag bits the runtime leaves free).
 inline constexpr std::uint8_t kCallByReference = 0x02;  // payload: a PyObject* (args, kwargs)
 inline constexpr std::uint8_t kReplyGathered = 0x04;    // broadcast ret=True: list of results
+inline constexpr std::uint8_t kCallFast = 0x08;         // payload: FastCodec-encoded args, no kwargs
 
 // Formats of Python future values (low bits of the FutureValue flags).
 enum class FutureFormat : std::uint8_t {
@@ -30,6 +32,7 @@ enum class FutureFormat : std::uint8_t {
   Exception = 3,    // pickled (exception or None, traceback text, type name)
   Gathered = 4,     // pup vector<string> of pickles, in element order
   None = 5,         // no payload: the value is None
+  Fast = 6,         // a FastCodec 1-tuple holding the value
 };
 
 struct PythonEntry {
@@ -44,6 +47,7 @@ struct EmbedState {
   charm::comm::Transport* transport = nullptr;
   RuntimeFlags flags;
   PickleCodec codec;
+  FastCodec fast;
   FiberThreadStates threadStates;
   PyThreadState* schedulerState = nullptr;
 

@@ -36,6 +36,18 @@ bool toIndex(PyObject* tuple, charm::ArrayIndex& out, const char* what) {
   return true;
 }
 
+// Packs a call for another PE: the fast codec when it applies, else pickle.
+charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags) {
+  if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
+    charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall);
+    if (m) {
+      flags |= kCallFast;
+      return m;
+    }
+  }
+  return embedState().codec.pack(call, charm::MessageKind::EntryCall);
+}
+
 // The (args, kwargs) call tuple packed into a message: by reference for this PE.
 charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags) {
   PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
@@ -47,7 +59,7 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
     flags |= kCallByReference;
     return m;
   }
-  return embedState().codec.pack(call.get(), charm::MessageKind::EntryCall);
+  return packRemote(call.get(), args, kwargs, flags);
 }
 
 PyObject* fail(PyObject* type, const std::string& message) {
@@ -199,6 +211,17 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       if (!isException) value = wantList ? list : PyRef::borrow(Py_None);
       break;
     }
+    case FutureFormat::Fast: {
+      charm::InvokeContext ctx;
+      ctx.payload = charm::payloadOf(message);
+      ctx.payloadSize = charm::payloadSizeOf(message);
+      ctx.adoptable = &message;
+      ctx.flags = kCallFast;
+      PyRef call = decodeCall(ctx);
+      if (!call) abortWithPythonError("unpacking a future's value");
+      value = PyRef::borrow(PyTuple_GET_ITEM(PyTuple_GET_ITEM(call.get(), 0), 0));
+      break;
+    }
     case FutureFormat::Exception:
       isException = true;
       [[fallthrough]];
@@ -343,11 +366,12 @@ PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {
                                    &entry, &PyTuple_Type, &cargs, &ckwargs, &replyPe, &fid, &gather))
     return nullptr;
   PyRef call = PyRef::steal(PyTuple_Pack(2, cargs, ckwargs));
-  charm::MessageBuffer m = embedState().codec.pack(call.get(), charm::MessageKind::EntryCall);
+  std::uint8_t flags = gather ? kReplyGathered : 0;
+  charm::MessageBuffer m = packRemote(call.get(), cargs, ckwargs == Py_None ? nullptr : ckwargs, flags);
   if (!m) return nullptr;
   return guarded([&] {
     rt().broadcastEntry(collection, static_cast<charm::EntryId>(entry), std::move(m),
-                        charm::FutureRef{replyPe, fid}, gather ? kReplyGathered : 0);
+                        charm::FutureRef{replyPe, fid}, flags);
     Py_RETURN_NONE;
   });
 }

@@ -78,8 +78,16 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
     std::memcpy(&call, ctx.payload, sizeof call);
     return PyRef::steal(call);
   }
-  if (PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
-    return st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr);
+  const bool fast = ctx.flags & kCallFast;
+  // The fast codec carries positional args only: rebuild the (args, None) pair.
+  auto asCall = [fast](PyRef decoded) {
+    if (!fast || !decoded) return decoded;
+    return PyRef::steal(PyTuple_Pack(2, decoded.get(), Py_None));
+  };
+  if (fast ? !FastCodec::hasArrays(ctx.payload, ctx.payloadSize)
+           : PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
+    return asCall(fast ? st.fast.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr)
+                       : st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr));
   // Out-of-band buffers will view the message: give it to a Python owner (adopt it
   // when the runtime allows, else copy the payload once).
   charm::MessageBuffer owned;
@@ -94,7 +102,8 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
   const std::byte* base = owned.data();
   PyRef owner = wrapMessage(std::move(owned));
   if (!owner) return {};
-  return st.codec.unpack(payload, ctx.payloadSize, owner.get(), base);
+  return asCall(fast ? st.fast.unpack(payload, ctx.payloadSize, owner.get(), base)
+                     : st.codec.unpack(payload, ctx.payloadSize, owner.get(), base));
 }
 
 void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
@@ -175,7 +184,12 @@ bool sendFutureValue(charm::FutureRef reply, PyObject* value, FutureFormat forma
     std::memcpy(charm::payloadOf(m), &value, sizeof value);
     format = FutureFormat::ByReference;
   } else {
-    m = st.codec.pack(value, charm::MessageKind::FutureValue);
+    if (format == FutureFormat::Pickled) {
+      PyRef one = PyRef::steal(PyTuple_Pack(1, value));
+      m = st.fast.pack(one.get(), charm::MessageKind::FutureValue);
+      if (m) format = FutureFormat::Fast;
+    }
+    if (!m) m = st.codec.pack(value, charm::MessageKind::FutureValue);
     if (!m && format == FutureFormat::Exception) {
       // The exception object itself does not pickle: send its text only.
       PyErr_Clear();

@@ -1,0 +1,279 @@
+#include "fast_codec.h"
+
+#include <cstring>
+#include <string>
+
+namespace charmpy {
+
+namespace {
+
+enum Tag : std::uint8_t { kInt = 1, kFloat, kNone, kTrue, kFalse, kStr, kBytes, kArray };
+constexpr std::size_t kHeader = 16;
+constexpr std::uint32_t kHasArrays = 1;
+constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
+
+bool isNdarray(PyObject* o) { return std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0; }
+
+// One item as it will be written.
+struct Item {
+  Tag tag;
+  std::int64_t i = 0;
+  double f = 0;
+  const char* data = nullptr;
+  std::size_t size = 0;
+  PyRef dtype;       // arrays: dtype.str
+  Py_buffer view{};  // arrays
+  bool hasView = false;
+};
+
+struct Items {
+  std::vector<Item> v;
+  ~Items() {
+    for (auto& it : v)
+      if (it.hasView) PyBuffer_Release(&it.view);
+  }
+};
+
+class Writer {
+ public:
+  explicit Writer(std::byte* p) : p_(p) {}
+  template <class T>
+  void put(const T& v) {
+    std::memcpy(p_ + at_, &v, sizeof v);
+    at_ += sizeof v;
+  }
+  void bytes(const void* d, std::size_t n) {
+    if (n) std::memcpy(p_ + at_, d, n);
+    at_ += n;
+  }
+  void align() { at_ = align16(at_); }
+  std::size_t at() const { return at_; }
+
+ private:
+  std::byte* p_;
+  std::size_t at_ = 0;
+};
+
+class Reader {
+ public:
+  Reader(const std::byte* p, std::size_t n) : p_(p), n_(n) {}
+  bool get(void* out, std::size_t k) {
+    if (at_ + k > n_) return false;
+    std::memcpy(out, p_ + at_, k);
+    at_ += k;
+    return true;
+  }
+  template <class T>
+  bool get(T& v) {
+    return get(&v, sizeof v);
+  }
+  const std::byte* here() const { return p_ + at_; }
+  bool skip(std::size_t k) {
+    if (at_ + k > n_) return false;
+    at_ += k;
+    return true;
+  }
+  void align() { at_ = align16(at_); }
+  std::size_t at() const { return at_; }
+
+ private:
+  const std::byte* p_;
+  std::size_t n_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind) {
+  if (!PyTuple_Check(items)) return {};
+  const Py_ssize_t n = PyTuple_GET_SIZE(items);
+  Items list;
+  list.v.resize(static_cast<std::size_t>(n));
+  std::size_t size = kHeader;
+  std::uint32_t flags = 0;
+  for (Py_ssize_t k = 0; k < n; ++k) {
+    PyObject* o = PyTuple_GET_ITEM(items, k);
+    Item& it = list.v[static_cast<std::size_t>(k)];
+    size += 1;
+    if (o == Py_None) {
+      it.tag = kNone;
+    } else if (o == Py_True) {
+      it.tag = kTrue;
+    } else if (o == Py_False) {
+      it.tag = kFalse;
+    } else if (PyLong_CheckExact(o)) {
+      int overflow = 0;
+      it.i = PyLong_AsLongLongAndOverflow(o, &overflow);
+      if (overflow) return {};
+      it.tag = kInt;
+      size += 8;
+    } else if (PyFloat_CheckExact(o)) {
+      it.tag = kFloat;
+      it.f = PyFloat_AS_DOUBLE(o);
+      size += 8;
+    } else if (PyUnicode_CheckExact(o)) {
+      Py_ssize_t len = 0;
+      it.data = PyUnicode_AsUTF8AndSize(o, &len);
+      if (!it.data) {
+        PyErr_Clear();
+        return {};
+      }
+      it.tag = kStr;
+      it.size = static_cast<std::size_t>(len);
+      size += 8 + it.size;
+    } else if (PyBytes_CheckExact(o)) {
+      it.tag = kBytes;
+      it.data = PyBytes_AS_STRING(o);
+      it.size = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
+      size += 8 + it.size;
+    } else if (isNdarray(o)) {
+      PyRef dtype = PyRef::steal(PyObject_GetAttrString(o, "dtype"));
+      PyRef hasObject = dtype ? PyRef::steal(PyObject_GetAttrString(dtype.get(), "hasobject")) : PyRef();
+      it.dtype = dtype ? PyRef::steal(PyObject_GetAttrString(dtype.get(), "str")) : PyRef();
+      if (!it.dtype || !hasObject || hasObject.get() != Py_False || !PyUnicode_Check(it.dtype.get()) ||
+          PyObject_GetBuffer(o, &it.view, PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Clear();
+        return {};
+      }
+      it.hasView = true;
+      it.tag = kArray;
+      flags |= kHasArrays;
+      const std::size_t dtypeLen = static_cast<std::size_t>(PyUnicode_GET_LENGTH(it.dtype.get()));
+      if (dtypeLen > 255 || it.view.ndim > 32) return {};
+      // dtype length + dtype + ndim + shape, then aligned data.
+      size += 1 + dtypeLen + 1 + 8 * static_cast<std::size_t>(it.view.ndim) + 8;
+      size = align16(size) + align16(static_cast<std::size_t>(it.view.len));
+    } else {
+      return {};
+    }
+  }
+  charm::MessageBuffer m = charm::newMessage(kind, size);
+  Writer w(charm::payloadOf(m));
+  w.put(static_cast<std::uint32_t>(n));
+  w.put(flags);
+  w.put(std::uint64_t{0});
+  for (const Item& it : list.v) {
+    w.put(static_cast<std::uint8_t>(it.tag));
+    switch (it.tag) {
+      case kInt: w.put(it.i); break;
+      case kFloat: w.put(it.f); break;
+      case kStr:
+      case kBytes:
+        w.put(static_cast<std::uint64_t>(it.size));
+        w.bytes(it.data, it.size);
+        break;
+      case kArray: {
+        Py_ssize_t len = 0;
+        const char* dt = PyUnicode_AsUTF8AndSize(it.dtype.get(), &len);
+        w.put(static_cast<std::uint8_t>(len));
+        w.bytes(dt, static_cast<std::size_t>(len));
+        w.put(static_cast<std::uint8_t>(it.view.ndim));
+        for (int d = 0; d < it.view.ndim; ++d) w.put(static_cast<std::int64_t>(it.view.shape[d]));
+        w.put(static_cast<std::uint64_t>(it.view.len));
+        w.align();
+        w.bytes(it.view.buf, static_cast<std::size_t>(it.view.len));
+        w.align();
+        break;
+      }
+      default: break;
+    }
+  }
+  return m;
+}
+
+bool FastCodec::hasArrays(const std::byte* payload, std::size_t size) {
+  std::uint32_t flags = 0;
+  if (size < kHeader) return false;
+  std::memcpy(&flags, payload + 4, sizeof flags);
+  return flags & kHasArrays;
+}
+
+PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* owner,
+                        const std::byte* ownerBase) {
+  Reader r(payload, size);
+  std::uint32_t n = 0, flags = 0;
+  std::uint64_t reserved = 0;
+  auto corrupt = [] {
+    PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
+    return PyRef();
+  };
+  if (!r.get(n) || !r.get(flags) || !r.get(reserved)) return corrupt();
+  PyRef tuple = PyRef::steal(PyTuple_New(n));
+  if (!tuple) return {};
+  for (std::uint32_t k = 0; k < n; ++k) {
+    std::uint8_t tag = 0;
+    if (!r.get(tag)) return corrupt();
+    PyObject* item = nullptr;
+    switch (tag) {
+      case kNone: item = Py_NewRef(Py_None); break;
+      case kTrue: item = Py_NewRef(Py_True); break;
+      case kFalse: item = Py_NewRef(Py_False); break;
+      case kInt: {
+        std::int64_t v;
+        if (!r.get(v)) return corrupt();
+        item = PyLong_FromLongLong(v);
+        break;
+      }
+      case kFloat: {
+        double v;
+        if (!r.get(v)) return corrupt();
+        item = PyFloat_FromDouble(v);
+        break;
+      }
+      case kStr:
+      case kBytes: {
+        std::uint64_t len;
+        if (!r.get(len) || r.at() + len > size) return corrupt();
+        const char* d = reinterpret_cast<const char*>(r.here());
+        item = tag == kStr ? PyUnicode_DecodeUTF8(d, static_cast<Py_ssize_t>(len), nullptr)
+                           : PyBytes_FromStringAndSize(d, static_cast<Py_ssize_t>(len));
+        r.skip(len);
+        break;
+      }
+      case kArray: {
+        std::uint8_t dtypeLen = 0, ndim = 0;
+        char dt[256];
+        std::uint64_t nbytes = 0;
+        if (!r.get(dtypeLen) || !r.get(dt, dtypeLen) || !r.get(ndim)) return corrupt();
+        PyRef shape = PyRef::steal(PyTuple_New(ndim));
+        for (int d = 0; d < ndim; ++d) {
+          std::int64_t extent;
+          if (!r.get(extent)) return corrupt();
+          PyTuple_SET_ITEM(shape.get(), d, PyLong_FromLongLong(extent));
+        }
+        if (!r.get(nbytes)) return corrupt();
+        r.align();
+        if (r.at() + nbytes > size || !owner) return corrupt();
+        if (!frombuffer_) {
+          PyRef numpy = PyRef::steal(PyImport_ImportModule("numpy"));
+          if (!numpy) return {};
+          frombuffer_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "frombuffer"));
+          if (!frombuffer_) return {};
+        }
+        PyRef view = viewOf(owner, static_cast<std::size_t>(r.here() - ownerBase), nbytes);
+        PyRef dtype = PyRef::steal(PyUnicode_FromStringAndSize(dt, dtypeLen));
+        if (!view || !dtype) return {};
+        PyObject* args[] = {view.get(), dtype.get()};
+        PyRef flat = PyRef::steal(PyObject_Vectorcall(frombuffer_.get(), args, 2, nullptr));
+        if (!flat) return {};
+        if (ndim == 1) {
+          item = flat.release();
+        } else {
+          PyObject* margs[] = {flat.get(), shape.get()};
+          PyRef name = PyRef::steal(PyUnicode_FromString("reshape"));
+          item = PyObject_VectorcallMethod(name.get(), margs, 2, nullptr);
+        }
+        r.skip(nbytes);
+        r.align();
+        break;
+      }
+      default:
+        return corrupt();
+    }
+    if (!item) return {};
+    PyTuple_SET_ITEM(tuple.get(), k, item);
+  }
+  return tuple;
+}
+
+}  // namespace charmpy

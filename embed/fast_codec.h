@@ -1,0 +1,37 @@
+// FastCodec: a pickle-free encoding for the common argument lists of remote
+// calls: tuples whose items are ints (64-bit), floats, bools, None, str, bytes
+// and C-contiguous NumPy arrays of plain dtypes. Pickling a small NumPy array costs
+// several microseconds (dtype and reconstructor lookups); this path writes the
+// dtype string, the shape and the raw bytes, and on the receiver rebuilds the
+// array with numpy.frombuffer over the message memory (no copy). Anything else
+// falls back to PickleCodec.
+//
+// Layout: u32 item count | u32 reserved | u64 reserved, then per item a u8 tag and
+// its data; array data starts 16-byte aligned.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "message_object.h"
+#include "py_ref.h"
+#include "runtime/message.h"
+
+namespace charmpy {
+
+class FastCodec {
+ public:
+  // Packs the tuple `items` into a new message of `kind`, or returns an empty
+  // buffer (no Python exception set) when some item needs pickle.
+  charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind);
+  // Rebuilds the tuple; arrays view `owner` (a _charmpy.Message whose bytes start
+  // at ownerBase), which may be null only when hasArrays() is false.
+  PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,
+               const std::byte* ownerBase);
+  static bool hasArrays(const std::byte* payload, std::size_t size);
+
+ private:
+  PyRef frombuffer_;  // numpy.frombuffer, looked up on first use
+};
+
+}  // namespace charmpy
