@@ -91,7 +91,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  charm::Runtime runtime(transport);
+  // Python code on fibers recurses through C frames (pickling, calls from C):
+  // give coroutines the stack a main thread would have.
+  charm::Runtime runtime(transport, std::size_t{8} << 20);
   state.runtime = &runtime;
   charmpy::setEmbedState(&state);
 

@@ -22,10 +22,11 @@ constexpr int kNetworkBatch = 16;
 constexpr int kLocalBatch = 16;
 }  // namespace
 
-Runtime::Runtime(comm::Transport& transport)
+Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
     : transport_(transport),
       myPe_(transport.rank()),
       numPes_(transport.size()),
+      fibers_(fiberStackBytes),
       futures_(myPe_, fibers_),
       reductions_(*this),
       quiescence_(*this),

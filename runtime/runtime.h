@@ -33,7 +33,8 @@ class ChareBase;
 
 class Runtime {
  public:
-  explicit Runtime(comm::Transport& transport);
+  // `fiberStackBytes`: usable stack of every fiber (code that may wait runs on one).
+  explicit Runtime(comm::Transport& transport, std::size_t fiberStackBytes = std::size_t{1} << 20);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
