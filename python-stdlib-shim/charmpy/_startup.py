@@ -1,0 +1,154 @@
+"""The start-up phase on PE 0: readonlies reach every PE before the entry's calls.
+
+The guarantee (see charmpy/readonlies.py): attributes the entry sets on `readonlies`
+before it first suspends are on every PE before any chare it created runs a method;
+a constructor sees the readonlies set before its collection was created.
+
+How, with only what `_charmpy` offers:
+
+1. INIT: from the start of the entry (the main function, or the constructor of the
+   entry chare class) until it first suspends or returns, PE 0 *holds* every entry
+   method call (proxies send through `chare._send`/`chare._broadcast`, swapped here),
+   and puts a `StartupState` (the readonlies as of now, and the runtime group's proxy)
+   in front of the constructor arguments of every collection it creates; the package's
+   make_chare applies it before constructing. Creation cannot be held: the proxy needs
+   the collection id that `_charmpy.create` returns.
+2. SYNCING: at the first suspension (or return) the readonlies are frozen and, if the
+   entry set any, broadcast to the runtime group (`CharmRemote`) with a reply; calls
+   stay held, creations carry the frozen readonlies.
+3. DONE: once every PE acknowledged (or at once when no readonly was set), the held
+   calls are sent in their original order and the runtime's functions are put back,
+   so nothing of this stays on the hot path.
+
+Held calls to other PEs (and broadcasts) are pickled when made, so an argument that
+does not pickle fails at the call, and later changes to the objects are not seen; calls
+to elements on PE 0 keep their argument objects (by reference), as they would unheld.
+Readonlies only flow from PE 0's start-up phase: later assignments stay on their PE.
+"""
+import pickle
+
+import _charmpy
+
+from . import chare, futures, readonlies
+
+_MY_PE = _charmpy.my_pe()
+
+INIT, SYNCING, DONE = 'init', 'syncing', 'done'
+phase = DONE
+remote = None          # proxy of the runtime's group (charm.thisProxy) on this PE
+main_chare_cid = None  # entry chare class: id of the main chare, until it is constructed
+sync_entry = None      # entry id of CharmRemote._charmpy_startup
+_held = []             # calls to send once the readonlies are everywhere, in order
+_frozen = None         # the StartupState broadcast at the end of INIT
+_applied_version = 0   # newest readonlies version applied on this PE
+
+
+class StartupState:
+    """What a creation made during start-up carries to every PE: the readonlies (None
+    when there are none) with their version, and the runtime group's proxy."""
+
+    __slots__ = ('version', 'values', 'remote')
+
+    def __init__(self, version, values, remote):
+        self.version = version
+        self.values = values
+        self.remote = remote
+
+    def __reduce__(self):
+        return (StartupState, (self.version, self.values, self.remote))
+
+
+def _current_state():
+    if _frozen is not None:
+        return _frozen
+    version = readonlies._version
+    return StartupState(version, readonlies._values() if version else None, remote)
+
+
+def apply(state):
+    """Applies a StartupState received with a creation or from PE 0's broadcast."""
+    global remote, _applied_version
+    if remote is None:
+        remote = state.remote
+    if _MY_PE != 0 and state.values is not None and state.version > _applied_version:
+        readonlies._apply(state.values)
+        _applied_version = state.version
+
+
+# --- holding calls -------------------------------------------------------------------
+
+def _hold_send(cid, index, pe, entry, args, kwargs, reply_pe=-1, reply_fid=0):
+    if pe == _MY_PE:
+        def release():
+            _charmpy.send(cid, index, pe, entry, args, kwargs, reply_pe, reply_fid)
+    else:
+        blob = chare.snapshot_call(args, kwargs)
+
+        def release():
+            a, k = pickle.loads(blob)
+            _charmpy.send(cid, index, pe, entry, a, k, reply_pe, reply_fid)
+    _held.append(release)
+
+
+def _hold_broadcast(cid, entry, args, kwargs, reply_pe=-1, reply_fid=0, gather=False):
+    blob = chare.snapshot_call(args, kwargs)
+
+    def release():
+        a, k = pickle.loads(blob)
+        _charmpy.broadcast(cid, entry, a, k, reply_pe, reply_fid, bool(gather))
+    _held.append(release)
+
+
+def begin():
+    """Starts the INIT phase (PE 0, right before the entry's code runs)."""
+    global phase, _frozen
+    phase = INIT
+    _frozen = None
+    chare._send = _hold_send
+    chare._broadcast = _hold_broadcast
+    chare._creation_prefix = _current_state
+    futures.before_suspend = end
+
+
+def end():
+    """Ends INIT (the entry suspends for the first time, or returned)."""
+    global phase, _frozen
+    if phase != INIT:
+        return
+    phase = SYNCING
+    futures.before_suspend = None
+    if not readonlies._version:
+        _release()
+        return
+    _frozen = _current_state()
+    f = futures.Future()
+    f._on_done(_release)
+    _charmpy.broadcast(remote._cid, sync_entry, (_frozen,), None, f.pe, f.fid, False)
+
+
+def _release(f=None):
+    """DONE: puts the runtime's functions back and sends the held calls in order."""
+    global phase
+    phase = DONE
+    chare._send = _charmpy.send
+    chare._broadcast = _charmpy.broadcast
+    chare._creation_prefix = None
+    held = list(_held)
+    del _held[:]
+    for release in held:
+        release()
+    if f is not None and f._exc is not None:
+        raise f._exc
+
+
+def before_exit():
+    """charm.exit() during start-up: best effort, send what is held (after the
+    readonlies) so that the calls made before exit() still go out."""
+    global phase
+    if phase == DONE:
+        return
+    futures.before_suspend = None
+    if readonlies._version and remote is not None:
+        state = _frozen if _frozen is not None else _current_state()
+        _charmpy.broadcast(remote._cid, sync_entry, (state,), None)
+    _release()

@@ -1,0 +1,592 @@
+"""Chares, collections and proxies.
+
+A chare is an object of a `Chare` subclass that lives on one PE and is called through
+proxies. One class may be used three ways:
+
+    c = Chare(Worker, args=[1], onPE=2)     # a single chare (on PE 2)
+    g = Group(Worker, args=[1])             # one element per PE
+    a = Array(Worker, (4, 4), args=[1])     # a 4x4 array of elements
+
+    g.work(x)            # broadcast: every element runs work(x)
+    a[1, 2].work(x)      # one element
+    f = a[1, 2].work(x, ret=True)    # Future of the return value
+    f = g.work(x, awaitable=True)    # Future set (to None) when every element is done
+
+Calls are asynchronous and never run inline, even on the same PE. Inside a chare,
+`self.thisProxy` is the proxy of its collection (a single chare's own proxy) and
+`self.thisIndex` its index: the PE for a group element, a tuple for an array element
+(also in 1-d), (0,) for a single chare. Both are set before `__init__` runs.
+
+Proxies compare and hash by collection and index (equal on every PE), pickle (send
+them as arguments), and `proxy.method` is a picklable callable usable as a callback.
+"""
+import inspect
+import operator
+import pickle
+
+import _charmpy
+
+from . import futures
+from .coro import coro, is_coro, when_condition
+from .reduction import reducer_id
+
+KIND_CHARE = _charmpy.KIND_CHARE
+KIND_GROUP = _charmpy.KIND_GROUP
+KIND_ARRAY = _charmpy.KIND_ARRAY
+KINDS = (KIND_CHARE, KIND_GROUP, KIND_ARRAY)
+_KIND_NAMES = {KIND_CHARE: 'chare', KIND_GROUP: 'group', KIND_ARRAY: 'array'}
+_MAX_DIMS = 6
+
+_MY_PE = _charmpy.my_pe()
+_NUM_PES = _charmpy.num_pes()
+
+# How proxies send. The start-up phase (charmpy/_startup.py) swaps these on PE 0 to
+# hold the entry's calls until the readonlies are everywhere; the rest of the time
+# they are the runtime's functions themselves (no extra layer on the hot path).
+_send = _charmpy.send
+_broadcast = _charmpy.broadcast
+# Start-up phase only: returns the object put before a new collection's constructor
+# arguments (the readonlies as of now), or is None.
+_creation_prefix = None
+
+
+# --- registration tables -------------------------------------------------------------
+
+class ClassInfo:
+    """What registration gave a chare class: its number (same on every PE), its
+    constructor ids per collection kind, its entry method ids by name, and its proxy
+    classes (built lazily) per kind."""
+
+    __slots__ = ('cls', 'number', 'ctor_ids', 'entries', 'coro_ctor', 'proxy_classes')
+
+    def __init__(self, cls, number):
+        self.cls = cls
+        self.number = number
+        self.ctor_ids = {}
+        self.entries = {}
+        self.coro_ctor = False
+        self.proxy_classes = {}
+
+
+_infos = {}        # class -> ClassInfo
+_by_number = []    # class number -> ClassInfo
+_registered_by_decorator = []   # classes marked with @register, in decoration order
+_registration_done = False
+_local_groups = {}  # collection id -> this PE's element of that group
+_array_use_at_sync = {}  # collection id -> useAtSync given at creation (this PE's arrays)
+
+
+def register(cls):
+    """Class decorator: registers a chare class defined outside `__main__` (charm.start()
+    finds the Chare subclasses of `__main__` by itself, and those of the modules it is
+    given). Use it in the module that defines the class:
+
+        @register
+        class Hello(Chare):
+            ...
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Chare)):
+        raise TypeError('@register decorates Chare subclasses, got %r' % (cls,))
+    if _registration_done:
+        raise RuntimeError('@register %s: charm.start() already ran; chare classes must be '
+                           'defined (and registered) before it' % cls.__qualname__)
+    if cls not in _registered_by_decorator:
+        _registered_by_decorator.append(cls)
+    return cls
+
+
+def _entry_methods(cls):
+    """The remotely callable methods of `cls`: name -> function, sorted by name.
+
+    Public functions (names not starting with '_') defined on `cls` or its bases other
+    than charmpy's own (Chare, ArrayMap), plus the hidden entries charmpy itself uses
+    (`_charmpy_hidden_entries` of the classes in the MRO).
+    """
+    methods = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object or klass in _BASE_CLASSES:
+            continue
+        for name, value in vars(klass).items():
+            if name.startswith('_'):
+                continue
+            if inspect.isfunction(value):
+                methods[name] = value
+            else:
+                methods.pop(name, None)  # overridden by something that is not a method
+    for klass in cls.__mro__:
+        for name in vars(klass).get('_charmpy_hidden_entries', ()):
+            methods[name] = getattr(cls, name)
+    for name, func in methods.items():
+        if when_condition(func) is not None:
+            raise NotImplementedError(
+                '%s.%s uses @when(%r), which is not supported yet (it comes with a later '
+                'issue)' % (cls.__qualname__, name, when_condition(func)))
+    return sorted(methods.items())
+
+
+def register_classes(classes):
+    """Registers `classes` with the runtime, in this order (identical on every PE): for
+    each class its constructor for the three kinds, then its entry methods by name."""
+    global _registration_done
+    for cls in classes:
+        if cls in _infos:
+            continue
+        info = ClassInfo(cls, len(_by_number))
+        info.coro_ctor = is_coro(cls.__init__)
+        for kind in KINDS:
+            info.ctor_ids[kind] = _charmpy.register_constructor(cls, kind, info.coro_ctor)
+        for name, func in _entry_methods(cls):
+            info.entries[name] = _charmpy.register_entry(cls, name, is_coro(func))
+        _infos[cls] = info
+        _by_number.append(info)
+    _registration_done = True
+
+
+def class_info(cls, what):
+    """The ClassInfo of `cls`; TypeError when it is not a Chare subclass."""
+    info = _infos.get(cls) if isinstance(cls, type) else None
+    if info is not None:
+        return info
+    if not (isinstance(cls, type) and issubclass(cls, Chare)) or cls in _BASE_CLASSES:
+        raise TypeError('%s needs a Chare subclass (class MyChare(Chare): ...), got %r'
+                        % (what, cls))
+    if not _registration_done:
+        raise RuntimeError('%s: charm.start() has not run yet; create chares from the entry '
+                           'function (or from other chares)' % what)
+    raise RuntimeError(
+        '%s: class %s.%s is not registered; charm.start() registers the Chare subclasses of '
+        '__main__, of charm.start(classes=[...]) and modules=[...], and those decorated with '
+        '@register (defined before charm.start())' % (what, cls.__module__, cls.__qualname__))
+
+
+# --- chares ----------------------------------------------------------------------------
+
+class Chare:
+    """Base class of every chare.
+
+    `Chare(cls, args=[], onPE=-1)` (called on Chare itself) creates a single chare of
+    class `cls` on PE `onPE` (placed by the runtime when -1) and returns its proxy:
+
+        c = Chare(Counter, args=[10], onPE=1)
+        c.add(5)
+
+    Inside a chare: `self.thisProxy`, `self.thisIndex`, and the methods below.
+    """
+
+    # Methods of Chare that are entry methods of every class although private.
+    _charmpy_hidden_entries = ('_charmpy_ping',)
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Chare and (args or kwargs):
+            return create_chare(*args, **kwargs)
+        return object.__new__(cls)
+
+    def __init__(self):
+        pass
+
+    @coro
+    def _charmpy_ping(self):
+        """Returns once this element is constructed (`charm.awaitCreation` calls it); a
+        coroutine constructor may still be running when the element gets messages."""
+        constructing = getattr(self, '_charmpy_constructing', None)
+        if constructing is not None:
+            constructing.get()
+
+    # --- reductions -----------------------------------------------------------------
+    def contribute(self, data, reducer, callback, section=None):
+        """Contributes `data` to a reduction over this chare's collection; the result
+        goes to `callback` (a Future, `proxy.method` of an element or of the whole
+        collection, or `charm.thisProxy[0].exit`). Every element contributes, in the
+        same order of reductions."""
+        if section is not None:
+            raise NotImplementedError('contribute(section=...): sections come with a later issue')
+        _charmpy.contribute(self, data, reducer_id(reducer), callback_tuple(callback))
+
+    def reduce(self, callback, data=None, reducer=None, section=None):
+        """Like contribute, arguments in charm4py's other order; no data and no reducer
+        is an empty reduction (a barrier)."""
+        self.contribute(data, reducer, callback, section)
+
+    def allreduce(self, data=None, reducer=None, section=None):
+        """Contributes and returns a Future of the reduction's result (wait for it from
+        a coroutine)."""
+        f = futures.Future()
+        self.contribute(data, reducer, f, section)
+        return f
+
+    # --- not available yet ------------------------------------------------------------
+    def wait(self, condition):
+        """Suspends the current coroutine until `condition` (an expression over `self`)
+        holds. Not supported yet (comes with @when)."""
+        raise NotImplementedError('Chare.wait(%r) is not supported yet (it comes with @when, '
+                                  'in a later issue)' % (condition,))
+
+    def AtSync(self):
+        """Tells the load balancer this element is ready to migrate. Not supported yet."""
+        raise NotImplementedError('AtSync(): load balancing comes with a later issue')
+
+    def migrate(self, toPe):
+        """Moves this array element to PE `toPe`. Not supported yet."""
+        raise NotImplementedError('migrate(): migration comes with a later issue')
+
+    def setMigratable(self, migratable):
+        """Allows or forbids migrating this element. Not supported yet."""
+        raise NotImplementedError('setMigratable(): migration comes with a later issue')
+
+    def migrated(self):
+        """Override: called on the new PE after this element migrated."""
+
+    def resumeFromSync(self):
+        """Override: called after a load-balancing step (elements created with
+        useAtSync=True)."""
+
+
+class ArrayMap(Chare):
+    """Base class of array maps: a group whose `procNum(index)` gives the initial PE of
+    each element of arrays created with `Array(..., map=map_group_proxy)`.
+
+    Placement by a map is not supported yet (Array(..., map=...) raises
+    NotImplementedError).
+    """
+
+    def procNum(self, index):
+        """The PE of the element with `index` (a tuple). Override it."""
+        raise NotImplementedError('%s must define procNum(self, index)' % type(self).__qualname__)
+
+
+_BASE_CLASSES = (Chare, ArrayMap)
+
+
+def _args_tuple(args, what):
+    if args is None:
+        return ()
+    if isinstance(args, tuple):
+        return args
+    if isinstance(args, list):
+        return tuple(args)
+    raise TypeError('%s: args must be a list (or tuple) of constructor arguments, got %r'
+                    % (what, args))
+
+
+def _create(kind, info, dims, on_pe, args):
+    prefix = _creation_prefix
+    if prefix is not None:
+        args = (prefix(),) + args
+    return _charmpy.create(kind, info.ctor_ids[kind], dims, on_pe, args, None)
+
+
+def create_chare(chare_type, args=[], onPE=-1):
+    """Creates a single chare of class `chare_type` on PE `onPE` (-1: the runtime picks)
+    and returns its proxy. The same as `Chare(chare_type, args, onPE)`."""
+    info = class_info(chare_type, 'Chare()')
+    args = _args_tuple(args, 'Chare()')
+    if onPE is None or onPE == -1:
+        pe = _charmpy.place_chare()
+    else:
+        pe = operator.index(onPE)
+        if not 0 <= pe < _NUM_PES:
+            raise IndexError('Chare(%s, onPE=%d): PE out of range; PEs are 0..%d'
+                             % (info.cls.__qualname__, pe, _NUM_PES - 1))
+    cid = _create(KIND_CHARE, info, None, pe, args)
+    return new_proxy(info, KIND_CHARE, cid, (0,), pe)
+
+
+class Group:
+    """`Group(cls, args=[], onPEs=None)` creates a group of class `cls` (one element per
+    PE, constructed with `args`) and returns its proxy.
+
+        g = Group(Hello)
+        g.sayHi()            # every PE
+        g[3].sayHi()         # the element on PE 3
+
+    `onPEs` (a section of PEs) is not supported yet.
+    """
+
+    def __new__(cls, chare_type, args=[], onPEs=None):
+        if onPEs is not None:
+            raise NotImplementedError('Group(..., onPEs=...) makes a section; sections come '
+                                      'with a later issue')
+        info = class_info(chare_type, 'Group()')
+        cid = _create(KIND_GROUP, info, None, -1, _args_tuple(args, 'Group()'))
+        return new_proxy(info, KIND_GROUP, cid, None, -1)
+
+
+def _dims_tuple(dims):
+    if isinstance(dims, (tuple, list)):
+        dims = tuple(operator.index(d) for d in dims)
+    else:
+        try:
+            dims = (operator.index(dims),)
+        except TypeError:
+            raise TypeError('Array(): dims must be an int or a tuple of ints, got %r'
+                            % (dims,)) from None
+    if not 1 <= len(dims) <= _MAX_DIMS:
+        raise ValueError('Array(): arrays have 1 to %d dimensions, got dims %r'
+                         % (_MAX_DIMS, dims))
+    if any(d < 0 for d in dims):
+        raise ValueError('Array(): dims must not be negative, got %r' % (dims,))
+    return dims
+
+
+class Array:
+    """`Array(cls, dims=None, ndims=-1, args=[], map=None, useAtSync=False)` creates an
+    array of chares of class `cls` and returns its proxy.
+
+    `dims` is an int (1-d) or a tuple of ints (up to 6-d); every element is constructed
+    with `args`, and has `self.thisIndex` a tuple:
+
+        a = Array(Cell, (8, 8))
+        a.step()             # every element
+        a[2, 3].step()       # one element
+
+    Not supported yet: sparse arrays (`dims=None` with `ndims`, filled by `ckInsert`)
+    and placement by an `ArrayMap` (`map=`). `useAtSync` is recorded for load
+    balancing (a later issue).
+    """
+
+    def __new__(cls, chare_type, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
+        info = class_info(chare_type, 'Array()')
+        if dims is None:
+            if ndims is None or ndims == -1:
+                raise ValueError('Array(%s): give dims, an int or a tuple of ints'
+                                 % info.cls.__qualname__)
+            raise NotImplementedError('Array(dims=None, ndims=...) makes a sparse array filled '
+                                      'with ckInsert; sparse arrays come with a later issue')
+        dims = _dims_tuple(dims)
+        if ndims is not None and ndims != -1 and ndims != len(dims):
+            raise ValueError('Array(): ndims=%r does not match dims %r' % (ndims, dims))
+        if map is not None:
+            raise NotImplementedError('Array(..., map=...): placement by an ArrayMap comes '
+                                      'with a later issue')
+        cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'))
+        _array_use_at_sync[cid] = bool(useAtSync)
+        return new_proxy(info, KIND_ARRAY, cid, None, -1, dims)
+
+
+# --- proxies -----------------------------------------------------------------------------
+
+class Proxy:
+    """Base class of proxies. A proxy names a collection (`_index` None) or one element
+    of it (`_index` a tuple, `_pe` where the call goes). Entry methods are attributes of
+    the per-class proxy classes that charmpy builds."""
+
+    __slots__ = ('_cid', '_index', '_pe', '_dims')
+    _info = None   # ClassInfo, on the per-class proxy classes
+    _kind = None
+
+    def __eq__(self, other):
+        if not isinstance(other, Proxy):
+            return NotImplemented
+        return self._cid == other._cid and self._index == other._index
+
+    def __ne__(self, other):
+        if not isinstance(other, Proxy):
+            return NotImplemented
+        return self._cid != other._cid or self._index != other._index
+
+    def __hash__(self):
+        # hash(None) is address-based in CPython 3.11: use () so that hashes agree on
+        # every PE (element indices are never empty).
+        index = self._index
+        return hash((self._cid, () if index is None else index))
+
+    def __reduce__(self):
+        return (_rebuild_proxy, (self._info.number, self._kind, self._cid, self._index,
+                                 self._pe, self._dims))
+
+    def __getattr__(self, name):
+        info = type(self)._info
+        if info is None or name.startswith('__'):
+            raise AttributeError(name)
+        raise AttributeError(
+            '%s has no entry method %r (entry methods are the public methods of the class; '
+            'names starting with "_" cannot be called remotely)' % (info.cls.__qualname__, name))
+
+    def __repr__(self):
+        where = '' if self._index is None else ' index=%r pe=%d' % (self._index, self._pe)
+        return '<%s of %s %#x%s>' % (type(self).__name__, _KIND_NAMES[self._kind], self._cid, where)
+
+    def _element(self, index, pe):
+        p = object.__new__(type(self))
+        p._cid = self._cid
+        p._index = index
+        p._pe = pe
+        p._dims = self._dims
+        return p
+
+    def _not_a_collection(self):
+        return TypeError('%r is a proxy to one element; it cannot be indexed' % (self,))
+
+
+class ChareProxy(Proxy):
+    """Proxy of a single chare (created with `Chare(cls, ...)`)."""
+
+    __slots__ = ()
+    _kind = KIND_CHARE
+
+    def __getitem__(self, index):
+        raise self._not_a_collection()
+
+
+class GroupProxy(Proxy):
+    """Proxy of a group, or (`group[pe]`) of its element on one PE."""
+
+    __slots__ = ()
+    _kind = KIND_GROUP
+
+    def __getitem__(self, pe):
+        if self._index is not None:
+            raise self._not_a_collection()
+        if type(pe) is not int:
+            if isinstance(pe, slice):
+                raise NotImplementedError('group[%r]: slicing makes a section; sections come '
+                                          'with a later issue' % (pe,))
+            if isinstance(pe, (tuple, list)) and len(pe) == 1:
+                pe = pe[0]
+            pe = operator.index(pe)
+        if not 0 <= pe < _NUM_PES:
+            raise IndexError('group index %d is out of range: a group has one element per PE, '
+                             'indices 0..%d' % (pe, _NUM_PES - 1))
+        return self._element((pe,), pe)
+
+    def ckLocalBranch(self):
+        """This PE's element of the group (the object itself)."""
+        if self._cid not in _local_groups:
+            raise RuntimeError('ckLocalBranch(): the group has no element on PE %d yet' % _MY_PE)
+        return _local_groups[self._cid]
+
+
+def _array_index(index, dims):
+    """`index` (int, tuple or list of ints) as a tuple checked against `dims`."""
+    if type(index) is int:
+        index = (index,)
+    elif isinstance(index, (tuple, list)):
+        if any(isinstance(i, slice) for i in index):
+            raise NotImplementedError('array[%r]: slicing makes a section; sections come with '
+                                      'a later issue' % (index,))
+        index = tuple(operator.index(i) for i in index)
+    elif isinstance(index, slice):
+        raise NotImplementedError('array[%r]: slicing makes a section; sections come with a '
+                                  'later issue' % (index,))
+    else:
+        index = (operator.index(index),)
+    if len(index) != len(dims):
+        raise IndexError('array index %r has %d dimension(s) but the array has %d (dims %r)'
+                         % (index, len(index), len(dims), dims))
+    for i, n in zip(index, dims):
+        if not 0 <= i < n:
+            raise IndexError('array index %r is out of range for dims %r' % (index, dims))
+    return index
+
+
+class ArrayProxy(Proxy):
+    """Proxy of an array, or (`array[i]`, `array[i, j]`, ...) of one element."""
+
+    __slots__ = ()
+    _kind = KIND_ARRAY
+
+    def __getitem__(self, index):
+        if self._index is not None:
+            raise self._not_a_collection()
+        index = _array_index(index, self._dims)
+        return self._element(index, _charmpy.element_pe(self._dims, index))
+
+    @property
+    def dims(self):
+        """The array's dimensions (a tuple)."""
+        return self._dims
+
+    @property
+    def ndims(self):
+        """The array's number of dimensions."""
+        return len(self._dims)
+
+
+_PROXY_BASES = {KIND_CHARE: (ChareProxy, 'Proxy'), KIND_GROUP: (GroupProxy, 'GroupProxy'),
+                KIND_ARRAY: (ArrayProxy, 'ArrayProxy')}
+
+
+def _call_with_future(proxy, entry, args, kwargs, ret):
+    f = futures.Future()
+    try:
+        index = proxy._index
+        if index is None:
+            _broadcast(proxy._cid, entry, args, kwargs or None, f.pe, f.fid, ret)
+        else:
+            f._discard = not ret
+            _send(proxy._cid, index, proxy._pe, entry, args, kwargs or None, f.pe, f.fid)
+    except BaseException:
+        f._forget()
+        raise
+    return f
+
+
+def _entry_caller(name, entry, func):
+    """The proxy method that calls entry method `entry` (named `name`)."""
+    def call(self, *args, ret=False, awaitable=False, **kwargs):
+        if ret or awaitable:
+            return _call_with_future(self, entry, args, kwargs, ret)
+        index = self._index
+        if index is None:
+            _broadcast(self._cid, entry, args, kwargs or None)
+        else:
+            _send(self._cid, index, self._pe, entry, args, kwargs or None)
+    call.__name__ = name
+    call.__doc__ = getattr(func, '__doc__', None)
+    call.ep = entry
+    return call
+
+
+def proxy_class(info, kind):
+    """The proxy class of `info.cls` used as `kind` (built once): a subclass of
+    ChareProxy/GroupProxy/ArrayProxy with one method per entry method."""
+    cls = info.proxy_classes.get(kind)
+    if cls is not None:
+        return cls
+    base, suffix = _PROXY_BASES[kind]
+    namespace = {'__slots__': (), '_info': info, '__module__': info.cls.__module__,
+                 '__doc__': 'Proxy of %s (%s).' % (info.cls.__qualname__, _KIND_NAMES[kind])}
+    for name, entry in info.entries.items():
+        caller = _entry_caller(name, entry, getattr(info.cls, name, None))
+        caller.__qualname__ = info.cls.__qualname__ + suffix + '.' + name
+        namespace[name] = caller
+    cls = type(info.cls.__name__ + suffix, (base,), namespace)
+    info.proxy_classes[kind] = cls
+    return cls
+
+
+def new_proxy(info, kind, cid, index, pe, dims=None):
+    """A proxy of collection `cid` (index None) or of one of its elements."""
+    p = object.__new__(proxy_class(info, kind))
+    p._cid = cid
+    p._index = index
+    p._pe = pe
+    p._dims = dims
+    return p
+
+
+def _rebuild_proxy(class_number, kind, cid, index, pe, dims):
+    """Unpickles a proxy (classes are numbered identically on every PE)."""
+    return new_proxy(_by_number[class_number], kind, cid, index, pe, dims)
+
+
+def callback_tuple(target):
+    """`target` (a Future, `proxy.method`, `charm.thisProxy[0].exit`) as the runtime's
+    callback tuple."""
+    if isinstance(target, futures.Future):
+        return target._callback_tuple()
+    proxy = getattr(target, '__self__', None)
+    entry = getattr(getattr(target, '__func__', None), 'ep', None)
+    if isinstance(proxy, Proxy) and entry is not None:
+        if getattr(proxy._info.cls, '_charmpy_is_runtime', False) and target.__name__ == 'exit':
+            return ('exit',)
+        if proxy._index is None:
+            return ('broadcast', proxy._cid, entry)
+        return ('element', proxy._cid, proxy._index, proxy._pe, entry)
+    raise TypeError('a callback is a Future, proxy.method (of an element or a whole '
+                    'collection) or charm.thisProxy[0].exit; got %r' % (target,))
+
+
+def snapshot_call(args, kwargs):
+    """Pickles a call's arguments now (errors surface at the call), for sending later."""
+    return pickle.dumps((args, kwargs), protocol=5)

@@ -1,0 +1,527 @@
+"""The runtime as Python sees it: the `charm` object (one per PE).
+
+    from charmpy import charm, Chare, Group
+
+    class Hello(Chare):
+        def hi(self):
+            return charm.myPe()
+
+    def main(args):                      # runs on PE 0, as a coroutine
+        g = Group(Hello)
+        print(g.hi(ret=True).get())      # [0, 1, ..., numPes-1]
+        charm.exit()
+
+    charm.start(main)                    # every PE calls it
+
+`charm.start` registers the chare classes (the same order on every PE), hands the
+package's hooks to the runtime (`_charmpy.set_hooks`) and runs the scheduler until the
+program exits, then ends the process with the exit code.
+"""
+import importlib
+import inspect
+import platform
+import sys
+import traceback
+
+import _charmpy
+
+from . import _startup, chare, futures
+from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
+from .coro import coro
+from .options import Options
+
+_MY_PE = _charmpy.my_pe()
+_NUM_PES = _charmpy.num_pes()
+
+
+def _exit_code(exc):
+    """The process exit code of a SystemExit, as Python computes it."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write('%s\n' % (code,))
+    return 1
+
+
+class Charm:
+    """The runtime (one instance per PE: `charm`).
+
+    Start and end: `start`, `exit`, `abort`. Where am I: `myPe`, `numPes`, `myHost`,
+    `numHosts`, `getHostPes`, `getHostFirstPe`, `getHostNumPes`, `getPeHost`,
+    `getPeHostRank`, `getTopoTreeEdges`, `getTopoSubtrees`. Waiting (coroutines):
+    `awaitCreation`, `wait`, `iwait`, `sleep`, `waitQD`. `options` holds the options;
+    `thisProxy` is the runtime's own group (remote `exit`, `updateGlobals`, `exec`,
+    `eval`); `Future`/`createFuture` create futures.
+    """
+
+    def __init__(self):
+        self.options = Options()
+        self._started = False
+        self._layout = None
+        self.Future = futures.Future
+        self.createFuture = futures.Future
+
+    # --- start and end ---------------------------------------------------------
+    def start(self, entry=None, classes=[], modules=[], interactive=False):
+        """Starts the program; every PE calls it, and it does not return (the process
+        exits with the program's exit code).
+
+        Registers the Chare subclasses of `__main__`, those in `classes`, those of the
+        modules named in `modules` (imported if needed) and those marked `@register`,
+        in an order identical on every PE. Then runs `entry` on PE 0 as a coroutine:
+        a function called with the program's argv list (`args[0]` is the script), or a
+        Chare subclass constructed as a single chare on PE 0 with argv as its one
+        argument (its constructor then is a coroutine).
+        """
+        if self._started:
+            raise RuntimeError('charm.start() can only be called once')
+        if interactive:
+            raise NotImplementedError('charm.start(interactive=True): the interactive mode '
+                                      'comes with a later issue')
+        if entry is not None and not callable(entry):
+            raise TypeError('charm.start(entry): entry must be a function taking the argv '
+                            'list, or a Chare subclass; got %r' % (entry,))
+        entry_is_class = isinstance(entry, type)
+        if entry_is_class:
+            if not issubclass(entry, Chare) or entry in (Chare, ArrayMap):
+                raise TypeError('charm.start(entry): a class entry must be a Chare subclass, '
+                                'got %r' % (entry,))
+            if entry.__init__ is Chare.__init__:
+                raise TypeError('charm.start(%s): the entry chare class must define '
+                                '__init__(self, args)' % entry.__qualname__)
+            coro(entry.__init__)  # the main chare's constructor may suspend
+        self._started = True
+
+        if self.options.quiet and '++quiet' not in sys.argv:
+            sys.argv.append('++quiet')
+        sys.argv[:] = _charmpy.consume_flags(sys.argv)
+        if _charmpy.runtime_flags().get('quiet'):
+            self.options.quiet = True
+
+        chare.register_classes(_classes_to_register(classes, modules))
+        _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
+        _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
+                           format_exception=_format_exception)
+        if _MY_PE == 0 and not self.options.quiet:
+            print('charmpy> running on %d PE%s (%d host%s), Python %s'
+                  % (_NUM_PES, '' if _NUM_PES == 1 else 's', self.numHosts(),
+                     '' if self.numHosts() == 1 else 's', platform.python_version()))
+            sys.stdout.flush()
+        code = _charmpy.start(lambda: _run_entry(entry, entry_is_class))
+        raise SystemExit(code)
+
+    def exit(self, exit_code=0):
+        """Ends the program on every PE with `exit_code` (callable from anywhere; returns,
+        and the PE stops once it is back in the scheduler). `exit()`/`sys.exit()` in the
+        entry or in a chare do the same."""
+        _startup.before_exit()
+        _charmpy.exit(int(exit_code))
+
+    def abort(self, message):
+        """Prints `message` naming this PE and ends the job with a non-zero code."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _charmpy.abort(str(message))
+
+    @property
+    def thisProxy(self):
+        """Proxy of the runtime's own group: `charm.thisProxy.updateGlobals(...)`,
+        `charm.thisProxy[0].exit` (a callback), `exec`/`rexec`/`eval` (with
+        options.remote_exec). None until the group exists on this PE."""
+        return _startup.remote
+
+    @property
+    def pool(self):
+        """The pool of workers (`charm.pool.map`, ...). Not available yet."""
+        raise NotImplementedError('charm.pool comes with a later issue')
+
+    # --- where am I ---------------------------------------------------------------
+    def myPe(self):
+        """This PE's number (its MPI rank)."""
+        return _MY_PE
+
+    def numPes(self):
+        """The number of PEs."""
+        return _NUM_PES
+
+    def _host_layout(self):
+        if self._layout is None:
+            self._layout = _charmpy.host_layout()
+        return self._layout
+
+    def myHost(self):
+        """The number of the host (physical node) this PE runs on."""
+        return self._host_layout()[0]
+
+    def numHosts(self):
+        """The number of hosts."""
+        return len(self._host_layout()[2])
+
+    def _host_pes(self, host):
+        hosts = self._host_layout()[2]
+        if not 0 <= host < len(hosts):
+            raise IndexError('host %r is out of range; hosts are 0..%d' % (host, len(hosts) - 1))
+        return hosts[host]
+
+    def _check_pe(self, pe):
+        if not 0 <= pe < _NUM_PES:
+            raise IndexError('PE %r is out of range; PEs are 0..%d' % (pe, _NUM_PES - 1))
+
+    def getHostPes(self, host):
+        """The PEs of `host`, a list in increasing order."""
+        return list(self._host_pes(host))
+
+    def getHostFirstPe(self, host):
+        """The lowest PE of `host`."""
+        return self._host_pes(host)[0]
+
+    def getHostNumPes(self, host):
+        """The number of PEs on `host`."""
+        return len(self._host_pes(host))
+
+    def getPeHost(self, pe):
+        """The host that PE `pe` runs on."""
+        self._check_pe(pe)
+        return self._host_layout()[1][pe]
+
+    def getPeHostRank(self, pe):
+        """The rank of PE `pe` among the PEs of its host (0 for the host's first PE)."""
+        self._check_pe(pe)
+        return self._host_pes(self._host_layout()[1][pe]).index(pe)
+
+    def getTopoTreeEdges(self, pe, root_pe, pes=None, bfactor=4):
+        """`(parent, children)` of `pe` in a spanning tree of `pes` (all PEs when None)
+        rooted at `root_pe`, which must be `pes[0]`; parent is None at the root.
+
+        The tree follows the hosts: the other PEs are ordered with those of the root's
+        host first, then host by host, and cut into up to `bfactor` consecutive blocks
+        (whole hosts per block when there are enough hosts, else each host cut into
+        blocks of nearly equal size); the first PE of each block is a child of the root
+        and, recursively, the root of the tree of its block. So `getTopoSubtrees` gives
+        exactly the blocks, and calling it again on a block gives that subtree.
+        """
+        pes = _tree_pes(root_pe, pes, self)
+        if pe not in pes:
+            raise ValueError('getTopoTreeEdges: PE %r is not in pes' % (pe,))
+        parent = None
+        while True:
+            blocks = _topo_blocks(pes, bfactor, self)
+            if pe == pes[0]:
+                return parent, [b[0] for b in blocks]
+            parent = pes[0]
+            pes = next(b for b in blocks if pe in b)
+
+    def getTopoSubtrees(self, root_pe, pes, bfactor=4):
+        """The subtrees of `root_pe` in the spanning tree of `pes` (see getTopoTreeEdges):
+        a list of lists of PEs, the first PE of each being the subtree's root."""
+        return _topo_blocks(_tree_pes(root_pe, pes, self), bfactor, self)
+
+    # --- waiting (coroutines) -------------------------------------------------------
+    def awaitCreation(self, *proxies):
+        """Waits until the constructors of the collections (or chares) behind `proxies`
+        have run everywhere. From a coroutine."""
+        pending = []
+        for proxy in proxies:
+            if not isinstance(proxy, chare.Proxy):
+                raise TypeError('charm.awaitCreation takes proxies, got %r' % (proxy,))
+            pending.append(proxy._charmpy_ping(awaitable=True))
+        for f in pending:
+            f.get()
+
+    def wait(self, awaitables):
+        """Waits until every future in `awaitables` is ready. From a coroutine."""
+        futures.wait(awaitables)
+
+    def iwait(self, awaitables):
+        """Yields each future of `awaitables` as it becomes ready. From a coroutine."""
+        return futures.iwait(awaitables)
+
+    def sleep(self, secs):
+        """Suspends the calling coroutine for `secs` seconds; the PE keeps working."""
+        futures.sleep(secs)
+
+    def startQD(self, callback):
+        """Starts quiescence detection; `callback` (a Future or proxy.method) is called
+        once no message is in flight anywhere."""
+        _charmpy.start_qd(chare.callback_tuple(callback))
+
+    def waitQD(self):
+        """Waits (coroutine) until quiescence: no message in flight anywhere."""
+        f = futures.Future()
+        self.startQD(f)
+        f.get()
+
+    def scheduleCallableAfter(self, callable_obj, secs, args=[]):
+        """Calls `callable_obj(*args)` after `secs` seconds (a function, a Future or a
+        `proxy.method`)."""
+        args = tuple(args)
+        _charmpy.after(float(secs), lambda: callable_obj(*args))
+
+    def printStats(self):
+        """Prints profiling statistics (with options.profiling). Not available yet."""
+        if not self.options.profiling:
+            print('charmpy: charm.printStats() called but charm.options.profiling is off')
+            return
+        print('charmpy: profiling statistics come with a later issue')
+
+    # --- not available yet ------------------------------------------------------------
+    def split(self, proxy, numsections, section_func=None, elems=None):
+        """Splits a collection into sections. Not available yet."""
+        raise NotImplementedError('charm.split: sections come with a later issue')
+
+    def combine(self, *proxies):
+        """Combines collections into one section. Not available yet."""
+        raise NotImplementedError('charm.combine: sections come with a later issue')
+
+
+def _tree_pes(root_pe, pes, charm_obj):
+    if pes is None:
+        return [root_pe] + [p for p in range(_NUM_PES) if p != root_pe]
+    pes = list(pes)
+    if not pes or pes[0] != root_pe:
+        raise ValueError('the spanning tree\'s root_pe %r must be the first of pes' % (root_pe,))
+    return pes
+
+
+def _split_evenly(items, parts):
+    """`items` cut into `parts` consecutive pieces whose sizes differ by at most one."""
+    n = len(items)
+    pieces, start = [], 0
+    for i in range(parts):
+        size = n // parts + (1 if i < n % parts else 0)
+        pieces.append(items[start:start + size])
+        start += size
+    return pieces
+
+
+def _topo_blocks(pes, bfactor, charm_obj):
+    """Splits pes[1:] into the root's subtrees (see getTopoTreeEdges): up to `bfactor`
+    blocks, each made of whole hosts when there are at least as many hosts as blocks,
+    else each host cut into a number of blocks proportional to its PEs."""
+    if bfactor < 1:
+        raise ValueError('bfactor must be at least 1, got %r' % (bfactor,))
+    rest = pes[1:]
+    if not rest:
+        return []
+    host_of = charm_obj._host_layout()[1]
+    root_host = host_of[pes[0]]
+    by_host = {}
+    for pe in sorted(rest, key=lambda p: (host_of[p] != root_host, host_of[p])):
+        by_host.setdefault(host_of[pe], []).append(pe)
+    hosts = list(by_host.values())   # the root's host first, then by host number
+    k = min(bfactor, len(rest))
+    if len(hosts) >= k:
+        # whole hosts, consecutive, about the same number of PEs per block
+        blocks, current, left = [], [], len(rest)
+        for i, host in enumerate(hosts):
+            current = current + host
+            blocks_after = k - len(blocks) - 1
+            hosts_after = len(hosts) - i - 1
+            if blocks_after and (hosts_after == blocks_after or
+                                 len(current) * (blocks_after + 1) >= left):
+                blocks.append(current)
+                left -= len(current)
+                current = []
+        blocks.append(current)
+        return blocks
+    # fewer hosts than blocks: every host gets one block or more
+    shares = [1] * len(hosts)
+    for _ in range(k - len(hosts)):
+        i = max(range(len(hosts)), key=lambda h: (len(hosts[h]) / shares[h], -h))
+        shares[i] += 1
+    return [piece for host, share in zip(hosts, shares) for piece in _split_evenly(host, share)]
+
+
+def _classes_to_register(classes, modules):
+    """CharmRemote, then the program's chare classes sorted by (module, qualified name)
+    (ties in discovery order), so that every PE registers the same sequence."""
+    found = []
+
+    def add(cls):
+        if cls not in found and cls not in _INTERNAL:
+            found.append(cls)
+
+    for cls in classes:
+        if not (isinstance(cls, type) and issubclass(cls, Chare)):
+            raise TypeError('charm.start(classes=...): %r is not a Chare subclass' % (cls,))
+        add(cls)
+    for name in list(modules) + ['__main__']:
+        module = sys.modules.get(name) or importlib.import_module(name)
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and issubclass(value, Chare):
+                add(value)
+    for cls in chare._registered_by_decorator:
+        add(cls)
+    found.sort(key=lambda c: (c.__module__, c.__qualname__))
+    return [CharmRemote] + found
+
+
+# --- the runtime's hooks -------------------------------------------------------------------
+
+def _format_exception(exc):
+    """The traceback text sent with an exception to the caller's future."""
+    text = ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return '--- traceback on PE %d ---\n%s' % (_MY_PE, text)
+
+
+def _construct(obj, args, kwargs):
+    try:
+        if kwargs:
+            obj.__init__(*args, **kwargs)
+        else:
+            obj.__init__(*args)
+    except SystemExit as e:
+        charm.exit(_exit_code(e))
+
+
+def _construct_main(obj, args, kwargs):
+    try:
+        _construct(obj, args, kwargs)
+    finally:
+        _startup.end()
+
+
+def _make_chare(cls, kind, cid, index, dims, args, kwargs):
+    """make_chare hook: builds the element of collection `cid` with `index` on this PE:
+    thisProxy and thisIndex first, then `__init__(*args, **kwargs)` (on a fiber when it
+    is a coroutine)."""
+    if args and type(args[0]) is _startup.StartupState:
+        _startup.apply(args[0])
+        args = args[1:]
+    info = chare._infos[cls]
+    obj = cls.__new__(cls)
+    if kind == KIND_ARRAY:
+        obj.thisIndex = index
+        obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
+    elif kind == KIND_GROUP:
+        obj.thisIndex = index[0]
+        obj.thisProxy = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
+        chare._local_groups[cid] = obj
+    else:
+        obj.thisIndex = index
+        obj.thisProxy = chare.new_proxy(info, KIND_CHARE, cid, index, _MY_PE)
+    construct = _construct
+    if cid == _startup.main_chare_cid and kind == KIND_CHARE:
+        _startup.main_chare_cid = None
+        _startup.begin()
+        construct = _construct_main
+    if info.coro_ctor and not _charmpy.current_fiber():
+        # The constructor may suspend: run it on its own fiber. The element exists (and
+        # gets messages) meanwhile, as in charm4py; awaitCreation waits for the end.
+        obj._charmpy_constructing = futures.Future()
+        _charmpy.spawn(_construct_on_fiber, (construct, obj, args, kwargs))
+    else:
+        construct(obj, args, kwargs)
+    return obj
+
+
+def _construct_on_fiber(construct, obj, args, kwargs):
+    try:
+        construct(obj, args, kwargs)
+    finally:
+        obj.__dict__.pop('_charmpy_constructing')._deliver(None, False)
+
+
+def _run_entry(entry, entry_is_class):
+    """Runs on PE 0 on a fiber: creates the runtime group, then the program's entry."""
+    try:
+        info = chare.class_info(CharmRemote, 'start')
+        cid = _charmpy.create(KIND_GROUP, info.ctor_ids[KIND_GROUP], None, -1, (), None)
+        _startup.remote = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
+        if entry is None:
+            return
+        if entry_is_class:
+            info = chare.class_info(entry, 'charm.start(entry)')
+            args = (sys.argv,) if _takes_argument(entry.__init__, 2) else ()
+            _startup.main_chare_cid = _charmpy.create(
+                KIND_CHARE, info.ctor_ids[KIND_CHARE], None, 0, args, None)
+            return
+        _startup.begin()
+        try:
+            if _takes_argument(entry, 1):
+                entry(sys.argv)
+            else:
+                entry()
+        finally:
+            _startup.end()
+    except SystemExit as e:
+        charm.exit(_exit_code(e))
+
+
+def _takes_argument(func, count):
+    """True unless `func` visibly takes fewer than `count` positional arguments."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return True
+    positional = 0
+    for p in sig.parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            return True
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional += 1
+    return positional >= count
+
+
+# --- the runtime's group -----------------------------------------------------------------
+
+class CharmRemote(Chare):
+    """The runtime's own group (`charm.thisProxy`): what one PE asks of the runtime on
+    others."""
+
+    _charmpy_is_runtime = True
+    _charmpy_hidden_entries = ('_charmpy_startup',)
+
+    def __init__(self):
+        if _startup.remote is None:
+            _startup.remote = self.thisProxy
+
+    def exit(self, exit_code=0):
+        """Ends the program with `exit_code` (`charm.thisProxy[0].exit` as a callback)."""
+        charm.exit(exit_code)
+
+    def myPe(self):
+        """The PE this element runs on."""
+        return _MY_PE
+
+    def updateGlobals(self, global_dict, module_name='__main__'):
+        """Sets the names of `global_dict` as globals of module `module_name` on this PE
+        (broadcast: `charm.thisProxy.updateGlobals({'x': 1}, awaitable=True).get()`)."""
+        sys.modules[module_name].__dict__.update(global_dict)
+
+    def _check_remote_exec(self, what):
+        if charm.options.remote_exec is not True:
+            raise RuntimeError('charm.thisProxy.%s: remote code execution is disabled; set '
+                               'charm.options.remote_exec = True before charm.start()' % what)
+
+    def exec(self, code, module_name='__main__'):
+        """Executes `code` (a string) in module `module_name` (needs options.remote_exec)."""
+        self._check_remote_exec('exec')
+        exec(code, sys.modules[module_name].__dict__)
+
+    def rexec(self, code, module_name='__main__'):
+        """The same as exec."""
+        self._check_remote_exec('rexec')
+        exec(code, sys.modules[module_name].__dict__)
+
+    def eval(self, expression, module_name='__main__'):
+        """Evaluates `expression` in module `module_name` and returns the value (needs
+        options.remote_exec)."""
+        self._check_remote_exec('eval')
+        return eval(expression, sys.modules[module_name].__dict__)
+
+    def addReducer(self, func, pre=None, post=None):
+        """Adds a Python reducer on this PE. Not available yet."""
+        from .reduction import Reducer
+        Reducer.addReducer(func, pre, post)
+
+    def _charmpy_startup(self, state):
+        """PE 0's start-up broadcast: the readonlies."""
+        _startup.apply(state)
+
+
+_INTERNAL = (Chare, ArrayMap, CharmRemote)
+
+charm = Charm()

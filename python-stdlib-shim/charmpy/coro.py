@@ -1,0 +1,61 @@
+"""Decorators for entry methods: `@coro` (alias `@threaded`) and `@when`.
+
+A method marked `@coro` runs on its own fiber, so it may wait (`future.get()`,
+`charm.wait`, `charm.sleep`, `charm.awaitCreation`) while the PE keeps running other
+messages:
+
+    class Worker(Chare):
+        @coro
+        def work(self, other):
+            x = other.compute(ret=True).get()   # suspends this method only
+            return x + 1
+
+The program's entry function (and the constructor of an entry chare class) is always
+a coroutine.
+"""
+
+_CORO_ATTR = '_charmpy_coro'
+_WHEN_ATTR = '_charmpy_when'
+
+
+def coro(func):
+    """Marks an entry method (or a constructor) as a coroutine that may suspend.
+
+    Returns `func` itself with a marker; charm.start() registers the method so that the
+    runtime runs it on a fiber.
+    """
+    if not callable(func):
+        raise TypeError('@coro decorates a method, got %r' % (func,))
+    target = func.__func__ if isinstance(func, (staticmethod, classmethod)) else func
+    setattr(target, _CORO_ATTR, True)
+    return func
+
+
+threaded = coro  # charm4py's older name
+
+
+def is_coro(func):
+    """True when `func` was marked with `@coro` / `@threaded`."""
+    return getattr(func, _CORO_ATTR, False) is True
+
+
+def when(condition):
+    """`@when("cond")`: run the method only once `cond` (a Python expression over
+    `self` and the method's parameters) holds.
+
+    Not supported yet: charm.start() raises NotImplementedError for a class with an
+    `@when` method (it comes with a later issue), rather than running the method
+    without waiting.
+    """
+    if not isinstance(condition, str):
+        raise TypeError('@when takes the condition as a string, e.g. @when("self.ready")')
+
+    def mark(func):
+        setattr(func, _WHEN_ATTR, condition)
+        return func
+    return mark
+
+
+def when_condition(func):
+    """The `@when` condition of `func`, or None."""
+    return getattr(func, _WHEN_ATTR, None)

@@ -1,0 +1,103 @@
+# Bad calls fail at the caller with a clear exception: unknown method (AttributeError),
+# index out of range (IndexError), a class that is not a chare (TypeError), arguments
+# that do not pickle, and features that are not there yet (NotImplementedError). The
+# program keeps working afterwards.
+import threading
+
+from charmpy import charm, Chare, Group, Array, Reducer, Channel
+
+
+class Worker(Chare):
+
+    def work(self, x):
+        return x * 2
+
+    def _private(self):
+        return 'private'
+
+
+class NotAChare:
+    pass
+
+
+def expect(exc_type, fn, *words):
+    try:
+        fn()
+    except exc_type as e:
+        text = str(e)
+        for w in words:
+            assert w in text, (exc_type.__name__, text, w)
+        return e
+    except Exception as e:
+        raise AssertionError('expected %s, got %r' % (exc_type.__name__, e))
+    raise AssertionError('expected %s, nothing raised' % exc_type.__name__)
+
+
+def bad_calls(g, a, a2, n):
+    # unknown methods, at the call site, naming the class and the method
+    expect(AttributeError, lambda: a.nosuch(1), 'Worker', 'nosuch')
+    expect(AttributeError, lambda: a[0].nosuch, 'Worker', 'nosuch')
+    expect(AttributeError, lambda: g.nosuch(), 'Worker', 'nosuch')
+    expect(AttributeError, lambda: a[0]._private(ret=True), 'Worker', '_private')
+    # indices
+    expect(IndexError, lambda: a[4], '(4,)', '(4,)')
+    expect(IndexError, lambda: a[-1], '(-1,)')
+    expect(IndexError, lambda: a[0, 0], '2 dimension', '(4,)')
+    expect(IndexError, lambda: a2[2, 0], '(2, 0)', '(2, 3)')
+    expect(IndexError, lambda: a2[0], 'dims')
+    expect(IndexError, lambda: g[n], str(n))
+    expect(IndexError, lambda: g[-1], '-1')
+    expect(TypeError, lambda: a['x'])
+    expect(TypeError, lambda: a[0][0], 'one element')
+    expect(NotImplementedError, lambda: g[0:2], 'section')
+    expect(NotImplementedError, lambda: a2[0:1, 1:3], 'section')
+    # not a chare class
+    expect(TypeError, lambda: Group(NotAChare), 'Chare subclass')
+    expect(TypeError, lambda: Array(int, 4), 'Chare subclass')
+    expect(TypeError, lambda: Chare(dict), 'Chare subclass')
+    expect(TypeError, lambda: Group('Worker'), 'Chare subclass')
+    expect(TypeError, lambda: Group(Chare), 'Chare subclass')
+    expect(TypeError, lambda: Group(Worker, args=5), 'args')
+    # bad placement and shapes
+    expect(IndexError, lambda: Chare(Worker, onPE=n), str(n))
+    expect(ValueError, lambda: Array(Worker, (2, -1)))
+    expect(ValueError, lambda: Array(Worker, (1,) * 7))
+    expect(ValueError, lambda: Array(Worker, (2, 2), ndims=3))
+    expect(TypeError, lambda: Array(Worker, 'big'))
+    # not there yet
+    expect(NotImplementedError, lambda: Group(Worker, onPEs=[0]), 'section')
+    expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
+    expect(NotImplementedError, lambda: Array(Worker, 4, map=g), 'ArrayMap')
+    expect(NotImplementedError, lambda: Reducer.addReducer(max), 'later')
+    expect(NotImplementedError, lambda: Channel(None, remote=a[0]), 'later')
+    # arguments that do not pickle, to another PE or to everyone
+    lock = threading.Lock()
+    if n > 1:
+        expect(TypeError, lambda: g[1].work(lock), 'pickle')
+        expect(TypeError, lambda: a[3].work(lock, ret=True), 'pickle')
+    expect(TypeError, lambda: g.work(lock), 'pickle')
+    expect(TypeError, lambda: a.work(x=lock, awaitable=True), 'pickle')
+
+
+def main(args):
+    n = charm.numPes()
+    g = Group(Worker)
+    a = Array(Worker, 4)
+    a2 = Array(Worker, (2, 3))
+    bad_calls(g, a, a2, n)        # during start-up (calls are held until it ends)
+    assert a.work(1, ret=True).get() == [2] * 4
+    bad_calls(g, a, a2, n)        # and in the running program
+    # remote code execution is off by default
+    expect(RuntimeError, lambda: charm.thisProxy[0].eval('1 + 1', ret=True).get(),
+           'remote_exec')
+    expect(RuntimeError, lambda: charm.thisProxy.exec('x = 1', awaitable=True).get(),
+           'remote_exec')
+    expect(TypeError, lambda: charm.awaitCreation(g, 'not a proxy'), 'proxies')
+    # the program still works
+    assert g.work(3, ret=True).get() == [6] * n
+    assert a2[1, 2].work(4, ret=True).get() == 8
+    print('test_bad_input: ok on %d PEs' % n)
+    charm.exit(0)
+
+
+charm.start(main)
