@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "comm/idle_backoff.h"
 #include "comm/large_message.h"
@@ -18,10 +19,18 @@ namespace charm::comm {
 
 namespace {
 
-// Two tags: plain bytes, and whole large-message blocks. The receiver probes
-// with MPI_ANY_TAG, so MPI's non-overtaking rule keeps the order across both.
+// Tags on comm_: plain bytes, and whole large-message blocks; each again for the
+// header of a message whose external part follows. The receiver probes with
+// MPI_ANY_TAG, so MPI's non-overtaking rule keeps the order across all four.
 constexpr int kBytesTag = 1;
 constexpr int kBlocksTag = 2;
+constexpr int kExternalHeaderBytesTag = 3;
+constexpr int kExternalHeaderBlocksTag = 4;
+// The only tag on payloadComm_: external parts, received by (source, tag) in
+// the order of their headers.
+constexpr int kExternalPartTag = 1;
+// Behind a header on the wire: the size of the external part that follows.
+constexpr std::size_t kExternalSizeTrailer = sizeof(std::uint64_t);
 
 // Messages up to this size are received with a blocking MPI_Mrecv as soon as
 // the probe matches them. At or below Open MPI's shared-memory eager limit
@@ -54,6 +63,81 @@ void abortOnMpiError(MPI_Comm*, int* errorCode, ...) {
   std::_Exit(kMpiErrorExitCode);
 }
 
+// The (count, datatype) an external part of `bytes` bytes travels as: that many
+// MPI_BYTEs, or above the large-message threshold (always above INT_MAX) whole
+// blocks of blockType, plus the rest in bytes through a struct type made for
+// this one transfer. The type signature is `bytes` bytes either way, so sender
+// and receiver may choose differently. The struct type is freed when this goes
+// out of scope, right after the transfer is posted: MPI lets a datatype be freed
+// while transfers that use it are in flight.
+class ExternalPartType {
+ public:
+  ExternalPartType(std::size_t bytes, std::size_t threshold, MPI_Datatype blockType, int pe) {
+    const std::size_t blocks = bytes / kLargeMessageBlock;
+    const std::size_t rest = bytes % kLargeMessageBlock;
+    if (bytes <= threshold || blocks == 0) {  // the threshold is at most INT_MAX
+      count_ = static_cast<int>(bytes);
+      return;
+    }
+    if (blocks > INT_MAX)
+      fatal(pe, "external payload of " + std::to_string(bytes) + " bytes is too large");
+    if (rest == 0) {
+      count_ = static_cast<int>(blocks);
+      type_ = blockType;
+      return;
+    }
+    int lengths[2] = {static_cast<int>(blocks), static_cast<int>(rest)};
+    MPI_Aint offsets[2] = {0, static_cast<MPI_Aint>(blocks * kLargeMessageBlock)};
+    MPI_Datatype types[2] = {blockType, MPI_BYTE};
+    MPI_Type_create_struct(2, lengths, offsets, types, &type_);
+    MPI_Type_commit(&type_);
+    owned_ = true;
+    count_ = 1;
+  }
+  ExternalPartType(const ExternalPartType&) = delete;
+  ExternalPartType& operator=(const ExternalPartType&) = delete;
+  ~ExternalPartType() {
+    if (owned_) MPI_Type_free(&type_);
+  }
+
+  int count() const noexcept { return count_; }
+  MPI_Datatype type() const noexcept { return type_; }
+
+ private:
+  int count_ = 0;
+  MPI_Datatype type_ = MPI_BYTE;
+  bool owned_ = false;
+};
+
+// Tests `requests` with MPI_Testsome; for each completed one, releases what the
+// parallel `owners` entry holds (a buffer, a keepAlive) and drops both, keeping
+// the others in order. The vectors keep their capacity, so this allocates
+// nothing in the steady state.
+template <typename Owner>
+void completeSome(std::vector<MPI_Request>& requests, std::vector<Owner>& owners,
+                  std::vector<int>& indices) {
+  const int count = static_cast<int>(requests.size());
+  if (indices.size() < requests.size()) indices.resize(requests.size());
+  int completed = 0;
+  MPI_Testsome(count, requests.data(), &completed, indices.data(), MPI_STATUSES_IGNORE);
+  if (completed == MPI_UNDEFINED || completed == 0) return;
+  // MPI_Testsome set the completed requests to MPI_REQUEST_NULL.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i] == MPI_REQUEST_NULL) {
+      owners[i].reset();
+      continue;
+    }
+    if (kept != i) {
+      requests[kept] = requests[i];
+      owners[kept] = std::move(owners[i]);
+    }
+    ++kept;
+  }
+  requests.resize(kept);
+  owners.resize(kept);
+}
+
 }  // namespace
 
 MpiTransport::MpiTransport(int* argc, char*** argv) {
@@ -83,6 +167,7 @@ MpiTransport::MpiTransport(int* argc, char*** argv) {
   MPI_Comm_dup(MPI_COMM_WORLD, &comm_);
   MPI_Comm_set_errhandler(comm_, handler);
   MPI_Errhandler_free(&handler);  // the communicators keep their reference
+  MPI_Comm_dup(comm_, &payloadComm_);  // inherits the error handler
 
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
@@ -103,6 +188,7 @@ MpiTransport::MpiTransport(int* argc, char*** argv) {
   hosts_ = HostLayout::fromHostLeaders(leaderOfPe, rank_);
 
   heldBySource_.resize(static_cast<std::size_t>(size_));
+  externalsToPost_.resize(static_cast<std::size_t>(size_));
   sendRequests_.reserve(64);
   sendBuffers_.reserve(64);
   completedIndices_.reserve(64);
@@ -118,23 +204,50 @@ MpiTransport::~MpiTransport() {
   // the process exits unfinalised) and mpirun ends the whole job, and the
   // exception's own message stays visible.
   if (std::uncaught_exceptions() > 0) return;
-  if (!sendRequests_.empty() || !activeSources_.empty())
+  if (pendingSends() > 0 || !activeSources_.empty())
     fatal(rank_, "MpiTransport destroyed without shutdown() while " +
-                     std::to_string(sendRequests_.size()) + " sends and the receives of " +
+                     std::to_string(pendingSends()) + " sends and the receives of " +
                      std::to_string(activeSources_.size()) + " sources were in flight");
   freeMpiObjects();
 }
 
-void MpiTransport::send(int dest, MessageBuffer message) {
+void MpiTransport::checkDestination(int dest) const {
   if (shutDown_) throw std::logic_error("MpiTransport::send() after shutdown()");
   if (dest < 0 || dest >= size_ || dest == rank_)
     throw std::invalid_argument("MpiTransport: PE " + std::to_string(rank_) +
                                 " cannot send to PE " + std::to_string(dest) + " (" +
                                 std::to_string(size_) + " PEs, self-sends not allowed)");
+}
+
+void MpiTransport::send(int dest, MessageBuffer message) {
+  checkDestination(dest);
+  startSend(dest, std::move(message), kBytesTag, kBlocksTag);
+}
+
+void MpiTransport::send(int dest, MessageBuffer header, ExternalPayload payload) {
+  checkDestination(dest);
+  checkExternalSend(header, payload);
+  // The header announces the part's size in a trailer of its own; resize()
+  // copies the header only if its block has no room for those 8 bytes.
+  const std::size_t headerBytes = header.size();
+  const std::uint64_t partBytes = payload.size;
+  header.resize(headerBytes + kExternalSizeTrailer);
+  std::memcpy(header.data() + headerBytes, &partBytes, sizeof partBytes);
+  startSend(dest, std::move(header), kExternalHeaderBytesTag, kExternalHeaderBlocksTag);
+  if (payload.size == 0) return;  // nothing follows; keepAlive is released now
+  const ExternalPartType part(payload.size, largeThreshold_, blockType_, rank_);
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Isend(payload.data, part.count(), part.type(), dest, kExternalPartTag, payloadComm_,
+            &request);
+  externalRequests_.push_back(request);
+  externalKeepAlives_.push_back(std::move(payload.keepAlive));
+}
+
+void MpiTransport::startSend(int dest, MessageBuffer message, int bytesTag, int blocksTag) {
   MPI_Request request = MPI_REQUEST_NULL;
   const std::size_t bytes = message.size();
   if (bytes <= largeThreshold_) {
-    MPI_Isend(message.data(), static_cast<int>(bytes), MPI_BYTE, dest, kBytesTag, comm_,
+    MPI_Isend(message.data(), static_cast<int>(bytes), MPI_BYTE, dest, bytesTag, comm_,
               &request);
   } else {
     const std::size_t wireBytes = largeMessageWireBytes(bytes);
@@ -148,42 +261,25 @@ void MpiTransport::send(int dest, MessageBuffer message) {
     const std::uint64_t trueSize = bytes;
     std::memcpy(message.data() + wireBytes - kLargeMessageTrailer, &trueSize, sizeof trueSize);
     MPI_Isend(message.data(), static_cast<int>(wireBytes / kLargeMessageBlock), blockType_, dest,
-              kBlocksTag, comm_, &request);
+              blocksTag, comm_, &request);
   }
   sendRequests_.push_back(request);
   sendBuffers_.push_back(std::move(message));
 }
 
 void MpiTransport::progressSends() {
-  if (sendRequests_.empty()) return;
-  const int count = static_cast<int>(sendRequests_.size());
-  if (completedIndices_.size() < sendRequests_.size()) completedIndices_.resize(sendRequests_.size());
-  int completed = 0;
-  MPI_Testsome(count, sendRequests_.data(), &completed, completedIndices_.data(),
-               MPI_STATUSES_IGNORE);
-  if (completed == MPI_UNDEFINED || completed == 0) return;
-  // MPI_Testsome set the completed requests to MPI_REQUEST_NULL; keep the others,
-  // in order, and give the buffers of the completed ones back to the pool.
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < sendRequests_.size(); ++i) {
-    if (sendRequests_[i] == MPI_REQUEST_NULL) {
-      sendBuffers_[i].reset();
-      continue;
-    }
-    if (kept != i) {
-      sendRequests_[kept] = sendRequests_[i];
-      sendBuffers_[kept] = std::move(sendBuffers_[i]);
-    }
-    ++kept;
-  }
-  sendRequests_.resize(kept);
-  sendBuffers_.resize(kept);
+  // Completed buffers go back to the pool; completed external parts release
+  // the caller's memory.
+  if (!sendRequests_.empty()) completeSome(sendRequests_, sendBuffers_, completedIndices_);
+  if (!externalRequests_.empty())
+    completeSome(externalRequests_, externalKeepAlives_, completedIndices_);
 }
 
 MpiTransport::PendingReceive MpiTransport::startReceive(MPI_Message& handle,
                                                         const MPI_Status& status) {
   PendingReceive receive;
-  if (status.MPI_TAG == kBlocksTag) {
+  const int tag = status.MPI_TAG;
+  if (tag == kBlocksTag || tag == kExternalHeaderBlocksTag) {
     int blocks = 0;
     MPI_Get_count(&status, blockType_, &blocks);
     if (blocks == MPI_UNDEFINED || blocks < 1)
@@ -196,15 +292,17 @@ MpiTransport::PendingReceive MpiTransport::startReceive(MPI_Message& handle,
     if (receive.buffer.capacity() < wireBytes)
       fatal(rank_, "internal error: buffer too small for a large message");
     receive.largeProtocol = true;
+    receive.externalToPost = tag == kExternalHeaderBlocksTag;
     MPI_Imrecv(receive.buffer.data(), blocks, blockType_, &handle, &receive.request);
     return receive;
   }
-  if (status.MPI_TAG != kBytesTag)
+  if (tag != kBytesTag && tag != kExternalHeaderBytesTag)
     fatal(rank_, "unexpected MPI tag " + std::to_string(status.MPI_TAG) + " from PE " +
                      std::to_string(status.MPI_SOURCE));
   int bytes = 0;
   MPI_Get_count(&status, MPI_BYTE, &bytes);
   receive.buffer = MessageBuffer::allocate(static_cast<std::size_t>(bytes));
+  receive.externalToPost = tag == kExternalHeaderBytesTag;
   if (bytes <= kDirectReceiveLimit)
     MPI_Mrecv(receive.buffer.data(), bytes, MPI_BYTE, &handle, MPI_STATUS_IGNORE);
   else
@@ -220,6 +318,28 @@ void MpiTransport::finishReceive(PendingReceive& receive) {
     fatal(rank_, "corrupt large message: size trailer says " + std::to_string(trueSize) +
                      " bytes in a " + std::to_string(receive.buffer.size()) + "-byte message");
   receive.buffer.resize(static_cast<std::size_t>(trueSize));  // shrinks: no copy
+  receive.largeProtocol = false;  // done; an external message passes here twice
+}
+
+void MpiTransport::postExternalPart(PendingReceive& receive, int source) {
+  finishReceive(receive);
+  const std::size_t wireBytes = receive.buffer.size();
+  if (wireBytes < kExternalSizeTrailer)
+    fatal(rank_, "corrupt message from PE " + std::to_string(source) + ": a " +
+                     std::to_string(wireBytes) + "-byte header cannot announce an external part");
+  const std::size_t headerBytes = wireBytes - kExternalSizeTrailer;
+  std::uint64_t partBytes = 0;
+  std::memcpy(&partBytes, receive.buffer.data() + headerBytes, sizeof partBytes);
+  // Header and part become one message, as if the part had been copied in:
+  // resize() moves the header (small, typically) into a block big enough for
+  // the whole message, unless its own block already is.
+  receive.buffer.resize(headerBytes + static_cast<std::size_t>(partBytes));
+  receive.externalToPost = false;
+  if (partBytes == 0) return;
+  const ExternalPartType part(static_cast<std::size_t>(partBytes), largeThreshold_, blockType_,
+                              rank_);
+  MPI_Irecv(receive.buffer.data() + headerBytes, part.count(), part.type(), source,
+            kExternalPartTag, payloadComm_, &receive.dataRequest);
 }
 
 void MpiTransport::progressReceives() {
@@ -231,6 +351,16 @@ void MpiTransport::progressReceives() {
       if (head.request != MPI_REQUEST_NULL) {
         int done = 0;
         MPI_Test(&head.request, &done, MPI_STATUS_IGNORE);
+        if (!done) break;
+      }
+      if (head.externalToPost) {
+        // Everything before it from this source is gone, so it is next in order.
+        postExternalPart(head, source);
+        --externalsToPost_[static_cast<std::size_t>(source)];
+      }
+      if (head.dataRequest != MPI_REQUEST_NULL) {
+        int done = 0;
+        MPI_Test(&head.dataRequest, &done, MPI_STATUS_IGNORE);
         if (!done) break;
       }
       PendingReceive complete = held.pop();
@@ -259,7 +389,17 @@ bool MpiTransport::poll(ReceivedMessage& out) {
     const int source = status.MPI_SOURCE;
     PendingReceive receive = startReceive(handle, status);
     auto& held = heldBySource_[static_cast<std::size_t>(source)];
-    if (held.empty() && receive.request == MPI_REQUEST_NULL) {
+    if (receive.externalToPost) {
+      // Post the part's receive now if its header is here and no earlier part
+      // from this source still waits to be posted; else when it reaches the front.
+      auto& toPost = externalsToPost_[static_cast<std::size_t>(source)];
+      if (receive.request == MPI_REQUEST_NULL && toPost == 0)
+        postExternalPart(receive, source);
+      else
+        ++toPost;
+    }
+    if (held.empty() && receive.request == MPI_REQUEST_NULL &&
+        receive.dataRequest == MPI_REQUEST_NULL && !receive.externalToPost) {
       // The common case: a small message, nothing ahead of it from that source.
       finishReceive(receive);
       out.source = source;
@@ -290,10 +430,10 @@ void MpiTransport::shutdown() {
   IdleBackoff backoff;
   // 1. Complete our own sends. Peers may be sending to us meanwhile (and a large
   //    send of theirs completes only when we receive it), so keep receiving.
-  while (!sendRequests_.empty()) {
-    const std::size_t before = sendRequests_.size();
+  while (pendingSends() > 0) {
+    const std::size_t before = pendingSends();
     const bool received = discardIncoming();
-    if (received || sendRequests_.size() != before)
+    if (received || pendingSends() != before)
       backoff.reset();
     else
       backoff.idle();
@@ -321,6 +461,7 @@ void MpiTransport::shutdown() {
 
 void MpiTransport::freeMpiObjects() {
   if (blockType_ != MPI_DATATYPE_NULL) MPI_Type_free(&blockType_);
+  if (payloadComm_ != MPI_COMM_NULL) MPI_Comm_free(&payloadComm_);
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
   if (initialisedMpi_) {
     MPI_Finalize();

@@ -11,6 +11,16 @@
 // always above INT_MAX bytes) travel as whole 1 MiB blocks with the true size in
 // a trailer; see comm/large_message.h.
 //
+// External payloads (send(dest, header, payload)) are not copied: the header
+// travels as an ordinary or large message on its own tags, with the payload's
+// size in 8 bytes appended behind it; the payload follows as one more message,
+// sent straight from the caller's memory on a second private communicator (so
+// the any-tag probe for new messages never matches it). The receiver, once it
+// has the header, allocates one buffer of header + payload bytes and posts the
+// payload's receive at the header's end. Those receives are posted per source in
+// header order, which with MPI's non-overtaking rule matches each payload to its
+// header; and the message waits in the source's FIFO like any incomplete one.
+//
 // Any MPI error on the transport's communicator aborts the whole job with a
 // message naming the PE and MPI's error string.
 #pragma once
@@ -18,6 +28,8 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "comm/host_layout.h"
@@ -48,8 +60,16 @@ class MpiTransport final : public Transport {
   // Throws std::invalid_argument for a bad destination (out of range or self);
   // send() and poll() throw std::logic_error after shutdown().
   void send(int dest, MessageBuffer message) override;
+  // Sends from payload.data without copying; payload.keepAlive is released by
+  // the first poll() (or shutdown()) that finds the payload's send complete
+  // (right away for a 0-byte payload).
+  void send(int dest, MessageBuffer header, ExternalPayload payload) override;
   bool poll(ReceivedMessage& out) override;
-  std::size_t pendingSends() const noexcept override { return sendRequests_.size(); }
+  // Counts MPI sends: an external-payload send counts twice (header and payload)
+  // until each part completes, once if the payload is empty.
+  std::size_t pendingSends() const noexcept override {
+    return sendRequests_.size() + externalRequests_.size();
+  }
   void shutdown() override;
   [[noreturn]] void abortJob(int exitCode) override;
 
@@ -68,16 +88,30 @@ class MpiTransport final : public Transport {
  private:
   // A matched receive that cannot be handed out yet: its data is still coming
   // (request != MPI_REQUEST_NULL), or an earlier message from the same source is.
+  // For a message with an external part, `buffer` first holds the header (and
+  // the transport's size trailer) and, once the part's receive is posted, the
+  // whole message, the part landing behind the header (dataRequest).
   struct PendingReceive {
     MessageBuffer buffer;
-    MPI_Request request = MPI_REQUEST_NULL;
-    bool largeProtocol = false;  // size trailer to read once complete
+    MPI_Request request = MPI_REQUEST_NULL;      // the matched message, still landing
+    MPI_Request dataRequest = MPI_REQUEST_NULL;  // its external part, still landing
+    bool largeProtocol = false;   // size trailer to read once `request` completed
+    bool externalToPost = false;  // the external part's receive is yet to be posted
   };
 
+  void checkDestination(int dest) const;
+  // MPI_Isend of `message` on `bytesTag`, or on `blocksTag` with the large-message
+  // protocol above the threshold; the buffer is kept until the send completes.
+  void startSend(int dest, MessageBuffer message, int bytesTag, int blocksTag);
   void progressSends();
   void progressReceives();
   PendingReceive startReceive(MPI_Message& handle, const MPI_Status& status);
   void finishReceive(PendingReceive& receive);
+  // Reads the external part's size behind the received header, grows the buffer
+  // to the whole message and posts the part's receive at the header's end.
+  // Precondition: the header has landed and every earlier external part from
+  // `source` has been posted.
+  void postExternalPart(PendingReceive& receive, int source);
   // Receives and drops everything currently available; returns whether anything
   // happened (for shutdown's back-off).
   bool discardIncoming();
@@ -88,6 +122,7 @@ class MpiTransport final : public Transport {
   bool initialisedMpi_ = false;  // we called MPI_Init_thread, so we finalise
   bool shutDown_ = false;
   MPI_Comm comm_ = MPI_COMM_NULL;
+  MPI_Comm payloadComm_ = MPI_COMM_NULL;  // external parts only; never probed
   MPI_Datatype blockType_ = MPI_DATATYPE_NULL;  // kLargeMessageBlock contiguous bytes
   std::size_t largeThreshold_ = 0;
   HostLayout hosts_;
@@ -98,11 +133,19 @@ class MpiTransport final : public Transport {
   std::vector<MPI_Request> sendRequests_;
   std::vector<MessageBuffer> sendBuffers_;
   std::vector<int> completedIndices_;
+  // Outstanding sends of external parts, each with the caller's keepAlive, kept
+  // apart so the ordinary path above stays exactly as cheap as without them.
+  std::vector<MPI_Request> externalRequests_;
+  std::vector<std::shared_ptr<void>> externalKeepAlives_;
 
   // Per source, the matched receives held back to keep FIFO order; sources whose
   // queue is non-empty are listed in activeSources_.
   std::vector<RingQueue<PendingReceive>> heldBySource_;
   std::vector<int> activeSources_;
+  // Per source, how many held messages still wait to post their external part's
+  // receive. While non-zero, a newly matched external message from that source
+  // must wait too (receives of external parts are posted in header order).
+  std::vector<std::uint32_t> externalsToPost_;
   // Complete messages, in order per source, waiting to be returned by poll().
   RingQueue<ReceivedMessage> ready_;
 };

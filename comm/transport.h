@@ -8,11 +8,20 @@
 //  - per-pair FIFO: two messages sent from PE a to PE b arrive in send order;
 //  - nothing is lost: a message handed to send() is delivered exactly once unless
 //    the job ends first.
+//
+// A message may also be sent as header bytes plus an ExternalPayload: memory the
+// caller owns, which a transport may send from without copying it into the
+// message. The receiver cannot tell: it gets one contiguous MessageBuffer.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "comm/host_layout.h"
 #include "comm/message_buffer.h"
@@ -22,6 +31,24 @@ namespace charm::comm {
 struct ReceivedMessage {
   int source = -1;
   MessageBuffer message;
+};
+
+// The last part of a message, sent from memory the caller owns. The transport
+// reads [data, data + size) until the send has completed and then destroys
+// `keepAlive` (the caller's handle on that memory: a shared_ptr, possibly with a
+// custom deleter, e.g. one that drops a Python buffer reference). A transport
+// that copies the bytes destroys it during send(). Until then the caller must not
+// change the bytes.
+//
+// `keepAlive` is destroyed on the PE's own thread, from inside a Transport call
+// (send, poll or shutdown), so its deleter must not call back into the transport.
+// A shared_ptr rather than a move-only callback: one allocation per external send
+// is nothing next to the bytes it saves copying, and a caller that already holds
+// a shared_ptr to the memory passes it (or an aliasing one) at no cost at all.
+struct ExternalPayload {
+  const std::byte* data = nullptr;  // may be null only when size == 0
+  std::size_t size = 0;
+  std::shared_ptr<void> keepAlive;
 };
 
 class Transport {
@@ -40,6 +67,28 @@ class Transport {
   // for the receiver.
   virtual void send(int dest, MessageBuffer message) = 0;
 
+  // Sends `header` followed by `payload` to PE `dest`: the receiver gets one
+  // message of header.size() + payload.size bytes, exactly what send() would
+  // have delivered had the payload been copied in after the header. header.size()
+  // must be a multiple of kExternalHeaderAlignment (callers pad), so the payload
+  // lands aligned in the receiver's buffer. Throws std::invalid_argument if not,
+  // or if payload.data is null with a non-zero size. A transport may append a few
+  // bytes of its own behind the header (MpiTransport: 8), so a header buffer with
+  // that much spare capacity is never copied.
+  //
+  // This default copies header and payload into one buffer, releases
+  // payload.keepAlive at once and calls send(); transports that can send from
+  // the caller's memory (MpiTransport) override it.
+  virtual void send(int dest, MessageBuffer header, ExternalPayload payload) {
+    checkExternalSend(header, payload);
+    const std::size_t headerBytes = header.size();
+    header.resize(headerBytes + payload.size);
+    if (payload.size > 0) std::memcpy(header.data() + headerBytes, payload.data, payload.size);
+    payload.keepAlive.reset();
+    send(dest, std::move(header));
+  }
+  static constexpr std::size_t kExternalHeaderAlignment = 16;
+
   // Makes progress on outstanding sends and receives. Returns true and fills
   // `out` with one received message when one is ready; never blocks.
   virtual bool poll(ReceivedMessage& out) = 0;
@@ -55,6 +104,18 @@ class Transport {
   // Ends the whole job now with a non-zero exit code, from any PE, without the
   // other PEs' cooperation. Prints nothing; the caller prints the reason first.
   [[noreturn]] virtual void abortJob(int exitCode) = 0;
+
+ protected:
+  // The preconditions of send(dest, header, payload), for every implementation.
+  static void checkExternalSend(const MessageBuffer& header, const ExternalPayload& payload) {
+    if (header.size() % kExternalHeaderAlignment != 0)
+      throw std::invalid_argument("Transport: a header sent before an external payload must be a "
+                                  "multiple of 16 bytes, got " +
+                                  std::to_string(header.size()) + " (pad it)");
+    if (payload.data == nullptr && payload.size > 0)
+      throw std::invalid_argument("Transport: external payload of " +
+                                  std::to_string(payload.size) + " bytes at a null address");
+  }
 };
 
 }  // namespace charm::comm

@@ -16,7 +16,7 @@
 #include "pickle_codec.h"
 #include "py_ref.h"
 #include "runtime/runtime.h"
-#include "runtime_flags.h"
+#include "runtime/runtime_flags.h"
 
 namespace charmpy {
 
@@ -45,7 +45,7 @@ struct PythonEntry {
 struct EmbedState {
   charm::Runtime* runtime = nullptr;
   charm::comm::Transport* transport = nullptr;
-  RuntimeFlags flags;
+  charm::RuntimeFlags flags;
   PickleCodec codec;
   FastCodec fast;
   FiberThreadStates threadStates;

@@ -18,6 +18,7 @@
 
 #include "comm/mpi_transport.h"
 #include "module.h"
+#include "runtime/cpu_affinity.h"
 #include "python_chare.h"
 #include "runtime/runtime.h"
 
@@ -78,6 +79,11 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> rawArgs(argv + 1, argv + argc);
   const std::vector<std::string> args = state.flags.consume(rawArgs, transport.rank() == 0);
+  if (state.flags.has("setcpuaffinity")) {
+    const std::string how = charm::bindToCore(hosts, transport.rank());
+    if (!state.flags.has("quiet") && transport.rank() == 0)
+      std::printf("charmpy: PE 0 %s\n", how.c_str());
+  }
   if (args.empty()) {
     if (transport.rank() == 0) usage();
     transport.shutdown();

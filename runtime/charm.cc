@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "comm/mpi_transport.h"
+#include "runtime/cpu_affinity.h"
+#include "runtime/runtime_flags.h"
 
 namespace charm {
 
@@ -15,7 +17,12 @@ void sendFutureValue(FutureRef reply, MessageBuffer value) {
 
 int run(int argc, char** argv, MainFunction main) {
   comm::MpiTransport transport(&argc, &argv);
-  std::vector<std::string> args(argv, argv + argc);
+  RuntimeFlags flags;
+  std::vector<std::string> args = flags.consume({argv, argv + argc}, transport.rank() == 0);
+  if (flags.has("setcpuaffinity")) {
+    const std::string how = bindToCore(transport.hostLayout(), transport.rank());
+    if (!flags.has("quiet") && transport.rank() == 0) std::printf("charm: PE 0 %s\n", how.c_str());
+  }
   int code = 0;
   {
     Runtime runtime(transport);

@@ -30,7 +30,8 @@ using MainFunction = std::function<void(std::vector<std::string> args)>;
 
 // Starts MPI and the runtime on this process (one PE per MPI rank), runs `main`
 // on a fiber on PE 0, and runs the scheduler until charm::exit. Returns the exit
-// code to return from the program's main().
+// code to return from the program's main(). Runtime flags (`+setcpuaffinity`,
+// `++quiet`, ...) are taken out of the arguments `main` receives.
 int run(int argc, char** argv, MainFunction main);
 
 int myPe();

@@ -138,6 +138,37 @@ void Runtime::send(int pe, MessageBuffer message) {
     transport_.send(pe, std::move(message));
 }
 
+void Runtime::send(int pe, MessageBuffer message, comm::ExternalPayload tail) {
+  if (pe < 0 || pe >= numPes_)
+    throw std::out_of_range("charm: PE " + std::to_string(pe) + " is out of range (0.." +
+                            std::to_string(numPes_ - 1) + ")");
+  const std::size_t headerBytes = message.size();
+  constexpr std::size_t kAlignment = comm::Transport::kExternalHeaderAlignment;
+  if (headerBytes < kPayloadOffset || headerBytes % kAlignment != 0 ||
+      (tail.data == nullptr && tail.size > 0))
+    throw std::invalid_argument("charm: a message sent with an external tail needs an envelope, "
+                                "a size that is a multiple of 16 and tail data; got " +
+                                std::to_string(headerBytes) + " bytes and a tail of " +
+                                std::to_string(tail.size));
+  Envelope& env = envelopeOf(message);
+  if (env.payloadSize != headerBytes - kPayloadOffset + tail.size)
+    throw std::invalid_argument("charm: the envelope's payloadSize (" +
+                                std::to_string(env.payloadSize) + ") must count the " +
+                                std::to_string(headerBytes - kPayloadOffset) +
+                                " payload bytes in the message plus the " +
+                                std::to_string(tail.size) + "-byte external tail");
+  env.sourcePe = myPe_;
+  if (countsForQuiescence(env.kind)) quiescence_.countSent();
+  if (pe != myPe_) {
+    transport_.send(pe, std::move(message), std::move(tail));
+    return;
+  }
+  message.resize(headerBytes + tail.size);
+  if (tail.size > 0) std::memcpy(message.data() + headerBytes, tail.data, tail.size);
+  tail.keepAlive.reset();
+  localQueue_.push(std::move(message));
+}
+
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, FutureRef reply,
                             std::uint8_t flags) {

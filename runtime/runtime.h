@@ -54,6 +54,17 @@ class Runtime {
   // --- sending -----------------------------------------------------------
   // Hands a fully built message to PE `pe`: the local queue if it is this PE.
   void send(int pe, MessageBuffer message);
+  // The same for a message whose last `tail.size` bytes stay in the caller's
+  // memory: the destination receives `message` followed by the tail's bytes as
+  // one message, as if they had been copied in. The caller has set the envelope's
+  // payloadSize to count the tail too (payload = message's own payload bytes,
+  // then the tail), and padded `message` to a multiple of 16 bytes so the tail
+  // lands aligned; std::invalid_argument otherwise. Remote: the transport sends
+  // from the tail's memory and releases tail.keepAlive once that send completed
+  // (see comm::ExternalPayload). Same PE: the tail is copied into the message
+  // and keepAlive released before this returns, as a local message must not
+  // outlive the caller's hold on the memory.
+  void send(int pe, MessageBuffer message, comm::ExternalPayload tail);
   // `flags` are free for the caller (bit 0 is the runtime's own; see envelope.h).
   void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
                      MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace charmpy {
+namespace charm {
 
 class RuntimeFlags {
  public:
@@ -24,4 +24,4 @@ class RuntimeFlags {
   std::map<std::string, std::string> values_;
 };
 
-}  // namespace charmpy
+}  // namespace charm

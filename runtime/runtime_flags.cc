@@ -1,9 +1,9 @@
-#include "runtime_flags.h"
+#include "runtime/runtime_flags.h"
 
 #include <cstdio>
 #include <set>
 
-namespace charmpy {
+namespace charm {
 
 namespace {
 // Flags that take a value (the next argument).
@@ -47,4 +47,4 @@ std::vector<std::string> RuntimeFlags::consume(const std::vector<std::string>& a
   return rest;
 }
 
-}  // namespace charmpy
+}  // namespace charm
