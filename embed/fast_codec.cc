@@ -84,7 +84,8 @@ class Reader {
 
 }  // namespace
 
-charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind) {
+charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
+                                     charm::comm::ExternalPayload* tail) {
   if (!PyTuple_Check(items)) return {};
   const Py_ssize_t n = PyTuple_GET_SIZE(items);
   Items list;
@@ -147,6 +148,14 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind) {
       return {};
     }
   }
+  // A large last array goes from its own memory: the message ends where its data starts.
+  const bool external = tail && n > 0 && list.v.back().tag == kArray &&
+                        static_cast<std::size_t>(list.v.back().view.len) >= kExternalThreshold;
+  std::size_t tailBytes = 0;
+  if (external) {
+    tailBytes = static_cast<std::size_t>(list.v.back().view.len);
+    size -= align16(tailBytes);
+  }
   charm::MessageBuffer m = charm::newMessage(kind, size);
   Writer w(charm::payloadOf(m));
   w.put(static_cast<std::uint32_t>(n));
@@ -171,12 +180,19 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind) {
         for (int d = 0; d < it.view.ndim; ++d) w.put(static_cast<std::int64_t>(it.view.shape[d]));
         w.put(static_cast<std::uint64_t>(it.view.len));
         w.align();
+        if (external && &it == &list.v.back()) break;
         w.bytes(it.view.buf, static_cast<std::size_t>(it.view.len));
         w.align();
         break;
       }
       default: break;
     }
+  }
+  if (external) {
+    Item& last = list.v.back();
+    *tail = externalFromView(last.view);
+    last.hasView = false;
+    charm::envelopeOf(m).payloadSize += tailBytes;
   }
   return m;
 }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "buffer_hold.h"
 #include "message_object.h"
 #include "py_ref.h"
 #include "runtime/message.h"
@@ -23,7 +24,10 @@ class FastCodec {
  public:
   // Packs the tuple `items` into a new message of `kind`, or returns an empty
   // buffer (no Python exception set) when some item needs pickle.
-  charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind);
+  // With `tail`, a last item that is a large array is not copied: its bytes are
+  // left in *tail for the caller to send from the array's memory.
+  charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind,
+                            charm::comm::ExternalPayload* tail = nullptr);
   // Rebuilds the tuple; arrays view `owner` (a _charmpy.Message whose bytes start
   // at ownerBase), which may be null only when hasArrays() is false.
   PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,

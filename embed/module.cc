@@ -37,9 +37,12 @@ bool toIndex(PyObject* tuple, charm::ArrayIndex& out, const char* what) {
 }
 
 // Packs a call for another PE: the fast codec when it applies, else pickle.
-charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags) {
+// With `tail`, a large last array may be left out of the message, to be sent from
+// its own memory.
+charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
+                                charm::comm::ExternalPayload* tail = nullptr) {
   if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
-    charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall);
+    charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall, tail);
     if (m) {
       flags |= kCallFast;
       return m;
@@ -49,7 +52,8 @@ charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs
 }
 
 // The (args, kwargs) call tuple packed into a message: by reference for this PE.
-charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags) {
+charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags,
+                              charm::comm::ExternalPayload* tail) {
   PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
   if (!call) return {};
   if (pe == rt().myPe()) {
@@ -59,7 +63,7 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
     flags |= kCallByReference;
     return m;
   }
-  return packRemote(call.get(), args, kwargs, flags);
+  return packRemote(call.get(), args, kwargs, flags, tail);
 }
 
 PyObject* fail(PyObject* type, const std::string& message) {
@@ -347,11 +351,16 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return fail(PyExc_IndexError, "charmpy: PE " + std::to_string(pe) + " is out of range");
   std::uint8_t flags = 0;
   PyObject* kwargs = args[5] == Py_None ? nullptr : args[5];
-  charm::MessageBuffer m = packCall(args[4], kwargs, static_cast<int>(pe), flags);
+  charm::comm::ExternalPayload tail;
+  charm::MessageBuffer m = packCall(args[4], kwargs, static_cast<int>(pe), flags, &tail);
   if (!m) return nullptr;
   return guarded([&] {
-    rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
-                       std::move(m), reply, flags);
+    if (tail.size > 0)
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
+                         std::move(m), std::move(tail), reply, flags);
+    else
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
+                         std::move(m), reply, flags);
     Py_RETURN_NONE;
   });
 }

@@ -169,17 +169,30 @@ void Runtime::send(int pe, MessageBuffer message, comm::ExternalPayload tail) {
   localQueue_.push(std::move(message));
 }
 
-void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
-                            EntryId entry, MessageBuffer message, FutureRef reply,
-                            std::uint8_t flags) {
-  Envelope& env = envelopeOf(message);
+namespace {
+void fillEntryCall(Envelope& env, CollectionId collection, const ArrayIndex& index, EntryId entry,
+                   FutureRef reply, std::uint8_t flags) {
   env.kind = MessageKind::EntryCall;
   env.flags = flags & ~kRuntimeFlagBits;
   env.collection = collection;
   env.index = index;
   env.entry = entry;
   env.reply = reply;
+}
+}  // namespace
+
+void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
+                            EntryId entry, MessageBuffer message, FutureRef reply,
+                            std::uint8_t flags) {
+  fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
   send(pe, std::move(message));
+}
+
+void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
+                            EntryId entry, MessageBuffer message, comm::ExternalPayload tail,
+                            FutureRef reply, std::uint8_t flags) {
+  fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
+  send(pe, std::move(message), std::move(tail));
 }
 
 void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,

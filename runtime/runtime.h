@@ -68,6 +68,11 @@ class Runtime {
   // `flags` are free for the caller (bit 0 is the runtime's own; see envelope.h).
   void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
                      MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0);
+  // The same, with the payload's last bytes sent from the caller's memory (see
+  // send(int, MessageBuffer, comm::ExternalPayload)).
+  void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
+                     MessageBuffer message, comm::ExternalPayload tail, FutureRef reply,
+                     std::uint8_t flags);
   void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
                       FutureRef reply = {}, std::uint8_t flags = 0);
   // Sends `bytes` (the packed result) wherever `callback` says.
