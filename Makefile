@@ -21,10 +21,12 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 demo: build
+	mpirun -n 2 --oversubscribe $(BUILD)/bin/charmpy-run apps/hello/hello.py
 	mpirun -n 2 --oversubscribe $(BUILD)/bin/hello-cpp
 
 bench: build
 	bash apps/bench/run-pingpong.sh $(BUILD)
+	bash apps/bench/run-python-pingpong.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
