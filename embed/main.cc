@@ -120,7 +120,6 @@ int main(int argc, char** argv) {
 
   state.schedulerState = PyThreadState_Get();
   state.threadStates.install(runtime.fibers(), state.schedulerState);
-  if (!state.codec.init()) charmpy::abortWithPythonError("importing pickle");
 
   // sys.path: the script's folder first (as python3 does), then the charmpy package.
   {
@@ -132,6 +131,8 @@ int main(int argc, char** argv) {
     PyList_Insert(path, 0, pkgDir.get());
     PyList_Insert(path, 0, scriptDir.get());
   }
+
+  if (!state.codec.init()) charmpy::abortWithPythonError("importing the charmpy pickler");
 
   PyObject* mainModule = PyImport_AddModule("__main__");  // borrowed
   PyObject* globals = PyModule_GetDict(mainModule);     // borrowed

@@ -19,21 +19,22 @@ static_assert(sizeof(Header) == kHeader);
 
 bool PickleCodec::init() {
   PyRef pickle = PyRef::steal(PyImport_ImportModule("pickle"));
-  if (!pickle) return false;
+  PyRef pickling = PyRef::steal(PyImport_ImportModule("charmpy._pickling"));
+  if (!pickle || !pickling) return false;
+  outOfBandDumps_ = PyRef::steal(PyObject_GetAttrString(pickling.get(), "dumps"));
   dumps_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "dumps"));
   loads_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "loads"));
   protocol_ = PyRef::steal(PyLong_FromLong(5));
-  kwnamesDumps_ = PyRef::steal(Py_BuildValue("(ss)", "protocol", "buffer_callback"));
   kwnamesLoads_ = PyRef::steal(Py_BuildValue("(s)", "buffers"));
-  return dumps_ && loads_ && protocol_ && kwnamesDumps_ && kwnamesLoads_;
+  return outOfBandDumps_ && dumps_ && loads_ && protocol_ && kwnamesLoads_;
 }
 
 charm::MessageBuffer PickleCodec::pack(PyObject* obj, charm::MessageKind kind) {
   PyRef buffers = PyRef::steal(PyList_New(0));
   if (!buffers) return {};
   PyRef append = PyRef::steal(PyObject_GetAttrString(buffers.get(), "append"));
-  PyObject* args[] = {obj, protocol_.get(), append.get()};
-  PyRef pickled = PyRef::steal(PyObject_Vectorcall(dumps_.get(), args, 1, kwnamesDumps_.get()));
+  PyObject* args[] = {obj, append.get()};
+  PyRef pickled = PyRef::steal(PyObject_Vectorcall(outOfBandDumps_.get(), args, 2, nullptr));
   if (!pickled) return {};
 
   char* pickleData = nullptr;

@@ -1,7 +1,8 @@
 // PickleCodec: Python objects <-> message payloads. Pickle protocol 5 with
-// out-of-band buffers: the bytes of NumPy arrays, bytes, bytearray, array.array
-// and memoryview arguments are copied once, straight into the message, and come
-// out on the receiver as objects viewing the message memory.
+// out-of-band buffers (charmpy/_pickling.py): the bytes of NumPy arrays, bytes,
+// bytearray, array.array and memoryview arguments are copied once, straight into
+// the message; arrays, bytearrays and memoryviews come out on the receiver viewing
+// the message memory (bytes and array.array own theirs, so they are rebuilt).
 //
 // Payload layout (all offsets relative to the payload start, 16-byte aligned):
 //   u64 pickle length | u32 buffer count | u32 reserved | pickle bytes | pad
@@ -37,7 +38,8 @@ class PickleCodec {
   static std::uint32_t bufferCount(const std::byte* payload, std::size_t size);
 
  private:
-  PyRef dumps_, loads_, protocol_, kwnamesDumps_, kwnamesLoads_;
+  PyRef outOfBandDumps_;  // charmpy._pickling.dumps: protocol 5, more types out of band
+  PyRef dumps_, loads_, protocol_, kwnamesLoads_;
 };
 
 }  // namespace charmpy
