@@ -1,11 +1,12 @@
 """How charmpy pickles call arguments that the native fast path cannot encode.
 
-Pickle protocol 5 with out-of-band buffers. NumPy arrays and bytearrays go out of
-band on their own; this pickler also sends `bytes` (1 KiB and more),
-`array.array` and contiguous `memoryview` objects out of band, so their bytes are
-copied once, straight into the message, instead of through the pickle stream.
-On the receiver, memoryviews view the message memory; bytes and array.array are
-rebuilt from it (those types always own their memory).
+Pickle protocol 5 with out-of-band buffers. NumPy arrays go out of band on their
+own; this module also sends `bytes` and `bytearray` (1 KiB and more, found inside
+tuples, lists and dicts), `array.array` and contiguous `memoryview` objects out of
+band, so their bytes are copied once, straight into the message, instead of
+through the pickle stream. On the receiver, memoryviews view the message memory;
+bytes, bytearray and array.array are rebuilt from it (those types always own
+their memory).
 
 Used by `_charmpy` (embed/pickle_codec.cc): `dumps(obj, buffer_callback)`.
 """
@@ -29,14 +30,45 @@ def _rebuild_memoryview(buffer, fmt, shape):
     return view
 
 
+class _OutOfBand:
+    """Stands in for a bytes/bytearray while pickling: the C pickler writes those
+    types in-band before any reducer_override could see them."""
+
+    __slots__ = ('obj',)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __reduce_ex__(self, protocol):
+        return type(self.obj), (pickle.PickleBuffer(self.obj),)
+
+
+def _box(obj, depth=0):
+    """`obj` with large bytes/bytearray inside tuples, lists and dicts (a few
+    levels deep) replaced by _OutOfBand; containers are copied only if changed."""
+    t = type(obj)
+    if t is bytes or t is bytearray:
+        return _OutOfBand(obj) if len(obj) >= _OUT_OF_BAND_MIN_BYTES else obj
+    if depth >= 4:
+        return obj
+    if t is tuple or t is list:
+        boxed = [_box(x, depth + 1) for x in obj]
+        if all(a is b for a, b in zip(boxed, obj)):
+            return obj
+        return t(boxed)
+    if t is dict:
+        boxed = {k: _box(v, depth + 1) for k, v in obj.items()}
+        if all(boxed[k] is v for k, v in obj.items()):
+            return obj
+        return boxed
+    return obj
+
+
 class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         t = type(obj)
-        if t is bytes:
-            if len(obj) >= _OUT_OF_BAND_MIN_BYTES:
-                return bytes, (pickle.PickleBuffer(obj),)
-        elif t is array.array:
+        if t is array.array:
             return _rebuild_array, (obj.typecode, pickle.PickleBuffer(obj))
         elif t is memoryview:
             if obj.c_contiguous:
@@ -48,5 +80,5 @@ class _Pickler(pickle.Pickler):
 def dumps(obj, buffer_callback):
     """Pickles `obj` (protocol 5); out-of-band buffers go to `buffer_callback`."""
     out = io.BytesIO()
-    _Pickler(out, protocol=5, buffer_callback=buffer_callback).dump(obj)
+    _Pickler(out, protocol=5, buffer_callback=buffer_callback).dump(_box(obj))
     return out.getvalue()

@@ -3,6 +3,7 @@
 # the same type, on other PEs and on the same PE; received NumPy arrays and
 # memoryviews are writable views.
 import array
+import pickle
 
 import numpy as np
 from charmpy import charm, Chare, Group
@@ -45,6 +46,7 @@ def main(args):
     buffers = []
     _pickling.dumps(payloads(), buffers.append)
     assert len(buffers) == 5, len(buffers)
+    assert all(isinstance(b, pickle.PickleBuffer) for b in buffers)
     total = sum(len(memoryview(v).cast('B')) for v in payloads().values())
     g = Group(Receiver)
     for pe in range(charm.numPes()):
