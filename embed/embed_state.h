@@ -51,7 +51,7 @@ struct EmbedState {
   FiberThreadStates threadStates;
   PyThreadState* schedulerState = nullptr;
 
-  PyRef makeChare, deliverFuture, formatException;
+  PyRef makeChare, deliverFuture, formatException, arrayMapPe;
   std::unordered_map<charm::EntryId, PythonEntry> entries;
   std::unordered_map<charm::Fiber*, PyRef> resumeValues;
   std::uint64_t nextFutureId = 1;

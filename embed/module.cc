@@ -129,15 +129,35 @@ PyObject* py_consume_flags(PyObject*, PyObject* argv) {
   return out.release();
 }
 
+// Places an element of an array created with map=: asks the Python hook, which
+// calls procNum on this PE's element of the ArrayMap group.
+int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex&) {
+  EmbedState& st = embedState();
+  if (!st.arrayMapPe) throw std::logic_error("charmpy: no array_map_pe hook is set");
+  PyRef mapId = PyRef::steal(PyLong_FromUnsignedLongLong(map));
+  PyRef idx = indexToTuple(index);
+  PyObject* args[] = {mapId.get(), idx.get()};
+  PyRef pe = PyRef::steal(PyObject_Vectorcall(st.arrayMapPe.get(), args, 2, nullptr));
+  const long value = pe ? PyLong_AsLong(pe.get()) : -1;
+  if (!pe || (value == -1 && PyErr_Occurred())) abortWithPythonError("ArrayMap.procNum");
+  return static_cast<int>(value);
+}
+
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
-  static const char* names[] = {"make_chare", "deliver_future", "format_exception", nullptr};
-  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOO", const_cast<char**>(names), &make, &deliver, &format))
+  static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
+                                nullptr};
+  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe))
     return nullptr;
+  if (!make || !deliver || !format)
+    return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
   EmbedState& st = embedState();
   st.makeChare = PyRef::borrow(make);
   st.deliverFuture = PyRef::borrow(deliver);
   st.formatException = PyRef::borrow(format);
+  st.arrayMapPe = mapPe ? PyRef::borrow(mapPe) : PyRef();
+  st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
 }
 
@@ -287,8 +307,10 @@ PyObject* py_abort(PyObject*, PyObject* message) {
 PyObject* py_create(PyObject*, PyObject* args) {
   int kind, onPe;
   unsigned long ctor;
+  unsigned long long mapId = 0;
   PyObject *dims, *cargs, *ckwargs;
-  if (!PyArg_ParseTuple(args, "ikOiO!O", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs))
+  if (!PyArg_ParseTuple(args, "ikOiO!O|K", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
+                        &mapId))
     return nullptr;
   return guarded([&]() -> PyObject* {
     charm::CollectionSpec spec;
@@ -297,6 +319,7 @@ PyObject* py_create(PyObject*, PyObject* args) {
     if (spec.kind == charm::CollectionKind::Array) {
       if (!toIndex(dims, spec.dims, "dims")) return nullptr;
       charm::checkDims(spec.dims);
+      spec.arrayMap = mapId;
     }
     if (spec.kind == charm::CollectionKind::Singleton) {
       spec.onPe = onPe < 0 ? rt().placeSingleton() : onPe;
@@ -323,13 +346,28 @@ PyObject* py_place_chare(PyObject*, PyObject*) { return PyLong_FromLong(rt().pla
 
 PyObject* py_element_pe(PyObject*, PyObject* args) {
   PyObject *dimsObj, *indexObj;
-  if (!PyArg_ParseTuple(args, "OO", &dimsObj, &indexObj)) return nullptr;
+  unsigned long long mapId = 0;
+  if (!PyArg_ParseTuple(args, "OO|K", &dimsObj, &indexObj, &mapId)) return nullptr;
   charm::ArrayIndex dims, index;
   if (!toIndex(dimsObj, dims, "dims") || !toIndex(indexObj, index, "index")) return nullptr;
-  return guarded([&] {
+  return guarded([&]() -> PyObject* {
     charm::checkIndexInRange(index, dims);
-    return PyLong_FromLong(charm::defaultMapPe(index, dims, rt().numPes()));
+    if (mapId == 0) return PyLong_FromLong(charm::defaultMapPe(index, dims, rt().numPes()));
+    const int pe = mapPeOf(mapId, index, dims);
+    if (pe < 0 || pe >= rt().numPes())
+      throw std::out_of_range("charmpy: ArrayMap.procNum placed " + index.toString() + " on PE " +
+                              std::to_string(pe) + ", which does not exist");
+    return PyLong_FromLong(pe);
   });
+}
+
+// The map (collection id, 0 for the default map) of an array known on this PE;
+// -1 when the collection is not (yet) created here.
+PyObject* py_collection_map(PyObject*, PyObject* cid) {
+  const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
+  if (PyErr_Occurred()) return nullptr;
+  const charm::Collection* c = rt().findCollection(id);
+  return c ? PyLong_FromUnsignedLongLong(c->spec().arrayMap) : PyLong_FromLong(-1);
 }
 
 PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
@@ -533,6 +571,7 @@ PyMethodDef methods[] = {
     {"abort", py_abort, METH_O, "Ends the job with a message."},
     {"create", py_create, METH_VARARGS, "Creates a collection; returns its id."},
     {"place_chare", py_place_chare, METH_NOARGS, "A PE for a new singleton chare."},
+    {"collection_map", py_collection_map, METH_O, "The ArrayMap of an array known here."},
     {"element_pe", py_element_pe, METH_VARARGS, "PE of an array element (default map)."},
     {"send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_send)), METH_FASTCALL,
      "Calls an entry method of one element."},

@@ -8,17 +8,17 @@
 
 namespace charmpy {
 
+PyRef indexToTuple(const charm::ArrayIndex& index) {
+  PyRef t = PyRef::steal(PyTuple_New(index.ndims));
+  for (int d = 0; d < index.ndims; ++d) PyTuple_SET_ITEM(t.get(), d, PyLong_FromLong(index[d]));
+  return t;
+}
+
 namespace {
 
 // Bit of the Gathered future format: deliver the list of results (ret=True)
 // rather than None (awaitable=True).
 constexpr std::uint8_t kWantList = 0x10;
-
-PyRef indexTuple(const charm::ArrayIndex& index) {
-  PyRef t = PyRef::steal(PyTuple_New(index.ndims));
-  for (int d = 0; d < index.ndims; ++d) PyTuple_SET_ITEM(t.get(), d, PyLong_FromLong(index[d]));
-  return t;
-}
 
 std::string describe(PyObject* obj, const PythonEntry& entry) {
   std::string s = Py_TYPE(obj)->tp_name;
@@ -138,11 +138,11 @@ std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx
   PyRef dims = PyRef::borrow(Py_None);
   if (const charm::Collection* c = st.runtime->findCollection(where.collection);
       c && c->kind() == charm::CollectionKind::Array)
-    dims = indexTuple(c->spec().dims);
+    dims = indexToTuple(c->spec().dims);
   PyRef call = decodeCall(ctx);
   if (!call) abortWithPythonError("unpacking constructor arguments");
   PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(where.collection));
-  PyRef index = indexTuple(where.index);
+  PyRef index = indexToTuple(where.index);
   PyRef kind = PyRef::steal(PyLong_FromLong(entry.kind));
   PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(),
                       PyTuple_GET_ITEM(call.get(), 0), PyTuple_GET_ITEM(call.get(), 1)};

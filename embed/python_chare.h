@@ -26,6 +26,8 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx);
 // Constructor of every Python chare.
 std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx);
 
+// An index as a Python tuple of ints.
+PyRef indexToTuple(const charm::ArrayIndex& index);
 // The call arguments (args, kwargs) of a message, as a new reference.
 PyRef decodeCall(charm::InvokeContext& ctx);
 // Sends `value` (or an exception) to the future `reply` owned by Python.

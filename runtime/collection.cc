@@ -54,8 +54,15 @@ int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes) {
   return static_cast<int>(pos * static_cast<std::uint64_t>(numPes) / total);
 }
 
-Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes)
-    : id_(id), spec_(spec), numPes_(numPes), elementsPerPe_(static_cast<std::size_t>(numPes), 0) {
+Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes,
+                       const ArrayMapFunction* customMap)
+    : id_(id),
+      spec_(spec),
+      numPes_(numPes),
+      customMap_(spec.arrayMap != 0 ? customMap : nullptr),
+      elementsPerPe_(static_cast<std::size_t>(numPes), 0) {
+  if (spec_.kind == CollectionKind::Array && spec_.arrayMap != 0 && !customMap_)
+    throw std::logic_error("charm: an array names a custom map but no map function is set");
   switch (spec_.kind) {
     case CollectionKind::Singleton:
       total_ = 1;
@@ -68,8 +75,7 @@ Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes)
     case CollectionKind::Array:
       total_ = elementCount(spec_.dims);
       for (std::uint64_t pos = 0; pos < total_; ++pos)
-        ++elementsPerPe_[static_cast<std::size_t>(
-            defaultMapPe(delinearize(pos, spec_.dims), spec_.dims, numPes))];
+        ++elementsPerPe_[static_cast<std::size_t>(peOf(delinearize(pos, spec_.dims)))];
       break;
   }
 }
@@ -80,7 +86,13 @@ int Collection::peOf(const ArrayIndex& index) const {
     case CollectionKind::Group: return index[0];
     case CollectionKind::Array: break;
   }
-  return defaultMapPe(index, spec_.dims, numPes_);
+  if (!customMap_) return defaultMapPe(index, spec_.dims, numPes_);
+  const int pe = (*customMap_)(spec_.arrayMap, index, spec_.dims);
+  if (pe < 0 || pe >= numPes_)
+    throw std::out_of_range("charm: the array map placed element " + index.toString() +
+                            " on PE " + std::to_string(pe) + ", which does not exist (0.." +
+                            std::to_string(numPes_ - 1) + ")");
+  return pe;
 }
 
 std::vector<ArrayIndex> Collection::indicesOn(int pe) const {
@@ -95,7 +107,7 @@ std::vector<ArrayIndex> Collection::indicesOn(int pe) const {
     case CollectionKind::Array:
       for (std::uint64_t pos = 0; pos < total_; ++pos) {
         ArrayIndex idx = delinearize(pos, spec_.dims);
-        if (defaultMapPe(idx, spec_.dims, numPes_) == pe) out.push_back(idx);
+        if (peOf(idx) == pe) out.push_back(idx);
       }
       break;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -28,14 +29,22 @@ struct CollectionSpec {
   EntryId constructor = kNoEntry;
   ArrayIndex dims;         // arrays: the extent of every dimension
   std::int32_t onPe = -1;  // singletons: where the chare lives
+  CollectionId arrayMap = 0;  // arrays: the map (a group) placing elements; 0 = default map
 
   void pup(Pup& p) {
     p | kind;
     p | constructor;
     p | dims;
     p | onPe;
+    p | arrayMap;
   }
 };
+
+// Places the elements of arrays created with a custom map: the PE of `index` in
+// an array of extents `dims` under map `map` (provided by the layer that defines
+// maps, e.g. Python ArrayMap groups).
+using ArrayMapFunction =
+    std::function<int(CollectionId map, const ArrayIndex& index, const ArrayIndex& dims)>;
 
 // Number of elements of an array with extents `dims`.
 std::uint64_t elementCount(const ArrayIndex& dims);
@@ -63,7 +72,9 @@ struct PendingReduction {
 
 class Collection {
  public:
-  Collection(CollectionId id, const CollectionSpec& spec, int numPes);
+  // `customMap` places the elements of arrays whose spec names a map.
+  Collection(CollectionId id, const CollectionSpec& spec, int numPes,
+             const ArrayMapFunction* customMap = nullptr);
 
   CollectionId id() const { return id_; }
   const CollectionSpec& spec() const { return spec_; }
@@ -91,6 +102,7 @@ class Collection {
   CollectionId id_;
   CollectionSpec spec_;
   int numPes_;
+  const ArrayMapFunction* customMap_;
   std::uint64_t total_ = 0;
   std::vector<std::uint64_t> elementsPerPe_;
 };

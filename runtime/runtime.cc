@@ -389,7 +389,7 @@ void Runtime::handleCreate(MessageBuffer message) {
   // may already use thisProxy and contribute.
   const CollectionId id = env.collection;
   Collection& collection =
-      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_)).first->second;
+      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
   reductions_.collectionCreated(collection);
   const EntryInfo& ctor = Registry::instance().entry(spec.constructor);
   for (const ArrayIndex& index : collection.indicesOn(myPe_)) {

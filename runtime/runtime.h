@@ -110,6 +110,9 @@ class Runtime {
   void setExternalFutureHandler(std::function<void(MessageBuffer)> handler) {
     externalFutureHandler_ = std::move(handler);
   }
+  // Places elements of arrays created with a custom map (CollectionSpec::arrayMap).
+  void setArrayMapFunction(ArrayMapFunction fn) { arrayMap_ = std::move(fn); }
+  const ArrayMapFunction& arrayMapFunction() const { return arrayMap_; }
   // Calls `fn` on the scheduler context after `seconds`.
   void after(double seconds, std::function<void()> fn);
 
@@ -166,6 +169,7 @@ class Runtime {
   std::uint64_t timerSequence_ = 0;
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
+  ArrayMapFunction arrayMap_;
   bool exiting_ = false;
   int exitCode_ = 0;
 };

@@ -40,7 +40,8 @@ def consume_flags(argv: list[str]) -> list[str]:
 # --- hooks the runtime calls (set once, before start) -------------------------
 def set_hooks(*, make_chare: Callable[..., Any],
               deliver_future: Callable[[int, Any, bool], None],
-              format_exception: Callable[[BaseException], str]) -> None:
+              format_exception: Callable[[BaseException], str],
+              array_map_pe: Optional[Callable[[int, tuple], int]] = None) -> None:
     """make_chare(cls, kind, collection_id, index, dims, args, kwargs) -> object:
          build the Python object of one element (set thisProxy/thisIndex, call
          __init__). Called on the PE where the element lives, on a fiber when the
@@ -50,7 +51,12 @@ def set_hooks(*, make_chare: Callable[..., Any],
          (exception_object_or_None, traceback_text, exception_type_name): the
          exception raised remotely (None when it could not be pickled) and its
          formatted traceback. Called on the scheduler context (never in a fiber).
-       format_exception(exc) -> str: the traceback text sent with an exception."""
+       format_exception(exc) -> str: the traceback text sent with an exception.
+       array_map_pe(map_id, index) -> int: the PE of `index` under the ArrayMap
+         group map_id (its local element's procNum); used for arrays created with
+         a map, on every PE.
+       make_chare is always called on the scheduler context, never in a fiber (an
+       element whose constructor suspends must already be registered)."""
 
 # --- registration: identical order on every PE, before start() ----------------
 def register_constructor(cls: type, kind: int, coro: bool) -> int: ...
@@ -68,13 +74,17 @@ def abort(message: str) -> None:
 
 # --- collections and calls (the hot path) -------------------------------------
 def create(kind: int, constructor_entry: int, dims: Optional[tuple[int, ...]],
-           on_pe: int, args: tuple, kwargs: Optional[dict]) -> int:
+           on_pe: int, args: tuple, kwargs: Optional[dict], map_id: int = 0) -> int:
     """Creates a collection (asynchronously); returns its id. on_pe: singleton
-    chares only, -1 = runtime's choice (see place_chare)."""
+    chares only, -1 = runtime's choice (see place_chare). map_id: arrays only, the
+    ArrayMap group placing the elements (0 = the default block map)."""
 def place_chare() -> int: ...
-def element_pe(dims: tuple[int, ...], index: tuple[int, ...]) -> int:
-    """PE of an array element under the default map. Raises IndexError when the
-    index is outside dims."""
+def element_pe(dims: tuple[int, ...], index: tuple[int, ...], map_id: int = 0) -> int:
+    """PE of an array element under the default map (or the ArrayMap group
+    map_id). Raises IndexError when the index is outside dims."""
+def collection_map(collection_id: int) -> int:
+    """The ArrayMap group id of an array created on this PE (0: default map), -1
+    when the collection is not known here yet."""
 def send(collection_id: int, index: tuple, pe: int, entry: int, args: tuple,
          kwargs: Optional[dict], reply_pe: int = -1, reply_fid: int = 0) -> None:
     """Calls entry on one element. With a reply future, the return value (or the

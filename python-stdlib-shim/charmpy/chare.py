@@ -242,11 +242,17 @@ class Chare:
 
 
 class ArrayMap(Chare):
-    """Base class of array maps: a group whose `procNum(index)` gives the initial PE of
-    each element of arrays created with `Array(..., map=map_group_proxy)`.
+    """Base class of array maps: a group whose `procNum(index)` gives the PE of each
+    element of arrays created with `Array(..., map=map_group_proxy)`:
 
-    Placement by a map is not supported yet (Array(..., map=...) raises
-    NotImplementedError).
+        class ByRow(ArrayMap):
+            def procNum(self, index):
+                return index[0] % charm.numPes()
+
+        rows = Array(Cell, (8, 8), map=Group(ByRow))
+
+    procNum runs on every PE (the map group has an element everywhere), so it must be
+    a pure function of the index. Create the map before the arrays that use it.
     """
 
     def procNum(self, index):
@@ -268,11 +274,36 @@ def _args_tuple(args, what):
                     % (what, args))
 
 
-def _create(kind, info, dims, on_pe, args):
+def _create(kind, info, dims, on_pe, args, map_cid=0):
     prefix = _creation_prefix
     if prefix is not None:
         args = (prefix(),) + args
-    return _charmpy.create(kind, info.ctor_ids[kind], dims, on_pe, args, None)
+    return _charmpy.create(kind, info.ctor_ids[kind], dims, on_pe, args, None, map_cid)
+
+
+# Arrays placed by an ArrayMap: array collection id -> the map group's id. Filled on
+# creation, when a proxy is unpickled, and from the runtime for local arrays.
+_array_maps = {}
+
+
+def _map_of(cid):
+    """The ArrayMap group id of array `cid` (0: the default block map)."""
+    m = _array_maps.get(cid)
+    if m is None:
+        m = _charmpy.collection_map(cid)
+        if m < 0:
+            return 0  # not created here yet and no map known: the default map
+        _array_maps[cid] = m
+    return m
+
+
+def _array_map_pe(map_cid, index):
+    """Runtime hook: the PE of `index` under the ArrayMap group `map_cid`."""
+    mapper = _local_groups.get(map_cid)
+    if mapper is None:
+        raise RuntimeError('the ArrayMap group %#x has no element on PE %d yet: create the map '
+                           '(Group(MyMap)) before the arrays that use it' % (map_cid, _MY_PE))
+    return operator.index(mapper.procNum(index))
 
 
 def create_chare(chare_type, args=[], onPE=-1):
@@ -355,10 +386,15 @@ class Array:
         dims = _dims_tuple(dims)
         if ndims is not None and ndims != -1 and ndims != len(dims):
             raise ValueError('Array(): ndims=%r does not match dims %r' % (ndims, dims))
+        map_cid = 0
         if map is not None:
-            raise NotImplementedError('Array(..., map=...): placement by an ArrayMap comes '
-                                      'with a later issue')
-        cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'))
+            if (not isinstance(map, GroupProxy) or map._index is not None
+                    or not issubclass(map._info.cls, ArrayMap)):
+                raise TypeError('Array(..., map=...): map must be the proxy of a Group of an '
+                                'ArrayMap subclass, got %r' % (map,))
+            map_cid = map._cid
+        cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'), map_cid)
+        _array_maps[cid] = map_cid
         _array_use_at_sync[cid] = bool(useAtSync)
         return new_proxy(info, KIND_ARRAY, cid, None, -1, dims)
 
@@ -392,7 +428,7 @@ class Proxy:
 
     def __reduce__(self):
         return (_rebuild_proxy, (self._info.number, self._kind, self._cid, self._index,
-                                 self._pe, self._dims))
+                                 self._pe, self._dims, _array_maps.get(self._cid, 0)))
 
     def __getattr__(self, name):
         info = type(self)._info
@@ -489,7 +525,7 @@ class ArrayProxy(Proxy):
         if self._index is not None:
             raise self._not_a_collection()
         index = _array_index(index, self._dims)
-        return self._element(index, _charmpy.element_pe(self._dims, index))
+        return self._element(index, _charmpy.element_pe(self._dims, index, _map_of(self._cid)))
 
     @property
     def dims(self):
@@ -565,8 +601,10 @@ def new_proxy(info, kind, cid, index, pe, dims=None):
     return p
 
 
-def _rebuild_proxy(class_number, kind, cid, index, pe, dims):
+def _rebuild_proxy(class_number, kind, cid, index, pe, dims, map_cid=0):
     """Unpickles a proxy (classes are numbered identically on every PE)."""
+    if map_cid:
+        _array_maps[cid] = map_cid
     return new_proxy(_by_number[class_number], kind, cid, index, pe, dims)
 
 

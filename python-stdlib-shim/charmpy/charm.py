@@ -103,6 +103,7 @@ class Charm:
         chare.register_classes(_classes_to_register(classes, modules))
         _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
         _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
+                           array_map_pe=chare._array_map_pe,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
