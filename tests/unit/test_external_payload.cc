@@ -13,6 +13,7 @@
 
 #include "comm/in_process_transport.h"
 #include "runtime/charm.h"
+#include "in_process_job.h"
 
 using charm::comm::ExternalPayload;
 using charm::comm::InProcessNetwork;
@@ -138,19 +139,6 @@ class Sink : public charm::Group<Sink> {
   std::vector<char> last_;
 };
 
-// Runs `main` on PE 0 of an n-PE in-process job; returns every PE's exit code.
-std::vector<int> runJob(int n, const std::function<void()>& main) {
-  InProcessNetwork network(n);
-  std::vector<int> codes(static_cast<std::size_t>(n), -1);
-  std::vector<std::thread> pes;
-  for (int pe = 0; pe < n; ++pe)
-    pes.emplace_back([&, pe] {
-      charm::Runtime runtime(network.endpoint(pe));
-      codes[static_cast<std::size_t>(pe)] = runtime.run(pe == 0 ? main : std::function<void()>());
-    });
-  for (auto& t : pes) t.join();
-  return codes;
-}
 
 }  // namespace
 
@@ -161,7 +149,7 @@ TEST_CASE("a runtime message with an external tail reaches an entry method whole
   constexpr std::size_t kTail = 100000;
   std::vector<std::vector<char>> got(2);
   std::vector<int> releasedBeforeReturn(2, 0);
-  const auto codes = runJob(2, [&] {
+  const auto codes = runInProcessJob(2, [&] {
     auto sinks = charm::GroupProxy<Sink>::create();
     for (int pe : {0, 1}) {
       MessageBuffer message = charm::newMessage(charm::MessageKind::EntryCall, kInline);
@@ -194,7 +182,7 @@ TEST_CASE("a runtime message with an external tail reaches an entry method whole
 TEST_CASE("Runtime::send refuses a tail the envelope does not count",
           "[external_payload][runtime]") {
   bool refused = false;
-  const auto codes = runJob(1, [&] {
+  const auto codes = runInProcessJob(1, [&] {
     MessageBuffer message = charm::newMessage(charm::MessageKind::EntryCall, 16);
     std::vector<std::byte> tail(64);
     try {

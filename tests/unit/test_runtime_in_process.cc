@@ -8,6 +8,7 @@
 
 #include "comm/in_process_transport.h"
 #include "runtime/charm.h"
+#include "in_process_job.h"
 
 namespace {
 
@@ -24,19 +25,6 @@ class Square : public charm::ArrayElement<Square> {
   long offset_;
 };
 
-// Runs `main` on PE 0 of an n-PE in-process job; returns every PE's exit code.
-std::vector<int> runJob(int n, const std::function<void()>& main) {
-  charm::comm::InProcessNetwork network(n);
-  std::vector<int> codes(static_cast<std::size_t>(n), -1);
-  std::vector<std::thread> pes;
-  for (int pe = 0; pe < n; ++pe)
-    pes.emplace_back([&, pe] {
-      charm::Runtime runtime(network.endpoint(pe));
-      codes[static_cast<std::size_t>(pe)] = runtime.run(pe == 0 ? main : std::function<void()>());
-    });
-  for (auto& t : pes) t.join();
-  return codes;
-}
 
 }  // namespace
 
@@ -44,7 +32,7 @@ TEST_CASE("an array reduction over in-process PEs gives the exact sum and every 
   for (int n : {1, 2, 3, 5}) {
     std::atomic<long> result{-1};
     std::atomic<int> lastPe{-1};
-    const auto codes = runJob(n, [&] {
+    const auto codes = runInProcessJob(n, [&] {
       auto squares = charm::ArrayProxy<Square>::create({17}, 3L);
       auto sum = charm::Future<long>::make();
       squares.broadcast<&Square::go>(sum);
