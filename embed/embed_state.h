@@ -38,6 +38,7 @@ enum class FutureFormat : std::uint8_t {
 struct PythonEntry {
   PyRef cls;
   PyRef methodName;  // null for constructors
+  PyRef function;    // the plain function cls.<method>, looked up once; null if not one
   int kind = 0;      // constructors: the collection kind
   bool coro = false;
 };

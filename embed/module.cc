@@ -179,7 +179,7 @@ PyObject* py_register_constructor(PyObject*, PyObject* args) {
   const std::string name = "py:" + className(cls) + ":ctor:" + std::to_string(kind);
   const charm::EntryId id = charm::Registry::instance().addDynamicConstructor(
       name, &constructPythonChare, "py:" + className(cls));
-  embedState().entries[id] = PythonEntry{PyRef::borrow(cls), PyRef(), kind, coro != 0};
+  embedState().entries[id] = PythonEntry{PyRef::borrow(cls), PyRef(), PyRef(), kind, coro != 0};
   return PyLong_FromUnsignedLong(id);
 }
 
@@ -193,7 +193,15 @@ PyObject* py_register_entry(PyObject*, PyObject* args) {
   PyObject* interned = method;
   Py_INCREF(interned);
   PyUnicode_InternInPlace(&interned);
-  embedState().entries[id] = PythonEntry{PyRef::borrow(cls), PyRef::steal(interned), 0, coro != 0};
+  // Cache the plain function so calls skip the attribute lookup and bound-method
+  // object (static/class methods and other descriptors keep the generic path).
+  PyRef function = PyRef::steal(PyObject_GetAttr(cls, interned));
+  if (!function || !PyFunction_Check(function.get())) {
+    PyErr_Clear();
+    function = PyRef();
+  }
+  embedState().entries[id] =
+      PythonEntry{PyRef::borrow(cls), PyRef::steal(interned), std::move(function), 0, coro != 0};
   return PyLong_FromUnsignedLong(id);
 }
 

@@ -30,12 +30,22 @@ std::string describe(PyObject* obj, const PythonEntry& entry) {
 void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
              charm::FutureRef reply, bool broadcast, std::uint8_t flags) {
   EmbedState& st = embedState();
-  PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
+  PyObject* args = PyTuple_GET_ITEM(call.get(), 0);
+  PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
+  if (kwargs == Py_None) kwargs = nullptr;
   PyRef result;
-  if (method) {
-    PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
-    result = PyRef::steal(PyObject_Call(method.get(), PyTuple_GET_ITEM(call.get(), 0),
-                                        kwargs == Py_None ? nullptr : kwargs));
+  const Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+  if (entry.function && Py_TYPE(object.get()) == reinterpret_cast<PyTypeObject*>(entry.cls.get()) &&
+      nargs < 15) {
+    // The cached function with self prepended: no lookup, no bound method.
+    PyObject* stack[16];
+    stack[0] = object.get();
+    for (Py_ssize_t i = 0; i < nargs; ++i) stack[i + 1] = PyTuple_GET_ITEM(args, i);
+    result = PyRef::steal(PyObject_VectorcallDict(entry.function.get(), stack,
+                                                  static_cast<std::size_t>(nargs) + 1, kwargs));
+  } else {
+    PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
+    if (method) result = PyRef::steal(PyObject_Call(method.get(), args, kwargs));
   }
   if (!result && PyErr_ExceptionMatches(PyExc_SystemExit)) {
     handleUncaught(describe(object.get(), entry));

@@ -67,7 +67,7 @@ def bad_calls(g, a, a2, n):
     # not there yet
     expect(NotImplementedError, lambda: Group(Worker, onPEs=[0]), 'section')
     expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
-    expect(NotImplementedError, lambda: Array(Worker, 4, map=g), 'ArrayMap')
+    expect(TypeError, lambda: Array(Worker, 4, map=g), 'ArrayMap')  # g is not a map group
     expect(NotImplementedError, lambda: Reducer.addReducer(max), 'later')
     expect(NotImplementedError, lambda: Channel(None, remote=a[0]), 'later')
     # arguments that do not pickle, to another PE or to everyone
