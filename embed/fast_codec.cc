@@ -9,7 +9,9 @@ namespace {
 
 enum Tag : std::uint8_t { kInt = 1, kFloat, kNone, kTrue, kFalse, kStr, kBytes, kArray };
 constexpr std::size_t kHeader = 16;
-constexpr std::uint32_t kHasArrays = 1;
+constexpr std::uint32_t kHasArrays = 1;     // some array views the message
+// Arrays up to this size are copied out of the message on receipt.
+constexpr std::uint64_t kCopyBelow = 4096;
 constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
 
 bool isNdarray(PyObject* o) { return std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0; }
@@ -129,16 +131,15 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
       size += 8 + it.size;
     } else if (isNdarray(o)) {
       PyRef dtype = PyRef::steal(PyObject_GetAttrString(o, "dtype"));
-      PyRef hasObject = dtype ? PyRef::steal(PyObject_GetAttrString(dtype.get(), "hasobject")) : PyRef();
-      it.dtype = dtype ? PyRef::steal(PyObject_GetAttrString(dtype.get(), "str")) : PyRef();
-      if (!it.dtype || !hasObject || hasObject.get() != Py_False || !PyUnicode_Check(it.dtype.get()) ||
-          PyObject_GetBuffer(o, &it.view, PyBUF_C_CONTIGUOUS) < 0) {
+      PyObject* str = dtype ? dtypeString(dtype.get()) : nullptr;
+      it.dtype = PyRef::borrow(str);
+      if (!str || PyObject_GetBuffer(o, &it.view, PyBUF_C_CONTIGUOUS) < 0) {
         PyErr_Clear();
         return {};
       }
       it.hasView = true;
       it.tag = kArray;
-      flags |= kHasArrays;
+      if (static_cast<std::uint64_t>(it.view.len) > kCopyBelow) flags |= kHasArrays;
       const std::size_t dtypeLen = static_cast<std::size_t>(PyUnicode_GET_LENGTH(it.dtype.get()));
       if (dtypeLen > 255 || it.view.ndim > 32) return {};
       // dtype length + dtype + ndim + shape, then aligned data.
@@ -195,6 +196,39 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
     charm::envelopeOf(m).payloadSize += tailBytes;
   }
   return m;
+}
+
+PyObject* FastCodec::dtypeString(PyObject* dtype) {
+  auto it = sendDtypes_.find(dtype);
+  if (it != sendDtypes_.end()) return it->second.str.get();
+  PyRef hasObject = PyRef::steal(PyObject_GetAttrString(dtype, "hasobject"));
+  PyRef str = PyRef::steal(PyObject_GetAttrString(dtype, "str"));
+  if (!hasObject || !str) {
+    PyErr_Clear();
+    return nullptr;
+  }
+  if (hasObject.get() != Py_False || !PyUnicode_Check(str.get())) str = PyRef();
+  if (sendDtypes_.size() >= 256) sendDtypes_.clear();  // bounded: user dtypes may be many
+  return sendDtypes_.emplace(dtype, DtypeEntry{PyRef::borrow(dtype), std::move(str)})
+      .first->second.str.get();
+}
+
+PyObject* FastCodec::dtypeFromString(const char* text, std::size_t length) {
+  std::string key(text, length);
+  auto it = receiveDtypes_.find(key);
+  if (it != receiveDtypes_.end()) return it->second.get();
+  if (!frombuffer_) {
+    PyRef numpy = PyRef::steal(PyImport_ImportModule("numpy"));
+    if (!numpy) return nullptr;
+    frombuffer_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "frombuffer"));
+    numpyDtype_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "dtype"));
+    if (!frombuffer_ || !numpyDtype_) return nullptr;
+  }
+  PyRef dtype = PyRef::steal(PyObject_CallFunction(numpyDtype_.get(), "s#", text,
+                                                   static_cast<Py_ssize_t>(length)));
+  if (!dtype) return nullptr;
+  if (receiveDtypes_.size() >= 256) receiveDtypes_.clear();
+  return receiveDtypes_.emplace(std::move(key), std::move(dtype)).first->second.get();
 }
 
 bool FastCodec::hasArrays(const std::byte* payload, std::size_t size) {
@@ -259,17 +293,17 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
         }
         if (!r.get(nbytes)) return corrupt();
         r.align();
-        if (r.at() + nbytes > size || !owner) return corrupt();
-        if (!frombuffer_) {
-          PyRef numpy = PyRef::steal(PyImport_ImportModule("numpy"));
-          if (!numpy) return {};
-          frombuffer_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "frombuffer"));
-          if (!frombuffer_) return {};
-        }
-        PyRef view = viewOf(owner, static_cast<std::size_t>(r.here() - ownerBase), nbytes);
-        PyRef dtype = PyRef::steal(PyUnicode_FromStringAndSize(dt, dtypeLen));
-        if (!view || !dtype) return {};
-        PyObject* args[] = {view.get(), dtype.get()};
+        if (r.at() + nbytes > size || (!owner && nbytes > kCopyBelow)) return corrupt();
+        PyObject* dtype = dtypeFromString(dt, dtypeLen);  // also imports numpy
+        if (!dtype) return {};
+        // Small arrays get their own copy (cheaper than a view keeping the message
+        // alive); larger ones view the message memory.
+        PyRef view = nbytes <= kCopyBelow
+                         ? PyRef::steal(PyByteArray_FromStringAndSize(
+                               reinterpret_cast<const char*>(r.here()), static_cast<Py_ssize_t>(nbytes)))
+                         : viewOf(owner, static_cast<std::size_t>(r.here() - ownerBase), nbytes);
+        if (!view) return {};
+        PyObject* args[] = {view.get(), dtype};
         PyRef flat = PyRef::steal(PyObject_Vectorcall(frombuffer_.get(), args, 2, nullptr));
         if (!flat) return {};
         if (ndim == 1) {

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "buffer_hold.h"
@@ -35,7 +37,19 @@ class FastCodec {
   static bool hasArrays(const std::byte* payload, std::size_t size);
 
  private:
-  PyRef frombuffer_;  // numpy.frombuffer, looked up on first use
+  // dtype.str of a dtype object, or null when its arrays need pickle (object
+  // dtypes); cached, as building the string costs more than sending 8 bytes.
+  PyObject* dtypeString(PyObject* dtype);
+  // The numpy dtype object for a dtype string received, cached.
+  PyObject* dtypeFromString(const char* text, std::size_t length);
+
+  PyRef frombuffer_, numpyDtype_;  // numpy.frombuffer and numpy.dtype, looked up on first use
+  struct DtypeEntry {
+    PyRef dtype;  // held, so its address cannot be reused by another object
+    PyRef str;    // null: not fast-path encodable
+  };
+  std::unordered_map<PyObject*, DtypeEntry> sendDtypes_;
+  std::unordered_map<std::string, PyRef> receiveDtypes_;
 };
 
 }  // namespace charmpy
