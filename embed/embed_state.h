@@ -33,6 +33,7 @@ enum class FutureFormat : std::uint8_t {
   Gathered = 4,     // pup vector<string> of pickles, in element order
   None = 5,         // no payload: the value is None
   Fast = 6,         // a FastCodec 1-tuple holding the value
+  Reduction = 7,    // a Python reduction's contributions (pup vector<string> of pickles), at PE 0
 };
 
 struct PythonEntry {
@@ -52,7 +53,9 @@ struct EmbedState {
   FiberThreadStates threadStates;
   PyThreadState* schedulerState = nullptr;
 
-  PyRef makeChare, deliverFuture, formatException, arrayMapPe;
+  PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone;
+  // The runtime's chare of every Python chare object on this PE (for contribute).
+  std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;
   std::unordered_map<charm::EntryId, PythonEntry> entries;
   std::unordered_map<charm::Fiber*, PyRef> resumeValues;
   std::uint64_t nextFutureId = 1;

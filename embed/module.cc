@@ -145,10 +145,10 @@ int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm
 
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
-                                nullptr};
-  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOO", const_cast<char**>(names), &make, &deliver,
-                                   &format, &mapPe))
+                                "reduction_done", nullptr};
+  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe, &reduced))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -157,6 +157,7 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.deliverFuture = PyRef::borrow(deliver);
   st.formatException = PyRef::borrow(format);
   st.arrayMapPe = mapPe ? PyRef::borrow(mapPe) : PyRef();
+  st.reductionDone = reduced ? PyRef::borrow(reduced) : PyRef();
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
 }
@@ -253,6 +254,21 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       if (!call) abortWithPythonError("unpacking a future's value");
       value = PyRef::borrow(PyTuple_GET_ITEM(PyTuple_GET_ITEM(call.get(), 0), 0));
       break;
+    }
+    case FutureFormat::Reduction: {
+      const auto items = charm::unpackAs<std::vector<std::string>>(charm::payloadOf(message),
+                                                                   charm::payloadSizeOf(message));
+      PyRef list = PyRef::steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        PyRef item = st.codec.loadsBytes(items[i].data(), items[i].size());
+        if (!item) abortWithPythonError("unpickling a reduction contribution");
+        PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), item.release());
+      }
+      if (!st.reductionDone) abortWithPythonError("a reduction completed but no reduction_done hook is set");
+      PyObject* rargs[] = {list.get()};
+      PyRef r = PyRef::steal(PyObject_Vectorcall(st.reductionDone.get(), rargs, 1, nullptr));
+      if (!r) handleUncaught("delivering a reduction's result");
+      return;
     }
     case FutureFormat::Exception:
       isException = true;
@@ -551,17 +567,25 @@ PyObject* py_start_qd(PyObject*, PyObject* cb) {
   Py_RETURN_NONE;
 }
 
+// Python reductions: each element's (reducer, data, target) is pickled and
+// gathered over the runtime's reduction tree to PE 0, where the package's
+// reduction_done hook combines the contributions (in element order) and delivers
+// the result. The runtime's numbering keeps several reductions in flight apart.
 PyObject* py_contribute(PyObject*, PyObject* args) {
-  PyObject *chare, *data, *cb;
-  int reducer;
-  if (!PyArg_ParseTuple(args, "OOiO", &chare, &data, &reducer, &cb)) return nullptr;
-  (void)chare;
-  (void)data;
-  (void)reducer;
-  (void)cb;
-  return fail(PyExc_NotImplementedError,
-              "charmpy: reductions from Python (contribute/reduce/allreduce) come with the next "
-              "issue; broadcasts with ret=True/awaitable=True work");
+  PyObject *chareObj, *item;
+  if (!PyArg_ParseTuple(args, "OO", &chareObj, &item)) return nullptr;
+  EmbedState& st = embedState();
+  auto it = st.chareOfObject.find(chareObj);
+  if (it == st.chareOfObject.end())
+    return fail(PyExc_RuntimeError, "charmpy: contribute() must be called by a chare on its own PE");
+  PyRef pickled = st.codec.dumpsInBand(item);
+  if (!pickled) return nullptr;
+  std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
+  const std::uint8_t format = charm::kExternalFutureFlag | static_cast<std::uint8_t>(FutureFormat::Reduction);
+  return guarded([&] {
+    it->second->contribute(bytes, charm::reducer::gather, charm::Callback::toFuture(charm::FutureRef{0, 0}, format));
+    Py_RETURN_NONE;
+  });
 }
 
 PyMethodDef methods[] = {

@@ -14,7 +14,10 @@ namespace charmpy {
 
 class PythonChare : public charm::ChareBase {
  public:
-  explicit PythonChare(PyRef object) : object_(std::move(object)) {}
+  explicit PythonChare(PyRef object) : object_(std::move(object)) {
+    embedState().chareOfObject[object_.get()] = this;
+  }
+  ~PythonChare() override { embedState().chareOfObject.erase(object_.get()); }
   PyObject* object() const { return object_.get(); }
 
  private:

@@ -102,9 +102,11 @@ def new_future_id() -> int:
 REDUCER_NOP: int; REDUCER_SUM: int; REDUCER_PRODUCT: int; REDUCER_MIN: int
 REDUCER_MAX: int; REDUCER_AND: int; REDUCER_OR: int; REDUCER_XOR: int
 REDUCER_GATHER: int
-def contribute(chare: Any, data: Any, reducer: int, callback: tuple) -> None:
-    """`chare` is the calling element object. Numeric reducers accept numbers,
-    lists/tuples of numbers and NumPy arrays (results come back as the same kind)."""
+def contribute(chare: Any, item: tuple) -> None:
+    """`chare` is the calling element object (on its own PE); `item` is
+    (reducer, data, target), pickled and gathered over the reduction tree to PE 0,
+    where the reduction_done(items) hook gets every element's item in element
+    order (set with set_hooks(reduction_done=...))."""
 
 # --- coroutines on fibers -------------------------------------------------------
 def spawn(fn: Callable[..., Any], args: tuple = ()) -> None:

@@ -28,6 +28,7 @@ import _charmpy
 
 from . import futures
 from .coro import coro, is_coro, when_condition
+from . import reduction
 from .reduction import reducer_id
 
 KIND_CHARE = _charmpy.KIND_CHARE
@@ -200,7 +201,11 @@ class Chare:
         same order of reductions."""
         if section is not None:
             raise NotImplementedError('contribute(section=...): sections come with a later issue')
-        _charmpy.contribute(self, data, reducer_id(reducer), callback_tuple(callback))
+        rid = reducer_id(reducer)
+        if callback is not None and not callable(callback) and not hasattr(callback, 'send'):
+            raise TypeError('contribute(): the callback must be a Future, a proxy method or '
+                            'None, got %r' % (callback,))
+        _charmpy.contribute(self, (rid, reduction.prepare(rid, data, self), callback))
 
     def reduce(self, callback, data=None, reducer=None, section=None):
         """Like contribute, arguments in charm4py's other order; no data and no reducer
@@ -210,8 +215,12 @@ class Chare:
     def allreduce(self, data=None, reducer=None, section=None):
         """Contributes and returns a Future of the reduction's result (wait for it from
         a coroutine)."""
+        if section is not None:
+            raise NotImplementedError('allreduce(section=...): sections come with a later issue')
         f = futures.Future()
-        self.contribute(data, reducer, f, section)
+        rid = reducer_id(reducer)
+        _charmpy.contribute(self, (rid, reduction.prepare(rid, data, self),
+                                   reduction.AllReduceTarget(f)))
         return f
 
     # --- not available yet ------------------------------------------------------------

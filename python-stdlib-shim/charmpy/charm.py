@@ -25,7 +25,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, futures
+from . import _startup, chare, futures, reduction
 from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -104,6 +104,7 @@ class Charm:
         _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
         _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
                            array_map_pe=chare._array_map_pe,
+                           reduction_done=reduction.reduction_done,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
@@ -514,7 +515,8 @@ class CharmRemote(Chare):
         return eval(expression, sys.modules[module_name].__dict__)
 
     def addReducer(self, func, pre=None, post=None):
-        """Adds a Python reducer on this PE. Not available yet."""
+        """Adds a Python reducer on this PE (`charm.thisProxy.addReducer(f)` adds it
+        everywhere; functions travel by reference, so f must be importable)."""
         from .reduction import Reducer
         Reducer.addReducer(func, pre, post)
 

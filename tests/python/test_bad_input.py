@@ -68,7 +68,6 @@ def bad_calls(g, a, a2, n):
     expect(NotImplementedError, lambda: Group(Worker, onPEs=[0]), 'section')
     expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
     expect(TypeError, lambda: Array(Worker, 4, map=g), 'ArrayMap')  # g is not a map group
-    expect(NotImplementedError, lambda: Reducer.addReducer(max), 'later')
     expect(NotImplementedError, lambda: Channel(None, remote=a[0]), 'later')
     # arguments that do not pickle, to another PE or to everyone
     lock = threading.Lock()
