@@ -175,7 +175,7 @@ class Chare:
     """
 
     # Methods of Chare that are entry methods of every class although private.
-    _charmpy_hidden_entries = ('_charmpy_ping',)
+    _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv')
 
     def __new__(cls, *args, **kwargs):
         if cls is Chare and (args or kwargs):
@@ -184,6 +184,11 @@ class Chare:
 
     def __init__(self):
         pass
+
+    def _charmpy_channel_recv(self, sender_key, number, seq, args):
+        """A message of a Channel whose other end is `sender_key`'s chare."""
+        from . import channel
+        channel.deliver(self, sender_key, number, seq, args)
 
     @coro
     def _charmpy_ping(self):

@@ -215,7 +215,9 @@ def iwait(objs):
     objs = list(objs)
     for obj in objs:
         if not isinstance(obj, Future):
-            raise TypeError('charm.wait/iwait take futures, got %r' % (obj,))
+            if hasattr(obj, '_on_done') and hasattr(obj, 'ready'):
+                continue  # a Channel: always this PE's
+            raise TypeError('charm.wait/iwait take futures and channels, got %r' % (obj,))
         if not obj._owned and not obj._done:
             raise RuntimeError('charm.wait/iwait: %r belongs to PE %d; only that PE can wait '
                                'for it' % (obj, obj.pe))
