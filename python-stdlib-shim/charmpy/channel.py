@@ -34,6 +34,9 @@ class Channel:
     the element proxy `remote`."""
 
     def __init__(self, chare, remote, local=None):
+        if getattr(chare, 'thisProxy', None) is None:
+            raise TypeError('Channel(chare, remote=...): chare must be the local chare object '
+                            '(self), got %r' % (chare,))
         index = getattr(remote, '_index', None)
         if index is None:
             raise TypeError('Channel(chare, remote=...): remote must be a proxy to one chare '

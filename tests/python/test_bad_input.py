@@ -68,7 +68,8 @@ def bad_calls(g, a, a2, n):
     expect(NotImplementedError, lambda: Group(Worker, onPEs=[0]), 'section')
     expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
     expect(TypeError, lambda: Array(Worker, 4, map=g), 'ArrayMap')  # g is not a map group
-    expect(NotImplementedError, lambda: Channel(None, remote=a[0]), 'later')
+    expect(TypeError, lambda: Channel(None, remote=a[0]), 'local chare object')
+    expect(TypeError, lambda: Channel(g, remote=a), 'local chare object')
     # arguments that do not pickle, to another PE or to everyone
     lock = threading.Lock()
     if n > 1:
