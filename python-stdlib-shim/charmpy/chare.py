@@ -27,7 +27,8 @@ import pickle
 import _charmpy
 
 from . import futures
-from .coro import coro, is_coro, when_condition
+from . import when
+from .coro import coro, is_coro
 from . import reduction
 from .reduction import reducer_id
 
@@ -117,11 +118,8 @@ def _entry_methods(cls):
     for klass in cls.__mro__:
         for name in vars(klass).get('_charmpy_hidden_entries', ()):
             methods[name] = getattr(cls, name)
-    for name, func in methods.items():
-        if when_condition(func) is not None:
-            raise NotImplementedError(
-                '%s.%s uses @when(%r), which is not supported yet (it comes with a later '
-                'issue)' % (cls.__qualname__, name, when_condition(func)))
+    methods = when.install(cls, {n: f for n, f in methods.items() if not n.startswith('_charmpy')}) | \
+        {n: f for n, f in methods.items() if n.startswith('_charmpy')}
     return sorted(methods.items())
 
 

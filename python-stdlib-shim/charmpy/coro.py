@@ -41,12 +41,8 @@ def is_coro(func):
 
 def when(condition):
     """`@when("cond")`: run the method only once `cond` (a Python expression over
-    `self` and the method's parameters) holds.
-
-    Not supported yet: charm.start() raises NotImplementedError for a class with an
-    `@when` method (it comes with a later issue), rather than running the method
-    without waiting.
-    """
+    `self` and the method's parameters) holds; calls that arrive earlier wait, in
+    arrival order (see charmpy/when.py)."""
     if not isinstance(condition, str):
         raise TypeError('@when takes the condition as a string, e.g. @when("self.ready")')
 
