@@ -34,6 +34,7 @@ enum class FutureFormat : std::uint8_t {
   None = 5,         // no payload: the value is None
   Fast = 6,         // a FastCodec 1-tuple holding the value
   Reduction = 7,    // a Python reduction's contributions (pup vector<string> of pickles), at PE 0
+  NumericReduction = 8,  // [u64 tag length][tag][result bytes] of a reduction combined in C
 };
 
 struct PythonEntry {
@@ -53,7 +54,7 @@ struct EmbedState {
   FiberThreadStates threadStates;
   PyThreadState* schedulerState = nullptr;
 
-  PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone;
+  PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone, numericReductionDone;
   // The runtime's chare of every Python chare object on this PE (for contribute).
   std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;
   std::unordered_map<charm::EntryId, PythonEntry> entries;

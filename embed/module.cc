@@ -145,10 +145,11 @@ int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm
 
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
-                                "reduction_done", nullptr};
-  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOO", const_cast<char**>(names), &make, &deliver,
-                                   &format, &mapPe, &reduced))
+                                "reduction_done", "numeric_reduction_done", nullptr};
+  PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr,
+           *numericReduced = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe, &reduced, &numericReduced))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -158,6 +159,7 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.formatException = PyRef::borrow(format);
   st.arrayMapPe = mapPe ? PyRef::borrow(mapPe) : PyRef();
   st.reductionDone = reduced ? PyRef::borrow(reduced) : PyRef();
+  st.numericReductionDone = numericReduced ? PyRef::borrow(numericReduced) : PyRef();
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
 }
@@ -267,6 +269,25 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       if (!st.reductionDone) abortWithPythonError("a reduction completed but no reduction_done hook is set");
       PyObject* rargs[] = {list.get()};
       PyRef r = PyRef::steal(PyObject_Vectorcall(st.reductionDone.get(), rargs, 1, nullptr));
+      if (!r) handleUncaught("delivering a reduction's result");
+      return;
+    }
+    case FutureFormat::NumericReduction: {
+      const std::byte* payload = charm::payloadOf(message);
+      const std::size_t size = charm::payloadSizeOf(message);
+      std::uint64_t tagLength = 0;
+      if (size < sizeof tagLength) abortWithPythonError("a corrupt reduction result");
+      std::memcpy(&tagLength, payload, sizeof tagLength);
+      if (sizeof tagLength + tagLength > size) abortWithPythonError("a corrupt reduction result");
+      PyRef tag = PyRef::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(payload + sizeof tagLength),
+                                                         static_cast<Py_ssize_t>(tagLength)));
+      const std::size_t resultOffset = static_cast<std::size_t>(payload - message.data()) + sizeof tagLength + tagLength;
+      const std::size_t resultSize = size - sizeof tagLength - static_cast<std::size_t>(tagLength);
+      PyRef owner = wrapMessage(std::move(message));
+      PyRef result = owner ? viewOf(owner.get(), resultOffset, resultSize) : PyRef();
+      if (!tag || !result || !st.numericReductionDone) abortWithPythonError("delivering a reduction's result");
+      PyObject* rargs[] = {tag.get(), result.get()};
+      PyRef r = PyRef::steal(PyObject_Vectorcall(st.numericReductionDone.get(), rargs, 2, nullptr));
       if (!r) handleUncaught("delivering a reduction's result");
       return;
     }
@@ -588,6 +609,74 @@ PyObject* py_contribute(PyObject*, PyObject* args) {
   });
 }
 
+// The ValueType of a buffer's struct format character (native, standard sizes).
+bool valueTypeOfFormat(const char* format, Py_ssize_t itemsize, charm::ValueType& out) {
+  if (!format) format = "B";
+  if (*format == '@' || *format == '=' || *format == '<') ++format;  // native little-endian here
+  const char c = *format;
+  if (!c || format[1]) return false;
+  using VT = charm::ValueType;
+  const bool isSigned = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q' || c == 'n';
+  const bool isUnsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q' || c == 'N';
+  if (c == '?') out = VT::Bool;
+  else if (c == 'f' && itemsize == 4) out = VT::Float;
+  else if (c == 'd' && itemsize == 8) out = VT::Double;
+  else if (isSigned || isUnsigned) {
+    switch (itemsize) {
+      case 1: out = isSigned ? VT::Int8 : VT::UInt8; break;
+      case 2: out = isSigned ? VT::Int16 : VT::UInt16; break;
+      case 4: out = isSigned ? VT::Int32 : VT::UInt32; break;
+      case 8: out = isSigned ? VT::Int64 : VT::UInt64; break;
+      default: return false;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Numeric reductions combined in C along the tree: `data` is an int, float or bool,
+// or a C-contiguous buffer of numbers (a NumPy array); `tag` (bytes) travels to
+// the root, where numeric_reduction_done(tag, result_view) gets the combined bytes.
+PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
+  PyObject *chareObj, *data;
+  int reducer;
+  const char* tag;
+  Py_ssize_t tagLength;
+  if (!PyArg_ParseTuple(args, "OiOy#", &chareObj, &reducer, &data, &tag, &tagLength)) return nullptr;
+  EmbedState& st = embedState();
+  auto it = st.chareOfObject.find(chareObj);
+  if (it == st.chareOfObject.end())
+    return fail(PyExc_RuntimeError, "charmpy: contribute() must be called by a chare on its own PE");
+  const auto kind = static_cast<charm::ReducerKind>(reducer);
+  return guarded([&]() -> PyObject* {
+    charm::ReductionValue value;
+    if (PyBool_Check(data)) {
+      value = charm::ReductionValue::numeric(kind, data == Py_True);
+    } else if (PyLong_Check(data)) {
+      const long long v = PyLong_AsLongLong(data);
+      if (v == -1 && PyErr_Occurred()) return nullptr;
+      value = charm::ReductionValue::numeric(kind, static_cast<std::int64_t>(v));
+    } else if (PyFloat_Check(data)) {
+      value = charm::ReductionValue::numeric(kind, PyFloat_AS_DOUBLE(data));
+    } else {
+      Py_buffer view;
+      if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return nullptr;
+      charm::ValueType type;
+      const bool ok = valueTypeOfFormat(view.format, view.itemsize, type);
+      const std::uint64_t count = ok ? static_cast<std::uint64_t>(view.len / view.itemsize) : 0;
+      if (ok) value = charm::ReductionValue::numericRaw(kind, type, true, count, view.buf);
+      PyBuffer_Release(&view);
+      if (!ok) return fail(PyExc_TypeError, "charmpy: numeric reductions take numbers or arrays of numbers");
+    }
+    value.setTag(std::string(tag, static_cast<std::size_t>(tagLength)));
+    const std::uint8_t format =
+        charm::kExternalFutureFlag | static_cast<std::uint8_t>(FutureFormat::NumericReduction);
+    it->second->contributeReduction(std::move(value), charm::Callback::toFuture(charm::FutureRef{0, 0}, format));
+    Py_RETURN_NONE;
+  });
+}
+
 PyMethodDef methods[] = {
     {"my_pe", py_my_pe, METH_NOARGS, "This PE's number."},
     {"num_pes", py_num_pes, METH_NOARGS, "Number of PEs."},
@@ -618,6 +707,7 @@ PyMethodDef methods[] = {
     {"after", py_after, METH_VARARGS, "Calls fn() after a delay."},
     {"start_qd", py_start_qd, METH_O, "Starts quiescence detection."},
     {"contribute", py_contribute, METH_VARARGS, "Contributes to a reduction."},
+    {"contribute_numeric", py_contribute_numeric, METH_VARARGS, "Contributes numbers, combined in C."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef moduleDef = {PyModuleDef_HEAD_INIT, "_charmpy",

@@ -73,6 +73,10 @@ class ChareBase {
   // An empty reduction: the callback fires (with no value) once every element
   // has contributed; a barrier.
   void contribute(const Callback& callback) { contributeValue(ReductionValue::nop(), callback); }
+  // Contributes a value built by the caller (used by the embedded Python layer).
+  void contributeReduction(ReductionValue value, const Callback& callback) {
+    contributeValue(std::move(value), callback);
+  }
 
  private:
   void contributeValue(ReductionValue value, const Callback& callback);

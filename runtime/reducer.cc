@@ -222,6 +222,19 @@ ReductionValue::CustomCombine findCustom(std::uint32_t id) {
 
 // ----- construction ------------------------------------------------------------
 
+ReductionValue ReductionValue::numericRaw(ReducerKind kind, ValueType type, bool vector,
+                                          std::uint64_t count, const void* data) {
+  if (type == ValueType::None || type > ValueType::Double)
+    throw std::invalid_argument("charm::ReductionValue::numericRaw: not a numeric value type");
+  if (!vector && count != 1)
+    throw std::invalid_argument("charm::ReductionValue::numericRaw: a scalar has one value");
+  ReductionValue r = startNumeric(kind, type, vector ? Shape::Vector : Shape::Scalar,
+                                  static_cast<std::size_t>(count));
+  if (count) std::memcpy(r.numericData(), data, r.numericBytes());
+  r.normaliseLogical();
+  return r;
+}
+
 ReductionValue ReductionValue::startNumeric(ReducerKind kind, ValueType type, Shape shape,
                                             std::size_t length) {
   if (!isNumericReducer(kind))
@@ -349,6 +362,7 @@ void ReductionValue::combine(const ReductionValue& other) {
   }
   contributions_ += other.contributions_;
   hasData_ = hasData_ || other.hasData_;
+  if (tag_.empty()) tag_ = other.tag_;
 }
 
 void ReductionValue::combine(ReductionValue&& other) {
@@ -360,8 +374,10 @@ void ReductionValue::combine(ReductionValue&& other) {
   // Taking over other's buffers is only right when this holds no data of its own.
   if (thisAdoptsAnyKind || (kind_ == other.kind_ && !hasData_ && other.hasData_)) {
     const std::uint64_t ownContributions = contributions_;
+    std::string ownTag = std::move(tag_);
     *this = std::move(other);
     contributions_ += ownContributions;
+    if (!ownTag.empty()) tag_ = std::move(ownTag);
     return;
   }
   combine(static_cast<const ReductionValue&>(other));
@@ -443,6 +459,7 @@ void ReductionValue::pup(Pup& p) {
     p.throwCorruptValue("reducer kind", static_cast<long long>(kind_));
   p | contributions_;
   p | hasData_;
+  p | tag_;
 
   if (isNumericReducer(kind_)) {
     if (!hasData_) return;

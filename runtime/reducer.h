@@ -169,6 +169,17 @@ class ReductionValue {
   // std::invalid_argument (naming both sides) when the reducers, element types,
   // shapes or lengths differ. The rvalue overload steals other's buffers when
   // this value is still empty.
+  // A numeric contribution from raw memory: `count` values of `type` at `data`,
+  // a scalar or a vector (as std::vector<T> would give).
+  static ReductionValue numericRaw(ReducerKind kind, ValueType type, bool vector,
+                                   std::uint64_t count, const void* data);
+
+  // An opaque label carried along with the value to the root (the first non-empty
+  // one wins when values combine). The embedded Python layer keeps there what the
+  // result must become (a list, a NumPy array of some shape) and where it goes.
+  const std::string& tag() const noexcept { return tag_; }
+  void setTag(std::string tag) { tag_ = std::move(tag); }
+
   void combine(const ReductionValue& other);
   void combine(ReductionValue&& other);
 
@@ -217,6 +228,7 @@ class ReductionValue {
   // back (gatherEntries_ says where each is). Custom: the accumulated bytes.
   std::vector<std::byte> bytes_;
   std::vector<GatherEntry> gatherEntries_;  // in arrival order; sorted in resultBytes()
+  std::string tag_;
 };
 
 // ----- templates ---------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "runtime/reduction_manager.h"
 
+#include <cstring>
+
 #include "runtime/runtime.h"
 
 namespace charm {
@@ -85,7 +87,16 @@ void ReductionManager::tryForward(Collection& collection, std::uint32_t number) 
     return;
   }
   if (pending.value.contributions() < collection.totalElements()) return;  // stragglers to come
-  const std::vector<std::byte> result = pending.value.resultBytes();
+  std::vector<std::byte> result = pending.value.resultBytes();
+  if (const std::string& tag = pending.value.tag(); !tag.empty()) {
+    // Tagged values (the Python layer's) reach their callback as [u64 tag length][tag][result].
+    std::vector<std::byte> framed(sizeof(std::uint64_t) + tag.size() + result.size());
+    const std::uint64_t length = tag.size();
+    std::memcpy(framed.data(), &length, sizeof length);
+    std::memcpy(framed.data() + sizeof length, tag.data(), tag.size());
+    if (!result.empty()) std::memcpy(framed.data() + sizeof length + tag.size(), result.data(), result.size());
+    result = std::move(framed);
+  }
   const Callback callback = pending.callback;
   collection.reductions.erase(it);
   runtime_.fire(callback, result.data(), result.size());

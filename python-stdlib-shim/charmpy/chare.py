@@ -173,7 +173,7 @@ class Chare:
     """
 
     # Methods of Chare that are entry methods of every class although private.
-    _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv')
+    _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result')
 
     def __new__(cls, *args, **kwargs):
         if cls is Chare and (args or kwargs):
@@ -208,7 +208,15 @@ class Chare:
         if callback is not None and not callable(callback) and not hasattr(callback, 'send'):
             raise TypeError('contribute(): the callback must be a Future, a proxy method or '
                             'None, got %r' % (callback,))
-        _charmpy.contribute(self, (rid, reduction.prepare(rid, data, self), callback))
+        self._charmpy_contribute(rid, reduction.prepare(rid, data, self), callback)
+
+    def _charmpy_contribute(self, rid, data, target):
+        numeric = reduction.numeric_form(rid, data)
+        if numeric is not None:
+            form, values = numeric
+            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)))
+        else:
+            _charmpy.contribute(self, (rid, data, target))
 
     def reduce(self, callback, data=None, reducer=None, section=None):
         """Like contribute, arguments in charm4py's other order; no data and no reducer
@@ -222,9 +230,14 @@ class Chare:
             raise NotImplementedError('allreduce(section=...): sections come with a later issue')
         f = futures.Future()
         rid = reducer_id(reducer)
-        _charmpy.contribute(self, (rid, reduction.prepare(rid, data, self),
-                                   reduction.AllReduceTarget(f)))
+        self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
+        self._charmpy_contribute(rid, reduction.prepare(rid, data, self),
+                                 reduction.AllReduceTarget(self.thisProxy))
         return f
+
+    def _charmpy_allreduce_result(self, result):
+        """The result of this element's oldest pending allreduce (broadcast by PE 0)."""
+        self._charmpy_allreduces.pop(0).send(result)
 
     # --- not available yet ------------------------------------------------------------
     def wait(self, condition):

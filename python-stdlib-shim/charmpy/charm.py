@@ -105,6 +105,7 @@ class Charm:
         _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
                            array_map_pe=chare._array_map_pe,
                            reduction_done=reduction.reduction_done,
+                           numeric_reduction_done=reduction.numeric_reduction_done,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'

@@ -8,13 +8,19 @@ Numeric reducers work on numbers, lists/tuples of numbers and NumPy arrays
 no data and no reducer is an empty reduction (a barrier). `Reducer.addReducer(func,
 pre=None, post=None)` adds `Reducer.<func name>`.
 
-How it runs: every element's (reducer, data, target) travels over the runtime's
-reduction tree to PE 0 (several reductions may be in flight; the runtime numbers
-them per element), where `reduction_done` combines the contributions in element
-order and sends the result to the target: a Future, a `proxy.method` (of one
-element or of a whole collection), `charm.thisProxy[0].exit`, or each
-contributor's own future for `allreduce`.
+How it runs: numbers, lists/tuples of numbers and NumPy arrays under a numeric
+reducer are combined in C at every PE of the runtime's reduction tree
+(`_charmpy.contribute_numeric`); what the result must become (int, list, array of
+some dtype and shape) and where it goes travel as a small pickled tag, and
+`numeric_reduction_done` rebuilds it on PE 0. Everything else (gather, custom
+reducers, other data) travels pickled to PE 0, where `reduction_done` combines the
+contributions in element order. Either way the result goes to the target: a
+Future, a `proxy.method` (one element or a whole collection), or
+`charm.thisProxy[0].exit`; `allreduce` results are broadcast back to the
+contributors, each of which resolves its oldest pending allreduce future.
+Several reductions may be in flight: the runtime numbers them per element.
 """
+import pickle
 import functools
 import operator
 
@@ -129,15 +135,82 @@ def prepare(reducer, data, contributor):
 
 
 class AllReduceTarget:
-    """The target of an allreduce contribution: the contributor's own future."""
+    """The target of allreduce contributions: the result is broadcast to the
+    collection, whose elements each resolve their oldest pending allreduce."""
 
-    __slots__ = ('future',)
+    __slots__ = ('collection',)
 
-    def __init__(self, future):
-        self.future = future
+    def __init__(self, collection):
+        self.collection = collection
 
     def __reduce__(self):
-        return AllReduceTarget, (self.future,)
+        return AllReduceTarget, (self.collection,)
+
+
+_NUMERIC = {_charmpy.REDUCER_SUM, _charmpy.REDUCER_PRODUCT, _charmpy.REDUCER_MIN,
+            _charmpy.REDUCER_MAX, _charmpy.REDUCER_AND, _charmpy.REDUCER_OR,
+            _charmpy.REDUCER_XOR}
+_LOGICAL = {_charmpy.REDUCER_AND, _charmpy.REDUCER_OR, _charmpy.REDUCER_XOR}
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def numeric_form(reducer, data):
+    """(what the result must become, the data for the C reducer), or None when
+    `data` is not for the C path."""
+    if reducer not in _NUMERIC:
+        return None
+    t = type(data)
+    if t is bool:  # Python sums booleans as integers
+        return (('bool',), data) if reducer in _LOGICAL else (('int',), int(data))
+    if t is float:
+        return ('float',), data
+    if t is int:
+        return (('int',), data) if _INT64_MIN <= data <= _INT64_MAX else None
+    if _np is None:
+        return None
+    if t is _np.ndarray:
+        if data.dtype.kind in 'biuf' and data.dtype.itemsize in (1, 2, 4, 8):
+            return ('ndarray', data.dtype.str, data.shape), _np.ascontiguousarray(data)
+        return None
+    if isinstance(data, _np.generic):
+        if data.dtype.kind in 'biuf':
+            return ('npscalar', data.dtype.str), _np.ascontiguousarray(data).reshape(1)
+        return None
+    if t is list or t is tuple:
+        if not data or not all(type(x) in (int, float, bool) for x in data):
+            return None
+        try:
+            arr = _np.asarray(data)
+        except (OverflowError, ValueError):
+            return None
+        if arr.dtype.kind == 'b' and reducer not in _LOGICAL:
+            arr = arr.astype(_np.int64)
+        if arr.ndim == 1 and (arr.dtype.kind == 'b' or arr.dtype.itemsize == 8):
+            return (t.__name__, arr.dtype.str), arr
+    return None
+
+
+def _decode_numeric(reducer, form, raw):
+    """The Python result of a C-combined reduction from its raw bytes."""
+    kind = form[0]
+    logical = reducer in _LOGICAL
+    if kind in ('int', 'float', 'bool'):
+        value = _np.frombuffer(raw, {'int': '<i8', 'float': '<f8', 'bool': '?'}[kind])[0]
+        return bool(value) if logical or kind == 'bool' else (int(value) if kind == 'int' else float(value))
+    # vectors: a u64 count, then the values
+    values = _np.frombuffer(raw, form[1], offset=8)
+    if kind == 'ndarray':
+        return values.reshape(form[2]).copy()
+    if kind == 'npscalar':
+        return values[0]
+    items = [bool(v) for v in values] if logical else values.tolist()
+    return items if kind == 'list' else tuple(items)
+
+
+def numeric_reduction_done(tag, raw):
+    """Runtime hook on PE 0: a numeric reduction combined in C."""
+    reducer, target, form = pickle.loads(tag)
+    deliver(reducer, target, _decode_numeric(reducer, form, raw))
 
 
 def combine(reducer, values):
@@ -154,11 +227,13 @@ def reduction_done(items):
     """Runtime hook on PE 0: `items` are the (reducer, data, target) contributions of
     one reduction in element order; combines and delivers the result."""
     reducer = items[0][0]
-    target = items[0][2]
-    result = combine(reducer, [data for _, data, _ in items])
+    deliver(reducer, items[0][2], combine(reducer, [data for _, data, _ in items]))
+
+
+def deliver(reducer, target, result):
+    """Sends a reduction's result to its target."""
     if isinstance(target, AllReduceTarget):
-        for _, _, t in items:
-            t.future.send(result)
+        target.collection._charmpy_allreduce_result(result)
         return
     if target is None:
         return

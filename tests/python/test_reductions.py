@@ -57,7 +57,15 @@ class Worker(Chare):
 
     @coro
     def all_max(self):
-        return self.allreduce(self.k(), Reducer.max).get()
+        a = self.allreduce(self.k(), Reducer.max)
+        b = self.allreduce(np.full(1000, self.k() + 1.0), Reducer.sum)   # in C
+        c = self.allreduce(['x%d' % self.k()], Reducer.gather)            # pickled
+        d = self.allreduce(True, Reducer.sum)                             # bools count
+        n = self.thisProxy.dims[0]
+        assert np.array_equal(b.get(), np.full(1000, n * (n + 1) / 2))
+        assert c.get() == [['x%d' % k] for k in range(n)]
+        assert d.get() == n
+        return a.get()
 
 
 def futures():
@@ -98,6 +106,12 @@ def check(proxy, n):
 
 def main(args):
     n = charm.numPes()
+    # Numbers, lists and NumPy arrays under numeric reducers are combined in C.
+    from charmpy import reduction
+    for data in (3, 2.5, True, [1, 2.0], (4, 5), np.ones(3), np.float32(2)):
+        assert reduction.numeric_form(Reducer.sum, data) is not None, data
+    assert reduction.numeric_form(Reducer.sum, ['a']) is None
+    assert reduction.numeric_form(Reducer.gather, 3) is None
     try:
         Worker.contribute(None, 1, 12345, None)
         raise AssertionError('an unknown reducer must be refused')

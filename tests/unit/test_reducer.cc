@@ -371,3 +371,24 @@ TEST_CASE("custom reducers fold opaque bytes with the registered function", "[re
   CHECK_THROWS_WITH(ReductionValue::custom(999999, {}), Catch::Contains("not registered"));
   CHECK_THROWS_AS(ReductionValue::registerCustom(nullptr), std::invalid_argument);
 }
+
+TEST_CASE("a raw numeric contribution combines like a typed one and its tag survives combining and pup") {
+  const double a[3] = {1.0, 2.0, 3.0};
+  const double b[3] = {10.0, 20.0, 30.0};
+  auto x = charm::ReductionValue::numericRaw(charm::ReducerKind::Sum, charm::ValueType::Double, true, 3, a);
+  auto y = charm::ReductionValue::numericRaw(charm::ReducerKind::Sum, charm::ValueType::Double, true, 3, b);
+  y.setTag("where the result goes");
+  x.combine(y);  // x had no tag: it takes y's
+  CHECK(x.tag() == "where the result goes");
+  CHECK(x.contributions() == 2);
+  const std::size_t size = charm::packedSize(x);
+  std::vector<std::byte> wire(size);
+  charm::packInto(wire.data(), size, x);
+  auto back = charm::unpackAs<charm::ReductionValue>(wire.data(), size);
+  CHECK(back.tag() == "where the result goes");
+  const auto bytes = back.resultBytes();
+  CHECK(charm::unpackAs<std::vector<double>>(bytes.data(), bytes.size()) == std::vector<double>{11, 22, 33});
+  CHECK_THROWS_AS(charm::ReductionValue::numericRaw(charm::ReducerKind::Sum, charm::ValueType::Double,
+                                                    false, 2, a),
+                  std::invalid_argument);
+}
