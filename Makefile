@@ -27,6 +27,7 @@ demo: build
 bench: build
 	bash apps/bench/run-pingpong.sh $(BUILD)
 	bash apps/bench/run-python-pingpong.sh $(BUILD)
+	bash apps/bench/run-allreduce.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -7,6 +7,7 @@
 // the runtime's +flags), sys.path[0] to the script's folder and the charmpy
 // package on the path, and runs the script as __main__. The script's
 // charm.start() runs the scheduler until the program exits.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <climits>
@@ -69,6 +70,11 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large temporaries (NumPy results, reduction buffers) come and go every
+  // iteration: keep them in the heap instead of mmap/munmap each time, which costs a
+  // page fault per 4 KiB on every reuse.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   charm::comm::MpiTransport transport(&argc, &argv);
   charmpy::EmbedState state;
   state.transport = &transport;

@@ -200,7 +200,7 @@ def _decode_numeric(reducer, form, raw):
     # vectors: a u64 count, then the values
     values = _np.frombuffer(raw, form[1], offset=8)
     if kind == 'ndarray':
-        return values.reshape(form[2]).copy()
+        return values.reshape(form[2])  # views the received message (kept alive by it)
     if kind == 'npscalar':
         return values[0]
     items = [bool(v) for v in values] if logical else values.tolist()
