@@ -45,6 +45,15 @@ struct PythonEntry {
   bool coro = false;
 };
 
+// Per-entry-method profile (charm.options.profiling): calls, wall time inside the
+// method (for coroutines: until it returns, waits included) and bytes.
+struct EntryProfile {
+  std::uint64_t calls = 0;
+  double seconds = 0;
+  std::uint64_t bytesReceived = 0;
+  std::uint64_t bytesSent = 0;
+};
+
 struct EmbedState {
   charm::Runtime* runtime = nullptr;
   charm::comm::Transport* transport = nullptr;
@@ -61,6 +70,9 @@ struct EmbedState {
   std::unordered_map<charm::Fiber*, PyRef> resumeValues;
   std::uint64_t nextFutureId = 1;
   bool started = false;
+  bool profiling = false;
+  charm::EntryId runningEntry = charm::kNoEntry;  // attributed the bytes sent (profiling)
+  std::unordered_map<charm::EntryId, EntryProfile> profile;
   std::vector<int> hostOfPe;
   std::vector<std::vector<int>> pesOnHost;
   int myHost = 0;

@@ -437,6 +437,7 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   charm::comm::ExternalPayload tail;
   charm::MessageBuffer m = packCall(args[4], kwargs, static_cast<int>(pe), flags, &tail);
   if (!m) return nullptr;
+  countSent(charm::payloadSizeOf(m));
   return guarded([&] {
     if (tail.size > 0)
       rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
@@ -461,6 +462,7 @@ PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {
   std::uint8_t flags = gather ? kReplyGathered : 0;
   charm::MessageBuffer m = packRemote(call.get(), cargs, ckwargs == Py_None ? nullptr : ckwargs, flags);
   if (!m) return nullptr;
+  countSent(charm::payloadSizeOf(m));
   return guarded([&] {
     rt().broadcastEntry(collection, static_cast<charm::EntryId>(entry), std::move(m),
                         charm::FutureRef{replyPe, fid}, flags);
@@ -677,6 +679,28 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
   });
 }
 
+PyObject* py_set_profiling(PyObject*, PyObject* on) {
+  embedState().profiling = PyObject_IsTrue(on) == 1;
+  Py_RETURN_NONE;
+}
+
+// {(class name, method name): (calls, seconds, bytes received, bytes sent)} of this PE.
+PyObject* py_profile(PyObject*, PyObject*) {
+  EmbedState& st = embedState();
+  PyRef d = PyRef::steal(PyDict_New());
+  for (const auto& [id, p] : st.profile) {
+    auto e = st.entries.find(id);
+    if (e == st.entries.end() || !e->second.methodName) continue;
+    PyRef qual = PyRef::steal(PyObject_GetAttrString(e->second.cls.get(), "__qualname__"));
+    PyRef key = PyRef::steal(PyTuple_Pack(2, qual.get(), e->second.methodName.get()));
+    PyRef value = PyRef::steal(Py_BuildValue("(KdKK)", static_cast<unsigned long long>(p.calls), p.seconds,
+                                             static_cast<unsigned long long>(p.bytesReceived),
+                                             static_cast<unsigned long long>(p.bytesSent)));
+    if (!qual || !key || !value || PyDict_SetItem(d.get(), key.get(), value.get()) < 0) return nullptr;
+  }
+  return d.release();
+}
+
 PyMethodDef methods[] = {
     {"my_pe", py_my_pe, METH_NOARGS, "This PE's number."},
     {"num_pes", py_num_pes, METH_NOARGS, "Number of PEs."},
@@ -708,6 +732,8 @@ PyMethodDef methods[] = {
     {"start_qd", py_start_qd, METH_O, "Starts quiescence detection."},
     {"contribute", py_contribute, METH_VARARGS, "Contributes to a reduction."},
     {"contribute_numeric", py_contribute_numeric, METH_VARARGS, "Contributes numbers, combined in C."},
+    {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
+    {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef moduleDef = {PyModuleDef_HEAD_INIT, "_charmpy",

@@ -1,5 +1,6 @@
 #include "python_chare.h"
 
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -79,7 +80,29 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
   chare->contribute(bytes, charm::reducer::gather, charm::Callback::toFuture(reply, format));
 }
 
+// Runs `call` as entry `id`: with profiling on, times it and attributes the bytes
+// it sends to it.
+template <class F>
+void profiledCall(charm::EntryId id, F&& call) {
+  EmbedState& st = embedState();
+  if (!st.profiling) {
+    call();
+    return;
+  }
+  const charm::EntryId outer = st.runningEntry;
+  st.runningEntry = id;
+  const auto t0 = std::chrono::steady_clock::now();
+  call();
+  st.profile[id].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  st.runningEntry = outer;
+}
+
 }  // namespace
+
+void countSent(std::size_t bytes) {
+  EmbedState& st = embedState();
+  if (st.profiling && st.runningEntry != charm::kNoEntry) st.profile[st.runningEntry].bytesSent += bytes;
+}
 
 PyRef decodeCall(charm::InvokeContext& ctx) {
   EmbedState& st = embedState();
@@ -128,13 +151,21 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     }
     abortWithPythonError("unpacking the arguments of " + describe(object.get(), entry));
   }
+  if (st.profiling) {
+    EntryProfile& p = st.profile[ctx.entry];
+    ++p.calls;
+    p.bytesReceived += ctx.payloadSize;
+  }
+  const charm::EntryId id = ctx.entry;
   if (!entry.coro) {
-    runCall(chare, std::move(object), entry, std::move(call), ctx.reply, ctx.broadcast, ctx.flags);
+    profiledCall(id, [&] {
+      runCall(chare, std::move(object), entry, std::move(call), ctx.reply, ctx.broadcast, ctx.flags);
+    });
     return;
   }
-  st.runtime->spawnFiber([chare, object, &entry, call, reply = ctx.reply,
+  st.runtime->spawnFiber([chare, object, &entry, call, reply = ctx.reply, id,
                           broadcast = ctx.broadcast, flags = ctx.flags]() mutable {
-    runCall(chare, std::move(object), entry, std::move(call), reply, broadcast, flags);
+    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), reply, broadcast, flags); });
     // Drop our references while this fiber's thread state is still current.
     object = PyRef();
     call = PyRef();

@@ -29,6 +29,8 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx);
 // Constructor of every Python chare.
 std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx);
 
+// With profiling on, adds `bytes` sent to the entry method running now.
+void countSent(std::size_t bytes);
 // An index as a Python tuple of ints.
 PyRef indexToTuple(const charm::ArrayIndex& index);
 // The call arguments (args, kwargs) of a message, as a new reference.

@@ -100,6 +100,7 @@ class Charm:
         if _charmpy.runtime_flags().get('quiet'):
             self.options.quiet = True
 
+        _charmpy.set_profiling(bool(self.options.profiling))
         chare.register_classes(_classes_to_register(classes, modules))
         _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
         _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
@@ -263,11 +264,30 @@ class Charm:
         _charmpy.after(float(secs), lambda: callable_obj(*args))
 
     def printStats(self):
-        """Prints profiling statistics (with options.profiling). Not available yet."""
+        """Prints this PE's profile (with `charm.options.profiling = True` set before
+        charm.start): per chare class and entry method the calls, the time spent in
+        the method (coroutines: until they return), the bytes received and sent, and
+        the PE's totals. `charm.thisProxy[pe].printStats()` prints another PE's."""
         if not self.options.profiling:
             print('charmpy: charm.printStats() called but charm.options.profiling is off')
             return
-        print('charmpy: profiling statistics come with a later issue')
+        print(self._stats_table())
+        sys.stdout.flush()
+
+    def _stats_table(self):
+        rows = sorted(_charmpy.profile().items())
+        lines = ['charmpy profile of PE %d' % _MY_PE,
+                 '%-40s %10s %12s %14s %14s' % ('entry method', 'calls', 'time (s)',
+                                                'bytes recv', 'bytes sent')]
+        totals = [0, 0.0, 0, 0]
+        for (cls, method), (calls, secs, received, sent) in rows:
+            if method.startswith('_charmpy') or cls == 'CharmRemote':
+                continue
+            lines.append('%-40s %10d %12.6f %14d %14d' % ('%s.%s' % (cls, method), calls, secs,
+                                                          received, sent))
+            totals = [totals[0] + calls, totals[1] + secs, totals[2] + received, totals[3] + sent]
+        lines.append('%-40s %10d %12.6f %14d %14d' % ('total (PE %d)' % _MY_PE, *totals))
+        return '\n'.join(lines)
 
     # --- not available yet ------------------------------------------------------------
     def split(self, proxy, numsections, section_func=None, elems=None):
@@ -520,6 +540,10 @@ class CharmRemote(Chare):
         everywhere; functions travel by reference, so f must be importable)."""
         from .reduction import Reducer
         Reducer.addReducer(func, pre, post)
+
+    def printStats(self):
+        """Prints this PE's profile (see charm.printStats)."""
+        charm.printStats()
 
     def _charmpy_startup(self, state):
         """PE 0's start-up broadcast: the readonlies."""
