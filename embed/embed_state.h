@@ -64,6 +64,8 @@ struct EmbedState {
   PyThreadState* schedulerState = nullptr;
 
   PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone, numericReductionDone;
+  PyRef recheckWaiting;  // when.recheck(chare): calls waiting on a condition of that chare
+  PyRef waitingKey;      // "_charmpy_waiting", interned
   // The runtime's chare of every Python chare object on this PE (for contribute).
   std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;
   std::unordered_map<charm::EntryId, PythonEntry> entries;

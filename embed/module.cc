@@ -145,11 +145,11 @@ int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm
 
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
-                                "reduction_done", "numeric_reduction_done", nullptr};
+                                "reduction_done", "numeric_reduction_done", "recheck_waiting", nullptr};
   PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr,
-           *numericReduced = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOO", const_cast<char**>(names), &make, &deliver,
-                                   &format, &mapPe, &reduced, &numericReduced))
+           *numericReduced = nullptr, *recheck = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe, &reduced, &numericReduced, &recheck))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -160,6 +160,8 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.arrayMapPe = mapPe ? PyRef::borrow(mapPe) : PyRef();
   st.reductionDone = reduced ? PyRef::borrow(reduced) : PyRef();
   st.numericReductionDone = numericReduced ? PyRef::borrow(numericReduced) : PyRef();
+  st.recheckWaiting = recheck ? PyRef::borrow(recheck) : PyRef();
+  st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
 }

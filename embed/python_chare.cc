@@ -27,6 +27,24 @@ std::string describe(PyObject* obj, const PythonEntry& entry) {
   return s;
 }
 
+// After an entry method of `object` ran, its state may satisfy the conditions of
+// calls waiting on it (@when, Chare.wait): let the package re-check them. A dict
+// lookup when nothing waits. Keeps a pending exception of the call intact.
+void recheckWaiting(PyObject* object) {
+  EmbedState& st = embedState();
+  if (!st.recheckWaiting || !st.waitingKey) return;
+  PyObject** dictPtr = _PyObject_GetDictPtr(object);
+  if (!dictPtr || !*dictPtr) return;
+  PyObject* waiting = PyDict_GetItemWithError(*dictPtr, st.waitingKey.get());  // borrowed
+  if (!waiting || !PyList_Check(waiting) || PyList_GET_SIZE(waiting) == 0) return;
+  PyObject *type, *value, *trace;
+  PyErr_Fetch(&type, &value, &trace);
+  PyObject* args[] = {object};
+  PyRef r = PyRef::steal(PyObject_Vectorcall(st.recheckWaiting.get(), args, 1, nullptr));
+  if (!r) handleUncaught("re-checking waiting conditions");
+  PyErr_Restore(type, value, trace);
+}
+
 // Runs one entry-method call and routes its result (or exception).
 void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
              charm::FutureRef reply, bool broadcast, std::uint8_t flags) {
@@ -48,6 +66,7 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
     PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
     if (method) result = PyRef::steal(PyObject_Call(method.get(), args, kwargs));
   }
+  recheckWaiting(object.get());
   if (!result && PyErr_ExceptionMatches(PyExc_SystemExit)) {
     handleUncaught(describe(object.get(), entry));
     return;

@@ -21,6 +21,7 @@ Proxies compare and hash by collection and index (equal on every PE), pickle (se
 them as arguments), and `proxy.method` is a picklable callable usable as a callback.
 """
 import inspect
+import sys
 import operator
 import pickle
 
@@ -241,10 +242,14 @@ class Chare:
 
     # --- not available yet ------------------------------------------------------------
     def wait(self, condition):
-        """Suspends the current coroutine until `condition` (an expression over `self`)
-        holds. Not supported yet (comes with @when)."""
-        raise NotImplementedError('Chare.wait(%r) is not supported yet (it comes with @when, '
-                                  'in a later issue)' % (condition,))
+        """Suspends the calling coroutine until `condition` (a Python expression over
+        `self`, e.g. "self.count == 10") holds; it is re-checked each time an entry
+        method of this chare returns."""
+        if not isinstance(condition, str):
+            raise TypeError('Chare.wait takes the condition as a string, e.g. '
+                            'self.wait("self.ready")')
+        when.wait_until(self, when.compile_condition(condition), {'self': self},
+                        sys.modules[type(self).__module__].__dict__)
 
     def AtSync(self):
         """Tells the load balancer this element is ready to migrate. Not supported yet."""

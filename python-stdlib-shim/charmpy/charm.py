@@ -25,7 +25,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, futures, reduction
+from . import _startup, chare, futures, reduction, when
 from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -107,6 +107,7 @@ class Charm:
                            array_map_pe=chare._array_map_pe,
                            reduction_done=reduction.reduction_done,
                            numeric_reduction_done=reduction.numeric_reduction_done,
+                           recheck_waiting=when.recheck,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'

@@ -8,13 +8,13 @@
 The condition is a Python expression over `self` and the method's parameter names,
 compiled once per method. A call whose condition is false waits (it runs as a
 coroutine, suspended) and is delivered, in arrival order among the waiting calls of
-that chare, as soon as the chare's state makes the condition true: the conditions
-are re-checked after every entry method of the chare returns. Return values reach
-`ret=True` futures as usual.
+that chare, as soon as the chare's state makes the condition true: the runtime
+re-checks the waiting conditions after every entry method of the chare returns
+(`recheck`, a hook of `_charmpy`). Return values reach `ret=True` futures as usual.
+`Chare.wait("condition")` suspends a coroutine the same way.
 
 charm.start() installs this on classes that have `@when` methods: their conditional
-methods become coroutines, and every entry method re-checks the waiting calls when
-it returns.
+methods become coroutines that wait for their condition.
 """
 import functools
 import inspect
@@ -36,9 +36,9 @@ class _Waiting:
         self.globals = globals_
 
 
-def _recheck(chare):
-    """Resumes the first waiting call of `chare` whose condition now holds; it
-    re-checks the others when it returns in turn."""
+def recheck(chare):
+    """Resumes the first waiting call of `chare` whose condition now holds (the
+    runtime calls this again once that call's method has returned)."""
     waiting = chare.__dict__.get('_charmpy_waiting')
     if not waiting:
         return
@@ -49,53 +49,55 @@ def _recheck(chare):
             return
 
 
+def wait_until(chare, code, scope, globals_):
+    """Suspends the running coroutine until `code` holds in `scope` (re-checked after
+    each entry method of `chare`)."""
+    if eval(code, globals_, scope):
+        return
+    fiber = _charmpy.current_fiber()
+    if not fiber:
+        raise RuntimeError('waiting for a condition needs a coroutine (the entry function or '
+                           'an @coro method)')
+    waiting = chare.__dict__.setdefault('_charmpy_waiting', [])
+    w = _Waiting(fiber, code, scope, globals_)
+    waiting.append(w)
+    while w in waiting:
+        _charmpy.suspend()
+
+
+_compiled = {}
+
+
+def compile_condition(condition):
+    """`condition` compiled once (cached by its text)."""
+    code = _compiled.get(condition)
+    if code is None:
+        code = _compiled[condition] = compile(condition, '<condition %r>' % condition, 'eval')
+    return code
+
+
 def _conditional(func, condition):
     code = compile(condition, '<@when %r on %s>' % (condition, func.__qualname__), 'eval')
     signature = inspect.signature(func)
 
     @functools.wraps(func)
     def entry(self, *args, **kwargs):
-        scope = signature.bind(self, *args, **kwargs).arguments
-        if not eval(code, func.__globals__, scope):
-            waiting = self.__dict__.setdefault('_charmpy_waiting', [])
-            w = _Waiting(_charmpy.current_fiber(), code, scope, func.__globals__)
-            waiting.append(w)
-            while True:
-                _charmpy.suspend()
-                if w not in waiting:  # resumed by _recheck: the condition held
-                    break
-                waiting.remove(w)     # resumed for another reason: queue again, in place
-                waiting.append(w)
-        try:
-            return func(self, *args, **kwargs)
-        finally:
-            _recheck(self)
+        wait_until(self, code, signature.bind(self, *args, **kwargs).arguments, func.__globals__)
+        return func(self, *args, **kwargs)
     setattr(entry, _CORO_ATTR, True)  # may suspend until its condition holds
     setattr(entry, _WRAPPED_ATTR, True)
     return entry
 
 
-def _rechecking(func):
-    @functools.wraps(func)
-    def entry(self, *args, **kwargs):
-        try:
-            return func(self, *args, **kwargs)
-        finally:
-            _recheck(self)
-    setattr(entry, _WRAPPED_ATTR, True)
-    return entry
-
-
 def install(cls, methods):
-    """For a class with @when methods, replaces every entry method in `methods`
-    (name -> function) by its wrapper on `cls`; returns the updated mapping."""
-    if not any(when_condition(f) is not None for f in methods.values()):
-        return methods
-    updated = {}
+    """Replaces the @when methods among `methods` (name -> function) by their
+    waiting wrappers on `cls`; returns the updated mapping."""
+    updated = dict(methods)
     for name, func in methods.items():
-        original = getattr(func, '__wrapped__', func) if getattr(func, _WRAPPED_ATTR, False) else func
-        condition = when_condition(original)
-        wrapped = _conditional(original, condition) if condition is not None else _rechecking(original)
-        setattr(cls, name, wrapped)
-        updated[name] = wrapped
+        if getattr(func, _WRAPPED_ATTR, False):
+            continue  # wrapped already (registered through a base class)
+        condition = when_condition(func)
+        if condition is not None:
+            updated[name] = _conditional(func, condition)
+            setattr(cls, name, updated[name])
     return updated

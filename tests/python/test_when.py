@@ -10,6 +10,7 @@ ITERATIONS = 30
 class Cell(Chare):
 
     def __init__(self):
+        self.bumps = 0
         self.iteration = 0
         self.received = 0
         self.value = float(self.thisIndex[0])
@@ -48,6 +49,14 @@ class Cell(Chare):
     def get_log(self):
         return self.log
 
+    @coro
+    def wait_for_bumps(self, n):
+        self.wait('self.bumps >= %d' % n)   # Chare.wait: suspends this coroutine only
+        return self.bumps
+
+    def bump(self):
+        self.bumps = getattr(self, 'bumps', 0) + 1
+
 
 def main(args):
     n = charm.numPes()
@@ -63,6 +72,11 @@ def main(args):
     futures = [cells[0].ordered(s, ret=True) for s in reversed(range(20))]
     assert [f.get() for f in futures] == [s * 10 for s in reversed(range(20))]
     assert cells[0].get_log(ret=True).get() == list(range(20))
+
+    waiter = cells[size - 1].wait_for_bumps(5, ret=True)
+    for _ in range(5):
+        cells[size - 1].bump()
+    assert waiter.get() == 5
     charm.exit(0)
 
 
