@@ -1,0 +1,204 @@
+// `_charmpy` functions that create collections, place elements and call entry
+// methods: the hot path of a remote call (by reference on the same PE, the fast
+// codec or pickle otherwise; a large last array sent from its own memory).
+#include <cstring>
+#include <string>
+
+#include "message_object.h"
+#include "module_support.h"
+#include "runtime/collection.h"
+#include "runtime/registry.h"
+
+namespace charmpy {
+
+// Python tuple of ints -> ArrayIndex; false with a Python exception set.
+bool toIndex(PyObject* tuple, charm::ArrayIndex& out, const char* what) {
+  if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) < 1 || PyTuple_GET_SIZE(tuple) > charm::kMaxIndexDims) {
+    PyErr_Format(PyExc_TypeError, "charmpy: %s must be a tuple of 1 to 6 ints", what);
+    return false;
+  }
+  out = charm::ArrayIndex();
+  out.ndims = static_cast<std::int32_t>(PyTuple_GET_SIZE(tuple));
+  for (int d = 0; d < out.ndims; ++d) {
+    const long v = PyLong_AsLong(PyTuple_GET_ITEM(tuple, d));
+    if (v == -1 && PyErr_Occurred()) return false;
+    out[d] = static_cast<std::int32_t>(v);
+  }
+  return true;
+}
+
+PyObject* fail(PyObject* type, const std::string& message) {
+  PyErr_SetString(type, message.c_str());
+  return nullptr;
+}
+
+namespace {
+
+// Packs a call for another PE: the fast codec when it applies, else pickle.
+// With `tail`, a large last array may be left out of the message, to be sent from
+// its own memory.
+charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
+                                charm::comm::ExternalPayload* tail = nullptr) {
+  if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
+    charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall, tail);
+    if (m) {
+      flags |= kCallFast;
+      return m;
+    }
+  }
+  return embedState().codec.pack(call, charm::MessageKind::EntryCall);
+}
+
+// The (args, kwargs) call tuple packed into a message: by reference for this PE.
+charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags,
+                              charm::comm::ExternalPayload* tail) {
+  PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
+  if (!call) return {};
+  if (pe == rt().myPe()) {
+    charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof(PyObject*));
+    PyObject* raw = call.release();
+    std::memcpy(charm::payloadOf(m), &raw, sizeof raw);
+    flags |= kCallByReference;
+    return m;
+  }
+  return packRemote(call.get(), args, kwargs, flags, tail);
+}
+
+}  // namespace
+
+// Places an element of an array created with map=: asks the Python hook, which
+// calls procNum on this PE's element of the ArrayMap group.
+int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex&) {
+  EmbedState& st = embedState();
+  if (!st.arrayMapPe) throw std::logic_error("charmpy: no array_map_pe hook is set");
+  PyRef mapId = PyRef::steal(PyLong_FromUnsignedLongLong(map));
+  PyRef idx = indexToTuple(index);
+  PyObject* args[] = {mapId.get(), idx.get()};
+  PyRef pe = PyRef::steal(PyObject_Vectorcall(st.arrayMapPe.get(), args, 2, nullptr));
+  const long value = pe ? PyLong_AsLong(pe.get()) : -1;
+  if (!pe || (value == -1 && PyErr_Occurred())) abortWithPythonError("ArrayMap.procNum");
+  return static_cast<int>(value);
+}
+
+PyObject* py_create(PyObject*, PyObject* args) {
+  int kind, onPe;
+  unsigned long ctor;
+  unsigned long long mapId = 0;
+  PyObject *dims, *cargs, *ckwargs;
+  if (!PyArg_ParseTuple(args, "ikOiO!O|K", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
+                        &mapId))
+    return nullptr;
+  return guarded([&]() -> PyObject* {
+    charm::CollectionSpec spec;
+    spec.kind = static_cast<charm::CollectionKind>(kind);
+    spec.constructor = static_cast<charm::EntryId>(ctor);
+    if (spec.kind == charm::CollectionKind::Array) {
+      if (!toIndex(dims, spec.dims, "dims")) return nullptr;
+      charm::checkDims(spec.dims);
+      spec.arrayMap = mapId;
+    }
+    if (spec.kind == charm::CollectionKind::Singleton) {
+      spec.onPe = onPe < 0 ? rt().placeSingleton() : onPe;
+      if (spec.onPe >= rt().numPes())
+        throw std::out_of_range("charmpy: cannot create a chare on PE " + std::to_string(onPe) +
+                                "; PEs are 0.." + std::to_string(rt().numPes() - 1));
+    }
+    PyRef call = PyRef::steal(PyTuple_Pack(2, cargs, ckwargs));
+    charm::MessageBuffer packedArgs = embedState().codec.pack(call.get(), charm::MessageKind::CreateCollection);
+    if (!packedArgs) return nullptr;
+    // Creation payload: the spec, then the pickled constructor call.
+    const std::size_t specSize = charm::packedSize(spec);
+    const std::size_t argsSize = charm::payloadSizeOf(packedArgs);
+    charm::MessageBuffer m = charm::newMessage(charm::MessageKind::CreateCollection, specSize + argsSize);
+    charm::packInto(charm::payloadOf(m), specSize, spec);
+    std::memcpy(charm::payloadOf(m) + specSize, charm::payloadOf(packedArgs), argsSize);
+    const charm::CollectionId id = rt().newCollectionId();
+    rt().createCollection(id, spec, std::move(m));
+    return PyLong_FromUnsignedLongLong(id);
+  });
+}
+
+PyObject* py_place_chare(PyObject*, PyObject*) { return PyLong_FromLong(rt().placeSingleton()); }
+
+PyObject* py_element_pe(PyObject*, PyObject* args) {
+  PyObject *dimsObj, *indexObj;
+  unsigned long long mapId = 0;
+  if (!PyArg_ParseTuple(args, "OO|K", &dimsObj, &indexObj, &mapId)) return nullptr;
+  charm::ArrayIndex dims, index;
+  if (!toIndex(dimsObj, dims, "dims") || !toIndex(indexObj, index, "index")) return nullptr;
+  return guarded([&]() -> PyObject* {
+    charm::checkIndexInRange(index, dims);
+    if (mapId == 0) return PyLong_FromLong(charm::defaultMapPe(index, dims, rt().numPes()));
+    const int pe = mapPeOf(mapId, index, dims);
+    if (pe < 0 || pe >= rt().numPes())
+      throw std::out_of_range("charmpy: ArrayMap.procNum placed " + index.toString() + " on PE " +
+                              std::to_string(pe) + ", which does not exist");
+    return PyLong_FromLong(pe);
+  });
+}
+
+// The map (collection id, 0 for the default map) of an array known on this PE;
+// -1 when the collection is not (yet) created here.
+PyObject* py_collection_map(PyObject*, PyObject* cid) {
+  const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
+  if (PyErr_Occurred()) return nullptr;
+  const charm::Collection* c = rt().findCollection(id);
+  return c ? PyLong_FromUnsignedLongLong(c->spec().arrayMap) : PyLong_FromLong(-1);
+}
+
+PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 6 && nargs != 8)
+    return fail(PyExc_TypeError, "send(collection, index, pe, entry, args, kwargs[, reply_pe, reply_fid])");
+  const unsigned long long collection = PyLong_AsUnsignedLongLong(args[0]);
+  charm::ArrayIndex index;
+  if (!toIndex(args[1], index, "index")) return nullptr;
+  const long pe = PyLong_AsLong(args[2]);
+  const unsigned long entry = PyLong_AsUnsignedLong(args[3]);
+  charm::FutureRef reply;
+  if (nargs == 8) {
+    reply.pe = static_cast<std::int32_t>(PyLong_AsLong(args[6]));
+    reply.id = PyLong_AsUnsignedLongLong(args[7]);
+  }
+  if (PyErr_Occurred()) return nullptr;
+  if (!PyTuple_Check(args[4])) return fail(PyExc_TypeError, "send: args must be a tuple");
+  if (pe < 0 || pe >= rt().numPes())
+    return fail(PyExc_IndexError, "charmpy: PE " + std::to_string(pe) + " is out of range");
+  std::uint8_t flags = 0;
+  PyObject* kwargs = args[5] == Py_None ? nullptr : args[5];
+  charm::comm::ExternalPayload tail;
+  charm::MessageBuffer m = packCall(args[4], kwargs, static_cast<int>(pe), flags, &tail);
+  if (!m) return nullptr;
+  countSent(charm::payloadSizeOf(m));
+  return guarded([&] {
+    if (tail.size > 0)
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
+                         std::move(m), std::move(tail), reply, flags);
+    else
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
+                         std::move(m), reply, flags);
+    Py_RETURN_NONE;
+  });
+}
+
+PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* names[] = {"collection_id", "entry", "args", "kwargs", "reply_pe", "reply_fid", "gather", nullptr};
+  unsigned long long collection, fid = 0;
+  unsigned long entry;
+  PyObject *cargs, *ckwargs;
+  int replyPe = -1, gather = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "KkO!O|iKp", const_cast<char**>(names), &collection,
+                                   &entry, &PyTuple_Type, &cargs, &ckwargs, &replyPe, &fid, &gather))
+    return nullptr;
+  PyRef call = PyRef::steal(PyTuple_Pack(2, cargs, ckwargs));
+  std::uint8_t flags = gather ? kReplyGathered : 0;
+  charm::MessageBuffer m = packRemote(call.get(), cargs, ckwargs == Py_None ? nullptr : ckwargs, flags);
+  if (!m) return nullptr;
+  countSent(charm::payloadSizeOf(m));
+  return guarded([&] {
+    rt().broadcastEntry(collection, static_cast<charm::EntryId>(entry), std::move(m),
+                        charm::FutureRef{replyPe, fid}, flags);
+    Py_RETURN_NONE;
+  });
+}
+
+}  // namespace charmpy

@@ -1,0 +1,237 @@
+// `_charmpy` functions for what suspends and resumes: Python futures (values
+// arriving for them, sent to them), fibers, timers and quiescence detection.
+#include <cstring>
+#include <string>
+
+#include "message_object.h"
+#include "module_support.h"
+#include "runtime/collection.h"
+#include "runtime/registry.h"
+
+namespace charmpy {
+
+// Delivers a Python future's value message (scheduler context).
+void deliverFutureMessage(charm::MessageBuffer message) {
+  EmbedState& st = embedState();
+  const charm::Envelope& env = charm::envelopeOf(message);
+  const auto format = static_cast<FutureFormat>(env.flags & 0x0f);
+  const bool wantList = env.flags & 0x10;
+  const std::uint64_t fid = env.reply.id;
+  PyRef value;
+  bool isException = false;
+  switch (format) {
+    case FutureFormat::ByReference: {
+      PyObject* raw = nullptr;
+      std::memcpy(&raw, charm::payloadOf(message), sizeof raw);
+      value = PyRef::steal(raw);
+      break;
+    }
+    case FutureFormat::None:
+      value = PyRef::borrow(Py_None);
+      break;
+    case FutureFormat::Gathered: {
+      // (ok, value) pickles in element order; the first failure wins.
+      const auto items = charm::unpackAs<std::vector<std::string>>(charm::payloadOf(message),
+                                                                   charm::payloadSizeOf(message));
+      PyRef list = PyRef::steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
+      for (std::size_t i = 0; i < items.size() && list; ++i) {
+        PyRef item = st.codec.loadsBytes(items[i].data(), items[i].size());
+        if (!item) abortWithPythonError("unpickling a broadcast reply");
+        PyObject* v = PyTuple_GET_ITEM(item.get(), 1);
+        if (!isException && PyTuple_GET_ITEM(item.get(), 0) == Py_False) {
+          isException = true;
+          value = PyRef::borrow(v);
+        }
+        Py_INCREF(v);
+        PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), v);
+      }
+      if (!isException) value = wantList ? list : PyRef::borrow(Py_None);
+      break;
+    }
+    case FutureFormat::Fast: {
+      charm::InvokeContext ctx;
+      ctx.payload = charm::payloadOf(message);
+      ctx.payloadSize = charm::payloadSizeOf(message);
+      ctx.adoptable = &message;
+      ctx.flags = kCallFast;
+      PyRef call = decodeCall(ctx);
+      if (!call) abortWithPythonError("unpacking a future's value");
+      value = PyRef::borrow(PyTuple_GET_ITEM(PyTuple_GET_ITEM(call.get(), 0), 0));
+      break;
+    }
+    case FutureFormat::Reduction: {
+      const auto items = charm::unpackAs<std::vector<std::string>>(charm::payloadOf(message),
+                                                                   charm::payloadSizeOf(message));
+      PyRef list = PyRef::steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        PyRef item = st.codec.loadsBytes(items[i].data(), items[i].size());
+        if (!item) abortWithPythonError("unpickling a reduction contribution");
+        PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), item.release());
+      }
+      if (!st.reductionDone) abortWithPythonError("a reduction completed but no reduction_done hook is set");
+      PyObject* rargs[] = {list.get()};
+      PyRef r = PyRef::steal(PyObject_Vectorcall(st.reductionDone.get(), rargs, 1, nullptr));
+      if (!r) handleUncaught("delivering a reduction's result");
+      return;
+    }
+    case FutureFormat::NumericReduction: {
+      const std::byte* payload = charm::payloadOf(message);
+      const std::size_t size = charm::payloadSizeOf(message);
+      std::uint64_t tagLength = 0;
+      if (size < sizeof tagLength) abortWithPythonError("a corrupt reduction result");
+      std::memcpy(&tagLength, payload, sizeof tagLength);
+      if (sizeof tagLength + tagLength > size) abortWithPythonError("a corrupt reduction result");
+      PyRef tag = PyRef::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(payload + sizeof tagLength),
+                                                         static_cast<Py_ssize_t>(tagLength)));
+      const std::size_t resultOffset = static_cast<std::size_t>(payload - message.data()) + sizeof tagLength + tagLength;
+      const std::size_t resultSize = size - sizeof tagLength - static_cast<std::size_t>(tagLength);
+      PyRef owner = wrapMessage(std::move(message));
+      PyRef result = owner ? viewOf(owner.get(), resultOffset, resultSize) : PyRef();
+      if (!tag || !result || !st.numericReductionDone) abortWithPythonError("delivering a reduction's result");
+      PyObject* rargs[] = {tag.get(), result.get()};
+      PyRef r = PyRef::steal(PyObject_Vectorcall(st.numericReductionDone.get(), rargs, 2, nullptr));
+      if (!r) handleUncaught("delivering a reduction's result");
+      return;
+    }
+    case FutureFormat::Exception:
+      isException = true;
+      [[fallthrough]];
+    case FutureFormat::Pickled: {
+      std::uint8_t noFlags = 0;
+      charm::InvokeContext ctx;
+      ctx.payload = charm::payloadOf(message);
+      ctx.payloadSize = charm::payloadSizeOf(message);
+      ctx.adoptable = &message;
+      ctx.flags = noFlags;
+      value = decodeCall(ctx);
+      if (!value) abortWithPythonError("unpickling a future's value");
+      break;
+    }
+  }
+  PyRef fidObj = PyRef::steal(PyLong_FromUnsignedLongLong(fid));
+  PyObject* args[] = {fidObj.get(), value.get(), isException ? Py_True : Py_False};
+  PyRef r = PyRef::steal(PyObject_Vectorcall(st.deliverFuture.get(), args, 3, nullptr));
+  if (!r) handleUncaught("delivering a future's value");
+}
+
+PyObject* py_send_future(PyObject*, PyObject* args) {
+  int pe, isException = 0;
+  unsigned long long fid;
+  PyObject* value;
+  if (!PyArg_ParseTuple(args, "iKO|p", &pe, &fid, &value, &isException)) return nullptr;
+  if (pe < 0 || pe >= rt().numPes())
+    return fail(PyExc_IndexError, "charmpy: future owner PE " + std::to_string(pe) + " is out of range");
+  if (!sendFutureValue(charm::FutureRef{pe, fid}, value,
+                       isException ? FutureFormat::Exception : FutureFormat::Pickled))
+    return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyObject* py_new_future_id(PyObject*, PyObject*) {
+  return PyLong_FromUnsignedLongLong(embedState().nextFutureId++);
+}
+
+PyObject* py_spawn(PyObject*, PyObject* args) {
+  PyObject *fn, *fargs = nullptr;
+  if (!PyArg_ParseTuple(args, "O|O!", &fn, &PyTuple_Type, &fargs)) return nullptr;
+  PyRef f = PyRef::borrow(fn), a = fargs ? PyRef::borrow(fargs) : PyRef::steal(PyTuple_New(0));
+  return guarded([&] {
+    rt().spawnFiber([f, a]() mutable {
+      PyRef r = PyRef::steal(PyObject_Call(f.get(), a.get(), nullptr));
+      if (!r) handleUncaught("a coroutine");
+      f = PyRef();
+      a = PyRef();
+    });
+    Py_RETURN_NONE;
+  });
+}
+
+PyObject* py_current_fiber(PyObject*, PyObject*) {
+  return PyLong_FromVoidPtr(rt().fibers().current());
+}
+
+PyObject* py_suspend(PyObject*, PyObject*) {
+  charm::FiberPool& pool = rt().fibers();
+  if (!pool.inFiber())
+    return fail(PyExc_RuntimeError,
+                "charmpy: this call waits, so it must run in a coroutine (the entry function or "
+                "a method decorated with @coro)");
+  charm::Fiber* self = pool.current();
+  pool.suspend();
+  auto& values = embedState().resumeValues;
+  auto it = values.find(self);
+  if (it == values.end()) Py_RETURN_NONE;
+  PyRef v = std::move(it->second);
+  values.erase(it);
+  return v.release();
+}
+
+PyObject* py_resume(PyObject*, PyObject* args) {
+  PyObject *handle, *value = Py_None;
+  if (!PyArg_ParseTuple(args, "O|O", &handle, &value)) return nullptr;
+  auto* fiber = static_cast<charm::Fiber*>(PyLong_AsVoidPtr(handle));
+  if (!fiber) return fail(PyExc_ValueError, "charmpy: resume() needs a fiber handle");
+  embedState().resumeValues[fiber] = PyRef::borrow(value);
+  try {
+    rt().resumeFiber(fiber);
+  } catch (const std::logic_error& e) {
+    return fail(PyExc_RuntimeError, e.what());
+  }
+  // An exception thrown by the resumed fiber's body (abort paths) propagates as C++.
+  Py_RETURN_NONE;
+}
+
+PyObject* py_after(PyObject*, PyObject* args) {
+  double seconds;
+  PyObject* fn;
+  if (!PyArg_ParseTuple(args, "dO", &seconds, &fn)) return nullptr;
+  PyRef f = PyRef::borrow(fn);
+  rt().after(seconds, [f] {
+    PyRef r = PyRef::steal(PyObject_CallNoArgs(f.get()));
+    if (!r) handleUncaught("a timer callback");
+  });
+  Py_RETURN_NONE;
+}
+
+// ("future", pe, fid) / ("element", cid, index, pe, entry) / ("broadcast", cid, entry) / ("exit",) / ("ignore",)
+bool toCallback(PyObject* t, charm::Callback& out) {
+  if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 1) {
+    PyErr_SetString(PyExc_TypeError, "charmpy: a callback is a tuple such as ('future', pe, fid)");
+    return false;
+  }
+  const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, 0));
+  if (!kind) return false;
+  const Py_ssize_t n = PyTuple_GET_SIZE(t);
+  if (!std::strcmp(kind, "future") && n == 3) {
+    out = charm::Callback::toFuture(
+        charm::FutureRef{static_cast<std::int32_t>(PyLong_AsLong(PyTuple_GET_ITEM(t, 1))),
+                         PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, 2))},
+        charm::kExternalFutureFlag | static_cast<std::uint8_t>(FutureFormat::None));
+  } else if (!std::strcmp(kind, "element") && n == 5) {
+    charm::ArrayIndex idx;
+    if (!toIndex(PyTuple_GET_ITEM(t, 2), idx, "callback index")) return false;
+    out = charm::Callback::toElement(PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, 1)), idx,
+                                     static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(t, 3))),
+                                     static_cast<charm::EntryId>(PyLong_AsUnsignedLong(PyTuple_GET_ITEM(t, 4))));
+  } else if (!std::strcmp(kind, "broadcast") && n == 3) {
+    out = charm::Callback::toBroadcast(PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, 1)),
+                                       static_cast<charm::EntryId>(PyLong_AsUnsignedLong(PyTuple_GET_ITEM(t, 2))));
+  } else if (!std::strcmp(kind, "exit")) {
+    out = charm::Callback::exitProgram();
+  } else if (!std::strcmp(kind, "ignore")) {
+    out = charm::Callback::ignore();
+  } else {
+    PyErr_Format(PyExc_ValueError, "charmpy: unknown callback %R", t);
+    return false;
+  }
+  return !PyErr_Occurred();
+}
+
+PyObject* py_start_qd(PyObject*, PyObject* cb) {
+  charm::Callback callback;
+  if (!toCallback(cb, callback)) return nullptr;
+  rt().quiescence().start(callback);
+  Py_RETURN_NONE;
+}
+
+}  // namespace charmpy

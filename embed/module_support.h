@@ -1,0 +1,60 @@
+// What the files of the `_charmpy` module share: small helpers and the module
+// functions each file defines (module.cc holds the method table).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "embed_state.h"
+#include "python_chare.h"
+#include "runtime/collection.h"
+
+namespace charmpy {
+
+inline charm::Runtime& rt() { return *embedState().runtime; }
+
+// Python tuple of ints -> ArrayIndex; false with a Python exception set.
+bool toIndex(PyObject* tuple, charm::ArrayIndex& out, const char* what);
+
+// Sets a Python exception of `type`; returns null for `return fail(...)`.
+PyObject* fail(PyObject* type, const std::string& message);
+
+// Runs C++ that may throw (bad PE, bad index) and turns exceptions into Python ones.
+template <class F>
+PyObject* guarded(F f) {
+  try {
+    return f();
+  } catch (const std::out_of_range& e) {
+    return fail(PyExc_IndexError, e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(PyExc_ValueError, e.what());
+  } catch (const std::exception& e) {
+    return fail(PyExc_RuntimeError, e.what());
+  }
+}
+
+// module_calls.cc: collections, placement and entry-method calls.
+PyObject* py_create(PyObject*, PyObject* args);
+PyObject* py_place_chare(PyObject*, PyObject*);
+PyObject* py_element_pe(PyObject*, PyObject* args);
+PyObject* py_collection_map(PyObject*, PyObject* cid);
+PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs);
+PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
+int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);
+
+// module_futures.cc: futures, fibers, timers and quiescence.
+void deliverFutureMessage(charm::MessageBuffer message);
+PyObject* py_send_future(PyObject*, PyObject* args);
+PyObject* py_new_future_id(PyObject*, PyObject*);
+PyObject* py_spawn(PyObject*, PyObject* args);
+PyObject* py_current_fiber(PyObject*, PyObject*);
+PyObject* py_suspend(PyObject*, PyObject*);
+PyObject* py_resume(PyObject*, PyObject* args);
+PyObject* py_after(PyObject*, PyObject* args);
+PyObject* py_start_qd(PyObject*, PyObject* cb);
+
+// module_reductions.cc: contributions to reductions.
+PyObject* py_contribute(PyObject*, PyObject* args);
+PyObject* py_contribute_numeric(PyObject*, PyObject* args);
+
+}  // namespace charmpy
