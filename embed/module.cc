@@ -1,7 +1,9 @@
 // The built-in module `_charmpy`: the charmpy package's only door into the
-// runtime (see python-stdlib-shim/charmpy/_charmpy.pyi for the contract). The hot
-// path (send, broadcast, future values) packs arguments in C: by reference for the
-// same PE, pickled with out-of-band buffers otherwise.
+// runtime (see python-stdlib-shim/charmpy/_charmpy.pyi for the contract). This
+// file: where-am-I queries, runtime flags, hooks, registration, start/exit, the
+// method table and error handling. The calls (the hot path) are in
+// module_calls.cc, futures and fibers in module_futures.cc, reductions in
+// module_reductions.cc.
 #include "module.h"
 #include "module_support.h"
 
