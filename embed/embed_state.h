@@ -86,6 +86,9 @@ void setEmbedState(EmbedState* state);
 // Prints the pending Python exception (with traceback) as the reason and ends
 // the job non-zero. `where` says what was running.
 [[noreturn]] void abortWithPythonError(const std::string& where);
+// Clears the pending SystemExit and returns its exit code as python3 would (None:
+// 0, an int: itself, anything else: printed, 1).
+int takeSystemExitCode();
 // Handles a Python exception escaping user code run by the runtime: SystemExit
 // ends the program with its code; anything else aborts the job with the traceback.
 void handleUncaught(const std::string& where);

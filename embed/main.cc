@@ -151,21 +151,7 @@ int main(int argc, char** argv) {
   int code = 0;
   if (!result) {
     if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
-      PyObject *t, *v, *tb;
-      PyErr_Fetch(&t, &v, &tb);
-      PyErr_NormalizeException(&t, &v, &tb);
-      charmpy::PyRef type = charmpy::PyRef::steal(t), value = charmpy::PyRef::steal(v),
-                     trace = charmpy::PyRef::steal(tb);
-      charmpy::PyRef c = value ? charmpy::PyRef::steal(PyObject_GetAttrString(value.get(), "code"))
-                               : charmpy::PyRef();
-      PyErr_Clear();
-      if (c && PyLong_Check(c.get())) {
-        code = static_cast<int>(PyLong_AsLong(c.get()));
-      } else if (c && c.get() != Py_None) {
-        charmpy::PyRef s = charmpy::PyRef::steal(PyObject_Str(c.get()));
-        if (s) std::fprintf(stderr, "%s\n", PyUnicode_AsUTF8(s.get()));
-        code = 1;
-      }
+      code = charmpy::takeSystemExitCode();
     } else {
       charmpy::abortWithPythonError(script);
     }

@@ -260,23 +260,23 @@ void abortWithPythonError(const std::string& where) {
   embedState().runtime->abort(text);
 }
 
+int takeSystemExitCode() {
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  PyRef type = PyRef::steal(t), value = PyRef::steal(v), trace = PyRef::steal(tb);
+  PyRef c = value ? PyRef::steal(PyObject_GetAttrString(value.get(), "code")) : PyRef();
+  PyErr_Clear();
+  if (c && PyLong_Check(c.get())) return static_cast<int>(PyLong_AsLong(c.get()));
+  if (!c || c.get() == Py_None) return 0;
+  if (PyRef s = PyRef::steal(PyObject_Str(c.get()))) std::fprintf(stderr, "%s\n", PyUnicode_AsUTF8(s.get()));
+  PyErr_Clear();
+  return 1;
+}
+
 void handleUncaught(const std::string& where) {
   if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
-    PyObject *t, *v, *tb;
-    PyErr_Fetch(&t, &v, &tb);
-    PyErr_NormalizeException(&t, &v, &tb);
-    PyRef type = PyRef::steal(t), value = PyRef::steal(v), trace = PyRef::steal(tb);
-    int code = 0;
-    PyRef c = value ? PyRef::steal(PyObject_GetAttrString(value.get(), "code")) : PyRef();
-    PyErr_Clear();
-    if (c && PyLong_Check(c.get())) {
-      code = static_cast<int>(PyLong_AsLong(c.get()));
-    } else if (c && c.get() != Py_None) {
-      PyRef s = PyRef::steal(PyObject_Str(c.get()));
-      if (s) std::fprintf(stderr, "%s\n", PyUnicode_AsUTF8(s.get()));
-      code = 1;
-    }
-    embedState().runtime->exit(code);
+    embedState().runtime->exit(takeSystemExitCode());
     return;
   }
   abortWithPythonError(where);
