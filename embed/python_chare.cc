@@ -46,8 +46,10 @@ void recheckWaiting(PyObject* object) {
 }
 
 // Runs one entry-method call and routes its result (or exception).
+// `origin`: the invocation's context (its payload already decoded into `call`).
 void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
-             charm::FutureRef reply, bool broadcast, std::uint8_t flags) {
+             const charm::InvokeContext& origin) {
+  const charm::FutureRef reply = origin.reply;
   EmbedState& st = embedState();
   PyObject* args = PyTuple_GET_ITEM(call.get(), 0);
   PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
@@ -75,7 +77,7 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
     if (!result) handleUncaught("entry method " + describe(object.get(), entry));
     return;
   }
-  if (!broadcast) {
+  if (!origin.broadcast) {
     if (!result || !sendFutureValue(reply, result.get(), FutureFormat::Pickled))
       sendFutureValue(reply, takeExceptionForFuture().get(), FutureFormat::Exception);
     return;
@@ -95,8 +97,9 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
   std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
   const std::uint8_t format = charm::kExternalFutureFlag |
                               static_cast<std::uint8_t>(FutureFormat::Gathered) |
-                              ((flags & kReplyGathered) ? kWantList : 0);
-  chare->contribute(bytes, charm::reducer::gather, charm::Callback::toFuture(reply, format));
+                              ((origin.flags & kReplyGathered) ? kWantList : 0);
+  chare->contributeBroadcastReply(origin, charm::ReductionValue::gather(chare->replyGatherKey(origin), bytes),
+                                  charm::Callback::toFuture(reply, format));
 }
 
 // Runs `call` as entry `id`: with profiling on, times it and attributes the bytes
@@ -176,15 +179,15 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     p.bytesReceived += ctx.payloadSize;
   }
   const charm::EntryId id = ctx.entry;
+  charm::InvokeContext origin = ctx;
+  origin.payload = nullptr;  // decoded into `call`; the message may be gone when a coroutine runs
+  origin.adoptable = nullptr;
   if (!entry.coro) {
-    profiledCall(id, [&] {
-      runCall(chare, std::move(object), entry, std::move(call), ctx.reply, ctx.broadcast, ctx.flags);
-    });
+    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
     return;
   }
-  st.runtime->spawnFiber([chare, object, &entry, call, reply = ctx.reply, id,
-                          broadcast = ctx.broadcast, flags = ctx.flags]() mutable {
-    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), reply, broadcast, flags); });
+  st.runtime->spawnFiber([chare, object, &entry, call, origin, id]() mutable {
+    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
     // Drop our references while this fiber's thread state is still current.
     object = PyRef();
     call = PyRef();

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <stdexcept>
 #include <type_traits>
+#include <unordered_map>
 
 #include "runtime/callback.h"
 #include "runtime/envelope.h"
 #include "runtime/index.h"
 #include "runtime/reducer.h"
+#include "runtime/section.h"
 
 namespace charm {
 
@@ -40,6 +42,8 @@ constexpr bool isNumericContribution() {
 template <class V>
 inline constexpr bool kIsNumericContribution = isNumericContribution<V>();
 
+struct InvokeContext;
+
 class ChareBase {
  public:
   // Takes its collection and index from the runtime, which sets them before it
@@ -59,31 +63,52 @@ class ChareBase {
   // std::vector in index order.
   template <class V>
   void contribute(const V& value, ReducerKind reducer, const Callback& callback) {
-    if (reducer == ReducerKind::Gather)
-      contributeValue(ReductionValue::gather(index_, value), callback);
-    else if (reducer == ReducerKind::Nop)
-      contributeValue(ReductionValue::nop(), callback);
-    else if constexpr (kIsNumericContribution<V>)
-      contributeValue(ReductionValue::numeric(reducer, value), callback);
+    contributeValue(makeContribution(value, reducer, index_), callback, 0);
+  }
+  // An empty reduction: the callback fires (with no value) once every element
+  // has contributed; a barrier.
+  void contribute(const Callback& callback) { contributeValue(ReductionValue::nop(), callback, 0); }
+  // Contributes to this member's next reduction over section `section` (known on
+  // this PE; SectionProxy registers it). Gather results follow the section order.
+  template <class V>
+  void contribute(const V& value, ReducerKind reducer, const Callback& callback, SectionId section) {
+    contributeValue(makeContribution(value, reducer, sectionGatherKey(section)), callback, section);
+  }
+  void contribute(const Callback& callback, SectionId section) {
+    contributeValue(ReductionValue::nop(), callback, section);
+  }
+  // Contributes a value built by the caller (used by the embedded Python layer);
+  // `section` 0 means the whole collection.
+  void contributeReduction(ReductionValue value, const Callback& callback, SectionId section = 0) {
+    contributeValue(std::move(value), callback, section);
+  }
+  // The key that orders this member's item in a gather over `section` (0: the
+  // collection): its index, or its position in the section.
+  ArrayIndex sectionGatherKey(SectionId section) const;
+  // The reply of this element to the broadcast being invoked (`ctx`): a
+  // contribution to the reduction, over the broadcast's collection or section,
+  // numbered by the broadcast. Gather replies are keyed by replyGatherKey(ctx).
+  void contributeBroadcastReply(const InvokeContext& ctx, ReductionValue value, const Callback& callback);
+  ArrayIndex replyGatherKey(const InvokeContext& ctx) const;
+
+ private:
+  template <class V>
+  static ReductionValue makeContribution(const V& value, ReducerKind reducer, const ArrayIndex& key) {
+    if (reducer == ReducerKind::Gather) return ReductionValue::gather(key, value);
+    if (reducer == ReducerKind::Nop) return ReductionValue::nop();
+    if constexpr (kIsNumericContribution<V>)
+      return ReductionValue::numeric(reducer, value);
     else
       throw std::invalid_argument(
           "charm: contribute(): numeric reducers (sum, product, min, max, logical_*) take "
           "numbers or std::vector/std::array of numbers; use gather for other values");
   }
-  // An empty reduction: the callback fires (with no value) once every element
-  // has contributed; a barrier.
-  void contribute(const Callback& callback) { contributeValue(ReductionValue::nop(), callback); }
-  // Contributes a value built by the caller (used by the embedded Python layer).
-  void contributeReduction(ReductionValue value, const Callback& callback) {
-    contributeValue(std::move(value), callback);
-  }
-
- private:
-  void contributeValue(ReductionValue value, const Callback& callback);
+  void contributeValue(ReductionValue value, const Callback& callback, SectionId section);
 
   CollectionId collection_;
   ArrayIndex index_;
   std::uint32_t nextReduction_ = 0;
+  std::unordered_map<SectionId, std::uint32_t> nextSectionReduction_;  // rarely more than a few
 };
 
 }  // namespace charm

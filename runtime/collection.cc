@@ -69,8 +69,19 @@ Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes,
       elementsPerPe_[static_cast<std::size_t>(spec_.onPe)] = 1;
       break;
     case CollectionKind::Group:
-      total_ = static_cast<std::uint64_t>(numPes);
-      for (auto& n : elementsPerPe_) n = 1;
+      if (spec_.onPes.empty()) {
+        total_ = static_cast<std::uint64_t>(numPes);
+        for (auto& n : elementsPerPe_) n = 1;
+        break;
+      }
+      for (const std::int32_t pe : spec_.onPes) {
+        if (pe < 0 || pe >= numPes)
+          throw std::out_of_range("charm: a group on PE " + std::to_string(pe) +
+                                  ", which does not exist (0.." + std::to_string(numPes - 1) + ")");
+        if (elementsPerPe_[static_cast<std::size_t>(pe)]++)
+          throw std::invalid_argument("charm: PE " + std::to_string(pe) + " is named twice in a group's PEs");
+      }
+      total_ = spec_.onPes.size();
       break;
     case CollectionKind::Array:
       total_ = elementCount(spec_.dims);
@@ -102,7 +113,7 @@ std::vector<ArrayIndex> Collection::indicesOn(int pe) const {
       if (pe == spec_.onPe) out.push_back(ArrayIndex::of1d(0));
       break;
     case CollectionKind::Group:
-      out.push_back(ArrayIndex::of1d(pe));
+      if (elementsPerPe_[static_cast<std::size_t>(pe)]) out.push_back(ArrayIndex::of1d(pe));
       break;
     case CollectionKind::Array:
       for (std::uint64_t pos = 0; pos < total_; ++pos) {

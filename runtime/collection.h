@@ -30,6 +30,7 @@ struct CollectionSpec {
   ArrayIndex dims;         // arrays: the extent of every dimension
   std::int32_t onPe = -1;  // singletons: where the chare lives
   CollectionId arrayMap = 0;  // arrays: the map (a group) placing elements; 0 = default map
+  std::vector<std::int32_t> onPes;  // groups: the PEs with an element (empty = every PE)
 
   void pup(Pup& p) {
     p | kind;
@@ -37,6 +38,7 @@ struct CollectionSpec {
     p | dims;
     p | onPe;
     p | arrayMap;
+    p | onPes;
   }
 };
 
@@ -60,16 +62,6 @@ void checkDims(const ArrayIndex& dims);
 // The default map: contiguous blocks of the linearised index space per PE.
 int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes);
 
-// Reduction bookkeeping of one collection on one PE, for one reduction number.
-struct PendingReduction {
-  ReductionValue value = ReductionValue::identity(ReducerKind::Nop);
-  bool hasValue = false;
-  std::uint64_t localContributions = 0;
-  int childPartials = 0;
-  Callback callback;
-  bool hasCallback = false;
-};
-
 class Collection {
  public:
   // `customMap` places the elements of arrays whose spec names a map.
@@ -92,8 +84,6 @@ class Collection {
 
   // Broadcast root only: the number the next broadcast gets.
   std::uint32_t nextBroadcast = 0;
-  // Reductions in flight on this PE, by reduction number.
-  std::map<std::uint32_t, PendingReduction> reductions;
   // Children (in the reduction tree) whose subtree holds elements: they each send
   // one partial per reduction.
   int expectedChildPartials = 0;

@@ -29,6 +29,8 @@ enum class MessageKind : std::uint8_t {
   QuiescenceWave,     // QD wave travelling down the tree
   QuiescenceReply,    // QD counts travelling up the tree
   Exit,               // end the program with an exit code
+  SectionBroadcastRequest,  // to a section's root, which numbers it and routes it
+  SectionBroadcast,         // a numbered section broadcast for the members on one PE
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or
@@ -48,12 +50,12 @@ struct FutureRef {
 struct Envelope {
   MessageKind kind = MessageKind::EntryCall;
   std::uint8_t flags = 0;
-  std::uint16_t reserved = 0;
+  std::uint16_t reserved = 0;        // ReductionPartial: the reduction's numbering stream
   std::int32_t sourcePe = -1;
   std::int32_t treeRoot = 0;          // root PE of the tree a Broadcast/Create travels on
   EntryId entry = kNoEntry;
   std::uint32_t sequence = 0;         // broadcast number, reduction number or QD wave
-  CollectionId collection = 0;
+  CollectionId collection = 0;        // or the section (section broadcasts, section reductions)
   ArrayIndex index;                   // destination element (EntryCall)
   FutureRef reply;                    // where the return value goes, if valid
   std::uint64_t payloadSize = 0;

@@ -27,8 +27,23 @@ void ReductionManager::collectionCreated(Collection& collection) {
   collection.expectedChildPartials = expected;
 }
 
-void ReductionManager::fold(PendingReduction& pending, ReductionValue&& value,
-                            const Callback& callback, bool hasCallback) {
+bool ReductionManager::shapeOf(std::uint64_t scope, Shape& shape) {
+  const int me = runtime_.myPe();
+  if (isSectionId(scope)) {
+    const SectionInfo* s = runtime_.sections().find(scope);
+    if (!s) return false;
+    shape = Shape{s->localMembers(), s->numChildren(), s->parentPe(), s->size()};
+    return true;
+  }
+  const Collection* c = runtime_.findCollection(scope);
+  if (!c) return false;
+  shape = Shape{c->elementsOnPe(me), c->expectedChildPartials, runtime_.tree(0).parent(me),
+                c->totalElements()};
+  return true;
+}
+
+void ReductionManager::fold(Pending& pending, ReductionValue&& value, const Callback& callback,
+                            bool hasCallback) {
   if (!pending.hasValue) {
     pending.value = std::move(value);
     pending.hasValue = true;
@@ -41,20 +56,30 @@ void ReductionManager::fold(PendingReduction& pending, ReductionValue&& value,
   }
 }
 
-void ReductionManager::contribute(Collection& collection, std::uint32_t number,
+void ReductionManager::contribute(std::uint64_t scope, ReductionStream stream, std::uint32_t number,
                                   ReductionValue value, const Callback& callback) {
-  PendingReduction& pending = collection.reductions[number];
+  const Key key{scope, static_cast<std::uint8_t>(stream), number};
+  Pending& pending = pending_[key];
   if (pending.hasCallback && !(pending.callback == callback))
     throw std::invalid_argument(
-        "charm: elements of one collection contributed to reduction " + std::to_string(number) +
-        " with different callbacks; every element must name the same callback");
+        "charm: members of one " + std::string(isSectionId(scope) ? "section" : "collection") +
+        " contributed to reduction " + std::to_string(number) +
+        " with different callbacks; every member must name the same callback");
   fold(pending, std::move(value), callback, true);
   ++pending.localContributions;
-  tryForward(collection, number);
+  tryForward(key);
 }
 
-void ReductionManager::handlePartial(Collection& collection, MessageBuffer& message) {
-  const std::uint32_t number = envelopeOf(message).sequence;
+bool ReductionManager::handlePartial(MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  const std::uint64_t scope = env.collection;
+  Shape shape;
+  if (!shapeOf(scope, shape)) {
+    if (!isSectionId(scope)) return false;
+    waitingForSection_[scope].push_back(std::move(message));
+    return true;
+  }
+  const Key key{scope, static_cast<std::uint8_t>(env.reserved), env.sequence};
   Pup p = Pup::unpacker(payloadOf(message), payloadSizeOf(message));
   bool hasCallback = false;
   Callback callback;
@@ -62,31 +87,42 @@ void ReductionManager::handlePartial(Collection& collection, MessageBuffer& mess
   p | hasCallback;
   p | callback;
   p | value;
-  PendingReduction& pending = collection.reductions[number];
+  Pending& pending = pending_[key];
   fold(pending, std::move(value), callback, hasCallback);
   ++pending.childPartials;
-  tryForward(collection, number);
+  tryForward(key);
+  return true;
 }
 
-void ReductionManager::tryForward(Collection& collection, std::uint32_t number) {
-  const int me = runtime_.myPe();
-  auto it = collection.reductions.find(number);
-  PendingReduction& pending = it->second;
-  if (pending.localContributions < collection.elementsOnPe(me) ||
-      pending.childPartials < collection.expectedChildPartials)
+void ReductionManager::sectionAdded(SectionId id) {
+  auto it = waitingForSection_.find(id);
+  if (it == waitingForSection_.end()) return;
+  std::vector<MessageBuffer> replay = std::move(it->second);
+  waitingForSection_.erase(it);
+  for (MessageBuffer& m : replay) handlePartial(m);
+}
+
+void ReductionManager::tryForward(const Key& key) {
+  Shape shape;
+  if (!shapeOf(std::get<0>(key), shape))
+    throw std::logic_error("charm: a contribution to a reduction over a scope this PE does not know");
+  auto it = pending_.find(key);
+  Pending& pending = it->second;
+  if (pending.localContributions < shape.localMembers || pending.childPartials < shape.expectedChildren)
     return;
-  if (me != 0) {
+  if (shape.parent >= 0) {
     const std::size_t size = packedSize(pending.hasCallback, pending.callback, pending.value);
     MessageBuffer m = newMessage(MessageKind::ReductionPartial, size);
     Envelope& env = envelopeOf(m);
-    env.collection = collection.id();
-    env.sequence = number;
+    env.collection = std::get<0>(key);
+    env.reserved = std::get<1>(key);
+    env.sequence = std::get<2>(key);
     packInto(payloadOf(m), size, pending.hasCallback, pending.callback, pending.value);
-    collection.reductions.erase(it);
-    runtime_.send(runtime_.tree(0).parent(me), std::move(m));
+    pending_.erase(it);
+    runtime_.send(shape.parent, std::move(m));
     return;
   }
-  if (pending.value.contributions() < collection.totalElements()) return;  // stragglers to come
+  if (pending.value.contributions() < shape.total) return;  // stragglers to come
   std::vector<std::byte> result = pending.value.resultBytes();
   if (const std::string& tag = pending.value.tag(); !tag.empty()) {
     // Tagged values (the Python layer's) reach their callback as [u64 tag length][tag][result].
@@ -98,7 +134,7 @@ void ReductionManager::tryForward(Collection& collection, std::uint32_t number) 
     result = std::move(framed);
   }
   const Callback callback = pending.callback;
-  collection.reductions.erase(it);
+  pending_.erase(it);
   runtime_.fire(callback, result.data(), result.size());
 }
 

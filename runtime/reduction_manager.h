@@ -1,22 +1,36 @@
-// ReductionManager: this PE's part of every reduction. Elements contribute to
-// numbered reductions of their collection; a PE combines the contributions of
-// its local elements with one partial from each child (in the spanning tree of
-// PEs rooted at PE 0) whose subtree holds elements, and sends the combination to
-// its parent. Every partial carries the number of contributions folded into it;
-// the root completes when that count equals the collection's size and fires the
-// callback with the result. Several reductions per collection may be in flight.
+// ReductionManager: this PE's part of every reduction. A reduction runs over a
+// scope, a collection or a section: members contribute to numbered reductions of
+// the scope; a PE combines the contributions of its local members with one partial
+// from each child in the scope's spanning tree (collections: the tree of all PEs
+// rooted at 0, children whose subtree holds elements; sections: the tree of the
+// member PEs rooted at the section's root) and sends the combination to its
+// parent. Every partial carries the number of contributions folded into it; the
+// root completes when that count equals the scope's size and fires the callback.
+// Two numbering streams per scope keep user reductions apart from the reductions
+// that gather the replies of broadcasts (numbered by the broadcast), so neither
+// can take the other's number. Several reductions per scope may be in flight.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "runtime/callback.h"
 #include "runtime/collection.h"
 #include "runtime/message.h"
 #include "runtime/reducer.h"
+#include "runtime/section.h"
 
 namespace charm {
 
 class Runtime;
+
+enum class ReductionStream : std::uint8_t {
+  Contributions = 0,     // contribute()/reduce()/allreduce(), numbered per member
+  BroadcastReplies = 1,  // replies to a broadcast with a future, numbered by the broadcast
+};
 
 class ReductionManager {
  public:
@@ -24,18 +38,41 @@ class ReductionManager {
 
   // Called when `collection` is created on this PE.
   void collectionCreated(Collection& collection);
-  // A local element's contribution to reduction `number`.
-  void contribute(Collection& collection, std::uint32_t number, ReductionValue value,
-                  const Callback& callback);
-  // A child's ReductionPartial message.
-  void handlePartial(Collection& collection, MessageBuffer& message);
+  // A local member's contribution to reduction `number` of `scope` (a collection
+  // or a section this PE knows).
+  void contribute(std::uint64_t scope, ReductionStream stream, std::uint32_t number,
+                  ReductionValue value, const Callback& callback);
+  // A child's ReductionPartial. False when it is for a collection not created on
+  // this PE yet (the caller keeps it); partials of sections not known yet are
+  // kept here until sectionAdded.
+  bool handlePartial(MessageBuffer& message);
+  // Section `id` became known on this PE: runs the partials that waited for it.
+  void sectionAdded(SectionId id);
 
  private:
-  void fold(PendingReduction& pending, ReductionValue&& value, const Callback& callback,
-            bool hasCallback);
-  void tryForward(Collection& collection, std::uint32_t number);
+  struct Pending {
+    ReductionValue value = ReductionValue::identity(ReducerKind::Nop);
+    bool hasValue = false;
+    std::uint64_t localContributions = 0;
+    int childPartials = 0;
+    Callback callback;
+    bool hasCallback = false;
+  };
+  using Key = std::tuple<std::uint64_t, std::uint8_t, std::uint32_t>;  // scope, stream, number
+  // The scope as this PE sees it; false when the scope is not known here yet.
+  struct Shape {
+    std::uint64_t localMembers = 0;
+    int expectedChildren = 0;
+    int parent = -1;  // -1 at the root
+    std::uint64_t total = 0;
+  };
+  bool shapeOf(std::uint64_t scope, Shape& shape);
+  void fold(Pending& pending, ReductionValue&& value, const Callback& callback, bool hasCallback);
+  void tryForward(const Key& key);
 
   Runtime& runtime_;
+  std::map<Key, Pending> pending_;
+  std::unordered_map<SectionId, std::vector<MessageBuffer>> waitingForSection_;
 };
 
 }  // namespace charm

@@ -31,6 +31,9 @@ struct InvokeContext {
   FutureRef reply;                     // where the return value goes, if valid
   EntryId entry = kNoEntry;            // the entry being invoked (dynamic entries share invokers)
   bool broadcast = false;              // part of a broadcast (the reply is a reduction)
+  std::uint64_t replyScope = 0;        // broadcasts: the collection or section replies reduce over
+  std::uint32_t broadcastNumber = 0;   // broadcasts: their number (numbers the reply reduction)
+  std::uint32_t sectionPosition = 0;   // section broadcasts: the member's place in the section
   std::uint8_t flags = 0;              // the envelope's flags
 };
 

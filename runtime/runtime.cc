@@ -30,6 +30,7 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
       futures_(myPe_, fibers_),
       reductions_(*this),
       quiescence_(*this),
+      sections_(myPe_, numPes_, kTreeBranching),
       nextSingletonPe_((myPe_ + 1) % numPes_) {
   if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
   Registry::instance().freeze();
@@ -260,10 +261,14 @@ void Runtime::handle(MessageBuffer message) {
         handleCreate(std::move(message));
         break;
       case MessageKind::ReductionPartial:
-        if (Collection* c = findCollection(env.collection))
-          reductions_.handlePartial(*c, message);
-        else
+        if (!reductions_.handlePartial(message))
           waitingForCollection_[env.collection].push_back(std::move(message));
+        break;
+      case MessageKind::SectionBroadcastRequest:
+        handleSectionBroadcastRequest(std::move(message));
+        break;
+      case MessageKind::SectionBroadcast:
+        handleSectionBroadcast(std::move(message));
         break;
       case MessageKind::FutureValue:
         if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
@@ -314,7 +319,6 @@ void Runtime::handleEntryCall(MessageBuffer& message) {
 
 void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
                                MessageBuffer* adoptable) {
-  const EntryInfo& entry = Registry::instance().entry(env.entry);
   InvokeContext ctx;
   ctx.payload = reinterpret_cast<const std::byte*>(&env) + kPayloadOffset;
   ctx.payloadSize = env.payloadSize;
@@ -322,8 +326,10 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.reply = env.reply;
   ctx.entry = env.entry;
   ctx.broadcast = env.kind == MessageKind::Broadcast;
+  ctx.replyScope = env.collection;
+  ctx.broadcastNumber = env.sequence;
   ctx.flags = env.flags;
-  entry.invoke(element, ctx);
+  Registry::instance().entry(env.entry).invoke(element, ctx);
 }
 
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
@@ -352,6 +358,123 @@ void Runtime::handleBroadcast(MessageBuffer message) {
     // The last element may adopt the message; the others see it read-only.
     deliverToElement(element.get(), env, --remaining == 0 ? &message : nullptr);
     if (!message) break;
+  }
+}
+
+// --- sections ----------------------------------------------------------------
+
+namespace {
+// A section broadcast's payload: [u64 header bytes][packed SectionRouting][padding
+// to 16] then the caller's payload, which so stays 16-byte aligned.
+std::size_t routingHeaderBytes(const SectionRouting& routing) {
+  return (sizeof(std::uint64_t) + packedSize(routing) + 15) & ~std::size_t{15};
+}
+
+MessageBuffer sectionMessage(MessageKind kind, const SectionRouting& routing, const std::byte* payload,
+                             std::size_t payloadSize) {
+  const std::size_t header = routingHeaderBytes(routing);
+  MessageBuffer m = newMessage(kind, header + payloadSize);
+  std::byte* out = payloadOf(m);
+  const std::uint64_t headerField = header;
+  std::memcpy(out, &headerField, sizeof headerField);
+  packInto(out + sizeof headerField, packedSize(routing), routing);
+  if (payloadSize) std::memcpy(out + header, payload, payloadSize);
+  envelopeOf(m).collection = routing.section;
+  return m;
+}
+
+// The routing of a section broadcast and where the caller's payload starts.
+SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
+  std::uint64_t headerField = 0;
+  if (payloadSizeOf(m) < sizeof headerField) throw std::runtime_error("charm: truncated section broadcast");
+  std::memcpy(&headerField, payloadOf(m), sizeof headerField);
+  if (headerField > payloadSizeOf(m)) throw std::runtime_error("charm: corrupt section broadcast");
+  header = static_cast<std::size_t>(headerField);
+  SectionRouting routing;
+  Pup p = Pup::unpacker(payloadOf(m) + sizeof headerField, header - sizeof headerField);
+  p | routing;
+  return routing;
+}
+}  // namespace
+
+const SectionInfo& Runtime::addSection(SectionSpec spec) {
+  const SectionId id = spec.id;
+  const bool known = sections_.find(id) != nullptr;
+  const SectionInfo& info = sections_.add(std::move(spec));
+  if (!known) reductions_.sectionAdded(id);
+  return info;
+}
+
+void Runtime::broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
+                               MessageBuffer message, FutureRef reply, std::uint8_t flags) {
+  const SectionInfo* info = sections_.find(section);
+  if (!info) throw std::logic_error("charm: broadcast to a section this PE was never told about");
+  SectionRouting routing;
+  routing.section = section;
+  routing.entries = entries;
+  MessageBuffer request = sectionMessage(MessageKind::SectionBroadcastRequest, routing,
+                                         payloadOf(message), payloadSizeOf(message));
+  Envelope& env = envelopeOf(request);
+  env.reply = reply;
+  env.flags = flags & ~kRuntimeFlagBits;
+  send(info->root(), std::move(request));
+}
+
+void Runtime::handleSectionBroadcastRequest(MessageBuffer message) {
+  const Envelope& env = envelopeOf(message);
+  SectionInfo* info = sections_.find(env.collection);
+  if (!info)
+    throw std::logic_error("charm: a broadcast reached the root of section " +
+                           std::to_string(env.collection & ~kSectionIdBit) + ", which does not know it");
+  std::size_t header = 0;
+  SectionRouting routing = readRouting(message, header);
+  const std::uint32_t number = info->nextBroadcast++;
+  const std::byte* payload = payloadOf(message) + header;
+  const std::size_t payloadSize = payloadSizeOf(message) - header;
+  for (int pe : info->pes()) {
+    routing.members = info->membersOn(pe);
+    if (routing.members.empty()) continue;  // the root need not hold members
+    MessageBuffer m = sectionMessage(MessageKind::SectionBroadcast, routing, payload, payloadSize);
+    Envelope& out = envelopeOf(m);
+    out.sequence = number;
+    out.reply = env.reply;
+    out.flags = env.flags;
+    send(pe, std::move(m));
+  }
+}
+
+void Runtime::handleSectionBroadcast(MessageBuffer message) {
+  std::size_t header = 0;
+  const SectionRouting routing = readRouting(message, header);
+  // Deliver only once every member's collection exists here (creation may be in flight).
+  for (const auto& member : routing.members)
+    if (!findCollection(member.collection)) {
+      waitingForCollection_[member.collection].push_back(std::move(message));
+      return;
+    }
+  const Envelope env = envelopeOf(message);
+  std::size_t remaining = routing.members.size();
+  for (const auto& member : routing.members) {
+    Collection& c = *findCollection(member.collection);
+    auto it = c.elements.find(member.index);
+    if (it == c.elements.end())
+      throw std::logic_error("section broadcast for element " + member.index.toString() +
+                             ", which does not live on PE " + std::to_string(myPe_));
+    InvokeContext ctx;
+    ctx.payload = payloadOf(message) + header;
+    ctx.payloadSize = env.payloadSize - header;
+    ctx.adoptable = --remaining == 0 ? &message : nullptr;  // the last member may keep it
+    ctx.reply = env.reply;
+    ctx.entry = routing.entryFor(member.collection);
+    ctx.broadcast = true;
+    ctx.replyScope = routing.section;
+    ctx.broadcastNumber = env.sequence;
+    ctx.sectionPosition = member.position;
+    ctx.flags = env.flags;
+    if (ctx.entry == kNoEntry)
+      throw std::logic_error("section broadcast names no entry method for collection " +
+                             std::to_string(member.collection));
+    Registry::instance().entry(ctx.entry).invoke(it->second.get(), ctx);
   }
 }
 
@@ -412,9 +535,8 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::EntryCall: handleEntryCall(m); break;
       case MessageKind::BroadcastRequest: handleBroadcastRequest(std::move(m)); break;
       case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
-      case MessageKind::ReductionPartial:
-        reductions_.handlePartial(*findCollection(id), m);
-        break;
+      case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;
+      case MessageKind::SectionBroadcast: handleSectionBroadcast(std::move(m)); break;
       default: break;
     }
   }

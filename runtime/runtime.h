@@ -25,6 +25,7 @@
 #include "runtime/message_queue.h"
 #include "runtime/quiescence.h"
 #include "runtime/reduction_manager.h"
+#include "runtime/section_table.h"
 #include "runtime/spanning_tree.h"
 
 namespace charm {
@@ -75,6 +76,13 @@ class Runtime {
                      std::uint8_t flags);
   void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
                       FutureRef reply = {}, std::uint8_t flags = 0);
+  // Calls, on every member of section `section` (known on this PE), the entry
+  // `entries` names for the member's collection, with the payload of `message`
+  // (built like an entry call's). Goes through the section's root, which numbers
+  // section broadcasts so members see them in one order; each member PE gets one
+  // message. Replies to `reply` are gathered over the section, in member order.
+  void broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
+                        MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0);
   // Sends `bytes` (the packed result) wherever `callback` says.
   void fire(const Callback& callback, const std::byte* bytes, std::size_t size);
 
@@ -93,6 +101,12 @@ class Runtime {
     ArrayIndex index;
   };
   const ConstructionContext& constructionContext() const { return construction_; }
+
+  // --- sections -------------------------------------------------------------
+  SectionTable& sections() noexcept { return sections_; }
+  // Records a section described elsewhere (or here) and lets waiting reduction
+  // partials run; see SectionTable::add.
+  const SectionInfo& addSection(SectionSpec spec);
 
   // --- suspending code ----------------------------------------------------
   FiberPool& fibers() noexcept { return fibers_; }
@@ -134,6 +148,8 @@ class Runtime {
   void handleBroadcastRequest(MessageBuffer message);
   void handleBroadcast(MessageBuffer message);
   void handleCreate(MessageBuffer message);
+  void handleSectionBroadcastRequest(MessageBuffer message);
+  void handleSectionBroadcast(MessageBuffer message);
   void deliverToElement(ChareBase* element, const Envelope& env, MessageBuffer* adoptable);
   void forwardDownTree(const MessageBuffer& message, int root);
   bool bufferIfUnknown(MessageBuffer& message);
@@ -149,6 +165,7 @@ class Runtime {
   FutureTable futures_;
   ReductionManager reductions_;
   QuiescenceDetector quiescence_;
+  SectionTable sections_;
 
   std::unordered_map<CollectionId, std::unique_ptr<Collection>> collections_;
   // Messages for collections this PE has not created yet (creation in flight).

@@ -1,0 +1,79 @@
+// SectionTable: what this PE knows of sections, by id: the spec, the distinct
+// member PEs (the root first, then ascending), this PE's place in the section's
+// reduction tree, its local members, each member's position, and at the root the
+// number the next broadcast gets. A PE learns a section when it creates one or
+// when a contribution, a broadcast or the embedded layer hands it the spec.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/section.h"
+
+namespace charm {
+
+class SectionInfo {
+ public:
+  SectionInfo(SectionSpec spec, int myPe, int branching);
+
+  const SectionSpec& spec() const { return spec_; }
+  SectionId id() const { return spec_.id; }
+  int root() const { return spec_.root; }
+  std::uint64_t size() const { return spec_.members.size(); }
+  // Distinct PEs holding members; pes()[0] is the root (which may hold none).
+  const std::vector<int>& pes() const { return pes_; }
+  // Members living on `pe`, in section order, with their positions.
+  std::vector<SectionRouting::LocalMember> membersOn(int pe) const;
+  std::uint64_t localMembers() const { return localMembers_; }
+  // This PE in the section's reduction tree (a k-ary tree over pes()): parent PE
+  // (-1 at the root or when this PE is not in the tree) and number of children.
+  int parentPe() const { return parentPe_; }
+  int numChildren() const { return numChildren_; }
+  // Position of a member in the section order; throws std::invalid_argument when
+  // the element is not a member.
+  std::uint32_t positionOf(CollectionId collection, const ArrayIndex& index) const;
+
+  std::uint32_t nextBroadcast = 0;  // root only
+
+ private:
+  SectionSpec spec_;
+  std::vector<int> pes_;
+  std::uint64_t localMembers_ = 0;
+  int parentPe_ = -1;
+  int numChildren_ = 0;
+  struct Key {
+    CollectionId collection;
+    ArrayIndex index;
+    bool operator==(const Key& o) const { return collection == o.collection && index == o.index; }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return ArrayIndexHash{}(k.index) ^ (k.collection * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<Key, std::uint32_t, KeyHash> positions_;
+};
+
+class SectionTable {
+ public:
+  SectionTable(int myPe, int numPes, int branching) : myPe_(myPe), numPes_(numPes), branching_(branching) {}
+
+  // A new section id, unique without communication.
+  SectionId newId();
+  // Records `spec` (again: no change) and returns what this PE derives from it.
+  // Throws std::invalid_argument for an empty section, a member PE or root out of
+  // range, a duplicate member, or a different spec under a known id.
+  const SectionInfo& add(SectionSpec spec);
+  SectionInfo* find(SectionId id);
+
+ private:
+  int myPe_;
+  int numPes_;
+  int branching_;
+  std::uint32_t nextCounter_ = 0;
+  std::unordered_map<SectionId, std::unique_ptr<SectionInfo>> sections_;
+};
+
+}  // namespace charm
