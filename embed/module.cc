@@ -3,7 +3,7 @@
 // file: where-am-I queries, runtime flags, hooks, registration, start/exit, the
 // method table and error handling. The calls (the hot path) are in
 // module_calls.cc, futures and fibers in module_futures.cc, reductions in
-// module_reductions.cc.
+// module_reductions.cc, sections in module_sections.cc.
 #include "module.h"
 #include "module_support.h"
 
@@ -222,6 +222,10 @@ PyMethodDef methods[] = {
     {"start_qd", py_start_qd, METH_O, "Starts quiescence detection."},
     {"contribute", py_contribute, METH_VARARGS, "Contributes to a reduction."},
     {"contribute_numeric", py_contribute_numeric, METH_VARARGS, "Contributes numbers, combined in C."},
+    {"section_new_id", py_section_new_id, METH_NOARGS, "A new section id, unique without communication."},
+    {"section_register", py_section_register, METH_VARARGS, "Tells this PE a section's members."},
+    {"section_broadcast", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_section_broadcast)),
+     METH_VARARGS | METH_KEYWORDS, "Calls an entry method of every member of a section."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};

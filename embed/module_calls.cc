@@ -84,9 +84,9 @@ PyObject* py_create(PyObject*, PyObject* args) {
   int kind, onPe;
   unsigned long ctor;
   unsigned long long mapId = 0;
-  PyObject *dims, *cargs, *ckwargs;
-  if (!PyArg_ParseTuple(args, "ikOiO!O|K", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
-                        &mapId))
+  PyObject *dims, *cargs, *ckwargs, *onPes = Py_None;
+  if (!PyArg_ParseTuple(args, "ikOiO!O|KO", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
+                        &mapId, &onPes))
     return nullptr;
   return guarded([&]() -> PyObject* {
     charm::CollectionSpec spec;
@@ -96,6 +96,19 @@ PyObject* py_create(PyObject*, PyObject* args) {
       if (!toIndex(dims, spec.dims, "dims")) return nullptr;
       charm::checkDims(spec.dims);
       spec.arrayMap = mapId;
+    }
+    if (spec.kind == charm::CollectionKind::Group && onPes != Py_None) {
+      PyRef seq = PyRef::steal(PySequence_Fast(onPes, "onPEs must be a sequence of PE numbers"));
+      if (!seq) return nullptr;
+      for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); ++i) {
+        const long pe = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq.get(), i));
+        if (pe == -1 && PyErr_Occurred()) return nullptr;
+        if (pe < 0 || pe >= rt().numPes())
+          throw std::out_of_range("charmpy: Group(onPEs=...) names PE " + std::to_string(pe) +
+                                  "; PEs are 0.." + std::to_string(rt().numPes() - 1));
+        spec.onPes.push_back(static_cast<std::int32_t>(pe));
+      }
+      if (spec.onPes.empty()) throw std::invalid_argument("charmpy: Group(onPEs=[]) names no PE");
     }
     if (spec.kind == charm::CollectionKind::Singleton) {
       spec.onPe = onPe < 0 ? rt().placeSingleton() : onPe;
@@ -180,6 +193,12 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   });
 }
 
+charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags) {
+  PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
+  if (!call) return {};
+  return packRemote(call.get(), args, kwargs, flags);
+}
+
 PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"collection_id", "entry", "args", "kwargs", "reply_pe", "reply_fid", "gather", nullptr};
   unsigned long long collection, fid = 0;
@@ -189,9 +208,8 @@ PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "KkO!O|iKp", const_cast<char**>(names), &collection,
                                    &entry, &PyTuple_Type, &cargs, &ckwargs, &replyPe, &fid, &gather))
     return nullptr;
-  PyRef call = PyRef::steal(PyTuple_Pack(2, cargs, ckwargs));
   std::uint8_t flags = gather ? kReplyGathered : 0;
-  charm::MessageBuffer m = packRemote(call.get(), cargs, ckwargs == Py_None ? nullptr : ckwargs, flags);
+  charm::MessageBuffer m = packBroadcast(cargs, ckwargs == Py_None ? nullptr : ckwargs, flags);
   if (!m) return nullptr;
   countSent(charm::payloadSizeOf(m));
   return guarded([&] {

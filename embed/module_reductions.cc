@@ -7,6 +7,7 @@
 #include "module_support.h"
 #include "runtime/collection.h"
 #include "runtime/registry.h"
+#include "runtime/section_table.h"
 
 namespace charmpy {
 
@@ -37,15 +38,31 @@ bool valueTypeOfFormat(const char* format, Py_ssize_t itemsize, charm::ValueType
   return true;
 }
 
+// Where a Python reduction's result is handed to the package: the root of the
+// section, or PE 0 for a whole collection.
+charm::Callback resultCallback(unsigned long long section, FutureFormat format) {
+  int root = 0;
+  if (section != 0) {
+    const charm::SectionInfo* info = rt().sections().find(section);
+    if (!info) throw std::logic_error("charmpy: contribute() to a section this PE was never told about");
+    root = info->root();
+  }
+  return charm::Callback::toFuture(charm::FutureRef{root, 0},
+                                   charm::kExternalFutureFlag | static_cast<std::uint8_t>(format));
+}
+
 }  // namespace
 
 // Python reductions: each element's (reducer, data, target) is pickled and
 // gathered over the runtime's reduction tree to PE 0, where the package's
 // reduction_done hook combines the contributions (in element order) and delivers
 // the result. The runtime's numbering keeps several reductions in flight apart.
+// With `section` (a section id known on this PE), the reduction is over that
+// section, ordered by section position, and ends on the section's root.
 PyObject* py_contribute(PyObject*, PyObject* args) {
   PyObject *chareObj, *item;
-  if (!PyArg_ParseTuple(args, "OO", &chareObj, &item)) return nullptr;
+  unsigned long long section = 0;
+  if (!PyArg_ParseTuple(args, "OO|K", &chareObj, &item, &section)) return nullptr;
   EmbedState& st = embedState();
   auto it = st.chareOfObject.find(chareObj);
   if (it == st.chareOfObject.end())
@@ -53,9 +70,12 @@ PyObject* py_contribute(PyObject*, PyObject* args) {
   PyRef pickled = st.codec.dumpsInBand(item);
   if (!pickled) return nullptr;
   std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
-  const std::uint8_t format = charm::kExternalFutureFlag | static_cast<std::uint8_t>(FutureFormat::Reduction);
   return guarded([&] {
-    it->second->contribute(bytes, charm::reducer::gather, charm::Callback::toFuture(charm::FutureRef{0, 0}, format));
+    const charm::Callback callback = resultCallback(section, FutureFormat::Reduction);
+    if (section != 0)
+      it->second->contribute(bytes, charm::reducer::gather, callback, section);
+    else
+      it->second->contribute(bytes, charm::reducer::gather, callback);
     Py_RETURN_NONE;
   });
 }
@@ -68,7 +88,8 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
   int reducer;
   const char* tag;
   Py_ssize_t tagLength;
-  if (!PyArg_ParseTuple(args, "OiOy#", &chareObj, &reducer, &data, &tag, &tagLength)) return nullptr;
+  unsigned long long section = 0;
+  if (!PyArg_ParseTuple(args, "OiOy#|K", &chareObj, &reducer, &data, &tag, &tagLength, &section)) return nullptr;
   EmbedState& st = embedState();
   auto it = st.chareOfObject.find(chareObj);
   if (it == st.chareOfObject.end())
@@ -95,9 +116,8 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
       if (!ok) return fail(PyExc_TypeError, "charmpy: numeric reductions take numbers or arrays of numbers");
     }
     value.setTag(std::string(tag, static_cast<std::size_t>(tagLength)));
-    const std::uint8_t format =
-        charm::kExternalFutureFlag | static_cast<std::uint8_t>(FutureFormat::NumericReduction);
-    it->second->contributeReduction(std::move(value), charm::Callback::toFuture(charm::FutureRef{0, 0}, format));
+    it->second->contributeReduction(std::move(value), resultCallback(section, FutureFormat::NumericReduction),
+                                    section);
     Py_RETURN_NONE;
   });
 }

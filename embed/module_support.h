@@ -40,6 +40,8 @@ PyObject* py_element_pe(PyObject*, PyObject* args);
 PyObject* py_collection_map(PyObject*, PyObject* cid);
 PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs);
 PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
+// A broadcast's (args, kwargs) packed for the runtime (never by reference: it is copied to every PE).
+charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags);
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);
 
 // module_futures.cc: futures, fibers, timers and quiescence.
@@ -56,5 +58,10 @@ PyObject* py_start_qd(PyObject*, PyObject* cb);
 // module_reductions.cc: contributions to reductions.
 PyObject* py_contribute(PyObject*, PyObject* args);
 PyObject* py_contribute_numeric(PyObject*, PyObject* args);
+
+// module_sections.cc: sections.
+PyObject* py_section_new_id(PyObject*, PyObject*);
+PyObject* py_section_register(PyObject*, PyObject* args);
+PyObject* py_section_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 
 }  // namespace charmpy

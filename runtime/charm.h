@@ -23,6 +23,7 @@
 #include "runtime/payload.h"
 #include "runtime/proxy.h"
 #include "runtime/runtime.h"
+#include "runtime/section_proxy.h"
 
 namespace charm {
 

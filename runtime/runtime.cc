@@ -399,7 +399,7 @@ SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
 
 const SectionInfo& Runtime::addSection(SectionSpec spec) {
   const SectionId id = spec.id;
-  const bool known = sections_.find(id) != nullptr;
+  const bool known = sections_.find(id) != nullptr;  // maybe from a broadcast: partials already run
   const SectionInfo& info = sections_.add(std::move(spec));
   if (!known) reductions_.sectionAdded(id);
   return info;
@@ -429,6 +429,7 @@ void Runtime::handleSectionBroadcastRequest(MessageBuffer message) {
   std::size_t header = 0;
   SectionRouting routing = readRouting(message, header);
   const std::uint32_t number = info->nextBroadcast++;
+  routing.pes.assign(info->pes().begin(), info->pes().end());
   const std::byte* payload = payloadOf(message) + header;
   const std::size_t payloadSize = payloadSizeOf(message) - header;
   for (int pe : info->pes()) {
@@ -452,6 +453,10 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
       waitingForCollection_[member.collection].push_back(std::move(message));
       return;
     }
+  if (!sections_.find(routing.section)) {
+    sections_.addFromRouting(routing);
+    reductions_.sectionAdded(routing.section);
+  }
   const Envelope env = envelopeOf(message);
   std::size_t remaining = routing.members.size();
   for (const auto& member : routing.members) {

@@ -73,10 +73,14 @@ struct SectionRouting {
   SectionId section = 0;
   std::vector<Entry> entries;
   std::vector<LocalMember> members;
+  // The section's member PEs, root first: enough for a PE that holds members but
+  // has not seen the section's spec to take part in reductions of replies.
+  std::vector<std::int32_t> pes;
   void pup(Pup& p) {
     p | section;
     p | entries;
     p | members;
+    p | pes;
   }
   EntryId entryFor(CollectionId collection) const {
     for (const Entry& e : entries)

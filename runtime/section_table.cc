@@ -22,6 +22,18 @@ SectionInfo::SectionInfo(SectionSpec spec, int myPe, int branching) : spec_(std:
   pes_.reserve(others.size() + 1);
   pes_.push_back(spec_.root);
   pes_.insert(pes_.end(), others.begin(), others.end());
+  placeInTree(myPe, branching);
+}
+
+SectionInfo::SectionInfo(SectionId id, std::vector<int> pes, std::uint64_t localMembers, int myPe,
+                         int branching)
+    : complete_(false), pes_(std::move(pes)), localMembers_(localMembers) {
+  spec_.id = id;
+  spec_.root = pes_.empty() ? 0 : pes_[0];
+  placeInTree(myPe, branching);
+}
+
+void SectionInfo::placeInTree(int myPe, int branching) {
   // The tree over positions in pes_: parent of i is (i-1)/k, children k*i+1..k*i+k.
   const auto me = std::find(pes_.begin(), pes_.end(), myPe);
   if (me != pes_.end()) {
@@ -41,6 +53,9 @@ std::vector<SectionRouting::LocalMember> SectionInfo::membersOn(int pe) const {
 }
 
 std::uint32_t SectionInfo::positionOf(CollectionId collection, const ArrayIndex& index) const {
+  if (!complete_)
+    throw std::logic_error("charm: section " + std::to_string(spec_.id & ~kSectionIdBit) +
+                           " is known here only from a broadcast; contribute with its proxy");
   auto it = positions_.find(Key{collection, index});
   if (it == positions_.end())
     throw std::invalid_argument("charm: element " + index.toString() + " of collection " +
@@ -54,8 +69,17 @@ SectionId SectionTable::newId() {
   return kSectionIdBit | (static_cast<SectionId>(myPe_) << 32) | nextCounter_++;
 }
 
+const SectionInfo& SectionTable::addFromRouting(const SectionRouting& routing) {
+  if (SectionInfo* known = find(routing.section)) return *known;
+  if (routing.pes.empty()) throw std::invalid_argument("charm: a section broadcast without its PEs");
+  std::vector<int> pes(routing.pes.begin(), routing.pes.end());
+  auto info = std::make_unique<SectionInfo>(routing.section, std::move(pes), routing.members.size(), myPe_,
+                                            branching_);
+  return *sections_.emplace(routing.section, std::move(info)).first->second;
+}
+
 const SectionInfo& SectionTable::add(SectionSpec spec) {
-  if (auto it = sections_.find(spec.id); it != sections_.end()) {
+  if (auto it = sections_.find(spec.id); it != sections_.end() && it->second->complete()) {
     const SectionSpec& known = it->second->spec();
     if (known.root != spec.root || known.members.size() != spec.members.size() ||
         !std::equal(known.members.begin(), known.members.end(), spec.members.begin()))
@@ -74,7 +98,10 @@ const SectionInfo& SectionTable::add(SectionSpec spec) {
                                   std::to_string(numPes_ - 1) + ")");
   const SectionId id = spec.id;
   auto info = std::make_unique<SectionInfo>(std::move(spec), myPe_, branching_);
-  return *sections_.emplace(id, std::move(info)).first->second;
+  std::unique_ptr<SectionInfo>& slot = sections_[id];
+  if (slot) info->nextBroadcast = slot->nextBroadcast;  // a routed-broadcast entry gets its spec
+  slot = std::move(info);
+  return *slot;
 }
 
 SectionInfo* SectionTable::find(SectionId id) {

@@ -17,6 +17,13 @@ namespace charm {
 class SectionInfo {
  public:
   SectionInfo(SectionSpec spec, int myPe, int branching);
+  // What a member PE learns from a routed broadcast before it sees the spec: the
+  // member PEs (root first) and how many members it holds. Enough to reduce the
+  // broadcast's replies; not for positionOf or size, which need the spec.
+  SectionInfo(SectionId id, std::vector<int> pes, std::uint64_t localMembers, int myPe, int branching);
+
+  // False for an entry made from a routed broadcast (no member list yet).
+  bool complete() const { return complete_; }
 
   const SectionSpec& spec() const { return spec_; }
   SectionId id() const { return spec_.id; }
@@ -38,7 +45,10 @@ class SectionInfo {
   std::uint32_t nextBroadcast = 0;  // root only
 
  private:
+  void placeInTree(int myPe, int branching);
+
   SectionSpec spec_;
+  bool complete_ = true;
   std::vector<int> pes_;
   std::uint64_t localMembers_ = 0;
   int parentPe_ = -1;
@@ -66,6 +76,8 @@ class SectionTable {
   // Throws std::invalid_argument for an empty section, a member PE or root out of
   // range, a duplicate member, or a different spec under a known id.
   const SectionInfo& add(SectionSpec spec);
+  // Records what a routed broadcast says of a section this PE does not know yet.
+  const SectionInfo& addFromRouting(const SectionRouting& routing);
   SectionInfo* find(SectionId id);
 
  private:

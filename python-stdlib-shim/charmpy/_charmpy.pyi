@@ -18,7 +18,7 @@ Conventions
   memory). Calls to an element on the same PE pass the args/kwargs objects by
   reference (no pickling) when charm.options.local_msg_optim is True.
 """
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 KIND_CHARE: int
 KIND_GROUP: int
@@ -74,10 +74,12 @@ def abort(message: str) -> None:
 
 # --- collections and calls (the hot path) -------------------------------------
 def create(kind: int, constructor_entry: int, dims: Optional[tuple[int, ...]],
-           on_pe: int, args: tuple, kwargs: Optional[dict], map_id: int = 0) -> int:
+           on_pe: int, args: tuple, kwargs: Optional[dict], map_id: int = 0,
+           on_pes: Optional[list[int]] = None) -> int:
     """Creates a collection (asynchronously); returns its id. on_pe: singleton
     chares only, -1 = runtime's choice (see place_chare). map_id: arrays only, the
-    ArrayMap group placing the elements (0 = the default block map)."""
+    ArrayMap group placing the elements (0 = the default block map). on_pes:
+    groups only, the PEs that get an element (None = every PE)."""
 def place_chare() -> int: ...
 def element_pe(dims: tuple[int, ...], index: tuple[int, ...], map_id: int = 0) -> int:
     """PE of an array element under the default map (or the ArrayMap group
@@ -102,11 +104,30 @@ def new_future_id() -> int:
 REDUCER_NOP: int; REDUCER_SUM: int; REDUCER_PRODUCT: int; REDUCER_MIN: int
 REDUCER_MAX: int; REDUCER_AND: int; REDUCER_OR: int; REDUCER_XOR: int
 REDUCER_GATHER: int
-def contribute(chare: Any, item: tuple) -> None:
+def contribute(chare: Any, item: tuple, section: int = 0) -> None:
     """`chare` is the calling element object (on its own PE); `item` is
     (reducer, data, target), pickled and gathered over the reduction tree to PE 0,
     where the reduction_done(items) hook gets every element's item in element
-    order (set with set_hooks(reduction_done=...))."""
+    order (set with set_hooks(reduction_done=...)). With `section` (an id
+    registered on this PE): over the section, in section order, ending on the
+    section's root."""
+def contribute_numeric(chare: Any, reducer: int, data: Any, tag: bytes, section: int = 0) -> None:
+    """Numbers or a C-contiguous numeric buffer, combined in C along the tree; the
+    root calls numeric_reduction_done(tag, raw_result). `section` as above."""
+
+# --- sections -------------------------------------------------------------------
+def section_new_id() -> int:
+    """A section id unique without communication (this PE is its root)."""
+def section_register(sid: int, root: int, members: Sequence[tuple[int, tuple, int]]) -> None:
+    """Tells this PE section `sid`: its root PE and its members in section order,
+    each (collection id, index tuple, pe). Idempotent; ValueError for an empty
+    section, duplicate members, PEs out of range."""
+def section_broadcast(sid: int, entries: Sequence[tuple[int, int]], args: tuple,
+                      kwargs: Optional[dict], reply_pe: int = -1, reply_fid: int = 0,
+                      gather: bool = False) -> None:
+    """Calls, on every member of section `sid` (registered here), the entry given
+    for its collection in `entries` ((collection id, entry id) pairs). Replies as
+    for broadcast(), in section order."""
 
 # --- coroutines on fibers -------------------------------------------------------
 def spawn(fn: Callable[..., Any], args: tuple = ()) -> None:

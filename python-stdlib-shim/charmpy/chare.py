@@ -174,7 +174,8 @@ class Chare:
     """
 
     # Methods of Chare that are entry methods of every class although private.
-    _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result')
+    _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result',
+                               '_charmpy_section_of')
 
     def __new__(cls, *args, **kwargs):
         if cls is Chare and (args or kwargs):
@@ -197,27 +198,32 @@ class Chare:
         if constructing is not None:
             constructing.get()
 
+    def _charmpy_section_of(self, shipped):
+        """The section number(s) of this element under a charm.split section_func."""
+        from . import section
+        return section.unship_function(shipped)(self)
+
     # --- reductions -----------------------------------------------------------------
     def contribute(self, data, reducer, callback, section=None):
-        """Contributes `data` to a reduction over this chare's collection; the result
-        goes to `callback` (a Future, `proxy.method` of an element or of the whole
-        collection, or `charm.thisProxy[0].exit`). Every element contributes, in the
+        """Contributes `data` to a reduction over this chare's collection (or over
+        `section`, a section proxy this element is a member of); the result goes to
+        `callback` (a Future, `proxy.method` of an element, of the whole collection or
+        of a section, or `charm.thisProxy[0].exit`). Every member contributes, in the
         same order of reductions."""
-        if section is not None:
-            raise NotImplementedError('contribute(section=...): sections come with a later issue')
         rid = reducer_id(reducer)
         if callback is not None and not callable(callback) and not hasattr(callback, 'send'):
             raise TypeError('contribute(): the callback must be a Future, a proxy method or '
                             'None, got %r' % (callback,))
-        self._charmpy_contribute(rid, reduction.prepare(rid, data, self), callback)
+        self._charmpy_contribute(rid, reduction.prepare(rid, data, self), callback,
+                                 _section_id(section))
 
-    def _charmpy_contribute(self, rid, data, target):
+    def _charmpy_contribute(self, rid, data, target, sid=0):
         numeric = reduction.numeric_form(rid, data)
         if numeric is not None:
             form, values = numeric
-            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)))
+            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)), sid)
         else:
-            _charmpy.contribute(self, (rid, data, target))
+            _charmpy.contribute(self, (rid, data, target), sid)
 
     def reduce(self, callback, data=None, reducer=None, section=None):
         """Like contribute, arguments in charm4py's other order; no data and no reducer
@@ -227,18 +233,25 @@ class Chare:
     def allreduce(self, data=None, reducer=None, section=None):
         """Contributes and returns a Future of the reduction's result (wait for it from
         a coroutine)."""
-        if section is not None:
-            raise NotImplementedError('allreduce(section=...): sections come with a later issue')
         f = futures.Future()
         rid = reducer_id(reducer)
-        self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
-        self._charmpy_contribute(rid, reduction.prepare(rid, data, self),
-                                 reduction.AllReduceTarget(self.thisProxy))
+        sid = _section_id(section)
+        if sid:
+            self.__dict__.setdefault('_charmpy_section_allreduces', {}).setdefault(sid, []).append(f)
+            target = reduction.AllReduceTarget(section, sid)
+        else:
+            self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
+            target = reduction.AllReduceTarget(self.thisProxy)
+        self._charmpy_contribute(rid, reduction.prepare(rid, data, self), target, sid)
         return f
 
-    def _charmpy_allreduce_result(self, result):
-        """The result of this element's oldest pending allreduce (broadcast by PE 0)."""
-        self._charmpy_allreduces.pop(0).send(result)
+    def _charmpy_allreduce_result(self, result, sid=0):
+        """The result of this element's oldest pending allreduce over its collection
+        (sid 0) or section `sid`, broadcast by the reduction's root."""
+        if sid:
+            self._charmpy_section_allreduces[sid].pop(0).send(result)
+        else:
+            self._charmpy_allreduces.pop(0).send(result)
 
     # --- not available yet ------------------------------------------------------------
     def wait(self, condition):
@@ -291,6 +304,13 @@ class ArrayMap(Chare):
 
 
 _BASE_CLASSES = (Chare, ArrayMap)
+
+
+def _section_id(section):
+    if section is None:
+        return 0
+    from . import section as _section
+    return _section.section_of(section)
 
 
 def _args_tuple(args, what):
@@ -360,16 +380,30 @@ class Group:
         g.sayHi()            # every PE
         g[3].sayHi()         # the element on PE 3
 
-    `onPEs` (a section of PEs) is not supported yet.
+    With `onPEs` (a list of PEs) only those PEs get an element, and the result (also
+    the elements' `thisProxy`) is a section proxy over them.
     """
 
     def __new__(cls, chare_type, args=[], onPEs=None):
-        if onPEs is not None:
-            raise NotImplementedError('Group(..., onPEs=...) makes a section; sections come '
-                                      'with a later issue')
         info = class_info(chare_type, 'Group()')
-        cid = _create(KIND_GROUP, info, None, -1, _args_tuple(args, 'Group()'))
-        return new_proxy(info, KIND_GROUP, cid, None, -1)
+        args = _args_tuple(args, 'Group()')
+        if onPEs is None:
+            cid = _create(KIND_GROUP, info, None, -1, args)
+            return new_proxy(info, KIND_GROUP, cid, None, -1)
+        from . import section
+        pes = sorted({operator.index(pe) for pe in onPEs})
+        if not pes:
+            raise ValueError('Group(onPEs=[]): name at least one PE')
+        if pes[0] < 0 or pes[-1] >= _NUM_PES:
+            raise IndexError('Group(onPEs=%r): PEs are 0..%d' % (list(onPEs), _NUM_PES - 1))
+        # The elements' thisProxy is the section, whose members name the group's id,
+        # known only once the group is created: its elements rebuild the section from
+        # the marker (same id, root and PEs) and this PE registers the same.
+        marker = section.GroupSectionMarker(_charmpy.section_new_id(), _MY_PE, tuple(pes))
+        prefix = _creation_prefix
+        full = ((prefix(),) if prefix is not None else ()) + (marker,) + args
+        cid = _charmpy.create(KIND_GROUP, info.ctor_ids[KIND_GROUP], None, -1, full, None, 0, pes)
+        return marker.section_for(cid, info)
 
 
 def _dims_tuple(dims):
@@ -505,8 +539,8 @@ class GroupProxy(Proxy):
             raise self._not_a_collection()
         if type(pe) is not int:
             if isinstance(pe, slice):
-                raise NotImplementedError('group[%r]: slicing makes a section; sections come '
-                                          'with a later issue' % (pe,))
+                from . import section
+                return section.group_slice(self, pe)
             if isinstance(pe, (tuple, list)) and len(pe) == 1:
                 pe = pe[0]
             pe = operator.index(pe)
@@ -527,13 +561,7 @@ def _array_index(index, dims):
     if type(index) is int:
         index = (index,)
     elif isinstance(index, (tuple, list)):
-        if any(isinstance(i, slice) for i in index):
-            raise NotImplementedError('array[%r]: slicing makes a section; sections come with '
-                                      'a later issue' % (index,))
         index = tuple(operator.index(i) for i in index)
-    elif isinstance(index, slice):
-        raise NotImplementedError('array[%r]: slicing makes a section; sections come with a '
-                                  'later issue' % (index,))
     else:
         index = (operator.index(index),)
     if len(index) != len(dims):
@@ -554,6 +582,9 @@ class ArrayProxy(Proxy):
     def __getitem__(self, index):
         if self._index is not None:
             raise self._not_a_collection()
+        if isinstance(index, slice) or (type(index) is tuple and any(isinstance(i, slice) for i in index)):
+            from . import section
+            return section.array_slice(self, index)
         index = _array_index(index, self._dims)
         return self._element(index, _charmpy.element_pe(self._dims, index, _map_of(self._cid)))
 

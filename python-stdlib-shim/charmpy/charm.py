@@ -25,7 +25,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, futures, reduction, when
+from . import _startup, chare, futures, reduction, section, when
 from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -290,14 +290,18 @@ class Charm:
         lines.append('%-40s %10d %12.6f %14d %14d' % ('total (PE %d)' % _MY_PE, *totals))
         return '\n'.join(lines)
 
-    # --- not available yet ------------------------------------------------------------
+    # --- sections -----------------------------------------------------------------------
     def split(self, proxy, numsections, section_func=None, elems=None):
-        """Splits a collection into sections. Not available yet."""
-        raise NotImplementedError('charm.split: sections come with a later issue')
+        """A list of `numsections` section proxies over the members of `proxy` (a
+        group, an array or a section): `elems[i]` lists section i's indices, or
+        `section_func(obj)` (run where each member lives; call split from a
+        coroutine then) returns each member's section number(s)."""
+        return section.split(proxy, numsections, section_func, elems)
 
     def combine(self, *proxies):
-        """Combines collections into one section. Not available yet."""
-        raise NotImplementedError('charm.combine: sections come with a later issue')
+        """One section over the members of every proxy given (groups, arrays,
+        sections; several collections allowed): broadcasts and reductions."""
+        return section.combine(*proxies)
 
 
 def _tree_pes(root_pe, pes, charm_obj):
@@ -414,6 +418,9 @@ def _make_chare(cls, kind, cid, index, dims, args, kwargs):
     if args and type(args[0]) is _startup.StartupState:
         _startup.apply(args[0])
         args = args[1:]
+    group_section = None
+    if args and type(args[0]) is section.GroupSectionMarker:
+        group_section, args = args[0], args[1:]
     info = chare._infos[cls]
     obj = cls.__new__(cls)
     if kind == KIND_ARRAY:
@@ -421,7 +428,10 @@ def _make_chare(cls, kind, cid, index, dims, args, kwargs):
         obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
     elif kind == KIND_GROUP:
         obj.thisIndex = index[0]
-        obj.thisProxy = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
+        if group_section is not None:
+            obj.thisProxy = group_section.section_for(cid, info)
+        else:
+            obj.thisProxy = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
         chare._local_groups[cid] = obj
     else:
         obj.thisIndex = index

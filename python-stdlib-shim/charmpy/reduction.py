@@ -136,15 +136,17 @@ def prepare(reducer, data, contributor):
 
 class AllReduceTarget:
     """The target of allreduce contributions: the result is broadcast to the
-    collection, whose elements each resolve their oldest pending allreduce."""
+    collection (or section `sid`), whose members each resolve their oldest pending
+    allreduce (over that section)."""
 
-    __slots__ = ('collection',)
+    __slots__ = ('collection', 'sid')
 
-    def __init__(self, collection):
+    def __init__(self, collection, sid=0):
         self.collection = collection
+        self.sid = sid
 
     def __reduce__(self):
-        return AllReduceTarget, (self.collection,)
+        return AllReduceTarget, (self.collection, self.sid)
 
 
 _NUMERIC = {_charmpy.REDUCER_SUM, _charmpy.REDUCER_PRODUCT, _charmpy.REDUCER_MIN,
@@ -233,7 +235,10 @@ def reduction_done(items):
 def deliver(reducer, target, result):
     """Sends a reduction's result to its target."""
     if isinstance(target, AllReduceTarget):
-        target.collection._charmpy_allreduce_result(result)
+        if target.sid:
+            target.collection._charmpy_allreduce_result(result, target.sid)
+        else:
+            target.collection._charmpy_allreduce_result(result)
         return
     if target is None:
         return

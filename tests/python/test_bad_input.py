@@ -49,8 +49,20 @@ def bad_calls(g, a, a2, n):
     expect(IndexError, lambda: g[-1], '-1')
     expect(TypeError, lambda: a['x'])
     expect(TypeError, lambda: a[0][0], 'one element')
-    expect(NotImplementedError, lambda: g[0:2], 'section')
-    expect(NotImplementedError, lambda: a2[0:1, 1:3], 'section')
+    # sections
+    expect(ValueError, lambda: g[n:n + 2], 'at least one member')
+    expect(IndexError, lambda: a2[0:1, 1:3, 0], '3 dimension')
+    expect(IndexError, lambda: a2[0:1, 5], '5')
+    expect(ValueError, lambda: a2[1:1, :], 'selects no element')
+    expect(AttributeError, lambda: a2[0:1, :].nosuch, 'nosuch')
+    expect(TypeError, lambda: a2[0:1, :][0], 'split')
+    expect(TypeError, lambda: charm.split(g, 2), 'exactly one')
+    expect(ValueError, lambda: charm.split(g, 2, elems=[[0]]), '1 lists for 2')
+    expect(ValueError, lambda: charm.split(a, 1, elems=[[7]]), 'not a member')
+    expect(TypeError, lambda: charm.split(a[0], 1, elems=[[0]]), 'one element')
+    expect(IndexError, lambda: Group(Worker, onPEs=[n]), 'onPEs')
+    expect(ValueError, lambda: Group(Worker, onPEs=[]), 'at least one PE')
+    expect(TypeError, lambda: charm.combine(), 'at least one')
     # not a chare class
     expect(TypeError, lambda: Group(NotAChare), 'Chare subclass')
     expect(TypeError, lambda: Array(int, 4), 'Chare subclass')
@@ -65,7 +77,6 @@ def bad_calls(g, a, a2, n):
     expect(ValueError, lambda: Array(Worker, (2, 2), ndims=3))
     expect(TypeError, lambda: Array(Worker, 'big'))
     # not there yet
-    expect(NotImplementedError, lambda: Group(Worker, onPEs=[0]), 'section')
     expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
     expect(TypeError, lambda: Array(Worker, 4, map=g), 'ArrayMap')  # g is not a map group
     expect(TypeError, lambda: Channel(None, remote=a[0]), 'local chare object')
