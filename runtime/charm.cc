@@ -46,4 +46,15 @@ void waitQuiescence() {
   done.get();
 }
 
+void after(double seconds, std::function<void()> fn) {
+  if (!(seconds >= 0)) throw std::invalid_argument("charm::after: the delay must be >= 0 seconds");
+  Runtime::current().after(seconds, std::move(fn));
+}
+
+void sleep(double seconds) {
+  auto done = Future<void>::make();
+  after(seconds, [done] { done.set(); });
+  done.get();
+}
+
 }  // namespace charm

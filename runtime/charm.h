@@ -49,4 +49,9 @@ void startQuiescence(const Callback& callback);
 // Waits (from a fiber) until no message is in flight anywhere.
 void waitQuiescence();
 
+// Calls `fn` on this PE (from the scheduler, between messages) after `seconds`.
+void after(double seconds, std::function<void()> fn);
+// Suspends the calling fiber for `seconds`; the PE keeps running other messages.
+void sleep(double seconds);
+
 }  // namespace charm
