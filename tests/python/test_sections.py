@@ -1,7 +1,8 @@
 # Sections: slicing groups and arrays, charm.split (elems and section_func, also of a
 # section), charm.combine over two collections, Group(onPEs=); broadcasts to
 # sections (plain, ret=True in section order, awaitable), reductions over sections
-# (every built-in reducer kind, NumPy data, gather in section order, allreduce,
+# (every built-in reducer and a custom one with pre/post, on numbers, lists, tuples
+# and NumPy arrays, gather in section order, allreduce,
 # callbacks to futures and to a section's method), elements in several sections,
 # and section broadcasts interleaved with collection broadcasts with replies.
 import numpy as np
@@ -41,6 +42,14 @@ class Member(Chare):
         self.contribute(np.array([k, 1.0]), Reducer.sum, f['array'], section=sec)
         self.contribute(k, Reducer.max, f['max'], section=sec)
         self.contribute(k >= 0, Reducer.logical_and, f['and'], section=sec)
+        self.contribute(k % 3 + 1, Reducer.product, f['product'], section=sec)
+        self.contribute(-k, Reducer.min, f['min'], section=sec)
+        self.contribute(k == 0, Reducer.logical_or, f['or'], section=sec)
+        self.contribute(True, Reducer.logical_xor, f['xor'], section=sec)
+        self.contribute([k, 2 * k], Reducer.sum, f['list'], section=sec)
+        self.contribute((k, -k), Reducer.max, f['tuple'], section=sec)
+        self.contribute(np.full((2, 3), k, dtype=np.int16), Reducer.max, f['array2d'], section=sec)
+        self.contribute([k], Reducer.concat_sorted, f['custom'], section=sec)
         self.contribute(self.thisIndex, Reducer.gather, f['gather'], section=sec)
         self.reduce(f['barrier'], section=sec)
         self.contribute(k, Reducer.sum, sec.collect, section=sec)   # to the section's method
@@ -102,13 +111,38 @@ class OnSome(Chare):
         f.send(charm.myPe())
 
 
+def concat_sorted(contributions):
+    return sorted(x for part in contributions for x in part)
+
+
+def negate_all(data, contributor):
+    return [-x for x in data]
+
+
+Reducer.addReducer(concat_sorted, pre=negate_all, post=tuple)
+REDUCTION_NAMES = ['sum', 'array', 'max', 'and', 'product', 'min', 'or', 'xor', 'list', 'tuple',
+                   'array2d', 'custom', 'gather', 'barrier']
+
+
 def futures_for(names):
     return {name: Future() for name in names}
 
 
 def run_reductions(sec, ks, indices):
-    f = futures_for(['sum', 'array', 'max', 'and', 'gather', 'barrier'])
+    f = futures_for(REDUCTION_NAMES)
     sec.reduce_over(sec, f)
+    product = 1
+    for k in ks:
+        product *= k % 3 + 1
+    check(f['product'].get() == product, 'section product')
+    check(f['min'].get() == -max(ks), 'section min')
+    check(f['or'].get() is (0 in ks), 'section logical_or')
+    check(f['xor'].get() is (len(ks) % 2 == 1), 'section logical_xor')
+    check(f['list'].get() == [sum(ks), 2 * sum(ks)], 'section list sum')
+    check(f['tuple'].get() == (max(ks), -min(ks)), 'section tuple max')
+    a2 = f['array2d'].get()
+    check(a2.dtype == np.int16 and a2.shape == (2, 3) and (a2 == max(ks)).all(), 'section 2-d array max')
+    check(f['custom'].get() == tuple(sorted(-k for k in ks)), 'section custom reducer with pre/post')
     check(f['sum'].get() == sum(k + 1 for k in ks), 'section sum')
     check(np.array_equal(f['array'].get(), np.array([sum(ks), float(len(ks))])), 'section array sum')
     check(f['max'].get() == max(ks), 'section max')
@@ -122,7 +156,8 @@ def main(args):
     g = Group(Member)
     a = Array(Member, 2 * n + 3)
     m2 = Array(Other, (3, n + 1))
-    charm.awaitCreation(g, a, m2)
+    m3 = Array(Member, (3, n + 2))
+    charm.awaitCreation(g, a, m2, m3)
 
     # --- slicing ---
     evens = g[::2]
@@ -140,6 +175,9 @@ def main(args):
     box.reduce_over(box, {'sum': f})
     check(f.get() == 100 * len(box_idx), 'box reduction')
     check(len(box) == len(box_idx), 'len(section)')
+
+    box3 = [(i, j) for i in range(1, 3) for j in range(0, n + 2, 2)]
+    run_reductions(m3[1:, ::2], [i for i, _ in box3], box3)   # a section of a 2-d array
 
     # --- split with elems; sections of sections; split with section_func ---
     size = 2 * n + 3
@@ -175,7 +213,7 @@ def main(args):
     check(both == [(len(ks1), len(ks1))] * len(ks1), 'two sections in flight: %r' % (both,))
 
     # --- a section's method as the reduction callback ---
-    f = futures_for(['sum', 'array', 'max', 'and', 'gather', 'barrier'])
+    f = futures_for(REDUCTION_NAMES)
     first.reduce_over(first, f)
     for fut in f.values():
         fut.get()
