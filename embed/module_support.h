@@ -57,4 +57,8 @@ PyObject* py_start_qd(PyObject*, PyObject* cb);
 PyObject* py_contribute(PyObject*, PyObject* args);
 PyObject* py_contribute_numeric(PyObject*, PyObject* args);
 
+// module_allreduce.cc: allreduce of numbers and arrays, results delivered per PE.
+PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t nargs);
+void deliverAllReduce(charm::AllReduceManager::Result& result);
+
 }  // namespace charmpy

@@ -12,12 +12,44 @@ ChareBase::ChareBase() {
   index_ = ctx.index;
 }
 
-void ChareBase::contributeValue(ReductionValue value, const Callback& callback) {
-  Runtime& rt = Runtime::current();
-  Collection* c = rt.findCollection(collection_);
+namespace {
+Collection& contributingCollection(Runtime& rt, CollectionId id) {
+  Collection* c = rt.findCollection(id);
   if (!c || c->kind() == CollectionKind::Singleton)
     throw std::logic_error("charm: contribute() is for elements of groups and arrays");
-  rt.reductions().contribute(*c, nextReduction_++, std::move(value), callback);
+  return *c;
+}
+}  // namespace
+
+// The number goes up only once the contribution was accepted, so an element
+// whose contribution was refused (bad data) can still take part in the next one.
+void ChareBase::contributeValue(ReductionValue value, const Callback& callback) {
+  Runtime& rt = Runtime::current();
+  Collection& c = contributingCollection(rt, collection_);
+  if (callback.kind() == Callback::Kind::AllElements) {
+    if (value.kind() == ReducerKind::Gather || value.kind() == ReducerKind::Custom)
+      throw std::invalid_argument(
+          "charm: an allreduce callback takes numeric reducers or nop; send a gather to a "
+          "broadcast callback instead");
+    rt.allreduces().contribute(c, nextReduction_, value.span(), callback);
+  } else {
+    rt.reductions().contribute(c, nextReduction_, std::move(value), callback);
+  }
+  ++nextReduction_;
+}
+
+void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& callback) {
+  if (callback.kind() != Callback::Kind::AllElements) {
+    contributeValue(ReductionValue::numericRaw(value.kind, value.type,
+                                               value.shape != static_cast<std::uint8_t>(
+                                                                  ReductionValue::Shape::Scalar),
+                                               value.length, value.data),
+                    callback);
+    return;
+  }
+  Runtime& rt = Runtime::current();
+  rt.allreduces().contribute(contributingCollection(rt, collection_), nextReduction_, value, callback);
+  ++nextReduction_;
 }
 
 }  // namespace charm

@@ -56,7 +56,8 @@ class ChareBase {
   // (group or array). Every element must contribute, with the same reducer and
   // callback. Numeric reducers take arithmetic values or std::vector/std::array of
   // them (element-wise); gather takes any packable value and yields a
-  // std::vector in index order.
+  // std::vector in index order. An allreduce callback
+  // (`thisProxy.allreduceCallback<&T::method>()`) takes numeric reducers or nop.
   template <class V>
   void contribute(const V& value, ReducerKind reducer, const Callback& callback) {
     if (reducer == ReducerKind::Gather)
@@ -77,6 +78,13 @@ class ChareBase {
   void contributeReduction(ReductionValue value, const Callback& callback) {
     contributeValue(std::move(value), callback);
   }
+  // Contributes numbers read from the caller's memory during the call only (the
+  // embedded Python layer's NumPy arrays): with an allreduce callback
+  // (Callback::toAllElements) nothing is copied before combining.
+  void contributeNumeric(const NumericSpan& value, const Callback& callback);
+  // The number the next contribution of this element goes to. A contribution
+  // that throws does not use up its number.
+  std::uint32_t nextReductionNumber() const { return nextReduction_; }
 
  private:
   void contributeValue(ReductionValue value, const Callback& callback);

@@ -29,6 +29,7 @@ enum class MessageKind : std::uint8_t {
   QuiescenceWave,     // QD wave travelling down the tree
   QuiescenceReply,    // QD counts travelling up the tree
   Exit,               // end the program with an exit code
+  AllReducePartial,   // an allreduce partial swapped between PEs (AllReduceManager)
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or

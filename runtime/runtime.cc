@@ -29,6 +29,7 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
       fibers_(fiberStackBytes),
       futures_(myPe_, fibers_),
       reductions_(*this),
+      allreduces_(*this),
       quiescence_(*this),
       nextSingletonPe_((myPe_ + 1) % numPes_) {
   if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
@@ -232,6 +233,8 @@ void Runtime::fire(const Callback& callback, const std::byte* bytes, std::size_t
     case Callback::Kind::Broadcast:
       broadcastEntry(callback.collection(), callback.entry(), withPayload(MessageKind::EntryCall));
       return;
+    case Callback::Kind::AllElements:  // delivered by AllReduceManager, never fired
+      throw std::logic_error("charm: an allreduce callback fired as an ordinary one");
   }
 }
 
@@ -262,6 +265,12 @@ void Runtime::handle(MessageBuffer message) {
       case MessageKind::ReductionPartial:
         if (Collection* c = findCollection(env.collection))
           reductions_.handlePartial(*c, message);
+        else
+          waitingForCollection_[env.collection].push_back(std::move(message));
+        break;
+      case MessageKind::AllReducePartial:
+        if (Collection* c = findCollection(env.collection))
+          allreduces_.handlePartial(*c, message);
         else
           waitingForCollection_[env.collection].push_back(std::move(message));
         break;
@@ -415,6 +424,7 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::ReductionPartial:
         reductions_.handlePartial(*findCollection(id), m);
         break;
+      case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
       default: break;
     }
   }

@@ -225,15 +225,31 @@ class Chare:
         self.contribute(data, reducer, callback, section)
 
     def allreduce(self, data=None, reducer=None, section=None):
-        """Contributes and returns a Future of the reduction's result (wait for it from
-        a coroutine)."""
+        """Contributes and returns a Future of the reduction's result, which every
+        element gets (wait for it from a coroutine):
+
+            total = self.allreduce(local_array, Reducer.sum).get()
+
+        Numbers, lists/tuples of numbers and NumPy arrays under numeric reducers (and
+        no data with no reducer) are combined in C with a pairwise exchange between
+        PEs. The elements of one PE share the result: a NumPy result views the
+        received message and is read-only when several elements share it (copy it to
+        modify it)."""
         if section is not None:
             raise NotImplementedError('allreduce(section=...): sections come with a later issue')
         f = futures.Future()
         rid = reducer_id(reducer)
+        data = reduction.prepare(rid, data, self)
+        numeric = reduction.allreduce_form(rid, data)
+        if numeric is not None:
+            _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], f)
+            return f
         self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
-        self._charmpy_contribute(rid, reduction.prepare(rid, data, self),
-                                 reduction.AllReduceTarget(self.thisProxy))
+        try:
+            self._charmpy_contribute(rid, data, reduction.AllReduceTarget(self.thisProxy))
+        except BaseException:
+            self._charmpy_allreduces.pop()
+            raise
         return f
 
     def _charmpy_allreduce_result(self, result):
