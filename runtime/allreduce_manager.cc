@@ -87,8 +87,9 @@ AllReduceManager::Pending& AllReduceManager::slot(CollectionId collection, std::
   return p;
 }
 
-void AllReduceManager::contribute(Collection& collection, std::uint32_t number,
+void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
                                   const NumericSpan& value, const Callback& callback) {
+  const std::uint32_t number = next;
   if (callback.kind() != Callback::Kind::AllElements || callback.collection() != collection.id())
     throw std::invalid_argument(
         "charm: an allreduce callback (Callback::toAllElements) must name the contributing "
@@ -129,6 +130,7 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t number,
              "data");
   }
 
+  ++next;  // accepted
   if (!p.acc) {
     startPartial(p, collection, value);
   } else {

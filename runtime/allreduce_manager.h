@@ -77,11 +77,13 @@ class AllReduceManager {
   // without the flag, the callback's entry method runs on every local element.
   void setExternalHandler(std::function<void(Result&)> handler) { external_ = std::move(handler); }
 
-  // A local element's contribution to reduction `number` of `collection`, read
-  // from the caller's memory during the call only. Throws std::invalid_argument,
-  // changing nothing, when it does not match earlier contributions (reducer,
-  // type, shape, length, callback) or is not numeric/Nop.
-  void contribute(Collection& collection, std::uint32_t number, const NumericSpan& value,
+  // A local element's contribution to its reduction number `next` of
+  // `collection`, read from the caller's memory during the call only. Advances
+  // `next` once the contribution is accepted, before the result may be delivered
+  // (which may run the same element, contributing again). Throws
+  // std::invalid_argument, changing nothing, when it does not match earlier
+  // contributions (reducer, type, shape, length, callback) or is not numeric/Nop.
+  void contribute(Collection& collection, std::uint32_t& next, const NumericSpan& value,
                   const Callback& callback);
   // An AllReducePartial message from another participant.
   void handlePartial(Collection& collection, MessageBuffer& message);

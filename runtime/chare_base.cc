@@ -23,6 +23,9 @@ Collection& contributingCollection(Runtime& rt, CollectionId id) {
 
 // The number goes up only once the contribution was accepted, so an element
 // whose contribution was refused (bad data) can still take part in the next one.
+// An allreduce may complete inside contribute() and deliver the result to this
+// very element, which may contribute again: AllReduceManager advances the number
+// itself, before it delivers.
 void ChareBase::contributeValue(ReductionValue value, const Callback& callback) {
   Runtime& rt = Runtime::current();
   Collection& c = contributingCollection(rt, collection_);
@@ -34,8 +37,8 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback) 
     rt.allreduces().contribute(c, nextReduction_, value.span(), callback);
   } else {
     rt.reductions().contribute(c, nextReduction_, std::move(value), callback);
+    ++nextReduction_;
   }
-  ++nextReduction_;
 }
 
 void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& callback) {
@@ -49,7 +52,6 @@ void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& call
   }
   Runtime& rt = Runtime::current();
   rt.allreduces().contribute(contributingCollection(rt, collection_), nextReduction_, value, callback);
-  ++nextReduction_;
 }
 
 }  // namespace charm
