@@ -20,6 +20,11 @@
 // PEs end with the same bits even where the reducer is sensitive to operand order.
 // Reductions are numbered per element like every reduction (several may be in
 // flight); a partial that arrives early waits in its reduction's slot.
+//
+// Elements do not migrate yet, so which PEs take part and how many local
+// contributions each waits for come from the collection's map
+// (Collection::elementsOnPe). Migration will have to keep those fixed during an
+// allreduce (or fall back to the tree, whose counts tolerate it).
 #pragma once
 
 #include <cstddef>
