@@ -42,11 +42,13 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback) 
 }
 
 void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& callback) {
-  if (callback.kind() != Callback::Kind::AllElements) {
-    contributeValue(ReductionValue::numericRaw(value.kind, value.type,
-                                               value.shape != static_cast<std::uint8_t>(
-                                                                  ReductionValue::Shape::Scalar),
-                                               value.length, value.data),
+  if (callback.kind() != Callback::Kind::AllElements) {  // the tree: a ReductionValue (a copy)
+    if (value.kind == ReducerKind::Nop) {
+      contributeValue(ReductionValue::nop(), callback);
+      return;
+    }
+    const bool vector = value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar);
+    contributeValue(ReductionValue::numericRaw(value.kind, value.type, vector, value.length, value.data),
                     callback);
     return;
   }

@@ -237,18 +237,23 @@ class Chare:
         modify it)."""
         if section is not None:
             raise NotImplementedError('allreduce(section=...): sections come with a later issue')
-        f = futures.Future()
         rid = reducer_id(reducer)
         data = reduction.prepare(rid, data, self)
         numeric = reduction.allreduce_form(rid, data)
-        if numeric is not None:
-            _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], f)
-            return f
-        self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
+        f = futures.Future()
         try:
-            self._charmpy_contribute(rid, data, reduction.AllReduceTarget(self.thisProxy))
+            if numeric is not None:
+                _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], f)
+                return f
+            pending = self.__dict__.setdefault('_charmpy_allreduces', [])
+            pending.append(f)
+            try:
+                self._charmpy_contribute(rid, data, reduction.AllReduceTarget(self.thisProxy))
+            except BaseException:
+                pending.pop()
+                raise
         except BaseException:
-            self._charmpy_allreduces.pop()
+            f._forget()  # refused: nothing will ever set it
             raise
         return f
 

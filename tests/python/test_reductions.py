@@ -164,7 +164,9 @@ class Allreducer(Chare):
 
     def bad_second(self):
         """Runs after bad_first on the same PE: mismatching data is refused at once
-        and leaves the element's reduction number as it was."""
+        and leaves the element's reduction number as it was (and no future behind)."""
+        from charmpy import futures as futures_module
+        live_before = len(futures_module._live)
         for data, reducer in ((np.ones(4), Reducer.sum), (np.ones(3, dtype=np.int32), Reducer.sum),
                               (np.ones(3), Reducer.max), (2.0, Reducer.sum)):
             try:
@@ -178,6 +180,7 @@ class Allreducer(Chare):
             raise AssertionError('an unknown reducer must be refused')
         except TypeError:
             pass
+        assert len(futures_module._live) == live_before, 'a refused allreduce left a live future'
         self.pending = self.allreduce(np.ones(3), Reducer.sum)
 
     def bad_rest(self):
