@@ -130,6 +130,10 @@ class Allreducer(Chare):
             self.allreduce(['x%d' % k], Reducer.gather),                       # Python path
             self.allreduce(np.full(5000, k, dtype=np.int64), Reducer.sum),     # > 16 KiB
             self.allreduce(np.uint64(2 ** 63 + k), Reducer.max),
+            self.allreduce(np.zeros(0), Reducer.sum),                          # empty array
+            self.allreduce(np.array(2.5), Reducer.sum),                        # 0-d array
+            self.allreduce(np.arange(12.0).reshape(3, 4)[:, 1], Reducer.max),  # not contiguous
+            self.allreduce(np.float32(1.5), Reducer.sum),
         ]
         s = n * (n - 1) // 2
         a = fs[0].get()
@@ -152,6 +156,10 @@ class Allreducer(Chare):
         assert fs[12].get() == [['x%d' % i] for i in range(n)]
         assert (fs[13].get() == s).all()
         assert fs[14].get() == np.uint64(2 ** 63 + n - 1)
+        assert fs[15].get().shape == (0,) and fs[15].get().dtype == np.float64
+        assert fs[16].get().shape == () and fs[16].get() == 2.5 * n
+        assert fs[17].get().tolist() == [1.0, 5.0, 9.0]
+        assert isinstance(fs[18].get(), np.float32) and fs[18].get() == 1.5 * n
         # lists are not shared between elements: changing one's changes no other's
         mine = self.allreduce([1, 2], Reducer.sum).get()
         mine.append(k)
