@@ -37,6 +37,15 @@ enum class FutureFormat : std::uint8_t {
   NumericReduction = 8,  // [u64 tag length][tag][result bytes] of a reduction combined in C
 };
 
+// The futures of this PE's elements waiting for one allreduce (module_allreduce.cc).
+struct PendingAllReduce {
+  charm::CollectionId collection = 0;
+  std::uint32_t number = 0;  // the reduction number
+  int reducer = 0;
+  PyRef form;     // what the result becomes (reduction.numeric_form)
+  PyRef futures;  // list, in contribution order
+};
+
 struct PythonEntry {
   PyRef cls;
   PyRef methodName;  // null for constructors
@@ -64,12 +73,14 @@ struct EmbedState {
   PyThreadState* schedulerState = nullptr;
 
   PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone, numericReductionDone;
+  PyRef allreduceDone;   // reduction.allreduce_done(reducer, form, raw, futures)
   PyRef recheckWaiting;  // when.recheck(chare): calls waiting on a condition of that chare
   PyRef waitingKey;      // "_charmpy_waiting", interned
   // The runtime's chare of every Python chare object on this PE (for contribute).
   std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;
   std::unordered_map<charm::EntryId, PythonEntry> entries;
   std::unordered_map<charm::Fiber*, PyRef> resumeValues;
+  std::vector<PendingAllReduce> allreduces;  // few in flight: searched linearly
   std::uint64_t nextFutureId = 1;
   bool started = false;
   bool profiling = false;

@@ -8,20 +8,27 @@ namespace {
 
 struct MessageObject {
   PyObject_HEAD
-  charm::MessageBuffer message;
+  charm::MessageBuffer message;                         // owned, or empty when shared
+  std::shared_ptr<const charm::MessageBuffer> shared;  // read-only, held with others
+  bool readonly;
 };
 
 void messageDealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
-  reinterpret_cast<MessageObject*>(self)->message.~MessageBuffer();
+  auto* m = reinterpret_cast<MessageObject*>(self);
+  m->message.~MessageBuffer();
+  using Shared = std::shared_ptr<const charm::MessageBuffer>;
+  m->shared.~Shared();
   PyObject_Free(self);
   Py_DECREF(type);  // instances of heap types own a reference to their type
 }
 
 int messageGetBuffer(PyObject* self, Py_buffer* view, int flags) {
   auto* m = reinterpret_cast<MessageObject*>(self);
-  return PyBuffer_FillInfo(view, self, m->message.data(),
-                           static_cast<Py_ssize_t>(m->message.size()), /*readonly=*/0, flags);
+  const charm::MessageBuffer& buffer = m->shared ? *m->shared : m->message;
+  // FillInfo refuses a writable request on a read-only Message (BufferError).
+  return PyBuffer_FillInfo(view, self, const_cast<std::byte*>(buffer.data()),
+                           static_cast<Py_ssize_t>(buffer.size()), m->readonly ? 1 : 0, flags);
 }
 
 PyType_Slot messageSlots[] = {
@@ -44,11 +51,25 @@ bool initMessageType(PyObject* module) {
   return PyModule_AddObject(module, "Message", reinterpret_cast<PyObject*>(messageType)) == 0;
 }
 
-PyRef wrapMessage(charm::MessageBuffer message) {
+namespace {
+PyRef newMessageObject(charm::MessageBuffer message, std::shared_ptr<const charm::MessageBuffer> shared,
+                       bool readonly) {
   PyObject* obj = PyType_GenericAlloc(messageType, 0);
   if (!obj) return {};
-  new (&reinterpret_cast<MessageObject*>(obj)->message) charm::MessageBuffer(std::move(message));
+  auto* m = reinterpret_cast<MessageObject*>(obj);
+  new (&m->message) charm::MessageBuffer(std::move(message));
+  new (&m->shared) std::shared_ptr<const charm::MessageBuffer>(std::move(shared));
+  m->readonly = readonly;
   return PyRef::steal(obj);
+}
+}  // namespace
+
+PyRef wrapMessage(charm::MessageBuffer message, bool readonly) {
+  return newMessageObject(std::move(message), nullptr, readonly);
+}
+
+PyRef wrapSharedMessage(std::shared_ptr<const charm::MessageBuffer> message) {
+  return newMessageObject(charm::MessageBuffer{}, std::move(message), true);
 }
 
 PyRef viewOf(PyObject* messageObject, std::size_t offset, std::size_t length) {

@@ -67,11 +67,12 @@ PyObject* py_consume_flags(PyObject*, PyObject* argv) {
 
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
-                                "reduction_done", "numeric_reduction_done", "recheck_waiting", nullptr};
+                                "reduction_done", "numeric_reduction_done", "recheck_waiting",
+                                "allreduce_done", nullptr};
   PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr,
-           *numericReduced = nullptr, *recheck = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOO", const_cast<char**>(names), &make, &deliver,
-                                   &format, &mapPe, &reduced, &numericReduced, &recheck))
+           *numericReduced = nullptr, *recheck = nullptr, *allreduced = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe, &reduced, &numericReduced, &recheck, &allreduced))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -83,6 +84,7 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.reductionDone = reduced ? PyRef::borrow(reduced) : PyRef();
   st.numericReductionDone = numericReduced ? PyRef::borrow(numericReduced) : PyRef();
   st.recheckWaiting = recheck ? PyRef::borrow(recheck) : PyRef();
+  st.allreduceDone = allreduced ? PyRef::borrow(allreduced) : PyRef();
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
@@ -139,6 +141,7 @@ PyObject* py_start(PyObject*, PyObject* entry) {
     return fail(PyExc_RuntimeError, "_charmpy.set_hooks() must be called before start()");
   st.started = true;
   st.runtime->setExternalFutureHandler(&deliverFutureMessage);
+  st.runtime->allreduces().setExternalHandler(&deliverAllReduce);
   std::function<void()> main;
   if (entry != Py_None) {
     PyRef fn = PyRef::borrow(entry);
@@ -226,6 +229,8 @@ PyMethodDef methods[] = {
     {"section_register", py_section_register, METH_VARARGS, "Tells this PE a section's members."},
     {"section_broadcast", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_section_broadcast)),
      METH_VARARGS | METH_KEYWORDS, "Calls an entry method of every member of a section."},
+    {"allreduce_numeric", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_allreduce_numeric)),
+     METH_FASTCALL, "Contributes numbers to an allreduce resolving a future on every element."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};

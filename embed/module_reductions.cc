@@ -5,6 +5,7 @@
 
 #include "message_object.h"
 #include "module_support.h"
+#include "numeric_data.h"
 #include "runtime/collection.h"
 #include "runtime/registry.h"
 #include "runtime/section_table.h"
@@ -12,31 +13,6 @@
 namespace charmpy {
 
 namespace {
-// The ValueType of a buffer's struct format character (native, standard sizes).
-bool valueTypeOfFormat(const char* format, Py_ssize_t itemsize, charm::ValueType& out) {
-  if (!format) format = "B";
-  if (*format == '@' || *format == '=' || *format == '<') ++format;  // native little-endian here
-  const char c = *format;
-  if (!c || format[1]) return false;
-  using VT = charm::ValueType;
-  const bool isSigned = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q' || c == 'n';
-  const bool isUnsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q' || c == 'N';
-  if (c == '?') out = VT::Bool;
-  else if (c == 'f' && itemsize == 4) out = VT::Float;
-  else if (c == 'd' && itemsize == 8) out = VT::Double;
-  else if (isSigned || isUnsigned) {
-    switch (itemsize) {
-      case 1: out = isSigned ? VT::Int8 : VT::UInt8; break;
-      case 2: out = isSigned ? VT::Int16 : VT::UInt16; break;
-      case 4: out = isSigned ? VT::Int32 : VT::UInt32; break;
-      case 8: out = isSigned ? VT::Int64 : VT::UInt64; break;
-      default: return false;
-    }
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // Where a Python reduction's result is handed to the package: the root of the
 // section, or PE 0 for a whole collection.
@@ -96,25 +72,12 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
     return fail(PyExc_RuntimeError, "charmpy: contribute() must be called by a chare on its own PE");
   const auto kind = static_cast<charm::ReducerKind>(reducer);
   return guarded([&]() -> PyObject* {
-    charm::ReductionValue value;
-    if (PyBool_Check(data)) {
-      value = charm::ReductionValue::numeric(kind, data == Py_True);
-    } else if (PyLong_Check(data)) {
-      const long long v = PyLong_AsLongLong(data);
-      if (v == -1 && PyErr_Occurred()) return nullptr;
-      value = charm::ReductionValue::numeric(kind, static_cast<std::int64_t>(v));
-    } else if (PyFloat_Check(data)) {
-      value = charm::ReductionValue::numeric(kind, PyFloat_AS_DOUBLE(data));
-    } else {
-      Py_buffer view;
-      if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return nullptr;
-      charm::ValueType type;
-      const bool ok = valueTypeOfFormat(view.format, view.itemsize, type);
-      const std::uint64_t count = ok ? static_cast<std::uint64_t>(view.len / view.itemsize) : 0;
-      if (ok) value = charm::ReductionValue::numericRaw(kind, type, true, count, view.buf);
-      PyBuffer_Release(&view);
-      if (!ok) return fail(PyExc_TypeError, "charmpy: numeric reductions take numbers or arrays of numbers");
-    }
+    NumericInput input;
+    if (!input.read(data, kind)) return nullptr;
+    const charm::NumericSpan& in = input.span();
+    charm::ReductionValue value = charm::ReductionValue::numericRaw(
+        kind, in.type, in.shape != static_cast<std::uint8_t>(charm::ReductionValue::Shape::Scalar),
+        in.length, in.data);
     value.setTag(std::string(tag, static_cast<std::size_t>(tagLength)));
     it->second->contributeReduction(std::move(value), resultCallback(section, FutureFormat::NumericReduction),
                                     section);

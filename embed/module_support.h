@@ -64,4 +64,8 @@ PyObject* py_section_new_id(PyObject*, PyObject*);
 PyObject* py_section_register(PyObject*, PyObject* args);
 PyObject* py_section_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 
+// module_allreduce.cc: allreduce of numbers and arrays, results delivered per PE.
+PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t nargs);
+void deliverAllReduce(charm::AllReduceManager::Result& result);
+
 }  // namespace charmpy

@@ -1,6 +1,7 @@
 // Callback: where a result goes (a reduction's result, quiescence, a future's
 // value): an entry method of one element, an entry method broadcast to a whole
-// collection, a future, program exit, or nowhere. Plain data, so it travels inside
+// collection, every element of the contributing collection (an allreduce), a
+// future, program exit, or nowhere. Plain data, so it travels inside
 // messages; the Runtime fires it with the result bytes as the payload.
 #pragma once
 
@@ -13,7 +14,7 @@ namespace charm {
 
 class Callback {
  public:
-  enum class Kind : std::uint8_t { Ignore, Exit, Future, Element, Broadcast };
+  enum class Kind : std::uint8_t { Ignore, Exit, Future, Element, Broadcast, AllElements };
 
   Callback() = default;  // ignores the result
   static Callback ignore() { return Callback{}; }
@@ -47,6 +48,21 @@ class Callback {
     c.kind_ = Kind::Broadcast;
     c.collection_ = collection;
     c.entry_ = entry;
+    return c;
+  }
+
+  // An allreduce: a numeric or empty reduction over `collection` whose result
+  // goes to `entry` of every element of that same collection. The PEs swap
+  // partials pairwise instead of going through PE 0 (see AllReduceManager), so
+  // only the contributing collection may be named. `flags` with
+  // kExternalFutureFlag hand the result to the embedding layer instead (entry
+  // unused).
+  static Callback toAllElements(CollectionId collection, EntryId entry, std::uint8_t flags = 0) {
+    Callback c;
+    c.kind_ = Kind::AllElements;
+    c.collection_ = collection;
+    c.entry_ = entry;
+    c.flags_ = flags;
     return c;
   }
 

@@ -13,6 +13,15 @@ ChareBase::ChareBase() {
   index_ = ctx.index;
 }
 
+namespace {
+Collection& contributingCollection(Runtime& rt, CollectionId id) {
+  Collection* c = rt.findCollection(id);
+  if (!c || c->kind() == CollectionKind::Singleton)
+    throw std::logic_error("charm: contribute() is for elements of groups and arrays");
+  return *c;
+}
+}  // namespace
+
 ArrayIndex ChareBase::sectionGatherKey(SectionId section) const {
   if (section == 0) return index_;
   const SectionInfo* info = Runtime::current().sections().find(section);
@@ -20,21 +29,51 @@ ArrayIndex ChareBase::sectionGatherKey(SectionId section) const {
   return ArrayIndex::of1d(static_cast<std::int32_t>(info->positionOf(collection_, index_)));
 }
 
+// Numbers go up only once the contribution was accepted, so an element whose
+// contribution was refused (bad data) can still take part in the next one. An
+// allreduce may complete inside contribute() and deliver the result to this very
+// element, which may contribute again: AllReduceManager advances the number
+// itself, before it delivers.
 void ChareBase::contributeValue(ReductionValue value, const Callback& callback, SectionId section) {
   Runtime& rt = Runtime::current();
   if (section != 0) {
     const SectionInfo* info = rt.sections().find(section);
     if (!info) throw std::logic_error("charm: contribute() to a section this PE was never told about");
+    if (callback.kind() == Callback::Kind::AllElements)
+      throw std::invalid_argument("charm: an allreduce callback is for whole collections, not sections");
     info->positionOf(collection_, index_);  // throws for non-members
-    rt.reductions().contribute(section, ReductionStream::Contributions, nextSectionReduction_[section]++,
-                               std::move(value), callback);
+    std::uint32_t& number = nextSectionReduction_[section];
+    rt.reductions().contribute(section, ReductionStream::Contributions, number, std::move(value), callback);
+    ++number;
     return;
   }
-  Collection* c = rt.findCollection(collection_);
-  if (!c || c->kind() == CollectionKind::Singleton)
-    throw std::logic_error("charm: contribute() is for elements of groups and arrays");
-  rt.reductions().contribute(collection_, ReductionStream::Contributions, nextReduction_++,
-                             std::move(value), callback);
+  Collection& c = contributingCollection(rt, collection_);
+  if (callback.kind() == Callback::Kind::AllElements) {
+    if (value.kind() == ReducerKind::Gather || value.kind() == ReducerKind::Custom)
+      throw std::invalid_argument(
+          "charm: an allreduce callback takes numeric reducers or nop; send a gather to a "
+          "broadcast callback instead");
+    rt.allreduces().contribute(c, nextReduction_, value.span(), callback);
+  } else {
+    rt.reductions().contribute(collection_, ReductionStream::Contributions, nextReduction_,
+                               std::move(value), callback);
+    ++nextReduction_;
+  }
+}
+
+void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& callback) {
+  if (callback.kind() != Callback::Kind::AllElements) {  // the tree: a ReductionValue (a copy)
+    if (value.kind == ReducerKind::Nop) {
+      contributeValue(ReductionValue::nop(), callback, 0);
+      return;
+    }
+    const bool vector = value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar);
+    contributeValue(ReductionValue::numericRaw(value.kind, value.type, vector, value.length, value.data),
+                    callback, 0);
+    return;
+  }
+  Runtime& rt = Runtime::current();
+  rt.allreduces().contribute(contributingCollection(rt, collection_), nextReduction_, value, callback);
 }
 
 ArrayIndex ChareBase::replyGatherKey(const InvokeContext& ctx) const {

@@ -60,7 +60,8 @@ class ChareBase {
   // (group or array). Every element must contribute, with the same reducer and
   // callback. Numeric reducers take arithmetic values or std::vector/std::array of
   // them (element-wise); gather takes any packable value and yields a
-  // std::vector in index order.
+  // std::vector in index order. An allreduce callback
+  // (`thisProxy.allreduceCallback<&T::method>()`) takes numeric reducers or nop.
   template <class V>
   void contribute(const V& value, ReducerKind reducer, const Callback& callback) {
     contributeValue(makeContribution(value, reducer, index_), callback, 0);
@@ -82,6 +83,13 @@ class ChareBase {
   void contributeReduction(ReductionValue value, const Callback& callback, SectionId section = 0) {
     contributeValue(std::move(value), callback, section);
   }
+  // Contributes numbers read from the caller's memory during the call only (the
+  // embedded Python layer's NumPy arrays): with an allreduce callback
+  // (Callback::toAllElements) nothing is copied before combining.
+  void contributeNumeric(const NumericSpan& value, const Callback& callback);
+  // The number the next contribution of this element goes to. A contribution
+  // that throws does not use up its number.
+  std::uint32_t nextReductionNumber() const { return nextReduction_; }
   // The key that orders this member's item in a gather over `section` (0: the
   // collection): its index, or its position in the section.
   ArrayIndex sectionGatherKey(SectionId section) const;

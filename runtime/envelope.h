@@ -31,6 +31,7 @@ enum class MessageKind : std::uint8_t {
   Exit,               // end the program with an exit code
   SectionBroadcastRequest,  // to a section's root, which numbers it and routes it
   SectionBroadcast,         // a numbered section broadcast for the members on one PE
+  AllReducePartial,         // an allreduce partial swapped between PEs (AllReduceManager)
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or

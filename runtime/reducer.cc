@@ -81,11 +81,21 @@ void store(std::byte* p, T value) noexcept {
   std::memcpy(p, &value, sizeof value);
 }
 
+// `__restrict`: the two sides never overlap, which lets the compiler vectorise
+// (reducer.cc is built with -O3 for these loops; see CMakeLists.txt).
 template <class T, class Op>
-void foldLoop(std::byte* accumulated, const std::byte* next, std::size_t n, Op op) noexcept {
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t at = i * sizeof(T);
-    store<T>(accumulated + at, op(load<T>(accumulated + at), load<T>(next + at)));
+void foldLoop(std::byte* __restrict accumulated, const std::byte* __restrict next, std::size_t n,
+              Op op, bool nextFirst) noexcept {
+  if (nextFirst) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t at = i * sizeof(T);
+      store<T>(accumulated + at, op(load<T>(next + at), load<T>(accumulated + at)));
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t at = i * sizeof(T);
+      store<T>(accumulated + at, op(load<T>(accumulated + at), load<T>(next + at)));
+    }
   }
 }
 
@@ -138,20 +148,21 @@ bool truth(T v) noexcept {
 }
 
 template <class T>
-void foldTyped(ReducerKind kind, std::byte* acc, const std::byte* next, std::size_t n) noexcept {
+void foldTyped(ReducerKind kind, std::byte* acc, const std::byte* next, std::size_t n,
+               bool nextFirst) noexcept {
   switch (kind) {
-    case ReducerKind::Sum: foldLoop<T>(acc, next, n, add<T>); return;
-    case ReducerKind::Product: foldLoop<T>(acc, next, n, multiply<T>); return;
-    case ReducerKind::Min: foldLoop<T>(acc, next, n, minimum<T>); return;
-    case ReducerKind::Max: foldLoop<T>(acc, next, n, maximum<T>); return;
+    case ReducerKind::Sum: foldLoop<T>(acc, next, n, add<T>, nextFirst); return;
+    case ReducerKind::Product: foldLoop<T>(acc, next, n, multiply<T>, nextFirst); return;
+    case ReducerKind::Min: foldLoop<T>(acc, next, n, minimum<T>, nextFirst); return;
+    case ReducerKind::Max: foldLoop<T>(acc, next, n, maximum<T>, nextFirst); return;
     case ReducerKind::LogicalAnd:
-      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) && truth(b)); });
+      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) && truth(b)); }, nextFirst);
       return;
     case ReducerKind::LogicalOr:
-      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) || truth(b)); });
+      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) || truth(b)); }, nextFirst);
       return;
     case ReducerKind::LogicalXor:
-      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) != truth(b)); });
+      foldLoop<T>(acc, next, n, [](T a, T b) { return T(truth(a) != truth(b)); }, nextFirst);
       return;
     default: return;  // not numeric; rejected before we get here
   }
@@ -169,19 +180,19 @@ ReducerKind boolEquivalent(ReducerKind kind) noexcept {
 }
 
 void foldNumeric(ReducerKind kind, ValueType type, std::byte* acc, const std::byte* next,
-                 std::size_t n) noexcept {
+                 std::size_t n, bool nextFirst = false) noexcept {
   switch (type) {
-    case ValueType::Bool: foldTyped<std::uint8_t>(boolEquivalent(kind), acc, next, n); return;
-    case ValueType::Int8: foldTyped<std::int8_t>(kind, acc, next, n); return;
-    case ValueType::Int16: foldTyped<std::int16_t>(kind, acc, next, n); return;
-    case ValueType::Int32: foldTyped<std::int32_t>(kind, acc, next, n); return;
-    case ValueType::Int64: foldTyped<std::int64_t>(kind, acc, next, n); return;
-    case ValueType::UInt8: foldTyped<std::uint8_t>(kind, acc, next, n); return;
-    case ValueType::UInt16: foldTyped<std::uint16_t>(kind, acc, next, n); return;
-    case ValueType::UInt32: foldTyped<std::uint32_t>(kind, acc, next, n); return;
-    case ValueType::UInt64: foldTyped<std::uint64_t>(kind, acc, next, n); return;
-    case ValueType::Float: foldTyped<float>(kind, acc, next, n); return;
-    case ValueType::Double: foldTyped<double>(kind, acc, next, n); return;
+    case ValueType::Bool: foldTyped<std::uint8_t>(boolEquivalent(kind), acc, next, n, nextFirst); return;
+    case ValueType::Int8: foldTyped<std::int8_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::Int16: foldTyped<std::int16_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::Int32: foldTyped<std::int32_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::Int64: foldTyped<std::int64_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::UInt8: foldTyped<std::uint8_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::UInt16: foldTyped<std::uint16_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::UInt32: foldTyped<std::uint32_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::UInt64: foldTyped<std::uint64_t>(kind, acc, next, n, nextFirst); return;
+    case ValueType::Float: foldTyped<float>(kind, acc, next, n, nextFirst); return;
+    case ValueType::Double: foldTyped<double>(kind, acc, next, n, nextFirst); return;
     case ValueType::None: return;
   }
 }
@@ -293,12 +304,14 @@ ReductionValue ReductionValue::custom(std::uint32_t reducerId, std::vector<std::
 }
 
 void ReductionValue::normaliseLogical() noexcept {
-  if (kind_ != ReducerKind::LogicalAnd && kind_ != ReducerKind::LogicalOr &&
-      kind_ != ReducerKind::LogicalXor)
+  normaliseLogicalRaw(kind_, valueType_, numericData(), static_cast<std::size_t>(length_));
+}
+
+void normaliseLogicalRaw(ReducerKind kind, ValueType type, std::byte* data, std::size_t n) noexcept {
+  if (kind != ReducerKind::LogicalAnd && kind != ReducerKind::LogicalOr &&
+      kind != ReducerKind::LogicalXor)
     return;
-  std::byte* data = numericData();
-  const auto n = static_cast<std::size_t>(length_);
-  switch (valueType_) {
+  switch (type) {
     case ValueType::Bool:
     case ValueType::UInt8: normaliseTyped<std::uint8_t>(data, n); return;
     case ValueType::Int8: normaliseTyped<std::int8_t>(data, n); return;
@@ -312,6 +325,26 @@ void ReductionValue::normaliseLogical() noexcept {
     case ValueType::Double: normaliseTyped<double>(data, n); return;
     case ValueType::None: return;
   }
+}
+
+void combineNumericRaw(ReducerKind kind, ValueType type, std::byte* into, const std::byte* other,
+                       std::size_t count, bool otherFirst) noexcept {
+  if (isNumericReducer(kind)) foldNumeric(kind, type, into, other, count, otherFirst);
+}
+
+NumericSpan ReductionValue::span() const {
+  if (kind_ == ReducerKind::Gather || kind_ == ReducerKind::Custom)
+    throw std::invalid_argument(std::string("charm::ReductionValue::span: a ") + reducerKindName(kind_) +
+                                " value is not numeric");
+  NumericSpan s;
+  s.kind = kind_;
+  if (isNumericReducer(kind_) && hasData_) {
+    s.type = valueType_;
+    s.shape = static_cast<std::uint8_t>(shape_);
+    s.length = length_;
+    s.data = numericData();
+  }
+  return s;
 }
 
 // ----- combining ---------------------------------------------------------------

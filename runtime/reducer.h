@@ -116,6 +116,31 @@ constexpr ValueType valueTypeOf() {
   }
 }
 
+// Element-wise `into[i] = op(into[i], other[i])` over `count` values of `type`
+// in place, or `op(other[i], into[i])` with `otherFirst`. The operand order
+// matters for bit-identical results (min/max of -0.0 and +0.0, NaN payloads), so
+// PEs that must end with the same bits combine in the same order. Bool follows
+// the rules above (Sum/Max as OR, Product/Min as AND). `into` and `other` must
+// not overlap. Not for Nop/Gather/Custom (does nothing).
+void combineNumericRaw(ReducerKind kind, ValueType type, std::byte* into, const std::byte* other,
+                       std::size_t count, bool otherFirst) noexcept;
+// Logical reducers read values as truth values: rewrites `count` values of
+// `type` at `data` as 0/1 (does nothing for the other reducers).
+void normaliseLogicalRaw(ReducerKind kind, ValueType type, std::byte* data, std::size_t count) noexcept;
+
+class ReductionValue;
+
+// A numeric (or empty, kind Nop) contribution seen where it lies: `length`
+// values of `type` at `data`, in the caller's memory. The allreduce path combines
+// straight from there, so a NumPy array is read once, never copied first.
+struct NumericSpan {
+  ReducerKind kind = ReducerKind::Nop;
+  ValueType type = ValueType::None;
+  std::uint8_t shape = 0;  // a ReductionValue::Shape (Scalar, Vector, FixedArray)
+  std::uint64_t length = 0;
+  const void* data = nullptr;  // length * valueTypeSize(type) bytes
+};
+
 class ReductionValue {
  public:
   // How numeric data is laid out, which decides how resultBytes() encodes it.
@@ -173,6 +198,10 @@ class ReductionValue {
   // a scalar or a vector (as std::vector<T> would give).
   static ReductionValue numericRaw(ReducerKind kind, ValueType type, bool vector,
                                    std::uint64_t count, const void* data);
+
+  // This numeric or Nop value in place (valid while the value lives and is not
+  // combined into); std::invalid_argument for Gather and Custom values.
+  NumericSpan span() const;
 
   // An opaque label carried along with the value to the root (the first non-empty
   // one wins when values combine). The embedded Python layer keeps there what the

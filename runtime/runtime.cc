@@ -29,6 +29,7 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
       fibers_(fiberStackBytes),
       futures_(myPe_, fibers_),
       reductions_(*this),
+      allreduces_(*this),
       quiescence_(*this),
       sections_(myPe_, numPes_, kTreeBranching),
       nextSingletonPe_((myPe_ + 1) % numPes_) {
@@ -233,6 +234,8 @@ void Runtime::fire(const Callback& callback, const std::byte* bytes, std::size_t
     case Callback::Kind::Broadcast:
       broadcastEntry(callback.collection(), callback.entry(), withPayload(MessageKind::EntryCall));
       return;
+    case Callback::Kind::AllElements:  // delivered by AllReduceManager, never fired
+      throw std::logic_error("charm: an allreduce callback fired as an ordinary one");
   }
 }
 
@@ -269,6 +272,12 @@ void Runtime::handle(MessageBuffer message) {
         break;
       case MessageKind::SectionBroadcast:
         handleSectionBroadcast(std::move(message));
+        break;
+      case MessageKind::AllReducePartial:
+        if (Collection* c = findCollection(env.collection))
+          allreduces_.handlePartial(*c, message);
+        else
+          waitingForCollection_[env.collection].push_back(std::move(message));
         break;
       case MessageKind::FutureValue:
         if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
@@ -542,6 +551,7 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
       case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;
       case MessageKind::SectionBroadcast: handleSectionBroadcast(std::move(m)); break;
+      case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
       default: break;
     }
   }

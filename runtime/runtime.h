@@ -17,6 +17,7 @@
 
 #include "comm/idle_backoff.h"
 #include "comm/transport.h"
+#include "runtime/allreduce_manager.h"
 #include "runtime/callback.h"
 #include "runtime/collection.h"
 #include "runtime/fiber.h"
@@ -112,6 +113,7 @@ class Runtime {
   FiberPool& fibers() noexcept { return fibers_; }
   FutureTable& futures() noexcept { return futures_; }
   ReductionManager& reductions() noexcept { return reductions_; }
+  AllReduceManager& allreduces() noexcept { return allreduces_; }
   QuiescenceDetector& quiescence() noexcept { return quiescence_; }
   // Runs `body` on a new fiber, starting now (from the scheduler context) or as
   // soon as the current fiber yields.
@@ -164,6 +166,7 @@ class Runtime {
   std::vector<Fiber*> readyFibers_;  // spawned from a fiber; started by the scheduler
   FutureTable futures_;
   ReductionManager reductions_;
+  AllReduceManager allreduces_;
   QuiescenceDetector quiescence_;
   SectionTable sections_;
 

@@ -129,6 +129,16 @@ def section_broadcast(sid: int, entries: Sequence[tuple[int, int]], args: tuple,
     for its collection in `entries` ((collection id, entry id) pairs). Replies as
     for broadcast(), in section order."""
 
+def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, future: Any) -> None:
+    """Contributes `data` (an int, float, bool, a C-contiguous buffer of numbers, or
+    None with REDUCER_NOP) to the element's next reduction, as an allreduce: the
+    PEs holding elements swap partials pairwise and combine them in C, and every PE
+    calls the allreduce_done(reducer, form, raw, futures) hook once with the raw
+    result (bytes, a memoryview of the received message, or None) and the futures
+    of its elements in contribution order (set with set_hooks(allreduce_done=...)).
+    Raises TypeError/ValueError, contributing nothing, for data that is not numbers
+    or does not match the other contributions."""
+
 # --- coroutines on fibers -------------------------------------------------------
 def spawn(fn: Callable[..., Any], args: tuple = ()) -> None:
     """Runs fn(*args) on a new fiber (now if called from the scheduler, else as soon

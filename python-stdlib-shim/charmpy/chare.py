@@ -231,18 +231,41 @@ class Chare:
         self.contribute(data, reducer, callback, section)
 
     def allreduce(self, data=None, reducer=None, section=None):
-        """Contributes and returns a Future of the reduction's result (wait for it from
-        a coroutine)."""
-        f = futures.Future()
+        """Contributes and returns a Future of the reduction's result, which every
+        member gets (wait for it from a coroutine):
+
+            total = self.allreduce(local_array, Reducer.sum).get()
+
+        Over the whole collection, numbers, lists/tuples of numbers and NumPy arrays
+        under numeric reducers (and no data with no reducer) are combined in C with a
+        pairwise exchange between PEs. The elements of one PE share the result: a
+        NumPy result views the received message and is read-only when several
+        elements share it (copy it to modify it). Over a section (`section=`) and for
+        other data, the result is combined at the root and broadcast back."""
         rid = reducer_id(reducer)
         sid = _section_id(section)
-        if sid:
-            self.__dict__.setdefault('_charmpy_section_allreduces', {}).setdefault(sid, []).append(f)
-            target = reduction.AllReduceTarget(section, sid)
-        else:
-            self.__dict__.setdefault('_charmpy_allreduces', []).append(f)
-            target = reduction.AllReduceTarget(self.thisProxy)
-        self._charmpy_contribute(rid, reduction.prepare(rid, data, self), target, sid)
+        data = reduction.prepare(rid, data, self)
+        numeric = None if sid else reduction.allreduce_form(rid, data)
+        f = futures.Future()
+        try:
+            if numeric is not None:
+                _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], f)
+                return f
+            if sid:
+                pending = self.__dict__.setdefault('_charmpy_section_allreduces', {}).setdefault(sid, [])
+                target = reduction.AllReduceTarget(section, sid)
+            else:
+                pending = self.__dict__.setdefault('_charmpy_allreduces', [])
+                target = reduction.AllReduceTarget(self.thisProxy)
+            pending.append(f)
+            try:
+                self._charmpy_contribute(rid, data, target, sid)
+            except BaseException:
+                pending.pop()
+                raise
+        except BaseException:
+            f._forget()  # refused: nothing will ever set it
+            raise
         return f
 
     def _charmpy_allreduce_result(self, result, sid=0):

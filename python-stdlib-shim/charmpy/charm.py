@@ -107,6 +107,7 @@ class Charm:
                            array_map_pe=chare._array_map_pe,
                            reduction_done=reduction.reduction_done,
                            numeric_reduction_done=reduction.numeric_reduction_done,
+                           allreduce_done=reduction.allreduce_done,
                            recheck_waiting=when.recheck,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:

@@ -16,13 +16,21 @@ some dtype and shape) and where it goes travel as a small pickled tag, and
 reducers, other data) travels pickled to PE 0, where `reduction_done` combines the
 contributions in element order. Either way the result goes to the target: a
 Future, a `proxy.method` (one element or a whole collection), or
-`charm.thisProxy[0].exit`; `allreduce` results are broadcast back to the
-contributors, each of which resolves its oldest pending allreduce future.
-Several reductions may be in flight: the runtime numbers them per element.
+`charm.thisProxy[0].exit`. Several reductions may be in flight: the runtime
+numbers them per element.
+
+`allreduce` of numeric data (and the empty allreduce) never goes through PE 0: the
+PEs swap partials pairwise in C (`_charmpy.allreduce_numeric`) and each calls
+`allreduce_done` once with the result and its elements' futures. The elements of
+one PE share the result; a NumPy result views the received message and is
+read-only when several elements share it. Other allreduces (gather, custom
+reducers) are combined on PE 0 and broadcast back to the contributors, each of
+which resolves its oldest pending allreduce future of that kind.
 """
 import pickle
 import functools
 import operator
+import struct
 
 import _charmpy
 
@@ -192,13 +200,23 @@ def numeric_form(reducer, data):
     return None
 
 
+# Scalar results: 8-byte int, 8-byte float or 1-byte bool.
+_SCALAR = {'int': struct.Struct('<q'), 'float': struct.Struct('<d'), 'bool': struct.Struct('?')}
+
+# The form of an empty allreduce (no data, no reducer): the result is None.
+NO_DATA = ('none',)
+
+
 def _decode_numeric(reducer, form, raw):
     """The Python result of a C-combined reduction from its raw bytes."""
     kind = form[0]
     logical = reducer in _LOGICAL
-    if kind in ('int', 'float', 'bool'):
-        value = _np.frombuffer(raw, {'int': '<i8', 'float': '<f8', 'bool': '?'}[kind])[0]
-        return bool(value) if logical or kind == 'bool' else (int(value) if kind == 'int' else float(value))
+    scalar = _SCALAR.get(kind)
+    if scalar is not None:
+        value = scalar.unpack_from(raw)[0]
+        return bool(value) if logical else value
+    if kind == 'none':
+        return None
     # vectors: a u64 count, then the values
     values = _np.frombuffer(raw, form[1], offset=8)
     if kind == 'ndarray':
@@ -213,6 +231,26 @@ def numeric_reduction_done(tag, raw):
     """Runtime hook on PE 0: a numeric reduction combined in C."""
     reducer, target, form = pickle.loads(tag)
     deliver(reducer, target, _decode_numeric(reducer, form, raw))
+
+
+def allreduce_form(reducer, data):
+    """(form, data for C) of an allreduce taking the C path, or None."""
+    if reducer == _charmpy.REDUCER_NOP and data is None:
+        return NO_DATA, None
+    return numeric_form(reducer, data)
+
+
+def allreduce_done(reducer, form, raw, futures):
+    """Runtime hook, once per PE: the result of a C-combined allreduce for the
+    futures of this PE's elements (in contribution order). They share the value
+    (lists excepted: each gets its own)."""
+    value = _decode_numeric(reducer, form, raw)
+    if form[0] == 'list':
+        for f in futures:
+            f._deliver(list(value), False)
+        return
+    for f in futures:
+        f._deliver(value, False)
 
 
 def combine(reducer, values):

@@ -2,8 +2,19 @@
 # is not a multiple of the PE count, with numbers, lists, tuples and NumPy arrays;
 # callbacks to futures, to one element, to a whole collection; allreduce from
 # coroutines; empty reductions; custom reducers with pre/post; several in flight.
+# Allreduce of numbers and arrays (exchanged pairwise between PEs, combined in C):
+# 1 MiB arrays over a group and over arrays with 8 elements per PE and with fewer
+# elements than PEs, exact values, many dtypes and forms in flight back to back,
+# shared read-only results, refused contributions that change nothing.
 import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
+
+MIB_DOUBLES = 1 << 17  # 1 MiB of float64
+
+
+def local_elements(size, n, pe):
+    """How many elements of an Array(size) the default map puts on `pe`."""
+    return sum(1 for i in range(size) if i * n // size == pe)
 
 
 def concat_sorted(contributions):
@@ -68,6 +79,143 @@ class Worker(Chare):
         return a.get()
 
 
+class Allreducer(Chare):
+    """Allreduces over its own collection (a group, or an array of `size`)."""
+
+    def k(self):
+        return self.thisIndex[0] if isinstance(self.thisIndex, tuple) else self.thisIndex
+
+    @coro
+    def big(self, size):
+        """1 MiB float64 arrays summed: exact integers, the same result everywhere."""
+        k, n = self.k(), size
+        x = np.arange(MIB_DOUBLES, dtype=np.float64) + k
+        r = self.allreduce(x, Reducer.sum).get()
+        assert r.dtype == np.float64 and r.shape == (MIB_DOUBLES,)
+        assert np.array_equal(r, n * np.arange(MIB_DOUBLES, dtype=np.float64) + n * (n - 1) // 2)
+        x[:] = -1  # the contribution was copied: changing it now changes nothing
+        assert r[1] == n + n * (n - 1) // 2
+        n_pes = charm.numPes()
+        is_array = isinstance(self.thisIndex, tuple)
+        local = local_elements(size, n_pes, charm.myPe()) if is_array else 1
+        if local > 1:
+            assert not r.flags.writeable, 'a result shared by several elements must be read-only'
+        # PEs holding elements; with a power of two of them no PE still sends its result
+        holding = len({i * n_pes // size for i in range(size)}) if is_array else n_pes
+        if local == 1 and holding & (holding - 1) == 0:
+            r[0] = 7.0  # a result owned by one element alone may be changed
+        # a 1 MiB max and min back to back, both in flight together
+        hi = self.allreduce(np.full(MIB_DOUBLES, float(k)), Reducer.max)
+        lo = self.allreduce(np.full(MIB_DOUBLES, float(k)), Reducer.min)
+        assert (hi.get() == n - 1).all() and (lo.get() == 0).all()
+        return float(r[-1])
+
+    @coro
+    def mixed(self, size):
+        """Many forms and dtypes in flight at once, C and Python paths interleaved."""
+        k, n = self.k(), size
+        fs = [
+            self.allreduce(np.full(1000, k + 1, dtype=np.int32), Reducer.max),
+            self.allreduce(np.full((3, 4), k, dtype=np.float32), Reducer.sum),
+            self.allreduce(np.array([k % 2 == 0] * 5), Reducer.logical_and),
+            self.allreduce(np.full(7, 2, dtype=np.uint8), Reducer.product),   # wraps around
+            self.allreduce(np.int16(-k), Reducer.min),                         # NumPy scalar
+            self.allreduce(k, Reducer.sum),
+            self.allreduce(0.5, Reducer.sum),
+            self.allreduce(k == 0, Reducer.logical_or),
+            self.allreduce(True, Reducer.sum),                                 # bools count
+            self.allreduce([k, 1.5], Reducer.max),
+            self.allreduce((k, -k), Reducer.sum),
+            self.allreduce(),                                                  # empty
+            self.allreduce(['x%d' % k], Reducer.gather),                       # Python path
+            self.allreduce(np.full(5000, k, dtype=np.int64), Reducer.sum),     # > 16 KiB
+            self.allreduce(np.uint64(2 ** 63 + k), Reducer.max),
+            self.allreduce(np.zeros(0), Reducer.sum),                          # empty array
+            self.allreduce(np.array(2.5), Reducer.sum),                        # 0-d array
+            self.allreduce(np.arange(12.0).reshape(3, 4)[:, 1], Reducer.max),  # not contiguous
+            self.allreduce(np.float32(1.5), Reducer.sum),
+        ]
+        s = n * (n - 1) // 2
+        a = fs[0].get()
+        assert a.dtype == np.int32 and (a == n).all()
+        b = fs[1].get()
+        assert b.dtype == np.float32 and b.shape == (3, 4) and (b == s).all()
+        c = fs[2].get()
+        assert c.dtype == np.bool_ and (c == (n == 1)).all()
+        d = fs[3].get()
+        assert d.dtype == np.uint8 and (d == (2 ** n) % 256).all()
+        e = fs[4].get()
+        assert isinstance(e, np.int16) and e == -(n - 1)
+        assert fs[5].get() == s and type(fs[5].get()) is int
+        assert fs[6].get() == 0.5 * n and type(fs[6].get()) is float
+        assert fs[7].get() is True
+        assert fs[8].get() == n
+        assert fs[9].get() == [n - 1, 1.5]
+        assert fs[10].get() == (s, -s)
+        assert fs[11].get() is None
+        assert fs[12].get() == [['x%d' % i] for i in range(n)]
+        assert (fs[13].get() == s).all()
+        assert fs[14].get() == np.uint64(2 ** 63 + n - 1)
+        assert fs[15].get().shape == (0,) and fs[15].get().dtype == np.float64
+        assert fs[16].get().shape == () and fs[16].get() == 2.5 * n
+        assert fs[17].get().tolist() == [1.0, 5.0, 9.0]
+        assert isinstance(fs[18].get(), np.float32) and fs[18].get() == 1.5 * n
+        # lists are not shared between elements: changing one's changes no other's
+        mine = self.allreduce([1, 2], Reducer.sum).get()
+        mine.append(k)
+        self.allreduce().get()  # every element of this PE has appended to its own
+        assert mine == [n, 2 * n, k], mine
+        return True
+
+    def bad_first(self):
+        self.pending = self.allreduce(np.ones(3), Reducer.sum)
+
+    def bad_second(self):
+        """Runs after bad_first on the same PE: mismatching data is refused at once
+        and leaves the element's reduction number as it was (and no future behind)."""
+        from charmpy import futures as futures_module
+        live_before = len(futures_module._live)
+        for data, reducer in ((np.ones(4), Reducer.sum), (np.ones(3, dtype=np.int32), Reducer.sum),
+                              (np.ones(3), Reducer.max), (2.0, Reducer.sum)):
+            try:
+                self.allreduce(data, reducer)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError('a mismatching allreduce contribution must be refused')
+        try:
+            self.allreduce(np.ones(3), 'no such reducer')
+            raise AssertionError('an unknown reducer must be refused')
+        except TypeError:
+            pass
+        assert len(futures_module._live) == live_before, 'a refused allreduce left a live future'
+        self.pending = self.allreduce(np.ones(3), Reducer.sum)
+
+    def bad_rest(self):
+        if self.k() > 1:
+            self.pending = self.allreduce(np.ones(3), Reducer.sum)
+
+    @coro
+    def bad_result(self):
+        return self.pending.get().tolist()
+
+
+def check_allreduce(n):
+    g = Group(Allreducer)
+    assert g.big(n, ret=True).get() == [n * (MIB_DOUBLES - 1) + n * (n - 1) // 2] * n
+    assert g.mixed(n, ret=True).get() == [True] * n
+    for size in (1, max(1, n - 1), 8 * n):  # fewer elements than PEs, and 8 per PE
+        a = Array(Allreducer, size)
+        assert a.big(size, ret=True).get() == [size * (MIB_DOUBLES - 1) + size * (size - 1) // 2] * size
+        assert a.mixed(size, ret=True).get() == [True] * size
+    # refused contributions: elements 0 and 1 share PE 0
+    a = Array(Allreducer, 2 * n)
+    a[0].bad_first(awaitable=True).get()
+    a[1].bad_second(awaitable=True).get()
+    a.bad_rest(awaitable=True).get()
+    assert a.bad_result(ret=True).get() == [[2.0 * n] * 3] * (2 * n)
+
+
 def futures():
     return {name: Future() for name in ('sum', 'fsum', 'product', 'max', 'min', 'list', 'tuple',
                                         'array', 'array2d', 'and', 'or', 'xor', 'gather',
@@ -117,6 +265,7 @@ def main(args):
         raise AssertionError('an unknown reducer must be refused')
     except TypeError:
         pass
+    check_allreduce(n)
     g = Group(Worker)
     check(g, n)
     for size in (1, n + 1, 2 * n + 3):

@@ -1,0 +1,317 @@
+#include "runtime/allreduce_manager.h"
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "runtime/registry.h"
+#include "runtime/runtime.h"
+
+namespace charm {
+
+namespace {
+
+AllReduceHeader& headerAt(std::byte* message) {
+  return *std::launder(reinterpret_cast<AllReduceHeader*>(message + kPayloadOffset));
+}
+
+std::size_t valueBytesOf(const AllReduceHeader& h) {
+  return static_cast<std::size_t>(h.length) * valueTypeSize(h.type);
+}
+
+std::string describe(ReducerKind kind, ValueType type, std::uint8_t shape, std::uint64_t length) {
+  std::string s = reducerKindName(kind);
+  if (kind == ReducerKind::Nop) return s + " (no data)";
+  s += std::string(" of ") + valueTypeName(type);
+  if (shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar))
+    s += "[" + std::to_string(length) + "]";
+  return s;
+}
+
+bool sameShape(const AllReduceHeader& h, const NumericSpan& v) {
+  return h.kind == v.kind && h.type == v.type && h.shape == v.shape && h.length == v.length;
+}
+
+bool sameShape(const AllReduceHeader& a, const AllReduceHeader& b) {
+  return a.kind == b.kind && a.type == b.type && a.shape == b.shape && a.length == b.length;
+}
+
+[[noreturn]] void throwMismatch(std::uint32_t number, const std::string& had, const std::string& got) {
+  throw std::invalid_argument("charm: allreduce " + std::to_string(number) + " combines " + had +
+                              " with " + got +
+                              "; every element must contribute the same reducer and the same "
+                              "type and length of data");
+}
+
+}  // namespace
+
+const AllReduceManager::Plan& AllReduceManager::planOf(const Collection& collection) {
+  auto [it, inserted] = plans_.try_emplace(collection.id());
+  if (!inserted) return it->second;
+  Plan& plan = it->second;
+  const int n = runtime_.numPes();
+  const int me = runtime_.myPe();
+  bool everyPe = true;
+  for (int pe = 0; pe < n && everyPe; ++pe) everyPe = collection.elementsOnPe(pe) > 0;
+  if (everyPe) {
+    plan.participants = n;
+    plan.rank = me;
+    return plan;
+  }
+  for (int pe = 0; pe < n; ++pe) {
+    if (collection.elementsOnPe(pe) == 0) continue;
+    if (pe == me) plan.rank = static_cast<int>(plan.peOfRank.size());
+    plan.peOfRank.push_back(pe);
+  }
+  plan.participants = static_cast<int>(plan.peOfRank.size());
+  return plan;
+}
+
+AllReduceManager::Pending& AllReduceManager::slot(CollectionId collection, std::uint32_t number) {
+  Pending* free = nullptr;
+  for (auto& p : pending_) {
+    if (p->inUse && p->collection == collection && p->number == number) return *p;
+    if (!p->inUse && !free) free = p.get();
+  }
+  if (!free) free = pending_.emplace_back(std::make_unique<Pending>()).get();
+  Pending& p = *free;
+  p.inUse = true;
+  p.collection = collection;
+  p.number = number;
+  p.callback = Callback{};
+  p.hasCallback = false;
+  p.localContributions = 0;
+  p.step = -1;
+  p.sentAtStep = false;
+  return p;
+}
+
+void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
+                                  const NumericSpan& value, const Callback& callback) {
+  const std::uint32_t number = next;
+  if (callback.kind() != Callback::Kind::AllElements || callback.collection() != collection.id())
+    throw std::invalid_argument(
+        "charm: an allreduce callback (Callback::toAllElements) must name the contributing "
+        "collection");
+  const bool numeric = isNumericReducer(value.kind);
+  if (!numeric && value.kind != ReducerKind::Nop)
+    throw std::invalid_argument(std::string("charm: allreduce takes numeric reducers (sum, product, "
+                                            "min, max, logical_*) or none, not ") +
+                                reducerKindName(value.kind) +
+                                "; use a callback to a future or a broadcast instead");
+  if (numeric && (value.type == ValueType::None || value.type > ValueType::Double ||
+                  value.shape > static_cast<std::uint8_t>(ReductionValue::Shape::FixedArray) ||
+                  (value.shape == static_cast<std::uint8_t>(ReductionValue::Shape::Scalar) &&
+                   value.length != 1) ||
+                  (value.length > 0 && value.data == nullptr)))
+    throw std::invalid_argument("charm: allreduce of a malformed numeric value (" +
+                                describe(value.kind, value.type, value.shape, value.length) + ")");
+  const Plan& plan = planOf(collection);
+  if (plan.rank < 0)
+    throw std::logic_error("charm: allreduce contribution on a PE holding no element");
+
+  Pending& p = slot(collection.id(), number);
+  const bool fresh = !p.hasCallback && !p.acc && p.early.empty();
+  auto refuse = [&](const std::string& why) {
+    if (fresh) p.inUse = false;  // leave no trace of a refused contribution
+    throw std::invalid_argument(why);
+  };
+  if (p.hasCallback && !(p.callback == callback))
+    refuse("charm: elements of one collection contributed to allreduce " + std::to_string(number) +
+           " with different callbacks; every element must name the same callback");
+  if (p.acc) {
+    const AllReduceHeader& h = headerAt(p.acc.data());
+    if (!sameShape(h, value))
+      refuse("charm: allreduce " + std::to_string(number) + " combines " +
+             describe(h.kind, h.type, h.shape, h.length) + " with " +
+             describe(value.kind, value.type, value.shape, value.length) +
+             "; every element must contribute the same reducer and the same type and length of "
+             "data");
+  }
+
+  ++next;  // accepted
+  if (!p.acc) {
+    startPartial(p, collection, value);
+  } else {
+    AllReduceHeader& h = headerAt(p.acc.data());
+    // Straight from the contributor's memory: no copy of a second contribution.
+    combineNumericRaw(h.kind, h.type, p.acc.data() + kAllReduceValuesOffset,
+                      static_cast<const std::byte*>(value.data), static_cast<std::size_t>(h.length),
+                      false);
+    ++h.contributions;
+  }
+  p.callback = callback;
+  p.hasCallback = true;
+  if (++p.localContributions == collection.elementsOnPe(runtime_.myPe())) {
+    p.step = 0;
+    advance(collection, p);
+  }
+}
+
+void AllReduceManager::startPartial(Pending& p, const Collection& collection, const NumericSpan& value) {
+  const std::size_t bytes = static_cast<std::size_t>(value.length) * valueTypeSize(value.type);
+  p.acc = newMessage(MessageKind::AllReducePartial, sizeof(AllReduceHeader) + bytes);
+  Envelope& env = envelopeOf(p.acc);
+  env.collection = collection.id();
+  env.sequence = p.number;
+  AllReduceHeader* h = new (p.acc.data() + kPayloadOffset) AllReduceHeader{};
+  h->kind = value.kind;
+  h->type = value.type;
+  h->shape = value.shape;
+  h->length = value.length;
+  h->contributions = 1;
+  std::byte* values = p.acc.data() + kAllReduceValuesOffset;
+  if (bytes) std::memcpy(values, value.data, bytes);  // the one copy: the data is the caller's
+  normaliseLogicalRaw(value.kind, value.type, values, static_cast<std::size_t>(value.length));
+}
+
+void AllReduceManager::handlePartial(Collection& collection, MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  const std::uint32_t number = env.sequence;
+  if (env.payloadSize < sizeof(AllReduceHeader))
+    throw std::runtime_error("charm: a truncated allreduce message");
+  const AllReduceHeader& h = headerAt(message.data());
+  if (h.type > ValueType::Double || h.step > 63 ||
+      env.payloadSize != sizeof(AllReduceHeader) + valueBytesOf(h))
+    throw std::runtime_error("charm: a corrupt allreduce message");
+  Pending& p = slot(collection.id(), number);
+  const std::size_t step = h.step;
+  if (p.early.size() <= step) p.early.resize(step + 1);
+  if (p.early[step])
+    throw std::logic_error("charm: two partials for step " + std::to_string(step) + " of allreduce " +
+                           std::to_string(number));
+  p.early[step] = std::move(message);
+  if (p.step >= 0) advance(collection, p);
+}
+
+void AllReduceManager::advance(Collection& collection, Pending& p) {
+  const Plan& plan = planOf(collection);
+  const Butterfly b(plan.participants, plan.rank);
+  auto take = [&p](int step) {
+    const auto s = static_cast<std::size_t>(step);
+    return s < p.early.size() ? std::move(p.early[s]) : MessageBuffer{};
+  };
+  for (;;) {
+    if (p.step == 0) {  // fold in the extra participants
+      if (b.isExtra()) {
+        sendPartial(p, plan.pe(b.foldPartner()), 0);
+        p.step = b.foldOutStep();
+        continue;
+      }
+      if (b.hasExtraPartner()) {
+        MessageBuffer m = take(0);
+        if (!m) return;
+        absorb(p, std::move(m), /*theirsFirst=*/false);  // the extra one ranks higher
+      }
+      p.step = 1;
+    } else if (p.step <= b.rounds()) {
+      const int partner = b.partner(p.step);
+      if (!p.sentAtStep) {
+        sendPartial(p, plan.pe(partner), p.step);
+        p.sentAtStep = true;
+      }
+      MessageBuffer m = take(p.step);
+      if (!m) return;
+      absorb(p, std::move(m), /*theirsFirst=*/partner < plan.rank);
+      p.sentAtStep = false;
+      ++p.step;
+    } else {  // fold out: extras get the result from their core partner
+      if (b.isExtra()) {
+        MessageBuffer m = take(p.step);
+        if (!m) return;
+        if (!sameShape(headerAt(m.data()), headerAt(partialOf(p))))
+          throwMismatch(p.number, "the result", "this PE's contributions");
+        p.acc = std::move(m);
+        p.sending.reset();
+      } else if (b.hasExtraPartner()) {
+        sendPartial(p, plan.pe(b.foldPartner()), p.step);
+      }
+      finish(collection, p);
+      return;
+    }
+  }
+}
+
+void AllReduceManager::sendPartial(Pending& p, int pe, int step) {
+  AllReduceHeader& h = headerAt(p.acc.data());
+  h.step = static_cast<std::uint8_t>(step);
+  const std::size_t bytes = valueBytesOf(h);
+  if (bytes <= kZeroCopyBytes) {
+    runtime_.send(pe, copyMessage(p.acc));
+    return;
+  }
+  // Header in a small message of its own (with room for the transport's 8-byte
+  // trailer, so it is not copied again); the values go from this buffer, which
+  // the transport keeps alive until the send completed.
+  MessageBuffer head = MessageBuffer::allocate(kAllReduceValuesOffset + 8);
+  head.resize(kAllReduceValuesOffset);
+  std::memcpy(head.data(), p.acc.data(), kAllReduceValuesOffset);
+  p.sending = std::make_shared<MessageBuffer>(std::move(p.acc));
+  const std::byte* values = p.sending->data() + kAllReduceValuesOffset;
+  runtime_.send(pe, std::move(head), comm::ExternalPayload{values, bytes, p.sending});
+}
+
+void AllReduceManager::absorb(Pending& p, MessageBuffer m, bool theirsFirst) {
+  AllReduceHeader& theirs = headerAt(m.data());
+  const std::byte* mine = partialOf(p);
+  const AllReduceHeader& own = headerAt(const_cast<std::byte*>(mine));
+  if (!sameShape(theirs, own))
+    throwMismatch(p.number, describe(own.kind, own.type, own.shape, own.length),
+                  describe(theirs.kind, theirs.type, theirs.shape, theirs.length) +
+                      " from another PE");
+  // Into the buffer the partner's values arrived in: ours may still be in flight
+  // (being read by the transport), theirs is ours alone.
+  combineNumericRaw(theirs.kind, theirs.type, m.data() + kAllReduceValuesOffset,
+                    mine + kAllReduceValuesOffset, static_cast<std::size_t>(theirs.length),
+                    /*otherFirst=*/!theirsFirst);
+  theirs.contributions += own.contributions;
+  p.acc = std::move(m);
+  p.sending.reset();
+}
+
+void AllReduceManager::finish(Collection& collection, Pending& p) {
+  std::byte* base = partialOf(p);
+  const AllReduceHeader& h = headerAt(base);
+  if (h.contributions != collection.totalElements())
+    throw std::logic_error("charm: allreduce " + std::to_string(p.number) + " ended with " +
+                           std::to_string(h.contributions) + " contributions for " +
+                           std::to_string(collection.totalElements()) + " elements");
+  Result r;
+  r.collection = p.collection;
+  r.number = p.number;
+  r.callback = p.callback;
+  r.value = NumericSpan{h.kind, h.type, h.shape, h.length, base + kAllReduceValuesOffset};
+  const bool counted = h.kind != ReducerKind::Nop &&
+                       h.shape == static_cast<std::uint8_t>(ReductionValue::Shape::Vector);
+  r.data = base + kAllReduceValuesOffset - (counted ? sizeof h.length : 0);
+  r.size = valueBytesOf(h) + (counted ? sizeof h.length : 0);
+  r.message = std::move(p.acc);
+  r.shared = std::move(p.sending);
+  // Free the slot before anyone sees the result: delivering may start the next
+  // allreduce (and reuse this slot) at once.
+  p.inUse = false;
+  p.hasCallback = false;
+  p.early.clear();
+  deliver(r);
+}
+
+void AllReduceManager::deliver(Result& r) {
+  if ((r.callback.flags() & kExternalFutureFlag) && external_) {
+    external_(r);
+    return;
+  }
+  Collection* c = runtime_.findCollection(r.collection);
+  if (!c) return;
+  const EntryInfo& entry = Registry::instance().entry(r.callback.entry());
+  for (auto& [index, element] : c->elements) {
+    InvokeContext ctx;
+    ctx.payload = r.data;
+    ctx.payloadSize = r.size;
+    ctx.entry = r.callback.entry();
+    ctx.flags = r.callback.flags() & ~kRuntimeFlagBits;
+    entry.invoke(element.get(), ctx);
+  }
+}
+
+}  // namespace charm
