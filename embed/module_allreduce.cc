@@ -83,10 +83,10 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
 void deliverAllReduce(charm::AllReduceManager::Result& result) {
   EmbedState& st = embedState();
   auto it = findAllReduce(st, result.collection, result.number);
-  if (it == st.allreduces.end()) {
-    PyErr_Clear();
-    abortWithPythonError("an allreduce result for which no element of this PE waits");
-  }
+  // Nothing waits when the futures here were resolved already: elements that
+  // contributed from this PE while away from home get the result both from
+  // their home (forwarded) and from this PE's own part, whichever comes first.
+  if (it == st.allreduces.end()) return;
   PendingAllReduce pending = std::move(*it);
   st.allreduces.erase(it);
   const bool scalar =

@@ -1,5 +1,6 @@
 #include "runtime/allreduce_manager.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -84,7 +85,44 @@ AllReduceManager::Pending& AllReduceManager::slot(CollectionId collection, std::
   p.localContributions = 0;
   p.step = -1;
   p.sentAtStep = false;
+  p.remote.clear();
   return p;
+}
+
+void AllReduceManager::contributeRemote(Collection& collection, std::uint32_t number, const NumericSpan& value,
+                                        const Callback& callback, int fromPe, const ArrayIndex& index) {
+  // Recorded first: the contribution may complete the allreduce right away.
+  slot(collection.id(), number).remote.emplace_back(fromPe, index);
+  std::uint32_t next = number;
+  try {
+    contribute(collection, next, value, callback);
+  } catch (...) {
+    for (auto& p : pending_)
+      if (p->inUse && p->collection == collection.id() && p->number == number && !p->remote.empty())
+        p->remote.pop_back();
+    throw;
+  }
+}
+
+void AllReduceManager::handleForwardedResult(MessageBuffer message) {
+  const Envelope& env = envelopeOf(message);
+  Result r;
+  r.collection = env.collection;
+  r.number = env.sequence;
+  NumericSpan value;
+  std::memcpy(&value, payloadOf(message), sizeof value);
+  Pup p = Pup::unpacker(payloadOf(message) + sizeof value, payloadSizeOf(message) - sizeof value);
+  p | r.callback;
+  const std::size_t header = (sizeof value + p.offset() + 15) & ~std::size_t{15};
+  r.data = payloadOf(message) + header;
+  r.size = payloadSizeOf(message) - header;
+  const bool counted = value.kind != ReducerKind::Nop &&
+                       value.shape == static_cast<std::uint8_t>(ReductionValue::Shape::Vector);
+  value.data = const_cast<std::byte*>(r.data) + (counted ? sizeof(std::uint64_t) : 0);
+  r.value = value;
+  r.forwarded = true;
+  r.message = std::move(message);
+  if (external_) external_(r);
 }
 
 void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
@@ -286,6 +324,9 @@ void AllReduceManager::finish(Collection& collection, Pending& p) {
                        h.shape == static_cast<std::uint8_t>(ReductionValue::Shape::Vector);
   r.data = base + kAllReduceValuesOffset - (counted ? sizeof h.length : 0);
   r.size = valueBytesOf(h) + (counted ? sizeof h.length : 0);
+  std::vector<std::pair<int, ArrayIndex>> remote = std::move(p.remote);
+  p.remote.clear();
+  if (!remote.empty()) sendToRemoteContributors(r, remote);
   r.message = std::move(p.acc);
   r.shared = std::move(p.sending);
   // Free the slot before anyone sees the result: delivering may start the next
@@ -293,10 +334,42 @@ void AllReduceManager::finish(Collection& collection, Pending& p) {
   p.inUse = false;
   p.hasCallback = false;
   p.early.clear();
-  deliver(r);
+  deliver(r, remote);
 }
 
-void AllReduceManager::deliver(Result& r) {
+void AllReduceManager::sendToRemoteContributors(const Result& r,
+                                                const std::vector<std::pair<int, ArrayIndex>>& remote) {
+  if ((r.callback.flags() & kExternalFutureFlag) && external_) {
+    // One AllReduceResult per PE: [NumericSpan][packed callback][pad to 16][result].
+    std::vector<int> pes;
+    for (const auto& [pe, index] : remote)
+      if (std::find(pes.begin(), pes.end(), pe) == pes.end()) pes.push_back(pe);
+    const std::size_t callbackBytes = packedSize(r.callback);
+    const std::size_t header = (sizeof(NumericSpan) + callbackBytes + 15) & ~std::size_t{15};
+    for (int pe : pes) {
+      MessageBuffer m = newMessage(MessageKind::AllReduceResult, header + r.size);
+      NumericSpan value = r.value;
+      value.data = nullptr;
+      std::memcpy(payloadOf(m), &value, sizeof value);
+      packInto(payloadOf(m) + sizeof value, callbackBytes, r.callback);
+      if (r.size) std::memcpy(payloadOf(m) + header, r.data, r.size);
+      Envelope& env = envelopeOf(m);
+      env.collection = r.collection;
+      env.sequence = r.number;
+      runtime_.send(pe, std::move(m));
+    }
+    return;
+  }
+  // C++ elements: the callback's entry method, called on each of them where it is.
+  for (const auto& [pe, index] : remote) {
+    MessageBuffer m = newMessage(MessageKind::EntryCall, r.size);
+    if (r.size) std::memcpy(payloadOf(m), r.data, r.size);
+    runtime_.sendEntryCall(r.collection, index, pe, r.callback.entry(), std::move(m), FutureRef{},
+                           r.callback.flags() & ~kRuntimeFlagBits);
+  }
+}
+
+void AllReduceManager::deliver(Result& r, const std::vector<std::pair<int, ArrayIndex>>& remote) {
   if ((r.callback.flags() & kExternalFutureFlag) && external_) {
     external_(r);
     return;
@@ -304,7 +377,22 @@ void AllReduceManager::deliver(Result& r) {
   Collection* c = runtime_.findCollection(r.collection);
   if (!c) return;
   const EntryInfo& entry = Registry::instance().entry(r.callback.entry());
-  for (auto& [index, element] : c->elements) {
+  // The elements this PE is home to and that are here; those away got the result
+  // from sendToRemoteContributors, and visitors get it from their own home.
+  for (const ArrayIndex& index : c->homeIndices) {
+    bool gotIt = false;  // contributed from elsewhere: has its call on the way
+    for (const auto& who : remote) gotIt |= who.second == index;
+    if (gotIt) continue;
+    auto it = c->elements.find(index);
+    if (it == c->elements.end()) {
+      // Contributed here, then moved away: the call follows it.
+      MessageBuffer m = newMessage(MessageKind::EntryCall, r.size);
+      if (r.size) std::memcpy(payloadOf(m), r.data, r.size);
+      runtime_.sendEntryCall(r.collection, index, runtime_.myPe(), r.callback.entry(), std::move(m), FutureRef{},
+                             r.callback.flags() & ~kRuntimeFlagBits);
+      continue;
+    }
+    auto& element = it->second;
     InvokeContext ctx;
     ctx.payload = r.data;
     ctx.payloadSize = r.size;

@@ -21,10 +21,10 @@
 // Reductions are numbered per element like every reduction (several may be in
 // flight); a partial that arrives early waits in its reduction's slot.
 //
-// Elements do not migrate yet, so which PEs take part and how many local
-// contributions each waits for come from the collection's map
-// (Collection::elementsOnPe). Migration will have to keep those fixed during an
-// allreduce (or fall back to the tree, whose counts tolerate it).
+// Which PEs take part and how many contributions each waits for come from the
+// collection's map (Collection::elementsOnPe): a PE counts the elements it is
+// home to. An element that moved away sends its contribution to its home
+// (contributeRemote), which sends the result back to the PE it contributed from.
 #pragma once
 
 #include <cstddef>
@@ -76,6 +76,9 @@ class AllReduceManager {
     std::shared_ptr<const MessageBuffer> shared;
     const std::byte* data = nullptr;
     std::size_t size = 0;
+    // Sent by the home PE of elements that contributed from here while away
+    // from home: this PE may already have handed the same result to them.
+    bool forwarded = false;
   };
   // Receives the results of allreduces whose callback carries kExternalFutureFlag
   // (the embedded Python layer: one call per PE and reduction). Without one, or
@@ -92,6 +95,13 @@ class AllReduceManager {
                   const Callback& callback);
   // An AllReducePartial message from another participant.
   void handlePartial(Collection& collection, MessageBuffer& message);
+  // The contribution of element `index`, which lives on `fromPe`, away from its
+  // home (this PE), to its reduction `number`. The result goes back to it.
+  void contributeRemote(Collection& collection, std::uint32_t number, const NumericSpan& value,
+                        const Callback& callback, int fromPe, const ArrayIndex& index);
+  // An AllReduceResult message: the result for elements of this PE that
+  // contributed away from home (handed to the external handler).
+  void handleForwardedResult(MessageBuffer message);
 
   // Partials with more value bytes than this are sent from their buffer as an
   // external tail (two MPI messages, no copy); smaller ones as one copied message.
@@ -119,6 +129,8 @@ class AllReduceManager {
     int step = -1;          // -1: local contributions outstanding; else the next Butterfly step
     bool sentAtStep = false;
     std::vector<MessageBuffer> early;  // partials received per step, not yet combined
+    // Elements that contributed away from home: where they were, and which.
+    std::vector<std::pair<int, ArrayIndex>> remote;
   };
 
   const Plan& planOf(const Collection& collection);
@@ -131,7 +143,8 @@ class AllReduceManager {
   // Combines received partial `m` with ours into `m`, which becomes ours.
   void absorb(Pending& p, MessageBuffer m, bool theirsFirst);
   void finish(Collection& collection, Pending& p);
-  void deliver(Result& result);
+  void sendToRemoteContributors(const Result& r, const std::vector<std::pair<int, ArrayIndex>>& remote);
+  void deliver(Result& result, const std::vector<std::pair<int, ArrayIndex>>& remote);
 
   Runtime& runtime_;
   std::unordered_map<CollectionId, Plan> plans_;

@@ -2,7 +2,10 @@
 //   class Hello : public charm::ArrayElement<Hello> { ... };  // element of an N-d array
 //   class Counter : public charm::Group<Counter> { ... };     // one per PE
 //   class Main : public charm::Chare<Main> { ... };            // a singleton chare
-// Each gives thisProxy() (the proxy of its collection) and thisIndex().
+// Each gives thisProxy() (the proxy of its collection) and thisIndex(). Singleton
+// chares and array elements migrate (migrateMe(pe), the load balancer) when the
+// class has a default constructor and `void pup(charm::Pup& p)`; migrated() runs
+// on arrival.
 #pragma once
 
 #include "runtime/chare_base.h"
@@ -11,11 +14,30 @@
 
 namespace charm {
 
+// Migration support shared by singleton chares and array elements: they move
+// when Derived has a default constructor and `void pup(charm::Pup&)`.
 template <class Derived>
-class Chare : public ChareBase {
+class MigratableChare : public ChareBase {
+ public:
+  EntryId migrationEntry() const override {
+    if constexpr (detail::CanMigrate<Derived>)
+      return MigrationEntry<Derived>::id();
+    else
+      return kNoEntry;
+  }
+  std::string migrationBlocker() const override {
+    return "to migrate, a C++ chare needs a default constructor and void pup(charm::Pup&)";
+  }
+  void packState(Pup& p) override {
+    if constexpr (detail::HasPup<Derived>) static_cast<Derived*>(this)->pup(p);
+  }
+};
+
+template <class Derived>
+class Chare : public MigratableChare<Derived> {
  public:
   ChareProxy<Derived> thisProxy() const {
-    return ChareProxy<Derived>(collectionId(), Runtime::current().myPe());
+    return ChareProxy<Derived>(this->collectionId(), Runtime::current().myPe());
   }
 };
 
@@ -28,13 +50,16 @@ class Group : public ChareBase {
 };
 
 template <class Derived>
-class ArrayElement : public ChareBase {
+class ArrayElement : public MigratableChare<Derived> {
  public:
-  const ArrayIndex& thisIndex() const { return chareIndex(); }
+  const ArrayIndex& thisIndex() const { return this->chareIndex(); }
   ArrayProxy<Derived> thisProxy() const {
-    const Collection* c = Runtime::current().findCollection(collectionId());
-    return ArrayProxy<Derived>(collectionId(), c->spec().dims);
+    const Collection* c = Runtime::current().findCollection(this->collectionId());
+    return ArrayProxy<Derived>(this->collectionId(), c->spec().dims);
   }
+  // Moves this element to PE `pe` once the running entry method returns (its
+  // state packed with pup()); messages follow it.
+  void migrateMe(int pe) { Runtime::current().migrate(this->collectionId(), this->chareIndex(), pe); }
 };
 
 }  // namespace charm

@@ -11,6 +11,7 @@ ChareBase::ChareBase() {
   const auto& ctx = Runtime::current().constructionContext();
   collection_ = ctx.collection;
   index_ = ctx.index;
+  homePe_ = Runtime::current().myPe();  // constructed at home; a migrated one gets it with its state
 }
 
 namespace {
@@ -41,9 +42,15 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback, 
     if (!info) throw std::logic_error("charm: contribute() to a section this PE was never told about");
     if (callback.kind() == Callback::Kind::AllElements)
       throw std::invalid_argument("charm: an allreduce callback is for whole collections, not sections");
-    info->positionOf(collection_, index_);  // throws for non-members
+    const std::uint32_t position = info->positionOf(collection_, index_);  // throws for non-members
     std::uint32_t& number = nextSectionReduction_[section];
-    rt.reductions().contribute(section, ReductionStream::Contributions, number, std::move(value), callback);
+    // The member is counted on the PE the section's spec names for it.
+    const int countingPe = info->spec().members[position].pe;
+    if (countingPe != rt.myPe())
+      rt.sendRemoteContribution(countingPe, section, static_cast<std::uint8_t>(ReductionStream::Contributions),
+                                number, value, callback);
+    else
+      rt.reductions().contribute(section, ReductionStream::Contributions, number, std::move(value), callback);
     ++number;
     return;
   }
@@ -53,7 +60,16 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback, 
       throw std::invalid_argument(
           "charm: an allreduce callback takes numeric reducers or nop; send a gather to a "
           "broadcast callback instead");
+    if (homePe_ != rt.myPe()) {  // moved away: home counts it and sends the result back
+      rt.sendRemoteAllReduce(homePe_, collection_, index_, nextReduction_, value, callback);
+      ++nextReduction_;
+      return;
+    }
     rt.allreduces().contribute(c, nextReduction_, value.span(), callback);
+  } else if (homePe_ != rt.myPe()) {  // moved away: home counts it
+    rt.sendRemoteContribution(homePe_, collection_, static_cast<std::uint8_t>(ReductionStream::Contributions),
+                              nextReduction_, value, callback);
+    ++nextReduction_;
   } else {
     rt.reductions().contribute(collection_, ReductionStream::Contributions, nextReduction_,
                                std::move(value), callback);
@@ -73,7 +89,26 @@ void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& call
     return;
   }
   Runtime& rt = Runtime::current();
-  rt.allreduces().contribute(contributingCollection(rt, collection_), nextReduction_, value, callback);
+  Collection& c = contributingCollection(rt, collection_);
+  if (homePe_ != rt.myPe()) {
+    contributeValue(value.kind == ReducerKind::Nop
+                        ? ReductionValue::nop()
+                        : ReductionValue::numericRaw(
+                              value.kind, value.type,
+                              value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar),
+                              value.length, value.data),
+                    callback, 0);
+    return;
+  }
+  rt.allreduces().contribute(c, nextReduction_, value, callback);
+}
+
+void ChareBase::pupRuntimeState(Pup& p) {
+  p | nextReduction_;
+  p | nextSectionReduction_;
+  p | nextBroadcast_;
+  p | migratable_;
+  p | homePe_;
 }
 
 ArrayIndex ChareBase::replyGatherKey(const InvokeContext& ctx) const {
@@ -83,8 +118,19 @@ ArrayIndex ChareBase::replyGatherKey(const InvokeContext& ctx) const {
 
 void ChareBase::contributeBroadcastReply(const InvokeContext& ctx, ReductionValue value,
                                          const Callback& callback) {
-  Runtime::current().reductions().contribute(ctx.replyScope, ReductionStream::BroadcastReplies,
-                                             ctx.broadcastNumber, std::move(value), callback);
+  Runtime& rt = Runtime::current();
+  // Counted where the broadcast was addressed to this member: its home for a
+  // collection broadcast, the PE the section names for it for a section one.
+  const int countingPe = isSectionId(ctx.replyScope) ? (ctx.countingPe >= 0 ? ctx.countingPe : rt.myPe())
+                                                      : homePe_;
+  if (countingPe != rt.myPe()) {
+    rt.sendRemoteContribution(countingPe, ctx.replyScope,
+                              static_cast<std::uint8_t>(ReductionStream::BroadcastReplies), ctx.broadcastNumber,
+                              value, callback);
+    return;
+  }
+  rt.reductions().contribute(ctx.replyScope, ReductionStream::BroadcastReplies, ctx.broadcastNumber,
+                             std::move(value), callback);
 }
 
 }  // namespace charm

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <stdexcept>
 #include <type_traits>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "runtime/callback.h"
 #include "runtime/envelope.h"
 #include "runtime/index.h"
+#include "runtime/pup.h"
 #include "runtime/reducer.h"
 #include "runtime/section.h"
 
@@ -99,6 +101,32 @@ class ChareBase {
   void contributeBroadcastReply(const InvokeContext& ctx, ReductionValue value, const Callback& callback);
   ArrayIndex replyGatherKey(const InvokeContext& ctx) const;
 
+  // --- migration (array elements and singleton chares; groups never move) ---
+  // Whether the runtime may move this element (true unless turned off).
+  bool migratable() const { return migratable_; }
+  void setMigratable(bool migratable) { migratable_ = migratable; }
+  // The constructor entry that rebuilds a chare of this type on the PE it moves
+  // to, or kNoEntry when the type cannot migrate (migrationBlocker() says why).
+  virtual EntryId migrationEntry() const { return kNoEntry; }
+  virtual std::string migrationBlocker() const { return "its type does not support migration"; }
+  // Packs the user's state on the PE the element leaves (the migration entry
+  // unpacks it on the new PE).
+  virtual void packState(Pup& p) { (void)p; }
+  // Called on the new PE once the element has arrived with its state.
+  virtual void migrated() {}
+  // Why the element cannot leave right now ("" when it can): e.g. a coroutine of
+  // it is suspended on this PE.
+  virtual std::string busyReason() const { return {}; }
+  // The runtime's own state of this element (reduction numbers, the next
+  // broadcast it expects), which travels with it.
+  void pupRuntimeState(Pup& p);
+  // Broadcasts to this element are delivered in their numbering order, also
+  // when it moves: the number of the next one it takes.
+  std::uint32_t nextBroadcast() const { return nextBroadcast_; }
+  // The PE the collection's map put this element on.
+  int homePe() const { return homePe_; }
+  void setNextBroadcast(std::uint32_t n) { nextBroadcast_ = n; }
+
  private:
   template <class V>
   static ReductionValue makeContribution(const V& value, ReducerKind reducer, const ArrayIndex& key) {
@@ -117,6 +145,9 @@ class ChareBase {
   ArrayIndex index_;
   std::uint32_t nextReduction_ = 0;
   std::unordered_map<SectionId, std::uint32_t> nextSectionReduction_;  // rarely more than a few
+  std::uint32_t nextBroadcast_ = 0;
+  bool migratable_ = true;
+  int homePe_ = -1;  // where the collection's map put it (counts its contributions)
 };
 
 }  // namespace charm

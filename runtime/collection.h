@@ -87,6 +87,10 @@ class Collection {
   // Children (in the reduction tree) whose subtree holds elements: they each send
   // one partial per reduction.
   int expectedChildPartials = 0;
+  // The elements whose home is this PE (where the map placed them), in index
+  // order: this PE delivers them every broadcast and counts their contributions,
+  // wherever they live now.
+  std::vector<ArrayIndex> homeIndices;
 
  private:
   CollectionId id_;

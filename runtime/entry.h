@@ -171,6 +171,23 @@ std::unique_ptr<ChareBase> constructChare(InvokeContext& ctx) {
                     std::move(args));
 }
 
+template <class T>
+concept HasPup = requires(T& t, Pup& p) { t.pup(p); };
+// C++ chares migrate when they can be default-constructed on the new PE and
+// their state packed with pup().
+template <class T>
+concept CanMigrate = std::is_default_constructible_v<T> && HasPup<T>;
+
+// Rebuilds a migrated chare: default-constructs it (the runtime has set the
+// construction context), then unpacks the state its pup() packed.
+template <class T>
+std::unique_ptr<ChareBase> constructMigrated(InvokeContext& ctx) {
+  auto object = std::make_unique<T>();
+  Pup p = Pup::unpacker(ctx.payload, ctx.payloadSize);
+  object->pup(p);
+  return object;
+}
+
 }  // namespace detail
 
 // The registry entry of an entry method; registered during static initialisation
@@ -196,5 +213,15 @@ template <class T, class... Args>
 EntryInfo* const ConstructorEntry<T, Args...>::info = Registry::instance().addConstructor(
     detail::constructorName<T, Args...>(), &detail::constructChare<T, Args...>,
     detail::chareTypeName<T>());
+
+// The constructor entry that rebuilds a T that migrated to this PE.
+template <class T>
+struct MigrationEntry {
+  static EntryInfo* const info;
+  static EntryId id() { return info->id; }
+};
+template <class T>
+EntryInfo* const MigrationEntry<T>::info = Registry::instance().addConstructor(
+    detail::chareTypeName<T>() + "|migrated", &detail::constructMigrated<T>, detail::chareTypeName<T>());
 
 }  // namespace charm

@@ -32,6 +32,13 @@ enum class MessageKind : std::uint8_t {
   SectionBroadcastRequest,  // to a section's root, which numbers it and routes it
   SectionBroadcast,         // a numbered section broadcast for the members on one PE
   AllReducePartial,         // an allreduce partial swapped between PEs (AllReduceManager)
+  MigrateElement,           // an element moving to the receiving PE, with its state
+  LocationUpdate,           // where an element lives now (to its home, or a hint to a sender)
+  ElementBroadcast,         // one element's copy of a collection broadcast, sent by its home
+  ElementSectionBroadcast,  // one member's copy of a section broadcast, from its counting PE
+  RemoteContribution,       // a contribution of an element away from the PE that counts it
+  RemoteAllReduce,          // an allreduce contribution of an element away from home
+  AllReduceResult,          // an allreduce result for PEs whose elements contributed remotely
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or
@@ -53,7 +60,8 @@ struct Envelope {
   std::uint8_t flags = 0;
   std::uint16_t reserved = 0;        // ReductionPartial: the reduction's numbering stream
   std::int32_t sourcePe = -1;
-  std::int32_t treeRoot = 0;          // root PE of the tree a Broadcast/Create travels on
+  std::int32_t treeRoot = 0;          // root PE of the tree a Broadcast/Create travels on;
+                                      // forwarded element messages: the original sender
   EntryId entry = kNoEntry;
   std::uint32_t sequence = 0;         // broadcast number, reduction number or QD wave
   CollectionId collection = 0;        // or the section (section broadcasts, section reductions)

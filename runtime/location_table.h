@@ -11,8 +11,7 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "runtime/envelope.h"
-#include "runtime/index.h"
+#include "runtime/element_key.h"
 
 namespace charm {
 
@@ -42,22 +41,12 @@ class LocationTable {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  struct Key {
-    CollectionId collection;
-    ArrayIndex index;
-    bool operator==(const Key& o) const { return collection == o.collection && index == o.index; }
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      return ArrayIndexHash{}(k.index) ^ (k.collection * 0x9E3779B97F4A7C15ull);
-    }
-  };
   struct Entry {
     int cached = -1;      // last location heard of (any PE)
     int forwardTo = -1;   // the element left this PE for there
     int record = -1;      // home only: where the element is now
   };
-  std::unordered_map<Key, Entry, KeyHash> entries_;
+  std::unordered_map<ElementKey, Entry, ElementKeyHash> entries_;
 };
 
 }  // namespace charm

@@ -34,6 +34,7 @@ struct InvokeContext {
   std::uint64_t replyScope = 0;        // broadcasts: the collection or section replies reduce over
   std::uint32_t broadcastNumber = 0;   // broadcasts: their number (numbers the reply reduction)
   std::uint32_t sectionPosition = 0;   // section broadcasts: the member's place in the section
+  std::int32_t countingPe = -1;        // section broadcasts: the PE that counts the member's reply
   std::uint8_t flags = 0;              // the envelope's flags
 };
 

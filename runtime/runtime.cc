@@ -83,6 +83,7 @@ void Runtime::schedulerLoop() {
       }
       worked = true;
     }
+    if (!pendingMigrations_.empty() && runPendingMigrations()) worked = true;
     if (!timers_.empty() && timers_.top().due <= std::chrono::steady_clock::now()) {
       runTimers();
       worked = true;
@@ -187,14 +188,14 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             EntryId entry, MessageBuffer message, FutureRef reply,
                             std::uint8_t flags) {
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  send(pe, std::move(message));
+  send(locations_.route(collection, index, pe), std::move(message));
 }
 
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, comm::ExternalPayload tail,
                             FutureRef reply, std::uint8_t flags) {
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  send(pe, std::move(message), std::move(tail));
+  send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
 }
 
 void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
@@ -252,7 +253,24 @@ void Runtime::handle(MessageBuffer message) {
   try {
     switch (env.kind) {
       case MessageKind::EntryCall:
-        handleEntryCall(message);
+      case MessageKind::ElementBroadcast:
+      case MessageKind::ElementSectionBroadcast:
+        handleElementMessage(message);
+        break;
+      case MessageKind::MigrateElement:
+        handleMigrate(std::move(message));
+        break;
+      case MessageKind::LocationUpdate:
+        handleLocationUpdate(message);
+        break;
+      case MessageKind::RemoteContribution:
+        handleRemoteContribution(message);
+        break;
+      case MessageKind::RemoteAllReduce:
+        handleRemoteAllReduce(message);
+        break;
+      case MessageKind::AllReduceResult:
+        allreduces_.handleForwardedResult(std::move(message));
         break;
       case MessageKind::BroadcastRequest:
         handleBroadcastRequest(std::move(message));
@@ -311,21 +329,6 @@ bool Runtime::bufferIfUnknown(MessageBuffer& message) {
   return true;
 }
 
-void Runtime::handleEntryCall(MessageBuffer& message) {
-  const Envelope& env = envelopeOf(message);
-  Collection* c = findCollection(env.collection);
-  if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
-    return;
-  }
-  auto it = c->elements.find(env.index);
-  if (it == c->elements.end())
-    throw std::logic_error("message for element " + env.index.toString() + " of collection " +
-                           std::to_string(env.collection) + ", which does not live on PE " +
-                           std::to_string(myPe_));
-  deliverToElement(it->second.get(), env, &message);
-}
-
 void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
                                MessageBuffer* adoptable) {
   InvokeContext ctx;
@@ -362,6 +365,10 @@ void Runtime::handleBroadcast(MessageBuffer message) {
   }
   if (bufferIfUnknown(message)) return;
   Collection& c = *findCollection(env.collection);
+  if (c.kind() != CollectionKind::Group) {
+    deliverBroadcastToCollection(c, message);
+    return;
+  }
   std::size_t remaining = c.elements.size();
   for (auto& [index, element] : c.elements) {
     // The last element may adopt the message; the others see it read-only.
@@ -471,9 +478,12 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
   for (const auto& member : routing.members) {
     Collection& c = *findCollection(member.collection);
     auto it = c.elements.find(member.index);
-    if (it == c.elements.end())
-      throw std::logic_error("section broadcast for element " + member.index.toString() +
-                             ", which does not live on PE " + std::to_string(myPe_));
+    if (it == c.elements.end()) {  // it moved: a copy follows it
+      --remaining;
+      forwardSectionCopy(c, member, routing, envelopeOf(message), payloadOf(message) + header,
+                         env.payloadSize - header);
+      continue;
+    }
     InvokeContext ctx;
     ctx.payload = payloadOf(message) + header;
     ctx.payloadSize = env.payloadSize - header;
@@ -529,7 +539,8 @@ void Runtime::handleCreate(MessageBuffer message) {
       *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
   reductions_.collectionCreated(collection);
   const EntryInfo& ctor = Registry::instance().entry(spec.constructor);
-  for (const ArrayIndex& index : collection.indicesOn(myPe_)) {
+  collection.homeIndices = collection.indicesOn(myPe_);
+  for (const ArrayIndex& index : collection.homeIndices) {
     construction_ = ConstructionContext{id, index};
     InvokeContext ctx;
     ctx.entry = spec.constructor;
@@ -546,7 +557,12 @@ void Runtime::handleCreate(MessageBuffer message) {
   waitingForCollection_.erase(waiting);
   for (MessageBuffer& m : replay) {
     switch (envelopeOf(m).kind) {
-      case MessageKind::EntryCall: handleEntryCall(m); break;
+      case MessageKind::EntryCall:
+      case MessageKind::ElementBroadcast:
+      case MessageKind::ElementSectionBroadcast: handleElementMessage(m); break;
+      case MessageKind::MigrateElement: handleMigrate(std::move(m)); break;
+      case MessageKind::RemoteContribution: handleRemoteContribution(m); break;
+      case MessageKind::RemoteAllReduce: handleRemoteAllReduce(m); break;
       case MessageKind::BroadcastRequest: handleBroadcastRequest(std::move(m)); break;
       case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
       case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;

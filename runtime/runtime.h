@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -21,7 +22,9 @@
 #include "runtime/callback.h"
 #include "runtime/collection.h"
 #include "runtime/fiber.h"
+#include "runtime/element_key.h"
 #include "runtime/future_table.h"
+#include "runtime/location_table.h"
 #include "runtime/message.h"
 #include "runtime/message_queue.h"
 #include "runtime/quiescence.h"
@@ -103,6 +106,31 @@ class Runtime {
   };
   const ConstructionContext& constructionContext() const { return construction_; }
 
+  // --- migration and locations ----------------------------------------------
+  // Moves element `index` of `collection` (living on this PE) to PE `pe` once
+  // the running entry method has returned (and, for an element with a suspended
+  // coroutine, once that has finished). Messages, broadcasts and reductions
+  // follow it. Throws std::out_of_range for a bad PE, std::invalid_argument for
+  // groups, types that cannot migrate and elements set not migratable, and
+  // std::logic_error for an element that is not on this PE.
+  void migrate(CollectionId collection, const ArrayIndex& index, int pe);
+  // Where a message for an element goes: where it was last seen, else `home`.
+  int routeToElement(CollectionId collection, const ArrayIndex& index, int home) const {
+    return locations_.route(collection, index, home);
+  }
+  // Runs on an element message made on this PE that is forwarded to another PE
+  // (its element moved): the embedded layer turns same-PE-only payloads into
+  // ones that travel.
+  void setForwardHook(std::function<void(MessageBuffer&)> hook) { forwardHook_ = std::move(hook); }
+  // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
+  // counts it as one of its own (an element away from the PE that counts it).
+  void sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
+                              std::uint32_t number, const ReductionValue& value, const Callback& callback);
+  // The same for an allreduce contribution (Callback::toAllElements) of element
+  // `index`, sent to its home; the result comes back to this PE.
+  void sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index, std::uint32_t number,
+                           const ReductionValue& value, const Callback& callback);
+
   // --- sections -------------------------------------------------------------
   SectionTable& sections() noexcept { return sections_; }
   // Records a section described elsewhere (or here) and lets waiting reduction
@@ -146,10 +174,24 @@ class Runtime {
  private:
   void schedulerLoop();
   void handle(MessageBuffer message);
-  void handleEntryCall(MessageBuffer& message);
   void handleBroadcastRequest(MessageBuffer message);
   void handleBroadcast(MessageBuffer message);
   void handleCreate(MessageBuffer message);
+  void handleElementMessage(MessageBuffer& message);
+  void forwardToElement(Collection& collection, MessageBuffer message);
+  void deliverBroadcastInOrder(ChareBase* element, const ElementKey& key, const Envelope& env,
+                               MessageBuffer* adoptable);
+  void deliverBroadcastToCollection(Collection& collection, MessageBuffer& message);
+  void handleMigrate(MessageBuffer message);
+  void handleLocationUpdate(const MessageBuffer& message);
+  void handleRemoteContribution(MessageBuffer& message);
+  void handleRemoteAllReduce(MessageBuffer& message);
+  void elementArrived(Collection& collection, const ArrayIndex& index);
+  bool runPendingMigrations();
+  bool doMigrate(CollectionId collection, const ArrayIndex& index, int pe);
+  void forwardSectionCopy(Collection& collection, const SectionRouting::LocalMember& member,
+                          const SectionRouting& routing, const Envelope& env, const std::byte* payload,
+                          std::size_t payloadSize);
   void handleSectionBroadcastRequest(MessageBuffer message);
   void handleSectionBroadcast(MessageBuffer message);
   void deliverToElement(ChareBase* element, const Envelope& env, MessageBuffer* adoptable);
@@ -187,6 +229,19 @@ class Runtime {
   };
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t timerSequence_ = 0;
+
+  LocationTable locations_;
+  // Messages for elements not (yet) on their home PE, in arrival order.
+  std::unordered_map<ElementKey, std::vector<MessageBuffer>, ElementKeyHash> waitingForElement_;
+  // Broadcasts that reached an element before an earlier one, by number.
+  std::unordered_map<ElementKey, std::map<std::uint32_t, MessageBuffer>, ElementKeyHash> heldBroadcasts_;
+  struct PendingMigration {
+    CollectionId collection;
+    ArrayIndex index;
+    int pe;
+  };
+  std::vector<PendingMigration> pendingMigrations_;
+  std::function<void(MessageBuffer&)> forwardHook_;
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
   ArrayMapFunction arrayMap_;

@@ -10,7 +10,7 @@ SectionInfo::SectionInfo(SectionSpec spec, int myPe, int branching) : spec_(std:
   std::vector<int> others;
   for (std::uint32_t i = 0; i < spec_.members.size(); ++i) {
     const SectionMember& m = spec_.members[i];
-    if (!positions_.emplace(Key{m.collection, m.index}, i).second)
+    if (!positions_.emplace(ElementKey{m.collection, m.index}, i).second)
       throw std::invalid_argument("charm: element " + m.index.toString() + " of collection " +
                                   std::to_string(m.collection) + " is twice in section " +
                                   std::to_string(spec_.id & ~kSectionIdBit));
@@ -56,7 +56,7 @@ std::uint32_t SectionInfo::positionOf(CollectionId collection, const ArrayIndex&
   if (!complete_)
     throw std::logic_error("charm: section " + std::to_string(spec_.id & ~kSectionIdBit) +
                            " is known here only from a broadcast; contribute with its proxy");
-  auto it = positions_.find(Key{collection, index});
+  auto it = positions_.find(ElementKey{collection, index});
   if (it == positions_.end())
     throw std::invalid_argument("charm: element " + index.toString() + " of collection " +
                                 std::to_string(collection) + " is not a member of section " +

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/element_key.h"
 #include "runtime/section.h"
 
 namespace charm {
@@ -53,17 +54,7 @@ class SectionInfo {
   std::uint64_t localMembers_ = 0;
   int parentPe_ = -1;
   int numChildren_ = 0;
-  struct Key {
-    CollectionId collection;
-    ArrayIndex index;
-    bool operator==(const Key& o) const { return collection == o.collection && index == o.index; }
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      return ArrayIndexHash{}(k.index) ^ (k.collection * 0x9E3779B97F4A7C15ull);
-    }
-  };
-  std::unordered_map<Key, std::uint32_t, KeyHash> positions_;
+  std::unordered_map<ElementKey, std::uint32_t, ElementKeyHash> positions_;
 };
 
 class SectionTable {

@@ -1,0 +1,390 @@
+// Runtime: migration of elements and the delivery of messages to elements that
+// move. Every element has a home (the PE its collection's map gives it); the
+// home counts its contributions and hands it every broadcast, wherever it lives.
+// Messages for an element that is not here follow the LocationTable (forwarding
+// pointer, home record, else home); FIFO order between two PEs makes a message
+// forwarded along a forwarding pointer arrive after the element itself.
+// Broadcasts reach an element in their numbering order: one that overtakes an
+// earlier one waits for it (and moves with the element).
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/chare_base.h"
+#include "runtime/registry.h"
+#include "runtime/runtime.h"
+
+namespace charm {
+
+namespace {
+// EntryCall / ElementBroadcast / ElementSectionBroadcast flag (these kinds leave
+// bit 0 to the runtime): the message was forwarded, and treeRoot holds the PE
+// that first sent it, to be told where the element is.
+constexpr std::uint8_t kForwardedToElement = kRuntimeFlagBits;
+
+// LocationUpdate: `reserved` says whether it is the element's arrival, reported
+// to its home (which keeps a record), or a hint for a sender's routing.
+constexpr std::uint16_t kArrivalRecord = 1;
+
+// ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
+struct SectionDelivery {
+  SectionId section;
+  std::uint32_t position;
+  std::int32_t countingPe;
+};
+constexpr std::size_t kSectionDeliveryBytes = (sizeof(SectionDelivery) + 15) & ~std::size_t{15};
+
+}  // namespace
+
+// --- requests ---------------------------------------------------------------
+
+void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) {
+  if (pe < 0 || pe >= numPes_)
+    throw std::out_of_range("charm: migrate to PE " + std::to_string(pe) + ", which does not exist (0.." +
+                            std::to_string(numPes_ - 1) + ")");
+  Collection* c = findCollection(collection);
+  if (!c) throw std::logic_error("charm: migrate(): collection " + std::to_string(collection) + " is not known here");
+  if (c->kind() == CollectionKind::Group) throw std::invalid_argument("charm: group elements never migrate");
+  auto it = c->elements.find(index);
+  if (it == c->elements.end())
+    throw std::logic_error("charm: migrate(): element " + index.toString() + " is not on PE " +
+                           std::to_string(myPe_) + "; ask it to move itself from an entry method");
+  ChareBase& e = *it->second;
+  if (e.migrationEntry() == kNoEntry)
+    throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + e.migrationBlocker());
+  if (!e.migratable())
+    throw std::invalid_argument("charm: element " + index.toString() + " is set not migratable");
+  pendingMigrations_.push_back({collection, index, pe});
+}
+
+bool Runtime::runPendingMigrations() {
+  bool moved = false;
+  std::vector<PendingMigration> later;
+  std::vector<PendingMigration> now;
+  now.swap(pendingMigrations_);
+  for (const PendingMigration& m : now) {
+    Collection* c = findCollection(m.collection);
+    if (!c) continue;
+    auto it = c->elements.find(m.index);
+    if (it == c->elements.end()) continue;  // gone already (an earlier request moved it)
+    if (!it->second->busyReason().empty()) {
+      later.push_back(m);  // a coroutine of it is suspended here: move it once that ended
+      continue;
+    }
+    moved |= doMigrate(m.collection, m.index, m.pe);
+  }
+  for (PendingMigration& m : pendingMigrations_) later.push_back(m);  // requested meanwhile
+  pendingMigrations_.swap(later);
+  return moved;
+}
+
+bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe) {
+  Collection& c = *findCollection(collection);
+  auto it = c.elements.find(index);
+  if (pe == myPe_) return false;
+  ChareBase& e = *it->second;
+  // [u64 runtime-state bytes][runtime state][user state]
+  Pup runtimeSizer = Pup::sizer();
+  e.pupRuntimeState(runtimeSizer);
+  Pup userSizer = Pup::sizer();
+  e.packState(userSizer);
+  const std::size_t runtimeBytes = runtimeSizer.offset();
+  const std::size_t userBytes = userSizer.offset();
+  MessageBuffer m = newMessage(MessageKind::MigrateElement, sizeof(std::uint64_t) + runtimeBytes + userBytes);
+  std::byte* out = payloadOf(m);
+  const std::uint64_t header = runtimeBytes;
+  std::memcpy(out, &header, sizeof header);
+  Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
+  e.pupRuntimeState(runtimePacker);
+  Pup userPacker = Pup::packer(out + sizeof header + runtimeBytes, userBytes);
+  e.packState(userPacker);
+  Envelope& env = envelopeOf(m);
+  env.collection = collection;
+  env.index = index;
+  env.entry = e.migrationEntry();
+  c.elements.erase(it);  // the element is gone from here before anything else runs
+  locations_.departed(collection, index, pe);
+  send(pe, std::move(m));
+  // Broadcasts it was holding follow it (after it: FIFO between the two PEs).
+  const ElementKey key{collection, index};
+  if (auto held = heldBroadcasts_.find(key); held != heldBroadcasts_.end()) {
+    std::map<std::uint32_t, MessageBuffer> messages = std::move(held->second);
+    heldBroadcasts_.erase(held);
+    for (auto& [number, message] : messages) {
+      envelopeOf(message).kind = MessageKind::ElementBroadcast;
+      envelopeOf(message).index = index;
+      send(pe, std::move(message));
+    }
+  }
+  return true;
+}
+
+// --- arrivals ------------------------------------------------------------------
+
+void Runtime::handleMigrate(MessageBuffer message) {
+  const Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  std::uint64_t runtimeBytes = 0;
+  std::memcpy(&runtimeBytes, payloadOf(message), sizeof runtimeBytes);
+  const std::byte* runtimeState = payloadOf(message) + sizeof runtimeBytes;
+  const std::byte* userState = runtimeState + runtimeBytes;
+  const std::size_t userBytes = payloadSizeOf(message) - sizeof runtimeBytes - runtimeBytes;
+  construction_ = ConstructionContext{env.collection, env.index};
+  InvokeContext ctx;
+  ctx.entry = env.entry;
+  ctx.payload = userState;
+  ctx.payloadSize = userBytes;
+  std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
+  construction_ = ConstructionContext{};
+  Pup p = Pup::unpacker(runtimeState, runtimeBytes);
+  element->pupRuntimeState(p);
+  ChareBase* e = element.get();
+  const int home = e->homePe();
+  c->elements.emplace(env.index, std::move(element));
+  locations_.arrived(env.collection, env.index, myPe_, home == myPe_);
+  if (home != myPe_) {
+    MessageBuffer update = newMessage(MessageKind::LocationUpdate, 0);
+    Envelope& u = envelopeOf(update);
+    u.collection = env.collection;
+    u.index = env.index;
+    u.sequence = static_cast<std::uint32_t>(myPe_);
+    u.reserved = kArrivalRecord;
+    send(home, std::move(update));
+  }
+  e->migrated();
+  elementArrived(*c, env.index);
+}
+
+void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
+  auto waiting = waitingForElement_.find(ElementKey{collection.id(), index});
+  if (waiting == waitingForElement_.end()) return;
+  std::vector<MessageBuffer> replay = std::move(waiting->second);
+  waitingForElement_.erase(waiting);
+  for (MessageBuffer& m : replay) handleElementMessage(m);
+}
+
+void Runtime::handleLocationUpdate(const MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  const int pe = static_cast<int>(env.sequence);
+  if (env.reserved == kArrivalRecord)
+    locations_.record(env.collection, env.index, pe);
+  else
+    locations_.learn(env.collection, env.index, pe);
+}
+
+// --- element messages ------------------------------------------------------------
+
+void Runtime::handleElementMessage(MessageBuffer& message) {
+  Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  auto it = c->elements.find(env.index);
+  if (it == c->elements.end()) {
+    if (c->kind() == CollectionKind::Group)
+      throw std::logic_error("message for group element " + env.index.toString() + " on PE " +
+                             std::to_string(myPe_));
+    forwardToElement(*c, std::move(message));
+    return;
+  }
+  if ((env.flags & kForwardedToElement) && env.treeRoot != myPe_ && env.treeRoot >= 0) {
+    // Tell the original sender where the element is, so its next messages come here.
+    MessageBuffer hint = newMessage(MessageKind::LocationUpdate, 0);
+    Envelope& h = envelopeOf(hint);
+    h.collection = env.collection;
+    h.index = env.index;
+    h.sequence = static_cast<std::uint32_t>(myPe_);
+    send(env.treeRoot, std::move(hint));
+    env.flags &= static_cast<std::uint8_t>(~kForwardedToElement);
+  }
+  ChareBase* element = it->second.get();
+  switch (env.kind) {
+    case MessageKind::EntryCall:
+      deliverToElement(element, env, &message);
+      return;
+    case MessageKind::ElementBroadcast:
+      deliverBroadcastInOrder(element, ElementKey{env.collection, env.index}, env, &message);
+      return;
+    case MessageKind::ElementSectionBroadcast: {
+      SectionDelivery d;
+      std::memcpy(&d, payloadOf(message), sizeof d);
+      InvokeContext ctx;
+      ctx.payload = payloadOf(message) + kSectionDeliveryBytes;
+      ctx.payloadSize = env.payloadSize - kSectionDeliveryBytes;
+      ctx.adoptable = &message;
+      ctx.reply = env.reply;
+      ctx.entry = env.entry;
+      ctx.broadcast = true;
+      ctx.replyScope = d.section;
+      ctx.broadcastNumber = env.sequence;
+      ctx.sectionPosition = d.position;
+      ctx.countingPe = d.countingPe;
+      ctx.flags = env.flags;
+      Registry::instance().entry(env.entry).invoke(element, ctx);
+      return;
+    }
+    default:
+      throw std::logic_error("charm: not an element message");
+  }
+}
+
+void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  const int home = collection.peOf(env.index);
+  const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home, myPe_);
+  if (d.action == LocationTable::Action::Buffer) {
+    waitingForElement_[ElementKey{env.collection, env.index}].push_back(std::move(message));
+    return;
+  }
+  if (!(env.flags & kForwardedToElement)) {
+    env.flags |= kForwardedToElement;
+    env.treeRoot = env.sourcePe;
+  }
+  if (forwardHook_) forwardHook_(message);
+  send(d.pe, std::move(message));
+}
+
+// --- broadcasts ------------------------------------------------------------------------
+
+void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message) {
+  // This PE hands broadcast k to the elements it is home to: those here get it
+  // now, the others a copy addressed to them.
+  std::size_t remaining = c.homeIndices.size();
+  for (const ArrayIndex& index : c.homeIndices) {
+    --remaining;
+    auto it = c.elements.find(index);
+    if (it != c.elements.end()) {
+      deliverBroadcastInOrder(it->second.get(), ElementKey{c.id(), index}, envelopeOf(message),
+                              remaining == 0 ? &message : nullptr);
+      if (!message) return;
+      continue;
+    }
+    MessageBuffer copy = copyMessage(message);
+    Envelope& ce = envelopeOf(copy);
+    ce.kind = MessageKind::ElementBroadcast;
+    ce.index = index;
+    ce.flags &= static_cast<std::uint8_t>(~kRuntimeFlagBits);
+    forwardToElement(c, std::move(copy));
+  }
+}
+
+void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key, const Envelope& env,
+                                      MessageBuffer* adoptable) {
+  const std::uint32_t number = env.sequence;
+  if (number < element->nextBroadcast()) return;  // had it already
+  if (number > element->nextBroadcast()) {
+    // An earlier broadcast is still on its way to this element: keep this one.
+    MessageBuffer kept = adoptable && *adoptable ? std::move(*adoptable) : MessageBuffer{};
+    if (!kept) {
+      const std::byte* start = reinterpret_cast<const std::byte*>(&env);
+      kept = MessageBuffer::allocate(kPayloadOffset + env.payloadSize);
+      std::memcpy(kept.data(), start, kPayloadOffset + env.payloadSize);
+    }
+    heldBroadcasts_[key].emplace(number, std::move(kept));
+    return;
+  }
+  element->setNextBroadcast(number + 1);
+  deliverToElement(element, env, adoptable);
+  auto held = heldBroadcasts_.find(key);
+  while (held != heldBroadcasts_.end()) {
+    auto next = held->second.find(element->nextBroadcast());
+    if (next == held->second.end()) return;
+    MessageBuffer m = std::move(next->second);
+    held->second.erase(next);
+    if (held->second.empty()) heldBroadcasts_.erase(held);
+    element->setNextBroadcast(element->nextBroadcast() + 1);
+    deliverToElement(element, envelopeOf(m), &m);
+    held = heldBroadcasts_.find(key);
+  }
+}
+
+void Runtime::forwardSectionCopy(Collection& collection, const SectionRouting::LocalMember& member,
+                                 const SectionRouting& routing, const Envelope& env, const std::byte* payload,
+                                 std::size_t payloadSize) {
+  MessageBuffer m = newMessage(MessageKind::ElementSectionBroadcast, kSectionDeliveryBytes + payloadSize);
+  const SectionDelivery d{routing.section, member.position, myPe_};  // this PE counts its reply
+  std::memcpy(payloadOf(m), &d, sizeof d);
+  if (payloadSize) std::memcpy(payloadOf(m) + kSectionDeliveryBytes, payload, payloadSize);
+  Envelope& out = envelopeOf(m);
+  out.collection = member.collection;
+  out.index = member.index;
+  out.entry = routing.entryFor(member.collection);
+  out.sequence = env.sequence;
+  out.reply = env.reply;
+  out.flags = env.flags & static_cast<std::uint8_t>(~kRuntimeFlagBits);
+  out.sourcePe = myPe_;
+  forwardToElement(collection, std::move(m));
+}
+
+// --- contributions of elements away from their counting PE --------------------------------
+
+void Runtime::sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
+                                     std::uint32_t number, const ReductionValue& value,
+                                     const Callback& callback) {
+  // A section's counting PE may never have heard of it: the spec goes along.
+  SectionSpec spec;
+  if (isSectionId(scope)) {
+    const SectionInfo* info = sections_.find(scope);
+    if (!info || !info->complete())
+      throw std::logic_error("charm: a contribution to a section this PE does not know");
+    spec = info->spec();
+  }
+  const std::size_t size = packedSize(callback, value, spec);
+  MessageBuffer m = newMessage(MessageKind::RemoteContribution, size);
+  packInto(payloadOf(m), size, callback, value, spec);
+  Envelope& env = envelopeOf(m);
+  env.collection = scope;
+  env.reserved = stream;
+  env.sequence = number;
+  send(countingPe, std::move(m));
+}
+
+void Runtime::handleRemoteContribution(MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  if (!isSectionId(env.collection) && !findCollection(env.collection)) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  auto [callback, value, spec] =
+      unpackTuple<Callback, ReductionValue, SectionSpec>(payloadOf(message), payloadSizeOf(message));
+  if (isSectionId(env.collection)) {
+    const SectionInfo* known = sections_.find(env.collection);
+    if (!known || !known->complete()) addSection(std::move(spec));
+  }
+  reductions_.contribute(env.collection, static_cast<ReductionStream>(env.reserved), env.sequence,
+                         std::move(value), callback);
+}
+
+}  // namespace charm
+
+namespace charm {
+
+void Runtime::sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index,
+                                  std::uint32_t number, const ReductionValue& value, const Callback& callback) {
+  const std::size_t size = packedSize(callback, value);
+  MessageBuffer m = newMessage(MessageKind::RemoteAllReduce, size);
+  packInto(payloadOf(m), size, callback, value);
+  Envelope& env = envelopeOf(m);
+  env.collection = collection;
+  env.index = index;
+  env.sequence = number;
+  send(home, std::move(m));
+}
+
+void Runtime::handleRemoteAllReduce(MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  auto [callback, value] = unpackTuple<Callback, ReductionValue>(payloadOf(message), payloadSizeOf(message));
+  allreduces_.contributeRemote(*c, env.sequence, value.span(), callback, env.sourcePe, env.index);
+}
+
+}  // namespace charm
