@@ -52,6 +52,8 @@ struct PythonEntry {
   PyRef function;    // the plain function cls.<method>, looked up once; null if not one
   int kind = 0;      // constructors: the collection kind
   bool coro = false;
+  // Constructors of migratable kinds: the entry that rebuilds a migrated element.
+  charm::EntryId migrationEntry = charm::kNoEntry;
 };
 
 // Per-entry-method profile (charm.options.profiling): calls, wall time inside the
@@ -74,6 +76,7 @@ struct EmbedState {
 
   PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone, numericReductionDone;
   PyRef allreduceDone;   // reduction.allreduce_done(reducer, form, raw, futures)
+  PyRef packChare, unpackChare;  // migration: the state of a chare to bytes and back
   PyRef recheckWaiting;  // when.recheck(chare): calls waiting on a condition of that chare
   PyRef waitingKey;      // "_charmpy_waiting", interned
   // The runtime's chare of every Python chare object on this PE (for contribute).

@@ -68,11 +68,13 @@ PyObject* py_consume_flags(PyObject*, PyObject* argv) {
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
                                 "reduction_done", "numeric_reduction_done", "recheck_waiting",
-                                "allreduce_done", nullptr};
+                                "allreduce_done", "pack_chare", "unpack_chare", nullptr};
   PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr,
-           *numericReduced = nullptr, *recheck = nullptr, *allreduced = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOO", const_cast<char**>(names), &make, &deliver,
-                                   &format, &mapPe, &reduced, &numericReduced, &recheck, &allreduced))
+           *numericReduced = nullptr, *recheck = nullptr, *allreduced = nullptr, *pack = nullptr,
+           *unpack = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOO", const_cast<char**>(names), &make, &deliver,
+                                   &format, &mapPe, &reduced, &numericReduced, &recheck, &allreduced, &pack,
+                                   &unpack))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -85,6 +87,9 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.numericReductionDone = numericReduced ? PyRef::borrow(numericReduced) : PyRef();
   st.recheckWaiting = recheck ? PyRef::borrow(recheck) : PyRef();
   st.allreduceDone = allreduced ? PyRef::borrow(allreduced) : PyRef();
+  st.packChare = pack ? PyRef::borrow(pack) : PyRef();
+  st.unpackChare = unpack ? PyRef::borrow(unpack) : PyRef();
+  st.runtime->setForwardHook(&makeRemotable);
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
@@ -108,7 +113,14 @@ PyObject* py_register_constructor(PyObject*, PyObject* args) {
   const std::string name = "py:" + className(cls) + ":ctor:" + std::to_string(kind);
   const charm::EntryId id = charm::Registry::instance().addDynamicConstructor(
       name, &constructPythonChare, "py:" + className(cls));
-  embedState().entries[id] = PythonEntry{PyRef::borrow(cls), PyRef(), PyRef(), kind, coro != 0};
+  PythonEntry entry{PyRef::borrow(cls), PyRef(), PyRef(), kind, coro != 0};
+  if (kind != static_cast<int>(charm::CollectionKind::Group)) {
+    // Singleton chares and array elements migrate: the constructor that rebuilds them.
+    entry.migrationEntry = charm::Registry::instance().addDynamicConstructor(
+        name + ":migrated", &constructMigratedPythonChare, "py:" + className(cls));
+    embedState().entries[entry.migrationEntry] = PythonEntry{PyRef::borrow(cls), PyRef(), PyRef(), kind, false};
+  }
+  embedState().entries[id] = std::move(entry);
   return PyLong_FromUnsignedLong(id);
 }
 
@@ -231,6 +243,8 @@ PyMethodDef methods[] = {
      METH_VARARGS | METH_KEYWORDS, "Calls an entry method of every member of a section."},
     {"allreduce_numeric", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_allreduce_numeric)),
      METH_FASTCALL, "Contributes numbers to an allreduce resolving a future on every element."},
+    {"migrate", py_migrate, METH_VARARGS, "Moves the calling chare to another PE."},
+    {"set_migratable", py_set_migratable, METH_VARARGS, "Allows or forbids moving a chare."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};

@@ -32,13 +32,11 @@ PyObject* fail(PyObject* type, const std::string& message) {
   return nullptr;
 }
 
-namespace {
-
 // Packs a call for another PE: the fast codec when it applies, else pickle.
 // With `tail`, a large last array may be left out of the message, to be sent from
 // its own memory.
-charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
-                                charm::comm::ExternalPayload* tail = nullptr) {
+charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
+                                      charm::comm::ExternalPayload* tail) {
   if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
     charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall, tail);
     if (m) {
@@ -48,6 +46,8 @@ charm::MessageBuffer packRemote(PyObject* call, PyObject* args, PyObject* kwargs
   }
   return embedState().codec.pack(call, charm::MessageKind::EntryCall);
 }
+
+namespace {
 
 // The (args, kwargs) call tuple packed into a message: by reference for this PE.
 charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags,
@@ -61,7 +61,7 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
     flags |= kCallByReference;
     return m;
   }
-  return packRemote(call.get(), args, kwargs, flags, tail);
+  return packForAnotherPe(call.get(), args, kwargs, flags, tail);
 }
 
 }  // namespace
@@ -179,7 +179,9 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   std::uint8_t flags = 0;
   PyObject* kwargs = args[5] == Py_None ? nullptr : args[5];
   charm::comm::ExternalPayload tail;
-  charm::MessageBuffer m = packCall(args[4], kwargs, static_cast<int>(pe), flags, &tail);
+  // By reference only when the element is (as far as this PE knows) here.
+  const int routed = rt().routeToElement(collection, index, static_cast<int>(pe));
+  charm::MessageBuffer m = packCall(args[4], kwargs, routed, flags, &tail);
   if (!m) return nullptr;
   countSent(charm::payloadSizeOf(m));
   return guarded([&] {
@@ -196,7 +198,7 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags) {
   PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
   if (!call) return {};
-  return packRemote(call.get(), args, kwargs, flags);
+  return packForAnotherPe(call.get(), args, kwargs, flags, nullptr);
 }
 
 PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {

@@ -40,6 +40,10 @@ PyObject* py_element_pe(PyObject*, PyObject* args);
 PyObject* py_collection_map(PyObject*, PyObject* cid);
 PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs);
 PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
+// A call packed for another PE: the fast codec when it applies, else pickle; with
+// `tail`, a large last array may stay out of the message (sent from its memory).
+charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
+                                      charm::comm::ExternalPayload* tail);
 // A broadcast's (args, kwargs) packed for the runtime (never by reference: it is copied to every PE).
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags);
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);
@@ -58,6 +62,13 @@ PyObject* py_start_qd(PyObject*, PyObject* cb);
 // module_reductions.cc: contributions to reductions.
 PyObject* py_contribute(PyObject*, PyObject* args);
 PyObject* py_contribute_numeric(PyObject*, PyObject* args);
+
+// python_migration.cc: moving Python chares.
+PyObject* py_migrate(PyObject*, PyObject* args);
+PyObject* py_set_migratable(PyObject*, PyObject* args);
+// Forward hook: an element message made for this PE (arguments by reference)
+// that must travel after all, repacked so it can.
+void makeRemotable(charm::MessageBuffer& message);
 
 // module_sections.cc: sections.
 PyObject* py_section_new_id(PyObject*, PyObject*);

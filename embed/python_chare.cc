@@ -186,8 +186,10 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
     return;
   }
+  ++static_cast<PythonChare*>(chare)->runningCoroutines;
   st.runtime->spawnFiber([chare, object, &entry, call, origin, id]() mutable {
     profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
+    --static_cast<PythonChare*>(chare)->runningCoroutines;
     // Drop our references while this fiber's thread state is still current.
     object = PyRef();
     call = PyRef();
@@ -215,7 +217,7 @@ std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx
                    reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
     object = PyRef::borrow(Py_None);
   }
-  return std::make_unique<PythonChare>(std::move(object));
+  return std::make_unique<PythonChare>(std::move(object), entry.migrationEntry);
 }
 
 PyRef takeExceptionForFuture() {

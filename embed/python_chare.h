@@ -14,20 +14,38 @@ namespace charmpy {
 
 class PythonChare : public charm::ChareBase {
  public:
-  explicit PythonChare(PyRef object) : object_(std::move(object)) {
+  // `migrationEntry`: the constructor that rebuilds it on another PE (kNoEntry
+  // for group elements, which never move).
+  PythonChare(PyRef object, charm::EntryId migrationEntry)
+      : object_(std::move(object)), migrationEntry_(migrationEntry) {
     embedState().chareOfObject[object_.get()] = this;
   }
   ~PythonChare() override { embedState().chareOfObject.erase(object_.get()); }
   PyObject* object() const { return object_.get(); }
 
+  // Migration (python_migration.cc): the state travels pickled (__getstate__ /
+  // __setstate__ honoured; thisProxy and thisIndex are rebuilt, not pickled).
+  charm::EntryId migrationEntry() const override { return migrationEntry_; }
+  std::string migrationBlocker() const override { return "group elements never migrate"; }
+  void packState(charm::Pup& p) override;
+  void migrated() override;
+  std::string busyReason() const override;
+  // Coroutines of this chare that have started and not finished (it cannot move
+  // while one is suspended: its frames live on this PE).
+  int runningCoroutines = 0;
+
  private:
   PyRef object_;
+  charm::EntryId migrationEntry_;
+  std::string packed_;  // the pickled state between the sizing and the packing pass
 };
 
 // Invoker of every Python entry method.
 void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx);
 // Constructor of every Python chare.
 std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx);
+// Constructor of a Python chare that migrated here (python_migration.cc).
+std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeContext& ctx);
 
 // With profiling on, adds `bytes` sent to the entry method running now.
 void countSent(std::size_t bytes);

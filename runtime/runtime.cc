@@ -65,10 +65,12 @@ void Runtime::schedulerLoop() {
     bool worked = false;
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       handle(std::move(incoming.message));
+      if (!pendingMigrations_.empty()) runPendingMigrations();
       worked = true;
     }
     for (int i = 0; i < kLocalBatch && !exiting_ && !localQueue_.empty(); ++i) {
       handle(localQueue_.pop());
+      if (!pendingMigrations_.empty()) runPendingMigrations();
       worked = true;
     }
     if (!readyFibers_.empty()) {
@@ -83,6 +85,7 @@ void Runtime::schedulerLoop() {
       }
       worked = true;
     }
+    // Elements asked to move from a coroutine leave once it has ended.
     if (!pendingMigrations_.empty() && runPendingMigrations()) worked = true;
     if (!timers_.empty() && timers_.top().due <= std::chrono::steady_clock::now()) {
       runTimers();
@@ -337,7 +340,7 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.adoptable = adoptable;
   ctx.reply = env.reply;
   ctx.entry = env.entry;
-  ctx.broadcast = env.kind == MessageKind::Broadcast;
+  ctx.broadcast = env.kind == MessageKind::Broadcast || env.kind == MessageKind::ElementBroadcast;
   ctx.replyScope = env.collection;
   ctx.broadcastNumber = env.sequence;
   ctx.flags = env.flags;

@@ -53,6 +53,11 @@ void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) 
     throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + e.migrationBlocker());
   if (!e.migratable())
     throw std::invalid_argument("charm: element " + index.toString() + " is set not migratable");
+  for (PendingMigration& m : pendingMigrations_)
+    if (m.collection == collection && m.index == index) {
+      m.pe = pe;  // the latest request wins
+      return;
+    }
   pendingMigrations_.push_back({collection, index, pe});
 }
 
@@ -82,8 +87,11 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   auto it = c.elements.find(index);
   if (pe == myPe_) return false;
   ChareBase& e = *it->second;
-  // [u64 runtime-state bytes][runtime state][user state]
+  // [u64 bytes of the next two][collection spec][runtime state][user state]. The
+  // spec lets a PE that never had the collection (a singleton's) take the element.
+  CollectionSpec spec = c.spec();
   Pup runtimeSizer = Pup::sizer();
+  runtimeSizer | spec;
   e.pupRuntimeState(runtimeSizer);
   Pup userSizer = Pup::sizer();
   e.packState(userSizer);
@@ -94,6 +102,7 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   const std::uint64_t header = runtimeBytes;
   std::memcpy(out, &header, sizeof header);
   Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
+  runtimePacker | spec;
   e.pupRuntimeState(runtimePacker);
   Pup userPacker = Pup::packer(out + sizeof header + runtimeBytes, userBytes);
   e.packState(userPacker);
@@ -122,15 +131,24 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
 
 void Runtime::handleMigrate(MessageBuffer message) {
   const Envelope& env = envelopeOf(message);
-  Collection* c = findCollection(env.collection);
-  if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
-    return;
-  }
   std::uint64_t runtimeBytes = 0;
   std::memcpy(&runtimeBytes, payloadOf(message), sizeof runtimeBytes);
   const std::byte* runtimeState = payloadOf(message) + sizeof runtimeBytes;
   const std::byte* userState = runtimeState + runtimeBytes;
+  Pup p = Pup::unpacker(runtimeState, runtimeBytes);
+  CollectionSpec spec;
+  p | spec;
+  Collection* c = findCollection(env.collection);
+  if (!c && spec.kind == CollectionKind::Singleton) {
+    // A singleton chare exists only where it lives: this PE learns its collection now.
+    c = collections_.emplace(env.collection, std::make_unique<Collection>(env.collection, spec, numPes_, &arrayMap_))
+            .first->second.get();
+    reductions_.collectionCreated(*c);
+  }
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
   const std::size_t userBytes = payloadSizeOf(message) - sizeof runtimeBytes - runtimeBytes;
   construction_ = ConstructionContext{env.collection, env.index};
   InvokeContext ctx;
@@ -139,7 +157,6 @@ void Runtime::handleMigrate(MessageBuffer message) {
   ctx.payloadSize = userBytes;
   std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
   construction_ = ConstructionContext{};
-  Pup p = Pup::unpacker(runtimeState, runtimeBytes);
   element->pupRuntimeState(p);
   ChareBase* e = element.get();
   const int home = e->homePe();

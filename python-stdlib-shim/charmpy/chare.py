@@ -175,7 +175,7 @@ class Chare:
 
     # Methods of Chare that are entry methods of every class although private.
     _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result',
-                               '_charmpy_section_of')
+                               '_charmpy_section_of', 'migrate')
 
     def __new__(cls, *args, **kwargs):
         if cls is Chare and (args or kwargs):
@@ -292,12 +292,18 @@ class Chare:
         raise NotImplementedError('AtSync(): load balancing comes with a later issue')
 
     def migrate(self, toPe):
-        """Moves this array element to PE `toPe`. Not supported yet."""
-        raise NotImplementedError('migrate(): migration comes with a later issue')
+        """Moves this chare (an array element or a single chare) to PE `toPe` once the
+        running entry method returns (or, for a coroutine, once no coroutine of it is
+        suspended). Also an entry method: `proxy[i].migrate(pe)` asks an element to
+        move. Its state travels pickled (`__getstate__`/`__setstate__` honoured;
+        `thisProxy` and `thisIndex` are set again); `migrated()` runs on arrival;
+        messages, broadcasts and reductions follow it. Group elements never move."""
+        _charmpy.migrate(self, operator.index(toPe))
 
     def setMigratable(self, migratable):
-        """Allows or forbids migrating this element. Not supported yet."""
-        raise NotImplementedError('setMigratable(): migration comes with a later issue')
+        """Allows (True, the default) or forbids moving this chare; migrate() on a
+        chare set not migratable raises ValueError."""
+        _charmpy.set_migratable(self, bool(migratable))
 
     def migrated(self):
         """Override: called on the new PE after this element migrated."""

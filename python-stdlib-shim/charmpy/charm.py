@@ -19,6 +19,7 @@ program exits, then ends the process with the exit code.
 """
 import importlib
 import inspect
+import pickle
 import platform
 import sys
 import traceback
@@ -109,6 +110,7 @@ class Charm:
                            numeric_reduction_done=reduction.numeric_reduction_done,
                            allreduce_done=reduction.allreduce_done,
                            recheck_waiting=when.recheck,
+                           pack_chare=_pack_chare, unpack_chare=_unpack_chare,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
@@ -449,6 +451,39 @@ def _make_chare(cls, kind, cid, index, dims, args, kwargs):
         _charmpy.spawn(_construct_on_fiber, (construct, obj, args, kwargs))
     else:
         construct(obj, args, kwargs)
+    return obj
+
+
+# Attributes the runtime sets on every chare: rebuilt on the new PE, never pickled.
+_RUNTIME_ATTRIBUTES = frozenset(('thisProxy', 'thisIndex'))
+
+
+def _pack_chare(obj):
+    """Migration hook: the state of `obj` as bytes (its __getstate__ when the class
+    defines one, else its __dict__ without the runtime's attributes)."""
+    getstate = getattr(type(obj), '__getstate__', None)
+    if getstate is not None and getstate is not object.__getstate__:
+        return pickle.dumps((True, obj.__getstate__()), protocol=5)
+    state = {k: v for k, v in obj.__dict__.items()
+             if k not in _RUNTIME_ATTRIBUTES and not k.startswith('_charmpy_')}
+    return pickle.dumps((False, state), protocol=5)
+
+
+def _unpack_chare(cls, kind, cid, index, dims, home_pe, data):
+    """Migration hook: rebuilds a chare of class `cls` from _pack_chare's bytes."""
+    info = chare._infos[cls]
+    obj = cls.__new__(cls)
+    custom, state = pickle.loads(data)
+    if custom and hasattr(obj, '__setstate__'):
+        obj.__setstate__(state)
+    else:
+        obj.__dict__.update(state)
+    if kind == KIND_ARRAY:
+        obj.thisIndex = index
+        obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
+    else:
+        obj.thisIndex = index
+        obj.thisProxy = chare.new_proxy(info, KIND_CHARE, cid, index, home_pe)
     return obj
 
 

@@ -1,0 +1,123 @@
+// Moving Python chares between PEs: the package's pack_chare hook pickles the
+// chare's state (its __getstate__, or its __dict__ without the attributes the
+// runtime owns), the runtime carries the bytes, and on the new PE unpack_chare
+// rebuilds the object (thisProxy/thisIndex set again, __setstate__ honoured)
+// before migrated() runs. Also the `_charmpy` functions migrate/set_migratable,
+// and the forward hook that repacks a same-PE (by-reference) call whose element
+// has moved.
+#include <cstring>
+#include <string>
+
+#include "module_support.h"
+#include "runtime/collection.h"
+
+namespace charmpy {
+
+void PythonChare::packState(charm::Pup& p) {
+  if (p.isSizing() || packed_.empty()) {
+    EmbedState& st = embedState();
+    if (!st.packChare) throw std::logic_error("charmpy: no pack_chare hook is set");
+    PyObject* args[] = {object_.get()};
+    PyRef bytes = PyRef::steal(PyObject_Vectorcall(st.packChare.get(), args, 1, nullptr));
+    if (!bytes || !PyBytes_Check(bytes.get()))
+      abortWithPythonError(std::string("pickling the state of a migrating ") + Py_TYPE(object_.get())->tp_name);
+    packed_.assign(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.get())));
+  }
+  p | packed_;
+  if (p.isPacking()) packed_.clear();
+}
+
+void PythonChare::migrated() {
+  PyRef r = PyRef::steal(PyObject_CallMethod(object_.get(), "migrated", nullptr));
+  if (!r) handleUncaught(std::string(Py_TYPE(object_.get())->tp_name) + ".migrated");
+}
+
+std::string PythonChare::busyReason() const {
+  if (runningCoroutines > 0) return "a coroutine of it is running";
+  PyObject** dict = _PyObject_GetDictPtr(object_.get());
+  if (dict && *dict && PyDict_GetItemString(*dict, "_charmpy_constructing")) return "its constructor is running";
+  return {};
+}
+
+std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeContext& ctx) {
+  EmbedState& st = embedState();
+  const PythonEntry& entry = st.entries.at(ctx.entry);
+  const auto& where = st.runtime->constructionContext();
+  const charm::Collection* c = st.runtime->findCollection(where.collection);
+  PyRef dims = PyRef::borrow(Py_None);
+  int home = -1;
+  if (c && c->kind() == charm::CollectionKind::Array) dims = indexToTuple(c->spec().dims);
+  if (c && c->kind() == charm::CollectionKind::Singleton) home = c->spec().onPe;
+  std::string state;
+  charm::Pup p = charm::Pup::unpacker(ctx.payload, ctx.payloadSize);
+  p | state;
+  PyRef bytes = PyRef::steal(PyBytes_FromStringAndSize(state.data(), static_cast<Py_ssize_t>(state.size())));
+  PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(where.collection));
+  PyRef index = indexToTuple(where.index);
+  PyRef kind = PyRef::steal(PyLong_FromLong(entry.kind));
+  PyRef homePe = PyRef::steal(PyLong_FromLong(home));
+  if (!st.unpackChare) throw std::logic_error("charmpy: no unpack_chare hook is set");
+  PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(), homePe.get(), bytes.get()};
+  PyRef object = PyRef::steal(PyObject_Vectorcall(st.unpackChare.get(), args, 7, nullptr));
+  if (!object)
+    abortWithPythonError(std::string("unpickling a migrated ") +
+                         reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
+  return std::make_unique<PythonChare>(std::move(object), ctx.entry);
+}
+
+namespace {
+charm::ChareBase* chareOf(PyObject* object, const char* what) {
+  EmbedState& st = embedState();
+  auto it = st.chareOfObject.find(object);
+  if (it == st.chareOfObject.end()) {
+    PyErr_Format(PyExc_RuntimeError, "charmpy: %s() is for a chare on its own PE", what);
+    return nullptr;
+  }
+  return it->second;
+}
+}  // namespace
+
+// migrate(chare, pe): moves the chare once the running entry method returned.
+PyObject* py_migrate(PyObject*, PyObject* args) {
+  PyObject* object;
+  int pe;
+  if (!PyArg_ParseTuple(args, "Oi", &object, &pe)) return nullptr;
+  charm::ChareBase* chare = chareOf(object, "migrate");
+  if (!chare) return nullptr;
+  return guarded([&] {
+    rt().migrate(chare->collectionId(), chare->chareIndex(), pe);
+    Py_RETURN_NONE;
+  });
+}
+
+PyObject* py_set_migratable(PyObject*, PyObject* args) {
+  PyObject* object;
+  int migratable;
+  if (!PyArg_ParseTuple(args, "Op", &object, &migratable)) return nullptr;
+  charm::ChareBase* chare = chareOf(object, "setMigratable");
+  if (!chare) return nullptr;
+  chare->setMigratable(migratable != 0);
+  Py_RETURN_NONE;
+}
+
+void makeRemotable(charm::MessageBuffer& message) {
+  charm::Envelope& env = charm::envelopeOf(message);
+  if (env.kind != charm::MessageKind::EntryCall || !(env.flags & kCallByReference)) return;
+  PyObject* raw = nullptr;
+  std::memcpy(&raw, charm::payloadOf(message), sizeof raw);
+  PyRef call = PyRef::steal(raw);  // the message owned this reference
+  PyObject* args = PyTuple_GET_ITEM(call.get(), 0);
+  PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
+  std::uint8_t flags = static_cast<std::uint8_t>(env.flags & ~kCallByReference);
+  flags &= static_cast<std::uint8_t>(~kCallFast);
+  charm::MessageBuffer packed = packForAnotherPe(call.get(), args, kwargs == Py_None ? nullptr : kwargs, flags, nullptr);
+  if (!packed) abortWithPythonError("pickling the arguments of a call to a chare that moved");
+  charm::Envelope& out = charm::envelopeOf(packed);
+  const std::uint64_t payloadSize = out.payloadSize;
+  out = env;
+  out.payloadSize = payloadSize;
+  out.flags = flags;
+  message = std::move(packed);
+}
+
+}  // namespace charmpy

@@ -1,0 +1,183 @@
+# Migration of Python chares under a storm: every round a broadcast reaches every
+# element, which pings random others (with NumPy payloads), contributes to a sum
+# and a gather, allreduces from a coroutine, and moves to a random PE (moves
+# requested from inside a running coroutine wait until it ends). Checks: every
+# broadcast reaches every element once and in order, every ping exactly once,
+# every reduction and allreduce right, state preserved (NumPy arrays, nested
+# objects, a member with its own __getstate__/__setstate__, an element class with
+# __getstate__), migrated() on every arrival, thisProxy/thisIndex rebuilt; a
+# single chare moves too; non-migratable elements and group elements refuse.
+import random
+
+import numpy as np
+from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
+
+ROUNDS = 10
+PINGS = 3
+
+
+class Secret:
+    """Pickles only part of itself: __setstate__ must run on the new PE."""
+
+    def __init__(self, value):
+        self.value = value
+        self.cache = 'not pickled'
+
+    def __getstate__(self):
+        return {'value': self.value}
+
+    def __setstate__(self, state):
+        self.value = state['value']
+        self.cache = 'rebuilt'
+
+
+class Walker(Chare):
+
+    def __init__(self, scale):
+        i = self.thisIndex[0]
+        self.scale = scale
+        self.data = np.arange(i + 1, dtype=np.float64) * scale
+        self.nested = {'index': i, 'history': [], 'secret': Secret(i * 10)}
+        self.seen = []
+        self.pings = 0
+        self.sent = 0
+        self.moves = 0
+        self.arrivals = 0
+        self.allreduced = []
+
+    @coro
+    def step(self, rnd, fsum, fgather):
+        self.seen.append(rnd)
+        rng = random.Random(rnd * 7919 + self.thisIndex[0])
+        n = self.thisProxy.dims[0]
+        for _ in range(PINGS):
+            self.thisProxy[rng.randrange(n)].ping(np.full(3, float(self.thisIndex[0])))
+            self.sent += 1
+        self.contribute(self.thisIndex[0] * self.scale + rnd, Reducer.sum, fsum)
+        self.contribute(self.thisIndex[0], Reducer.gather, fgather)
+        to = rng.randrange(charm.numPes())
+        if to != charm.myPe():
+            self.moves += 1
+        self.migrate(to)    # waits until this coroutine has finished
+        total = self.allreduce(1, Reducer.sum).get()
+        self.allreduced.append(total)
+        self.nested['history'].append(rnd)
+
+    def ping(self, payload):
+        assert payload.shape == (3,)
+        self.pings += 1
+
+    def migrated(self):
+        self.arrivals += 1
+
+    def report(self, f):
+        i = self.thisIndex[0]
+        ok_state = (np.array_equal(self.data, np.arange(i + 1) * self.scale) and
+                    self.nested['index'] == i and self.nested['history'] == list(range(ROUNDS)) and
+                    self.nested['secret'].value == i * 10 and
+                    self.nested['secret'].cache == ('rebuilt' if self.arrivals else 'not pickled') and
+                    self.thisProxy[self.thisIndex] == self.thisProxy[i])
+        n = self.thisProxy.dims[0]
+        self.contribute([self.sent, self.pings, int(self.seen == list(range(ROUNDS))), int(ok_state),
+                         int(self.moves == self.arrivals), int(self.allreduced == [n] * ROUNDS),
+                         int(self.arrivals > 0)], Reducer.sum, f)
+
+    def where(self):
+        return charm.myPe()
+
+
+class Custom(Chare):
+    """An element class with its own __getstate__/__setstate__."""
+
+    def __init__(self):
+        self.value = self.thisIndex[0] + 100
+        self.scratch = object()   # does not pickle: __getstate__ leaves it out
+
+    def __getstate__(self):
+        return self.value
+
+    def __setstate__(self, value):
+        self.value = value
+        self.scratch = None
+
+    def go(self, pe):
+        self.migrate(pe)
+
+    def check(self):
+        return (self.value, charm.myPe(), self.scratch is None)
+
+    def pin(self):
+        self.setMigratable(False)
+        try:
+            self.migrate((charm.myPe() + 1) % charm.numPes())
+        except ValueError as e:
+            return str(e)
+        return 'moved'
+
+
+class Single(Chare):
+
+    def __init__(self):
+        self.count = 0
+
+    def bump(self):
+        self.count += 1
+        return (self.count, charm.myPe())
+
+
+class G(Chare):
+
+    def try_move(self):
+        try:
+            self.migrate(0)
+        except ValueError as e:
+            return 'refused: ' + str(e)
+        return 'moved'
+
+
+def main(args):
+    n = charm.numPes()
+    size = 3 * n + 2
+    walkers = Array(Walker, size, args=[2])
+    charm.awaitCreation(walkers)
+    for rnd in range(ROUNDS):
+        fsum, fgather = Future(), Future()
+        done = walkers.step(rnd, fsum, fgather, awaitable=True)
+        assert fsum.get() == 2 * size * (size - 1) // 2 + rnd * size, fsum.get()
+        assert fgather.get() == list(range(size)), fgather.get()
+        done.get()
+    charm.waitQD()
+    f = Future()
+    walkers.report(f)
+    sent, pings, in_order, state, moves, allreduces, moved = f.get()
+    assert sent == size * ROUNDS * PINGS and pings == sent, (sent, pings)
+    assert in_order == size and state == size and moves == size and allreduces == size, \
+        (in_order, state, moves, allreduces)
+    if n > 1:
+        assert moved > 0, 'no element moved'
+        places = walkers.where(ret=True).get()
+        assert len(set(places)) > 1 or n == 1
+
+    customs = Array(Custom, 2)
+    charm.awaitCreation(customs)
+    customs[0].go(n - 1)
+    charm.waitQD()
+    value, pe, rebuilt = customs[0].check(ret=True).get()
+    assert (value, pe) == (100, n - 1), (value, pe)
+    assert rebuilt == (n > 1)
+    assert 'not migratable' in customs[1].pin(ret=True).get()
+
+    single = Chare(Single, onPE=0)
+    charm.awaitCreation(single)
+    assert single.bump(ret=True).get() == (1, 0)
+    single.migrate(n - 1)
+    for k in range(2, 6):
+        assert single.bump(ret=True).get() == (k, n - 1)
+
+    g = Group(G)
+    assert g[n - 1].try_move(ret=True).get().startswith('refused: ')
+    print('migration ok on', n, 'PEs')
+    charm.exit()
+
+
+charm.start(main)
