@@ -152,6 +152,7 @@ PyObject* py_start(PyObject*, PyObject* entry) {
   if (!st.makeChare || !st.deliverFuture)
     return fail(PyExc_RuntimeError, "_charmpy.set_hooks() must be called before start()");
   st.started = true;
+  st.runtime->setFlags(st.flags);  // with those the program added to sys.argv
   st.runtime->setExternalFutureHandler(&deliverFutureMessage);
   st.runtime->allreduces().setExternalHandler(&deliverAllReduce);
   std::function<void()> main;
@@ -245,6 +246,8 @@ PyMethodDef methods[] = {
      METH_FASTCALL, "Contributes numbers to an allreduce resolving a future on every element."},
     {"migrate", py_migrate, METH_VARARGS, "Moves the calling chare to another PE."},
     {"set_migratable", py_set_migratable, METH_VARARGS, "Allows or forbids moving a chare."},
+    {"at_sync", py_at_sync, METH_O, "The chare is ready for a load-balancing step."},
+    {"lb_instrument", py_lb_instrument, METH_O, "Turns load measurement on this PE on or off."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};

@@ -85,8 +85,9 @@ PyObject* py_create(PyObject*, PyObject* args) {
   unsigned long ctor;
   unsigned long long mapId = 0;
   PyObject *dims, *cargs, *ckwargs, *onPes = Py_None;
-  if (!PyArg_ParseTuple(args, "ikOiO!O|KO", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
-                        &mapId, &onPes))
+  int useAtSync = 0;
+  if (!PyArg_ParseTuple(args, "ikOiO!O|KOp", &kind, &ctor, &dims, &onPe, &PyTuple_Type, &cargs, &ckwargs,
+                        &mapId, &onPes, &useAtSync))
     return nullptr;
   return guarded([&]() -> PyObject* {
     charm::CollectionSpec spec;
@@ -96,6 +97,7 @@ PyObject* py_create(PyObject*, PyObject* args) {
       if (!toIndex(dims, spec.dims, "dims")) return nullptr;
       charm::checkDims(spec.dims);
       spec.arrayMap = mapId;
+      spec.useAtSync = useAtSync != 0;
     }
     if (spec.kind == charm::CollectionKind::Group && onPes != Py_None) {
       PyRef seq = PyRef::steal(PySequence_Fast(onPes, "onPEs must be a sequence of PE numbers"));

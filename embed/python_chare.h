@@ -29,6 +29,7 @@ class PythonChare : public charm::ChareBase {
   std::string migrationBlocker() const override { return "group elements never migrate"; }
   void packState(charm::Pup& p) override;
   void migrated() override;
+  void resumeFromSync() override;
   std::string busyReason() const override;
   // Coroutines of this chare that have started and not finished (it cannot move
   // while one is suspended: its frames live on this PE).

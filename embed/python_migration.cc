@@ -1,4 +1,4 @@
-// Moving Python chares between PEs: the package's pack_chare hook pickles the
+// Moving Python chares between PEs (and load balancing's AtSync/resumeFromSync): the package's pack_chare hook pickles the
 // chare's state (its __getstate__, or its __dict__ without the attributes the
 // runtime owns), the runtime carries the bytes, and on the new PE unpack_chare
 // rebuilds the object (thisProxy/thisIndex set again, __setstate__ honoured)
@@ -88,6 +88,27 @@ PyObject* py_migrate(PyObject*, PyObject* args) {
     rt().migrate(chare->collectionId(), chare->chareIndex(), pe);
     Py_RETURN_NONE;
   });
+}
+
+PyObject* py_at_sync(PyObject*, PyObject* object) {
+  charm::ChareBase* chare = chareOf(object, "AtSync");
+  if (!chare) return nullptr;
+  return guarded([&] {
+    chare->AtSync();
+    Py_RETURN_NONE;
+  });
+}
+
+PyObject* py_lb_instrument(PyObject*, PyObject* on) {
+  const int flag = PyObject_IsTrue(on);
+  if (flag < 0) return nullptr;
+  rt().setInstrumentation(flag != 0);
+  Py_RETURN_NONE;
+}
+
+void PythonChare::resumeFromSync() {
+  PyRef r = PyRef::steal(PyObject_CallMethod(object_.get(), "resumeFromSync", nullptr));
+  if (!r) handleUncaught(std::string(Py_TYPE(object_.get())->tp_name) + ".resumeFromSync");
 }
 
 PyObject* py_set_migratable(PyObject*, PyObject* args) {

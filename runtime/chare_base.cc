@@ -12,7 +12,11 @@ ChareBase::ChareBase() {
   collection_ = ctx.collection;
   index_ = ctx.index;
   homePe_ = Runtime::current().myPe();  // constructed at home; a migrated one gets it with its state
+  const Collection* c = Runtime::current().findCollection(collection_);
+  measured_ = c && c->kind() != CollectionKind::Group;
 }
+
+void ChareBase::AtSync() { Runtime::current().atSync(*this); }
 
 namespace {
 Collection& contributingCollection(Runtime& rt, CollectionId id) {
@@ -109,6 +113,8 @@ void ChareBase::pupRuntimeState(Pup& p) {
   p | nextBroadcast_;
   p | migratable_;
   p | homePe_;
+  p | syncCount_;
+  p | load_;
 }
 
 ArrayIndex ChareBase::replyGatherKey(const InvokeContext& ctx) const {

@@ -120,6 +120,19 @@ class ChareBase {
   // The runtime's own state of this element (reduction numbers, the next
   // broadcast it expects), which travels with it.
   void pupRuntimeState(Pup& p);
+  // --- load balancing ---------------------------------------------------------
+  // Tells the load balancer this element is ready to move (arrays created with
+  // useAtSync); resumeFromSync() is called once the balancing step is over.
+  void AtSync();
+  virtual void resumeFromSync() {}
+  // Wall time spent in this element's entry methods since the last balancing
+  // step (measured while instrumentation is on).
+  double measuredLoad() const { return load_; }
+  void addLoad(double seconds) { load_ += seconds; }
+  void resetLoad() { load_ = 0; }
+  // Whether the runtime measures this element (array elements and singletons).
+  bool measured() const { return measured_; }
+
   // Broadcasts to this element are delivered in their numbering order, also
   // when it moves: the number of the next one it takes.
   std::uint32_t nextBroadcast() const { return nextBroadcast_; }
@@ -148,6 +161,13 @@ class ChareBase {
   std::uint32_t nextBroadcast_ = 0;
   bool migratable_ = true;
   int homePe_ = -1;  // where the collection's map put it (counts its contributions)
+  std::uint32_t syncCount_ = 0;  // AtSync calls so far (numbers the sync reductions)
+  double load_ = 0;
+  bool measured_ = false;
+
+ public:
+  // The number of this element's next AtSync (the load balancer's reduction number).
+  std::uint32_t takeSyncNumber() { return syncCount_++; }
 };
 
 }  // namespace charm

@@ -26,6 +26,7 @@ int run(int argc, char** argv, MainFunction main) {
   int code = 0;
   {
     Runtime runtime(transport);
+    runtime.setFlags(flags);
     code = runtime.run([&main, args = std::move(args)]() mutable { main(std::move(args)); });
   }
   return code;

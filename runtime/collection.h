@@ -31,6 +31,7 @@ struct CollectionSpec {
   std::int32_t onPe = -1;  // singletons: where the chare lives
   CollectionId arrayMap = 0;  // arrays: the map (a group) placing elements; 0 = default map
   std::vector<std::int32_t> onPes;  // groups: the PEs with an element (empty = every PE)
+  bool useAtSync = false;           // arrays: elements call AtSync() for load balancing
 
   void pup(Pup& p) {
     p | kind;
@@ -39,6 +40,7 @@ struct CollectionSpec {
     p | onPe;
     p | arrayMap;
     p | onPes;
+    p | useAtSync;
   }
 };
 

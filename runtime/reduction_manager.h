@@ -30,6 +30,7 @@ class Runtime;
 enum class ReductionStream : std::uint8_t {
   Contributions = 0,     // contribute()/reduce()/allreduce(), numbered per member
   BroadcastReplies = 1,  // replies to a broadcast with a future, numbered by the broadcast
+  LoadBalancerSync = 2,  // AtSync() calls, numbered per member
 };
 
 class ReductionManager {

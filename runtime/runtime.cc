@@ -53,6 +53,8 @@ Runtime& Runtime::current() {
 Runtime* Runtime::currentOrNull() noexcept { return tlsCurrent; }
 
 int Runtime::run(std::function<void()> mainOnPeZero) {
+  runStartupHooks(*this);  // e.g. the load balancer (lb/)
+  takeLoadSample();         // loads count from here, not from the program's start-up
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
   schedulerLoop();
   transport_.shutdown();
@@ -63,6 +65,7 @@ void Runtime::schedulerLoop() {
   comm::ReceivedMessage incoming;
   while (!exiting_) {
     bool worked = false;
+    const auto passStart = idle_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       handle(std::move(incoming.message));
       if (!pendingMigrations_.empty()) runPendingMigrations();
@@ -91,10 +94,19 @@ void Runtime::schedulerLoop() {
       runTimers();
       worked = true;
     }
-    if (worked)
+    if (worked) {
       backoff_.reset();
-    else
+      if (idle_) {  // idle time: from the first pass that found nothing to the start of one that worked
+        idleSeconds_ += std::chrono::duration<double>(passStart - idleSince_).count();
+        idle_ = false;
+      }
+    } else {
+      if (instrument_ && !idle_) {
+        idleSince_ = std::chrono::steady_clock::now();
+        idle_ = true;
+      }
       backoff_.idle();
+    }
   }
 }
 
@@ -344,7 +356,16 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.replyScope = env.collection;
   ctx.broadcastNumber = env.sequence;
   ctx.flags = env.flags;
-  Registry::instance().entry(env.entry).invoke(element, ctx);
+  const EntryInfo& entry = Registry::instance().entry(env.entry);
+  if (!instrument_ || !element->measured()) {
+    entry.invoke(element, ctx);
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  entry.invoke(element, ctx);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  element->addLoad(seconds);
+  objectSeconds_ += seconds;
 }
 
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
@@ -541,6 +562,7 @@ void Runtime::handleCreate(MessageBuffer message) {
   Collection& collection =
       *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
   reductions_.collectionCreated(collection);
+  if (spec.useAtSync) instrument_ = true;  // its elements' loads feed the balancer
   const EntryInfo& ctor = Registry::instance().entry(spec.constructor);
   collection.homeIndices = collection.indicesOn(myPe_);
   for (const ArrayIndex& index : collection.homeIndices) {

@@ -24,17 +24,23 @@
 #include "runtime/fiber.h"
 #include "runtime/element_key.h"
 #include "runtime/future_table.h"
+#include "runtime/load_balancer_hooks.h"
 #include "runtime/location_table.h"
 #include "runtime/message.h"
 #include "runtime/message_queue.h"
 #include "runtime/quiescence.h"
 #include "runtime/reduction_manager.h"
+#include "runtime/runtime_flags.h"
 #include "runtime/section_table.h"
 #include "runtime/spanning_tree.h"
 
 namespace charm {
 
 class ChareBase;
+class Runtime;
+
+// Runs the registered start-up hooks (load_balancer_hooks.h) on `runtime`.
+void runStartupHooks(Runtime& runtime);
 
 class Runtime {
  public:
@@ -130,6 +136,40 @@ class Runtime {
   // `index`, sent to its home; the result comes back to this PE.
   void sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index, std::uint32_t number,
                            const ReductionValue& value, const Callback& callback);
+
+  // --- load balancing -----------------------------------------------------------
+  // The runtime flags (+balancer, +LBPeriod, ...) given to this program.
+  const RuntimeFlags& flags() const { return flags_; }
+  void setFlags(const RuntimeFlags& flags) { flags_ = flags; }
+  void setLoadBalancer(LoadBalancerHooks* hooks) { lb_ = hooks; }
+  // Element `e` called AtSync(): the load balancer takes it from here (without
+  // one, resumeFromSync() follows at once).
+  void atSync(ChareBase& e);
+  // Measuring the wall time of entry methods per element (and of this PE's
+  // idle time), for the load balancer. Off unless a balancer needs it.
+  void setInstrumentation(bool on) { instrument_ = on; }
+  bool instrumentation() const { return instrument_; }
+  struct LoadSample {
+    double wall = 0;     // seconds since the previous sample
+    double objects = 0;  // of which in measured elements' entry methods
+    double idle = 0;     // of which with nothing to do
+  };
+  // This PE's load since the previous call (starts a new period).
+  LoadSample takeLoadSample();
+  // Calls resumeFromSync() on element `e` (through a message, never inline).
+  void resumeElement(ChareBase& e);
+  // Broadcasts resumeFromSync() to every element of `collection`.
+  void broadcastResumeFromSync(CollectionId collection);
+  // Elements of `collection` living on this PE (for the load balancer).
+  template <class F>
+  void forEachLocalElement(CollectionId collection, F&& f) {
+    if (Collection* c = findCollection(collection))
+      for (auto& [index, element] : c->elements) f(index, *element);
+  }
+  template <class F>
+  void forEachCollection(F&& f) {
+    for (auto& [id, c] : collections_) f(*c);
+  }
 
   // --- sections -------------------------------------------------------------
   SectionTable& sections() noexcept { return sections_; }
@@ -230,6 +270,14 @@ class Runtime {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t timerSequence_ = 0;
 
+  RuntimeFlags flags_;
+  LoadBalancerHooks* lb_ = nullptr;
+  bool instrument_ = false;
+  double objectSeconds_ = 0;
+  double idleSeconds_ = 0;
+  bool idle_ = false;  // instrumented and nothing to do since idleSince_
+  std::chrono::steady_clock::time_point idleSince_;
+  std::chrono::steady_clock::time_point sampleStart_ = std::chrono::steady_clock::now();
   LocationTable locations_;
   // Messages for elements not (yet) on their home PE, in arrival order.
   std::unordered_map<ElementKey, std::vector<MessageBuffer>, ElementKeyHash> waitingForElement_;

@@ -172,6 +172,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
     send(home, std::move(update));
   }
   e->migrated();
+  if (lb_) lb_->elementArrived(env.collection, env.index);
   elementArrived(*c, env.index);
 }
 

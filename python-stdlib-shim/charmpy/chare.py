@@ -288,8 +288,13 @@ class Chare:
                         sys.modules[type(self).__module__].__dict__)
 
     def AtSync(self):
-        """Tells the load balancer this element is ready to migrate. Not supported yet."""
-        raise NotImplementedError('AtSync(): load balancing comes with a later issue')
+        """Tells the load balancer this element is ready to move (arrays created with
+        useAtSync=True): once every element of the array has called it, a
+        balancing step runs (+balancer strategies on the loads measured since the
+        last one) and resumeFromSync() is called on every element. Call it from a
+        plain entry method or at the end of a coroutine: an element whose
+        coroutine is still suspended is not moved in that step."""
+        _charmpy.at_sync(self)
 
     def migrate(self, toPe):
         """Moves this chare (an array element or a single chare) to PE `toPe` once the
@@ -353,11 +358,12 @@ def _args_tuple(args, what):
                     % (what, args))
 
 
-def _create(kind, info, dims, on_pe, args, map_cid=0):
+def _create(kind, info, dims, on_pe, args, map_cid=0, use_at_sync=False):
     prefix = _creation_prefix
     if prefix is not None:
         args = (prefix(),) + args
-    return _charmpy.create(kind, info.ctor_ids[kind], dims, on_pe, args, None, map_cid)
+    return _charmpy.create(kind, info.ctor_ids[kind], dims, on_pe, args, None, map_cid, None,
+                           bool(use_at_sync))
 
 
 # Arrays placed by an ArrayMap: array collection id -> the map group's id. Filled on
@@ -463,9 +469,9 @@ class Array:
         a.step()             # every element
         a[2, 3].step()       # one element
 
-    Not supported yet: sparse arrays (`dims=None` with `ndims`, filled by `ckInsert`)
-    and placement by an `ArrayMap` (`map=`). `useAtSync` is recorded for load
-    balancing (a later issue).
+    `map` places elements with an ArrayMap group; with `useAtSync=True` elements
+    call `self.AtSync()` for load balancing and get `resumeFromSync()` after it.
+    Not supported yet: sparse arrays (`dims=None` with `ndims`, filled by `ckInsert`).
     """
 
     def __new__(cls, chare_type, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
@@ -486,7 +492,7 @@ class Array:
                 raise TypeError('Array(..., map=...): map must be the proxy of a Group of an '
                                 'ArrayMap subclass, got %r' % (map,))
             map_cid = map._cid
-        cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'), map_cid)
+        cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'), map_cid, useAtSync)
         _array_maps[cid] = map_cid
         _array_use_at_sync[cid] = bool(useAtSync)
         return new_proxy(info, KIND_ARRAY, cid, None, -1, dims)

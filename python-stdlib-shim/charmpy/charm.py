@@ -267,6 +267,14 @@ class Charm:
         args = tuple(args)
         _charmpy.after(float(secs), lambda: callable_obj(*args))
 
+    def LBTurnInstrumentOn(self):
+        """Turns load measurement on, on every PE."""
+        self.thisProxy.LBTurnInstrumentOn()
+
+    def LBTurnInstrumentOff(self):
+        """Turns load measurement off, on every PE."""
+        self.thisProxy.LBTurnInstrumentOff()
+
     def printStats(self):
         """Prints this PE's profile (with `charm.options.profiling = True` set before
         charm.start): per chare class and entry method the calls, the time spent in
@@ -591,6 +599,14 @@ class CharmRemote(Chare):
     def printStats(self):
         """Prints this PE's profile (see charm.printStats)."""
         charm.printStats()
+
+    def LBTurnInstrumentOn(self):
+        """Measures entry-method loads on this PE for the load balancer."""
+        _charmpy.lb_instrument(True)
+
+    def LBTurnInstrumentOff(self):
+        """Stops measuring loads on this PE (steps see what was measured so far)."""
+        _charmpy.lb_instrument(False)
 
     def _charmpy_startup(self, state):
         """PE 0's start-up broadcast: the readonlies."""

@@ -1,0 +1,225 @@
+#include "lb/lb_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "lb/strategy_registry.h"
+
+namespace charm::lb {
+
+namespace {
+
+// The strategy used when AtSync is called without +balancer.
+constexpr const char* kDefaultBalancer = "GreedyRefineLB";
+
+double secondsNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+thread_local LbManager* tlsManager = nullptr;
+
+// Creates the manager group on PE 0 when the runtime starts (every PE builds its
+// element from the creation message, before any user collection reaches it).
+void installOnStart(Runtime& runtime) {
+  if (runtime.myPe() == 0) GroupProxy<LbManager>::create();
+}
+[[maybe_unused]] const int installed = registerStartupHook(&installOnStart);
+
+}  // namespace
+
+LbManager::LbManager() {
+  Runtime& rt = Runtime::current();
+  const RuntimeFlags& flags = rt.flags();
+  enabled_ = !flags.has("LBOff");
+  if (flags.has("LBDebug")) {
+    try {
+      debug_ = std::max(1, std::stoi(flags.values().at("LBDebug")));
+    } catch (const std::exception&) {
+      debug_ = 1;
+    }
+  }
+  if (flags.has("LBPeriod")) {
+    try {
+      period_ = std::stod(flags.values().at("LBPeriod"));
+    } catch (const std::exception&) {
+      throw std::invalid_argument("charm: +LBPeriod takes seconds, got '" + flags.values().at("LBPeriod") + "'");
+    }
+  }
+  if (thisIndex() == 0 && enabled_) {
+    strategyName_ = flags.has("balancer") ? flags.values().at("balancer") : kDefaultBalancer;
+    strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
+  }
+  if (enabled_ && (flags.has("balancer") || period_ > 0)) rt.setInstrumentation(true);
+  tlsManager = this;
+  rt.setLoadBalancer(this);
+  if (thisIndex() == 0 && enabled_ && period_ > 0) rt.after(period_, [this] { tick(); });
+}
+
+LbManager::~LbManager() {
+  if (tlsManager == this) {
+    tlsManager = nullptr;
+    if (Runtime* rt = Runtime::currentOrNull()) rt->setLoadBalancer(nullptr);
+  }
+}
+
+// --- AtSync ------------------------------------------------------------------------
+
+void LbManager::atSync(ChareBase& element) {
+  Runtime& rt = Runtime::current();
+  const std::uint32_t number = element.takeSyncNumber();
+  if (!enabled_) {
+    rt.resumeElement(element);
+    return;
+  }
+  // An empty reduction over the array, counted at each element's home; its value
+  // (the array's id, the same from everyone) tells PE 0 which array is ready.
+  const Callback done = thisProxy()[0].callback<&LbManager::allAtSync>();
+  const auto stream = static_cast<std::uint8_t>(ReductionStream::LoadBalancerSync);
+  ReductionValue value = ReductionValue::numeric(ReducerKind::Max, static_cast<std::uint64_t>(element.collectionId()));
+  if (element.homePe() != rt.myPe())
+    rt.sendRemoteContribution(element.homePe(), element.collectionId(), stream, number, value, done);
+  else
+    rt.reductions().contribute(element.collectionId(), ReductionStream::LoadBalancerSync, number, std::move(value),
+                               done);
+}
+
+void LbManager::allAtSync(std::uint64_t collection) {
+  if (running_) {
+    waiting_.push_back(collection);
+    return;
+  }
+  startStep(collection);
+}
+
+void LbManager::tick() {
+  if (!running_) startStep(0);
+  Runtime::current().after(period_, [this] { tick(); });
+}
+
+// --- a step ---------------------------------------------------------------------------
+
+void LbManager::startStep(CollectionId collection) {
+  running_ = true;
+  stepCollection_ = collection;
+  stepStart_ = secondsNow();
+  thisProxy().broadcast<&LbManager::collectStats>(static_cast<std::uint64_t>(collection), ++step_);
+}
+
+void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
+  Runtime& rt = Runtime::current();
+  const Runtime::LoadSample sample = rt.takeLoadSample();
+  PeReport report;
+  report.pe = rt.myPe();
+  double balanced = 0;
+  auto take = [&](CollectionId id) {
+    rt.forEachLocalElement(id, [&](const ArrayIndex& index, ChareBase& e) {
+      ObjectRecord r;
+      r.collection = id;
+      r.index = index;
+      r.load = e.measuredLoad();
+      // An element with a suspended coroutine stays: its frames live here.
+      r.migratable = e.migratable() && e.migrationEntry() != kNoEntry && e.busyReason().empty();
+      r.pe = rt.myPe();
+      balanced += r.load;
+      report.objects.push_back(r);
+    });
+  };
+  if (collection != 0) {
+    take(collection);
+  } else {  // periodic: every array and singleton
+    std::vector<CollectionId> ids;
+    rt.forEachCollection([&](Collection& c) {
+      if (c.kind() != CollectionKind::Group) ids.push_back(c.id());
+    });
+    std::sort(ids.begin(), ids.end());
+    for (CollectionId id : ids) take(id);
+  }
+  rt.forEachCollection([&](Collection& c) {
+    for (auto& [index, e] : c.elements) e->resetLoad();
+  });
+  report.background = std::max(0.0, sample.wall - sample.idle - balanced);
+  if (debug_ > 1)
+    std::printf("charm LB step %u PE %d: wall %.3f s, idle %.3f s, in elements %.3f s (balanced %.3f s), "
+                "background %.3f s, %zu objects\n",
+                step, rt.myPe(), sample.wall, sample.idle, sample.objects, balanced, report.background,
+                report.objects.size());
+  contribute(report, charm::reducer::gather, thisProxy()[0].callback<&LbManager::gotStats>());
+}
+
+void LbManager::gotStats(std::vector<PeReport> reports) {
+  Runtime& rt = Runtime::current();
+  LbInput input;
+  input.seed = step_;
+  input.hosts = nullptr;
+  std::vector<const ObjectRecord*> records;
+  input.pes.resize(static_cast<std::size_t>(rt.numPes()));
+  for (int pe = 0; pe < rt.numPes(); ++pe) input.pes[static_cast<std::size_t>(pe)].pe = pe;
+  for (const PeReport& r : reports) {
+    input.pes[static_cast<std::size_t>(r.pe)].backgroundLoad = r.background;
+    for (const ObjectRecord& o : r.objects) {
+      ObjectStats s;
+      s.id = records.size();
+      s.pe = o.pe;
+      s.load = o.load;
+      s.migratable = o.migratable;
+      input.objects.push_back(s);
+      records.push_back(&o);
+    }
+  }
+  const std::vector<int> plan = strategy_->assign(input);
+  checkAssignment(input, plan, strategy_->name());
+  std::vector<Move> moves;
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    if (plan[i] != input.objects[i].pe)
+      moves.push_back(Move{records[i]->collection, records[i]->index, input.objects[i].pe, plan[i]});
+  if (debug_ > 0) stepSummary_ = describe(summarize(input, plan), strategy_->name());
+  thisProxy().broadcast<&LbManager::applyPlan>(step_, moves);
+}
+
+void LbManager::applyPlan(std::uint32_t step, std::vector<Move> moves) {
+  Runtime& rt = Runtime::current();
+  expecting_ = true;
+  expectingStep_ = step;
+  expected_.clear();
+  for (const Move& m : moves) {
+    if (m.to == rt.myPe()) expected_.insert(ElementKey{m.collection, m.index});
+    if (m.from == rt.myPe()) rt.migrate(m.collection, m.index, m.to);  // leaves after this entry returns
+  }
+  maybeDoneMigrating();
+}
+
+void LbManager::elementArrived(CollectionId collection, const ArrayIndex& index) {
+  arrived_.insert(ElementKey{collection, index});
+  if (expecting_) maybeDoneMigrating();
+}
+
+void LbManager::maybeDoneMigrating() {
+  for (const ElementKey& k : expected_)
+    if (!arrived_.count(k)) return;
+  for (const ElementKey& k : expected_) arrived_.erase(k);
+  expected_.clear();
+  expecting_ = false;
+  contribute(static_cast<std::uint64_t>(expectingStep_), charm::reducer::max,
+             thisProxy()[0].callback<&LbManager::migrationsDone>());
+}
+
+void LbManager::migrationsDone(std::uint64_t step) {
+  Runtime& rt = Runtime::current();
+  ++stepsDone_;
+  if (debug_ > 0)
+    std::printf("charm LB step %llu (%s): %s; %.3f ms\n", static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic",
+                stepSummary_.c_str(), (secondsNow() - stepStart_) * 1e3);
+  if (stepCollection_ != 0) rt.broadcastResumeFromSync(stepCollection_);
+  running_ = false;
+  if (!waiting_.empty()) {
+    const CollectionId next = waiting_.front();
+    waiting_.pop_front();
+    startStep(next);
+  }
+}
+
+void LbManager::setInstrumentation(bool on) { Runtime::current().setInstrumentation(on); }
+
+}  // namespace charm::lb

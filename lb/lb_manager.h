@@ -1,0 +1,116 @@
+// LbManager: the running side of load balancing, one per PE (a group created at
+// start-up). It turns AtSync() calls and +LBPeriod ticks into balancing steps:
+//   1. every element of an array created with useAtSync calls AtSync(); an empty
+//      reduction over the array (counted at each element's home) tells PE 0;
+//   2. PE 0 asks every PE for its loads (the measured wall time of each element
+//      since the last step, and its background load: time neither idle nor in
+//      the balanced elements) and gathers them;
+//   3. PE 0 runs the +balancer strategies (lb/strategy_registry.h) on them and
+//      broadcasts the moves; every PE migrates the elements it must send away;
+//   4. once every PE has received the elements sent to it, PE 0 broadcasts
+//      resumeFromSync() to the array (AtSync steps only).
+// +LBOff turns balancing off (AtSync resumes at once); +LBDebug N prints each step;
+// elements with a suspended coroutine are not moved in that step.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "lb/strategy.h"
+#include "runtime/charm.h"
+#include "runtime/element_key.h"
+
+namespace charm::lb {
+
+// One element's load, as gathered to PE 0.
+struct ObjectRecord {
+  CollectionId collection = 0;
+  ArrayIndex index;
+  double load = 0;
+  bool migratable = true;
+  std::int32_t pe = 0;
+  void pup(Pup& p) {
+    p | collection;
+    p | index;
+    p | load;
+    p | migratable;
+    p | pe;
+  }
+};
+
+// What one PE reports for a step.
+struct PeReport {
+  std::int32_t pe = 0;
+  double background = 0;
+  std::vector<ObjectRecord> objects;
+  void pup(Pup& p) {
+    p | pe;
+    p | background;
+    p | objects;
+  }
+};
+
+struct Move {
+  CollectionId collection = 0;
+  ArrayIndex index;
+  std::int32_t from = 0, to = 0;
+  void pup(Pup& p) {
+    p | collection;
+    p | index;
+    p | from;
+    p | to;
+  }
+};
+
+class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
+ public:
+  LbManager();
+  ~LbManager() override;
+
+  // LoadBalancerHooks
+  void atSync(ChareBase& element) override;
+  void elementArrived(CollectionId collection, const ArrayIndex& index) override;
+
+  // Entry methods.
+  void allAtSync(std::uint64_t collection);                        // PE 0
+  void collectStats(std::uint64_t collection, std::uint32_t step);  // every PE
+  void gotStats(std::vector<PeReport> reports);                    // PE 0
+  void applyPlan(std::uint32_t step, std::vector<Move> moves);     // every PE
+  void migrationsDone(std::uint64_t step);                         // PE 0
+  void setInstrumentation(bool on);                                // every PE
+
+  // Steps completed (PE 0), for tests and +LBDebug.
+  std::uint32_t stepsDone() const { return stepsDone_; }
+
+ private:
+  void startStep(CollectionId collection);  // PE 0
+  void maybeDoneMigrating();
+  void tick();                              // PE 0, +LBPeriod
+
+  bool enabled_ = true;
+  int debug_ = 0;
+  double period_ = 0;
+  std::unique_ptr<Strategy> strategy_;
+  std::string strategyName_;
+
+  // PE 0: the step running and the arrays waiting for one.
+  bool running_ = false;
+  std::uint32_t step_ = 0;
+  CollectionId stepCollection_ = 0;
+  std::deque<CollectionId> waiting_;
+  std::uint32_t stepsDone_ = 0;
+  double stepStart_ = 0;
+  std::string stepSummary_;
+
+  // Every PE: arrivals expected in the current step, and those seen.
+  bool expecting_ = false;
+  std::uint32_t expectingStep_ = 0;
+  std::unordered_set<ElementKey, ElementKeyHash> expected_;
+  std::unordered_set<ElementKey, ElementKeyHash> arrived_;
+};
+
+}  // namespace charm::lb

@@ -1,0 +1,30 @@
+// LoadBalancerHooks: how the runtime talks to the load balancer, which sits in
+// lb/ above it (the runtime never includes lb/). lb/ registers a start-up hook at
+// static initialisation; Runtime::run calls it on every PE before any message, and
+// it installs the balancer's hooks with Runtime::setLoadBalancer.
+#pragma once
+
+#include "runtime/envelope.h"
+#include "runtime/index.h"
+
+namespace charm {
+
+class ChareBase;
+class Runtime;
+
+class LoadBalancerHooks {
+ public:
+  virtual ~LoadBalancerHooks() = default;
+  // An element called AtSync(): it is ready to move; resumeFromSync() follows.
+  virtual void atSync(ChareBase& element) = 0;
+  // A migrated element has landed on this PE.
+  virtual void elementArrived(CollectionId collection, const ArrayIndex& index) = 0;
+};
+
+// Functions run on every PE when Runtime::run starts, in registration order.
+using StartupHook = void (*)(Runtime& runtime);
+// Registers `hook` (call it during static initialisation); returns a dummy value
+// so it can initialise a namespace-scope variable.
+int registerStartupHook(StartupHook hook);
+
+}  // namespace charm
