@@ -160,6 +160,19 @@ class ArrayProxy : public CollectionProxyBase<T> {
     detail::createCollection<T>(id, spec, args...);
     return ArrayProxy(id, dims);
   }
+  // The same for an array whose elements call AtSync() for load balancing (and
+  // get resumeFromSync() once each balancing step is over).
+  template <class... A>
+  static ArrayProxy createUsingAtSync(const ArrayIndex& dims, const A&... args) {
+    checkDims(dims);
+    CollectionSpec spec;
+    spec.kind = CollectionKind::Array;
+    spec.dims = dims;
+    spec.useAtSync = true;
+    const CollectionId id = Runtime::current().newCollectionId();
+    detail::createCollection<T>(id, spec, args...);
+    return ArrayProxy(id, dims);
+  }
 
   // Throws std::out_of_range for an index outside the array.
   ElementProxy<T> operator[](const ArrayIndex& index) const {
