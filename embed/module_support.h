@@ -48,6 +48,12 @@ charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* 
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags);
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);
 
+// module_insertion.cc: sparse arrays.
+PyObject* py_create_sparse(PyObject*, PyObject* args);
+PyObject* py_insert(PyObject*, PyObject* args);
+PyObject* py_done_inserting(PyObject*, PyObject* cid);
+PyObject* py_sparse_home_pe(PyObject*, PyObject* index);
+
 // module_futures.cc: futures, fibers, timers and quiescence.
 void deliverFutureMessage(charm::MessageBuffer message);
 PyObject* py_send_future(PyObject*, PyObject* args);

@@ -104,6 +104,28 @@ void AllReduceManager::contributeRemote(Collection& collection, std::uint32_t nu
   }
 }
 
+void AllReduceManager::collectionSized(Collection& collection) {
+  plans_.erase(collection.id());
+  const std::uint64_t local = collection.elementsOnPe(runtime_.myPe());
+  std::vector<std::uint32_t> ready;
+  for (auto& p : pending_)
+    if (p->inUse && p->collection == collection.id() && p->step < 0 && p->localContributions > 0)
+      ready.push_back(p->number);
+  // In number order, as the elements contributed them. Delivering a result may
+  // start (and reuse the slots of) later allreduces: look each one up afresh.
+  std::sort(ready.begin(), ready.end());
+  for (std::uint32_t number : ready) {
+    for (auto& p : pending_) {
+      if (!p->inUse || p->collection != collection.id() || p->number != number) continue;
+      if (p->step < 0 && p->localContributions == local) {
+        p->step = 0;
+        advance(collection, *p);
+      }
+      break;
+    }
+  }
+}
+
 void AllReduceManager::handleForwardedResult(MessageBuffer message) {
   const Envelope& env = envelopeOf(message);
   Result r;
@@ -145,8 +167,7 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
                   (value.length > 0 && value.data == nullptr)))
     throw std::invalid_argument("charm: allreduce of a malformed numeric value (" +
                                 describe(value.kind, value.type, value.shape, value.length) + ")");
-  const Plan& plan = planOf(collection);
-  if (plan.rank < 0)
+  if (collection.sizeKnown() && planOf(collection).rank < 0)  // a sparse array's plan waits for its counts
     throw std::logic_error("charm: allreduce contribution on a PE holding no element");
 
   Pending& p = slot(collection.id(), number);
@@ -181,7 +202,7 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
   }
   p.callback = callback;
   p.hasCallback = true;
-  if (++p.localContributions == collection.elementsOnPe(runtime_.myPe())) {
+  if (++p.localContributions == collection.elementsOnPe(runtime_.myPe()) && collection.sizeKnown()) {
     p.step = 0;
     advance(collection, p);
   }

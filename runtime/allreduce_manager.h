@@ -25,6 +25,8 @@
 // collection's map (Collection::elementsOnPe): a PE counts the elements it is
 // home to. An element that moved away sends its contribution to its home
 // (contributeRemote), which sends the result back to the PE it contributed from.
+// A sparse array has no counts until ckDoneInserting: its contributions wait in
+// their slots until then (collectionSized).
 #pragma once
 
 #include <cstddef>
@@ -99,6 +101,9 @@ class AllReduceManager {
   // home (this PE), to its reduction `number`. The result goes back to it.
   void contributeRemote(Collection& collection, std::uint32_t number, const NumericSpan& value,
                         const Callback& callback, int fromPe, const ArrayIndex& index);
+  // A sparse array's element counts became known (ckDoneInserting): drops the
+  // cached plan and lets the allreduces that waited for the counts go on.
+  void collectionSized(Collection& collection);
   // An AllReduceResult message: the result for elements of this PE that
   // contributed away from home (handed to the external handler).
   void handleForwardedResult(MessageBuffer message);

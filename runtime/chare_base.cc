@@ -11,7 +11,8 @@ ChareBase::ChareBase() {
   const auto& ctx = Runtime::current().constructionContext();
   collection_ = ctx.collection;
   index_ = ctx.index;
-  homePe_ = Runtime::current().myPe();  // constructed at home; a migrated one gets it with its state
+  // Constructed at home unless inserted elsewhere; a migrated one gets it with its state.
+  homePe_ = ctx.home >= 0 ? ctx.home : Runtime::current().myPe();
   const Collection* c = Runtime::current().findCollection(collection_);
   measured_ = c && c->kind() != CollectionKind::Group;
 }

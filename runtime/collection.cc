@@ -54,6 +54,37 @@ int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes) {
   return static_cast<int>(pos * static_cast<std::uint64_t>(numPes) / total);
 }
 
+int sparseHomePe(const ArrayIndex& index, int numPes) {
+  // splitmix64 over the dimensions: neighbouring indices land on unrelated PEs,
+  // and every PE computes the same home without a table.
+  std::uint64_t h = 0x243F6A8885A308D3ull + static_cast<std::uint64_t>(index.ndims);
+  for (int d = 0; d < index.ndims; ++d) {
+    h += static_cast<std::uint64_t>(static_cast<std::uint32_t>(index[d])) + 0x9E3779B97F4A7C15ull;
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+    h ^= h >> 31;
+  }
+  return static_cast<int>(h % static_cast<std::uint64_t>(numPes));
+}
+
+ArrayIndex sparseDims(int ndims) {
+  if (ndims < 1 || ndims > kMaxIndexDims)
+    throw std::invalid_argument("charm: a sparse array has 1 to 6 dimensions, got " + std::to_string(ndims));
+  ArrayIndex dims;
+  dims.ndims = ndims;
+  return dims;
+}
+
+void Collection::setElementCounts(const std::vector<std::uint64_t>& perPe) {
+  if (perPe.size() != elementsPerPe_.size())
+    throw std::logic_error("charm: element counts for " + std::to_string(perPe.size()) + " PEs, not " +
+                           std::to_string(elementsPerPe_.size()));
+  elementsPerPe_ = perPe;
+  total_ = 0;
+  for (std::uint64_t n : perPe) total_ += n;
+  sizeKnown_ = true;
+}
+
 Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes,
                        const ArrayMapFunction* customMap)
     : id_(id),
@@ -84,6 +115,12 @@ Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes,
       total_ = spec_.onPes.size();
       break;
     case CollectionKind::Array:
+      if (spec_.sparse) {  // filled by insertion; sized by ckDoneInserting
+        if (!isSparseDims(spec_.dims)) throw std::invalid_argument("charm: a sparse array's dims have zero extents");
+        insertion = std::make_unique<InsertionState>();
+        sizeKnown_ = false;
+        break;
+      }
       total_ = elementCount(spec_.dims);
       for (std::uint64_t pos = 0; pos < total_; ++pos)
         ++elementsPerPe_[static_cast<std::size_t>(peOf(delinearize(pos, spec_.dims)))];
@@ -97,6 +134,7 @@ int Collection::peOf(const ArrayIndex& index) const {
     case CollectionKind::Group: return index[0];
     case CollectionKind::Array: break;
   }
+  if (spec_.sparse) return sparseHomePe(index, numPes_);
   if (!customMap_) return defaultMapPe(index, spec_.dims, numPes_);
   const int pe = (*customMap_)(spec_.arrayMap, index, spec_.dims);
   if (pe < 0 || pe >= numPes_)
@@ -116,6 +154,7 @@ std::vector<ArrayIndex> Collection::indicesOn(int pe) const {
       if (elementsPerPe_[static_cast<std::size_t>(pe)]) out.push_back(ArrayIndex::of1d(pe));
       break;
     case CollectionKind::Array:
+      if (spec_.sparse) break;  // elements come by insertion
       for (std::uint64_t pos = 0; pos < total_; ++pos) {
         ArrayIndex idx = delinearize(pos, spec_.dims);
         if (peOf(idx) == pe) out.push_back(idx);

@@ -1,7 +1,8 @@
-// Collection: this PE's part of a chare collection (a singleton chare, a group or
-// a dense N-d array): its creation parameters, the elements living here and the
-// per-collection state of broadcasts and reductions. Also the default array map
-// (block distribution of the row-major linearised index space).
+// Collection: this PE's part of a chare collection (a singleton chare, a group, a
+// dense N-d array or a sparse array filled by insertion): its creation parameters,
+// the elements living here and the per-collection state of broadcasts and
+// reductions. Also the default array map (block distribution of the row-major
+// linearised index space) and the home of sparse elements (a hash of the index).
 #pragma once
 
 #include <cstdint>
@@ -9,12 +10,14 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/callback.h"
 #include "runtime/chare_base.h"
 #include "runtime/envelope.h"
 #include "runtime/index.h"
+#include "runtime/message.h"
 #include "runtime/pup.h"
 #include "runtime/reducer.h"
 
@@ -32,6 +35,9 @@ struct CollectionSpec {
   CollectionId arrayMap = 0;  // arrays: the map (a group) placing elements; 0 = default map
   std::vector<std::int32_t> onPes;  // groups: the PEs with an element (empty = every PE)
   bool useAtSync = false;           // arrays: elements call AtSync() for load balancing
+  // Arrays: created empty and filled by insertion; `dims` then holds the number
+  // of dimensions and zero extents.
+  bool sparse = false;
 
   void pup(Pup& p) {
     p | kind;
@@ -41,6 +47,7 @@ struct CollectionSpec {
     p | arrayMap;
     p | onPes;
     p | useAtSync;
+    p | sparse;
   }
 };
 
@@ -63,6 +70,30 @@ void checkIndexInRange(const ArrayIndex& index, const ArrayIndex& dims);
 void checkDims(const ArrayIndex& dims);
 // The default map: contiguous blocks of the linearised index space per PE.
 int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes);
+// The home PE of element `index` of a sparse array: a hash of the index (all of
+// its dimensions) modulo the number of PEs, the same on every PE.
+int sparseHomePe(const ArrayIndex& index, int numPes);
+// The extents a sparse array of `ndims` dimensions records (ndims, all zero).
+ArrayIndex sparseDims(int ndims);
+// Whether `dims` are a sparse array's (zero extents).
+inline bool isSparseDims(const ArrayIndex& dims) { return dims.ndims >= 1 && dims[0] == 0; }
+
+// A sparse array's insertion state on one PE (see runtime_insertion.cc).
+struct InsertionState {
+  // Indices inserted with this PE as their home (duplicates are refused here).
+  std::unordered_set<ArrayIndex, ArrayIndexHash> homed;
+  // Every PE: ckDoneInserting has completed (counts known); later insertions fail.
+  bool done = false;
+  // PE 0: a ckDoneInserting is waiting for quiescence or counting; broadcasts to
+  // the array wait meanwhile, so they reach every element inserted before it.
+  bool closing = false;
+  bool counting = false;
+  bool countAgain = false;  // another ckDoneInserting arrived during counting
+  std::vector<MessageBuffer> heldBroadcastRequests;
+  // Counting: per-PE homed counts of this PE's subtree, and children yet to report.
+  std::vector<std::uint64_t> counts;
+  int reportsMissing = 0;
+};
 
 class Collection {
  public:
@@ -81,6 +112,11 @@ class Collection {
   std::vector<ArrayIndex> indicesOn(int pe) const;
   // Number of elements on each PE (for the reduction tree).
   std::uint64_t elementsOnPe(int pe) const { return elementsPerPe_[static_cast<std::size_t>(pe)]; }
+  // False for a sparse array until ckDoneInserting has counted its elements:
+  // reductions over it wait until then.
+  bool sizeKnown() const { return sizeKnown_; }
+  // Sparse arrays: the number of elements homed on each PE, once insertion ended.
+  void setElementCounts(const std::vector<std::uint64_t>& perPe);
 
   std::unordered_map<ArrayIndex, std::unique_ptr<ChareBase>, ArrayIndexHash> elements;
 
@@ -93,6 +129,11 @@ class Collection {
   // order: this PE delivers them every broadcast and counts their contributions,
   // wherever they live now.
   std::vector<ArrayIndex> homeIndices;
+  // The number of the next collection broadcast this PE will hand to the
+  // elements it is home to (an element inserted now starts there).
+  std::uint32_t nextHomeBroadcast = 0;
+  // Sparse arrays only.
+  std::unique_ptr<InsertionState> insertion;
 
  private:
   CollectionId id_;
@@ -101,6 +142,7 @@ class Collection {
   const ArrayMapFunction* customMap_;
   std::uint64_t total_ = 0;
   std::vector<std::uint64_t> elementsPerPe_;
+  bool sizeKnown_ = true;
 };
 
 }  // namespace charm

@@ -39,6 +39,8 @@ enum class MessageKind : std::uint8_t {
   RemoteContribution,       // a contribution of an element away from the PE that counts it
   RemoteAllReduce,          // an allreduce contribution of an element away from home
   AllReduceResult,          // an allreduce result for PEs whose elements contributed remotely
+  InsertElement,            // a sparse array element to construct (to its home, then where it lives)
+  InsertionCount,           // ckDoneInserting: request, count gathering and publishing (reserved: phase)
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or

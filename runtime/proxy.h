@@ -1,7 +1,7 @@
 // Proxies: how code names chares on any PE and calls their entry methods
 // asynchronously. ChareProxy (one singleton chare), GroupProxy (one element per
-// PE), ArrayProxy (a dense N-d array) and ElementProxy (one element of a group
-// or array). Entry methods are named by member-function pointers:
+// PE), ArrayProxy (a dense N-d array, or a sparse one filled by insert()) and
+// ElementProxy (one element of a group or array). Entry methods are named by member-function pointers:
 //   proxy[i].invoke<&Hello::greet>("hi");           // fire and forget
 //   auto f = proxy[i].call<&Hello::answer>(2);      // Future of the return value
 //   proxy.broadcast<&Hello::greet>("all");          // every element, exactly once
@@ -174,8 +174,57 @@ class ArrayProxy : public CollectionProxyBase<T> {
     return ArrayProxy(id, dims);
   }
 
-  // Throws std::out_of_range for an index outside the array.
+  // An empty sparse array of `ndims` dimensions (1 to 6), filled by insert()
+  // from any PE and closed by doneInserting(); broadcasts and reductions cover
+  // exactly the inserted elements (reductions complete once doneInserting has
+  // counted them; contributions made before then wait).
+  static ArrayProxy createSparse(int ndims) {
+    const ArrayIndex dims = sparseDims(ndims);
+    Runtime& rt = Runtime::current();
+    CollectionSpec spec;
+    spec.kind = CollectionKind::Array;
+    spec.dims = dims;
+    spec.sparse = true;
+    const CollectionId id = rt.newCollectionId();
+    const std::size_t size = packedSize(spec);
+    MessageBuffer m = newMessage(MessageKind::CreateCollection, size);
+    packInto(payloadOf(m), size, spec);
+    rt.createCollection(id, spec, std::move(m));
+    return ArrayProxy(id, dims);
+  }
+
+  // Sparse arrays: inserts element `index`, constructed as T(args...) on PE
+  // `onPe` (-1: its home PE). Messages sent to it before it exists wait for it.
+  // Throws std::invalid_argument for a dense array, a wrong number of
+  // dimensions or an index inserted from this PE before; std::out_of_range for
+  // a bad PE. Any insertion made before doneInserting() counts.
+  template <class... A>
+  void insert(const ArrayIndex& index, int onPe, const A&... args) const {
+    if (!sparse()) throw std::invalid_argument("charm: insert() is for sparse arrays (ArrayProxy::createSparse)");
+    checkSparseIndex(index);
+    auto pack = [&](const auto&... wire) {
+      const std::size_t size = packedSize(wire...);
+      MessageBuffer m = newMessage(MessageKind::InsertElement, size);
+      packInto(payloadOf(m), size, wire...);
+      Runtime::current().insertElement(this->id_, index, onPe,
+                                       ConstructorEntry<T, detail::WireType<A>...>::id(), std::move(m));
+    };
+    pack(detail::WireType<A>(args)...);
+  }
+  // Ends insertion (call once, from any PE, after the insertions).
+  void doneInserting() const {
+    if (!sparse()) throw std::invalid_argument("charm: doneInserting() is for sparse arrays");
+    Runtime::current().doneInserting(this->id_);
+  }
+  bool sparse() const { return isSparseDims(dims_); }
+
+  // Throws std::out_of_range for an index outside the array (sparse arrays:
+  // std::invalid_argument for a wrong number of dimensions; any values).
   ElementProxy<T> operator[](const ArrayIndex& index) const {
+    if (sparse()) {
+      checkSparseIndex(index);
+      return ElementProxy<T>(this->id_, index, sparseHomePe(index, Runtime::current().numPes()));
+    }
     checkIndexInRange(index, dims_);
     return ElementProxy<T>(this->id_, index,
                            defaultMapPe(index, dims_, Runtime::current().numPes()));
@@ -183,7 +232,7 @@ class ArrayProxy : public CollectionProxyBase<T> {
   ElementProxy<T> operator[](int i) const { return (*this)[ArrayIndex::of1d(i)]; }
 
   const ArrayIndex& dims() const { return dims_; }
-  std::uint64_t size() const { return elementCount(dims_); }
+  std::uint64_t size() const { return sparse() ? 0 : elementCount(dims_); }
 
   void pup(Pup& p) {
     p | this->id_;
@@ -191,6 +240,12 @@ class ArrayProxy : public CollectionProxyBase<T> {
   }
 
  private:
+  void checkSparseIndex(const ArrayIndex& index) const {
+    if (index.ndims != dims_.ndims)
+      throw std::invalid_argument("charm: index " + index.toString() + " has " + std::to_string(index.ndims) +
+                                  " dimension(s) but the sparse array has " + std::to_string(dims_.ndims));
+  }
+
   ArrayIndex dims_;
 };
 

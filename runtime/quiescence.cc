@@ -1,6 +1,7 @@
 #include "runtime/quiescence.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "runtime/runtime.h"
 
@@ -20,6 +21,16 @@ void QuiescenceDetector::start(const Callback& callback) {
 
 void QuiescenceDetector::handleStart(MessageBuffer& message) {
   waiting_.push_back(unpackAs<Callback>(payloadOf(message), payloadSizeOf(message)));
+  startDetecting();
+}
+
+void QuiescenceDetector::whenQuiescent(std::function<void()> fn) {
+  if (runtime_.myPe() != 0) throw std::logic_error("charm: whenQuiescent() runs on PE 0 only");
+  waitingInternal_.push_back(std::move(fn));
+  startDetecting();
+}
+
+void QuiescenceDetector::startDetecting() {
   if (detecting_) return;
   detecting_ = true;
   havePrevious_ = false;
@@ -75,6 +86,9 @@ void QuiescenceDetector::reportWave() {
     havePrevious_ = false;
     std::vector<Callback> done;
     done.swap(waiting_);
+    std::vector<std::function<void()>> internal;
+    internal.swap(waitingInternal_);
+    for (auto& fn : internal) fn();
     for (const Callback& cb : done) runtime_.fire(cb, nullptr, 0);
     return;
   }

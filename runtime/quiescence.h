@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "runtime/callback.h"
@@ -31,6 +32,9 @@ class QuiescenceDetector {
   // Any PE: fire `callback` once the whole program is quiescent.
   void start(const Callback& callback);
   void handleStart(MessageBuffer& message);
+  // PE 0 only: runs `fn` on the scheduler once the whole program is quiescent
+  // (the runtime's own protocols, e.g. ending insertion into sparse arrays).
+  void whenQuiescent(std::function<void()> fn);
   void handleWave(MessageBuffer& message);
   void handleReply(MessageBuffer& message);
 
@@ -45,6 +49,7 @@ class QuiescenceDetector {
       p | active;
     }
   };
+  void startDetecting();
   void startWave();
   void reportWave();
 
@@ -60,6 +65,7 @@ class QuiescenceDetector {
 
   // PE 0 only.
   std::vector<Callback> waiting_;
+  std::vector<std::function<void()>> waitingInternal_;
   bool detecting_ = false;
   bool havePrevious_ = false;
   Counts previous_;

@@ -27,6 +27,16 @@ void ReductionManager::collectionCreated(Collection& collection) {
   collection.expectedChildPartials = expected;
 }
 
+void ReductionManager::collectionSized(Collection& collection) {
+  collectionCreated(collection);  // the children whose subtree holds elements, now known
+  const std::uint64_t id = collection.id();
+  std::vector<Key> keys;
+  for (auto it = pending_.lower_bound(Key{id, 0, 0}); it != pending_.end() && std::get<0>(it->first) == id; ++it)
+    keys.push_back(it->first);
+  for (const Key& key : keys)
+    if (pending_.count(key)) tryForward(key);
+}
+
 bool ReductionManager::shapeOf(std::uint64_t scope, Shape& shape) {
   const int me = runtime_.myPe();
   if (isSectionId(scope)) {
@@ -38,7 +48,7 @@ bool ReductionManager::shapeOf(std::uint64_t scope, Shape& shape) {
   const Collection* c = runtime_.findCollection(scope);
   if (!c) return false;
   shape = Shape{c->elementsOnPe(me), c->expectedChildPartials, runtime_.tree(0).parent(me),
-                c->totalElements()};
+                c->totalElements(), c->sizeKnown()};
   return true;
 }
 
@@ -108,6 +118,7 @@ void ReductionManager::tryForward(const Key& key) {
     throw std::logic_error("charm: a contribution to a reduction over a scope this PE does not know");
   auto it = pending_.find(key);
   Pending& pending = it->second;
+  if (!shape.sized) return;  // collectionSized() tries again
   if (pending.localContributions < shape.localMembers || pending.childPartials < shape.expectedChildren)
     return;
   if (shape.parent >= 0) {

@@ -4,7 +4,8 @@
 // from each child in the scope's spanning tree (collections: the tree of all PEs
 // rooted at 0, children whose subtree holds elements; sections: the tree of the
 // member PEs rooted at the section's root) and sends the combination to its
-// parent. Every partial carries the number of contributions folded into it; the
+// parent (a sparse array: only once ckDoneInserting counted its elements; until
+// then contributions and partials wait here). Every partial carries the number of contributions folded into it; the
 // root completes when that count equals the scope's size and fires the callback.
 // Two numbering streams per scope keep user reductions apart from the reductions
 // that gather the replies of broadcasts (numbered by the broadcast), so neither
@@ -39,6 +40,9 @@ class ReductionManager {
 
   // Called when `collection` is created on this PE.
   void collectionCreated(Collection& collection);
+  // A sparse array's element counts became known (ckDoneInserting): the
+  // contributions and partials that waited for them go on.
+  void collectionSized(Collection& collection);
   // A local member's contribution to reduction `number` of `scope` (a collection
   // or a section this PE knows).
   void contribute(std::uint64_t scope, ReductionStream stream, std::uint32_t number,
@@ -66,6 +70,7 @@ class ReductionManager {
     int expectedChildren = 0;
     int parent = -1;  // -1 at the root
     std::uint64_t total = 0;
+    bool sized = true;  // false: a sparse array still being filled; everything waits
   };
   bool shapeOf(std::uint64_t scope, Shape& shape);
   void fold(Pending& pending, ReductionValue&& value, const Callback& callback, bool hasCallback);

@@ -327,6 +327,12 @@ void Runtime::handle(MessageBuffer message) {
       case MessageKind::QuiescenceReply:
         quiescence_.handleReply(message);
         break;
+      case MessageKind::InsertElement:
+        handleInsert(std::move(message));
+        break;
+      case MessageKind::InsertionCount:
+        handleInsertionCount(message);
+        break;
       case MessageKind::Exit:
         exiting_ = true;
         exitCode_ = static_cast<int>(env.sequence);
@@ -372,6 +378,10 @@ void Runtime::handleBroadcastRequest(MessageBuffer message) {
   Collection* c = findCollection(envelopeOf(message).collection);
   if (!c) {
     waitingForCollection_[envelopeOf(message).collection].push_back(std::move(message));
+    return;
+  }
+  if (c->insertion && c->insertion->closing) {  // a sparse array being counted: after that
+    c->insertion->heldBroadcastRequests.push_back(std::move(message));
     return;
   }
   Envelope& env = envelopeOf(message);
@@ -563,7 +573,6 @@ void Runtime::handleCreate(MessageBuffer message) {
       *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
   reductions_.collectionCreated(collection);
   if (spec.useAtSync) instrument_ = true;  // its elements' loads feed the balancer
-  const EntryInfo& ctor = Registry::instance().entry(spec.constructor);
   collection.homeIndices = collection.indicesOn(myPe_);
   for (const ArrayIndex& index : collection.homeIndices) {
     construction_ = ConstructionContext{id, index};
@@ -571,7 +580,7 @@ void Runtime::handleCreate(MessageBuffer message) {
     ctx.entry = spec.constructor;
     ctx.payload = payloadOf(message) + p.offset();
     ctx.payloadSize = payloadSizeOf(message) - p.offset();
-    collection.elements.emplace(index, ctor.construct(ctx));
+    collection.elements.emplace(index, Registry::instance().entry(spec.constructor).construct(ctx));
   }
   construction_ = ConstructionContext{};
 
@@ -593,6 +602,8 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;
       case MessageKind::SectionBroadcast: handleSectionBroadcast(std::move(m)); break;
       case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
+      case MessageKind::InsertElement: handleInsert(std::move(m)); break;
+      case MessageKind::InsertionCount: handleInsertionCount(m); break;
       default: break;
     }
   }

@@ -14,6 +14,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "comm/idle_backoff.h"
@@ -109,8 +110,26 @@ class Runtime {
   struct ConstructionContext {
     CollectionId collection = 0;
     ArrayIndex index;
+    int home = -1;  // the element's home PE when it is not this PE (inserted elsewhere)
   };
   const ConstructionContext& constructionContext() const { return construction_; }
+
+  // --- sparse arrays (runtime_insertion.cc) ----------------------------------
+  // Inserts element `index` into sparse array `collection`: constructed by the
+  // constructor entry `constructor` from `message`'s payload (its packed
+  // arguments) on PE `onPe`, or on its home when -1. Callable from any PE. Throws
+  // std::invalid_argument for a wrong number of dimensions, an index already
+  // inserted from this PE or a collection known here that is not a sparse array,
+  // std::out_of_range for a bad PE, std::logic_error once insertion has ended
+  // (as far as this PE knows). A duplicate inserted from another PE aborts at its
+  // home, naming the index.
+  void insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
+                     MessageBuffer message);
+  // Ends insertion into sparse array `collection` (from any PE): once every
+  // insertion made before it has landed (quiescence), the elements are counted;
+  // reductions over the array complete from then on, and broadcasts requested
+  // after this call reach every inserted element.
+  void doneInserting(CollectionId collection);
 
   // --- migration and locations ----------------------------------------------
   // Moves element `index` of `collection` (living on this PE) to PE `pe` once
@@ -238,6 +257,12 @@ class Runtime {
   void forwardDownTree(const MessageBuffer& message, int root);
   bool bufferIfUnknown(MessageBuffer& message);
   void runTimers();
+  void handleInsert(MessageBuffer message);
+  void constructInserted(Collection& collection, MessageBuffer& message, int home, std::uint32_t firstBroadcast);
+  void handleInsertionCount(MessageBuffer& message);
+  void startInsertionCount(CollectionId collection);
+  void reportInsertionCount(Collection& collection);
+  void applyInsertionCount(Collection& collection, const std::vector<std::uint64_t>& counts);
 
   comm::Transport& transport_;
   const int myPe_;
@@ -290,6 +315,8 @@ class Runtime {
   };
   std::vector<PendingMigration> pendingMigrations_;
   std::function<void(MessageBuffer&)> forwardHook_;
+  // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
+  std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
   ArrayMapFunction arrayMap_;

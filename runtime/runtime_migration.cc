@@ -272,6 +272,7 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
 void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message) {
   // This PE hands broadcast k to the elements it is home to: those here get it
   // now, the others a copy addressed to them.
+  c.nextHomeBroadcast = envelopeOf(message).sequence + 1;  // elements inserted from now start after it
   std::size_t remaining = c.homeIndices.size();
   for (const ArrayIndex& index : c.homeIndices) {
     --remaining;

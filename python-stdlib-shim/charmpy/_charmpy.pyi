@@ -84,6 +84,23 @@ def place_chare() -> int: ...
 def element_pe(dims: tuple[int, ...], index: tuple[int, ...], map_id: int = 0) -> int:
     """PE of an array element under the default map (or the ArrayMap group
     map_id). Raises IndexError when the index is outside dims."""
+def create_sparse(constructor_entry: int, ndims: int) -> int:
+    """Creates an empty sparse array of ndims (1 to 6) dimensions (asynchronously);
+    returns its id. Raises ValueError for a bad ndims."""
+def insert(collection_id: int, index: tuple[int, ...], on_pe: int, constructor_entry: int,
+           args: tuple, kwargs: Optional[dict]) -> None:
+    """Inserts element index into sparse array collection_id, constructed with
+    (args, kwargs) pickled, on on_pe (-1: its home PE). Raises ValueError for a
+    wrong number of dimensions, an index inserted from this PE before, or a
+    collection known here that is not a sparse array; IndexError for a bad PE;
+    RuntimeError once ckDoneInserting has completed (as far as this PE knows). A
+    duplicate inserted from another PE aborts the job at the element's home."""
+def done_inserting(collection_id: int) -> None:
+    """Ends insertion into a sparse array: once every insertion made before it has
+    landed (quiescence) the elements are counted; reductions complete from then
+    on, and broadcasts requested after it reach every element."""
+def sparse_home_pe(index: tuple[int, ...]) -> int:
+    """The home PE of a sparse array element (a hash of its index)."""
 def collection_map(collection_id: int) -> int:
     """The ArrayMap group id of an array created on this PE (0: default map), -1
     when the collection is not known here yet."""

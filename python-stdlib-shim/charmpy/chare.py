@@ -469,9 +469,20 @@ class Array:
         a.step()             # every element
         a[2, 3].step()       # one element
 
-    `map` places elements with an ArrayMap group; with `useAtSync=True` elements
-    call `self.AtSync()` for load balancing and get `resumeFromSync()` after it.
-    Not supported yet: sparse arrays (`dims=None` with `ndims`, filled by `ckInsert`).
+    With `dims=None` and `ndims` (1 to 6) the array is sparse: created empty, filled
+    by `ckInsert` from any PE, and closed by `ckDoneInserting` (`args` is not used:
+    each insertion has its own):
+
+        a = Array(Cell, ndims=2)
+        a.ckInsert((3, 5), args=[x])          # on the element's home PE
+        a.ckInsert((7, 1), args=[y], onPE=2)  # on PE 2
+        a[3, 5].work()                        # may be sent before it exists
+        a.ckDoneInserting()
+        a.step()                              # every inserted element
+
+    `map=` places the elements of dense arrays (an `ArrayMap` group). With
+    `useAtSync=True` elements call `self.AtSync()` for load balancing and get
+    `resumeFromSync()` after it.
     """
 
     def __new__(cls, chare_type, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
@@ -480,8 +491,7 @@ class Array:
             if ndims is None or ndims == -1:
                 raise ValueError('Array(%s): give dims, an int or a tuple of ints'
                                  % info.cls.__qualname__)
-            raise NotImplementedError('Array(dims=None, ndims=...) makes a sparse array filled '
-                                      'with ckInsert; sparse arrays come with a later issue')
+            return _create_sparse(info, ndims, map, useAtSync)
         dims = _dims_tuple(dims)
         if ndims is not None and ndims != -1 and ndims != len(dims):
             raise ValueError('Array(): ndims=%r does not match dims %r' % (ndims, dims))
@@ -496,6 +506,24 @@ class Array:
         _array_maps[cid] = map_cid
         _array_use_at_sync[cid] = bool(useAtSync)
         return new_proxy(info, KIND_ARRAY, cid, None, -1, dims)
+
+
+def _create_sparse(info, ndims, map, useAtSync):
+    try:
+        ndims = operator.index(ndims)
+    except TypeError:
+        raise TypeError('Array(%s, ndims=%r): ndims must be an int' % (info.cls.__qualname__, ndims)) from None
+    if not 1 <= ndims <= _MAX_DIMS:
+        raise ValueError('Array(%s, ndims=%d): arrays have 1 to %d dimensions'
+                         % (info.cls.__qualname__, ndims, _MAX_DIMS))
+    if map is not None:
+        raise NotImplementedError('Array(%s, ndims=%d, map=...): sparse arrays place their elements '
+                                  'on their home PE or on ckInsert(onPE=...); map= is for dense arrays'
+                                  % (info.cls.__qualname__, ndims))
+    cid = _charmpy.create_sparse(info.ctor_ids[KIND_ARRAY], ndims)
+    _array_maps[cid] = 0
+    _array_use_at_sync[cid] = bool(useAtSync)
+    return new_proxy(info, KIND_ARRAY, cid, None, -1, (0,) * ndims)
 
 
 # --- proxies -----------------------------------------------------------------------------
@@ -608,8 +636,31 @@ def _array_index(index, dims):
     return index
 
 
+_INDEX_MIN = -(1 << 31)
+_INDEX_MAX = (1 << 31) - 1
+
+
+def _sparse_index(index, ndims):
+    """`index` (int, tuple or list of ints) as a tuple of `ndims` 32-bit ints."""
+    if type(index) is int:
+        index = (index,)
+    elif isinstance(index, (tuple, list)):
+        index = tuple(operator.index(i) for i in index)
+    else:
+        index = (operator.index(index),)
+    if len(index) != ndims:
+        raise IndexError('sparse array index %r has %d dimension(s) but the array has %d'
+                         % (index, len(index), ndims))
+    for i in index:
+        if not _INDEX_MIN <= i <= _INDEX_MAX:
+            raise IndexError('sparse array index %r: each value must fit in 32 bits' % (index,))
+    return index
+
+
 class ArrayProxy(Proxy):
-    """Proxy of an array, or (`array[i]`, `array[i, j]`, ...) of one element."""
+    """Proxy of an array, or (`array[i]`, `array[i, j]`, ...) of one element. A
+    sparse array's proxy (dims None) also inserts elements (`ckInsert`) and ends
+    insertion (`ckDoneInserting`)."""
 
     __slots__ = ()
     _kind = KIND_ARRAY
@@ -617,16 +668,59 @@ class ArrayProxy(Proxy):
     def __getitem__(self, index):
         if self._index is not None:
             raise self._not_a_collection()
+        dims = self._dims
+        if dims[0] == 0:  # sparse: any index of the right length; sent to its home
+            if isinstance(index, slice) or (type(index) is tuple and any(isinstance(i, slice) for i in index)):
+                raise TypeError('sparse arrays cannot be sliced (their elements are not known '
+                                'everywhere); make a section from a list of elements instead')
+            index = _sparse_index(index, len(dims))
+            return self._element(index, _charmpy.sparse_home_pe(index))
         if isinstance(index, slice) or (type(index) is tuple and any(isinstance(i, slice) for i in index)):
             from . import section
             return section.array_slice(self, index)
-        index = _array_index(index, self._dims)
-        return self._element(index, _charmpy.element_pe(self._dims, index, _map_of(self._cid)))
+        index = _array_index(index, dims)
+        return self._element(index, _charmpy.element_pe(dims, index, _map_of(self._cid)))
+
+    def ckInsert(self, index, args=[], onPE=-1, useAtSync=False):
+        """Sparse arrays: inserts element `index` (an int for 1-d, else a tuple),
+        constructed with `args` on PE `onPE` (-1: its home PE). Callable from any PE
+        and any chare; messages sent to the element right away wait for it.
+
+        Raises IndexError for an index with the wrong number of dimensions or a PE
+        out of range, ValueError for an index already inserted from this PE, and
+        RuntimeError after ckDoneInserting has completed."""
+        if self._index is not None or self._dims is None or self._dims[0] != 0:
+            raise TypeError('ckInsert() is for the proxy of a sparse array '
+                            '(Array(cls, ndims=n)), not %r' % (self,))
+        index = _sparse_index(index, len(self._dims))
+        try:
+            pe = operator.index(onPE if onPE is not None else -1)
+        except TypeError:
+            raise TypeError('ckInsert(onPE=%r): onPE must be an int' % (onPE,)) from None
+        if not -1 <= pe < _NUM_PES:
+            raise IndexError('ckInsert(%r, onPE=%d): PE out of range; PEs are 0..%d (-1: the '
+                             'element\'s home PE)' % (index, pe, _NUM_PES - 1))
+        args = _args_tuple(args, 'ckInsert()')
+        prefix = _creation_prefix
+        if prefix is not None:
+            args = (prefix(),) + args
+        _charmpy.insert(self._cid, index, pe, self._info.ctor_ids[KIND_ARRAY], args, None)
+
+    def ckDoneInserting(self):
+        """Sparse arrays: ends insertion. Once every insertion made before this call
+        (from any PE) has landed, the elements are counted: reductions over the array
+        complete from then on (contributions made earlier wait), and broadcasts made
+        after this call reach every inserted element."""
+        if self._index is not None or self._dims is None or self._dims[0] != 0:
+            raise TypeError('ckDoneInserting() is for the proxy of a sparse array '
+                            '(Array(cls, ndims=n)), not %r' % (self,))
+        _charmpy.done_inserting(self._cid)
 
     @property
     def dims(self):
-        """The array's dimensions (a tuple)."""
-        return self._dims
+        """The array's dimensions (a tuple); None for a sparse array."""
+        dims = self._dims
+        return None if dims[0] == 0 else dims
 
     @property
     def ndims(self):

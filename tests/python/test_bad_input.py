@@ -76,8 +76,8 @@ def bad_calls(g, a, a2, n):
     expect(ValueError, lambda: Array(Worker, (1,) * 7))
     expect(ValueError, lambda: Array(Worker, (2, 2), ndims=3))
     expect(TypeError, lambda: Array(Worker, 'big'))
+    expect(ValueError, lambda: Array(Worker, ndims=7), 'dimensions')   # sparse, too many dims
     # not there yet
-    expect(NotImplementedError, lambda: Array(Worker, ndims=2), 'sparse')
     expect(TypeError, lambda: Array(Worker, 4, map=g), 'ArrayMap')  # g is not a map group
     expect(TypeError, lambda: Channel(None, remote=a[0]), 'local chare object')
     expect(TypeError, lambda: Channel(g, remote=a), 'local chare object')

@@ -1,0 +1,69 @@
+// `_charmpy` functions of sparse arrays: creating one empty, inserting elements
+// (constructor arguments always pickled: the insertion travels through the
+// element's home to the PE it lives on), ending insertion, and the home PE of an
+// index (where messages to an element are sent until its location is known).
+#include <string>
+
+#include "module_support.h"
+#include "runtime/collection.h"
+
+namespace charmpy {
+
+// create_sparse(constructor_entry, ndims) -> collection id
+PyObject* py_create_sparse(PyObject*, PyObject* args) {
+  unsigned long ctor;
+  int ndims;
+  if (!PyArg_ParseTuple(args, "ki", &ctor, &ndims)) return nullptr;
+  return guarded([&]() -> PyObject* {
+    charm::CollectionSpec spec;
+    spec.kind = charm::CollectionKind::Array;
+    spec.constructor = static_cast<charm::EntryId>(ctor);
+    spec.dims = charm::sparseDims(ndims);
+    spec.sparse = true;
+    const std::size_t size = charm::packedSize(spec);
+    charm::MessageBuffer m = charm::newMessage(charm::MessageKind::CreateCollection, size);
+    charm::packInto(charm::payloadOf(m), size, spec);
+    const charm::CollectionId id = rt().newCollectionId();
+    rt().createCollection(id, spec, std::move(m));
+    return PyLong_FromUnsignedLongLong(id);
+  });
+}
+
+// insert(collection_id, index, on_pe, constructor_entry, args, kwargs)
+PyObject* py_insert(PyObject*, PyObject* args) {
+  unsigned long long collection;
+  PyObject *indexObj, *cargs, *ckwargs;
+  int onPe;
+  unsigned long ctor;
+  if (!PyArg_ParseTuple(args, "KOikO!O", &collection, &indexObj, &onPe, &ctor, &PyTuple_Type, &cargs, &ckwargs))
+    return nullptr;
+  charm::ArrayIndex index;
+  if (!toIndex(indexObj, index, "index")) return nullptr;
+  PyRef call = PyRef::steal(PyTuple_Pack(2, cargs, ckwargs));
+  if (!call) return nullptr;
+  charm::MessageBuffer m = embedState().codec.pack(call.get(), charm::MessageKind::InsertElement);
+  if (!m) return nullptr;
+  return guarded([&]() -> PyObject* {
+    rt().insertElement(collection, index, onPe, static_cast<charm::EntryId>(ctor), std::move(m));
+    Py_RETURN_NONE;
+  });
+}
+
+// done_inserting(collection_id)
+PyObject* py_done_inserting(PyObject*, PyObject* cid) {
+  const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
+  if (PyErr_Occurred()) return nullptr;
+  return guarded([&]() -> PyObject* {
+    rt().doneInserting(id);
+    Py_RETURN_NONE;
+  });
+}
+
+// sparse_home_pe(index) -> the home PE of a sparse array element
+PyObject* py_sparse_home_pe(PyObject*, PyObject* indexObj) {
+  charm::ArrayIndex index;
+  if (!toIndex(indexObj, index, "index")) return nullptr;
+  return PyLong_FromLong(charm::sparseHomePe(index, rt().numPes()));
+}
+
+}  // namespace charmpy

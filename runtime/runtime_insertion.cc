@@ -1,0 +1,243 @@
+// Runtime: sparse arrays, created empty and filled by insertion.
+//
+// Every element has a home PE, a hash of its index (sparseHomePe). An insertion
+// goes to the home first, which registers the index (refusing duplicates), then
+// either constructs the element itself or passes it on to the PE asked for, with
+// a location record pointing there, like an element that migrated away. So the
+// home knows every element it counts before any message for it can be forwarded,
+// and messages sent to an element before it exists wait at its home and follow
+// the insertion (FIFO between two PEs).
+//
+// Broadcasts: an element starts with the next broadcast its home will deliver
+// (the home hands every broadcast to the elements it is home to); it never waits
+// for older ones. An element placed elsewhere learns that number from the
+// insertion message, sent before any broadcast copy the home forwards to it.
+//
+// ckDoneInserting: PE 0 waits for quiescence (so every insertion made before it
+// has landed at its home), then gathers each PE's homed count up the tree and
+// publishes the per-PE counts down it; each PE then knows its elementsOnPe and
+// the total, and the reductions and allreduces that waited for them go on.
+// Broadcast requests that reach PE 0 meanwhile wait, so a broadcast made after
+// ckDoneInserting (from the same PE) reaches every element.
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "runtime/chare_base.h"
+#include "runtime/registry.h"
+#include "runtime/runtime.h"
+
+namespace charm {
+
+namespace {
+// InsertElement flag: the home has registered the index; this PE constructs it
+// (env.sequence holds the first broadcast it takes).
+constexpr std::uint8_t kPlacedByHome = 0x01;
+
+// InsertionCount phases (Envelope::reserved).
+enum class CountPhase : std::uint16_t {
+  Request = 0,  // any PE -> PE 0: ckDoneInserting
+  Collect = 1,  // down the tree: report your homed counts
+  Report = 2,   // up the tree: the per-PE counts of a subtree
+  Publish = 3,  // down the tree: every PE's count
+};
+
+MessageBuffer countMessage(CollectionId collection, CountPhase phase, const std::vector<std::uint64_t>* counts) {
+  const std::size_t size = counts ? packedSize(*counts) : 0;
+  MessageBuffer m = newMessage(MessageKind::InsertionCount, size);
+  if (counts) packInto(payloadOf(m), size, *counts);
+  Envelope& env = envelopeOf(m);
+  env.collection = collection;
+  env.reserved = static_cast<std::uint16_t>(phase);
+  env.treeRoot = 0;
+  return m;
+}
+}  // namespace
+
+// --- insertion ------------------------------------------------------------------
+
+void Runtime::insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
+                            MessageBuffer message) {
+  if (onPe < -1 || onPe >= numPes_)
+    throw std::out_of_range("charm: insert element " + index.toString() + " on PE " + std::to_string(onPe) +
+                            ", which does not exist (0.." + std::to_string(numPes_ - 1) + ", or -1 for its home)");
+  if (index.ndims < 1 || index.ndims > kMaxIndexDims)
+    throw std::invalid_argument("charm: an array index has 1 to 6 dimensions, got " + std::to_string(index.ndims));
+  if (const Collection* c = findCollection(collection)) {
+    if (c->kind() != CollectionKind::Array || !c->spec().sparse)
+      throw std::invalid_argument("charm: insert(): collection " + std::to_string(collection) +
+                                  " is not a sparse array (create it with ndims and no dims)");
+    if (index.ndims != c->spec().dims.ndims)
+      throw std::invalid_argument("charm: insert(): index " + index.toString() + " has " +
+                                  std::to_string(index.ndims) + " dimension(s) but the sparse array has " +
+                                  std::to_string(c->spec().dims.ndims));
+  }
+  auto& inserted = insertedFromHere_[collection];
+  if (inserted.count(index))
+    throw std::invalid_argument("charm: element " + index.toString() +
+                                " was inserted into this sparse array already");
+  if (const Collection* c = findCollection(collection); c && c->insertion->done)
+    throw std::logic_error("charm: insert(" + index.toString() +
+                           "): insertion into this sparse array has ended (doneInserting)");
+  inserted.insert(index);
+  Envelope& env = envelopeOf(message);
+  env.kind = MessageKind::InsertElement;
+  env.flags = 0;
+  env.collection = collection;
+  env.index = index;
+  env.entry = constructor;
+  env.treeRoot = onPe;
+  env.sequence = 0;
+  send(sparseHomePe(index, numPes_), std::move(message));
+}
+
+void Runtime::handleInsert(MessageBuffer message) {
+  Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  if (!c->insertion) throw std::logic_error("charm: an insertion into a collection that is not a sparse array");
+  const ArrayIndex index = env.index;
+  const int home = c->peOf(index);
+  if (env.flags & kPlacedByHome) {
+    constructInserted(*c, message, home, env.sequence);
+    return;
+  }
+  if (home != myPe_) throw std::logic_error("charm: insertion of " + index.toString() + " reached a PE not its home");
+  InsertionState& ins = *c->insertion;
+  if (ins.done)
+    throw std::logic_error("element " + index.toString() +
+                           " was inserted into a sparse array after ckDoneInserting completed");
+  if (!ins.homed.insert(index).second)
+    throw std::logic_error("element " + index.toString() + " was inserted twice into a sparse array");
+  c->homeIndices.push_back(index);  // sorted when insertion ends
+  const std::uint32_t firstBroadcast = c->nextHomeBroadcast;
+  const int target = env.treeRoot < 0 ? myPe_ : env.treeRoot;
+  if (target == myPe_) {
+    constructInserted(*c, message, home, firstBroadcast);
+    return;
+  }
+  // Lives elsewhere: a record here (as for an element that migrated away), then
+  // the insertion, then what waited here for it, in that order.
+  locations_.record(env.collection, index, target);
+  env.flags = kPlacedByHome;
+  env.sequence = firstBroadcast;
+  send(target, std::move(message));
+  auto waiting = waitingForElement_.find(ElementKey{c->id(), index});
+  if (waiting == waitingForElement_.end()) return;
+  std::vector<MessageBuffer> replay = std::move(waiting->second);
+  waitingForElement_.erase(waiting);
+  for (MessageBuffer& m : replay) forwardToElement(*c, std::move(m));
+}
+
+void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home, std::uint32_t firstBroadcast) {
+  const Envelope& env = envelopeOf(message);
+  const ArrayIndex index = env.index;
+  if (c.elements.count(index))
+    throw std::logic_error("element " + index.toString() + " of a sparse array exists already on PE " +
+                           std::to_string(myPe_));
+  construction_ = ConstructionContext{c.id(), index, home};
+  InvokeContext ctx;
+  ctx.entry = env.entry;
+  ctx.payload = payloadOf(message);
+  ctx.payloadSize = payloadSizeOf(message);
+  std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
+  construction_ = ConstructionContext{};
+  element->setNextBroadcast(firstBroadcast);
+  c.elements.emplace(index, std::move(element));
+  if (home != myPe_) locations_.arrived(c.id(), index, myPe_, false);
+  elementArrived(c, index);  // messages that waited here for it
+}
+
+// --- ending insertion ----------------------------------------------------------------
+
+void Runtime::doneInserting(CollectionId collection) {
+  if (const Collection* c = findCollection(collection); c && !c->insertion)
+    throw std::invalid_argument("charm: doneInserting(): collection " + std::to_string(collection) +
+                                " is not a sparse array");
+  send(0, countMessage(collection, CountPhase::Request, nullptr));
+}
+
+void Runtime::startInsertionCount(CollectionId id) {
+  Collection& c = *findCollection(id);
+  c.insertion->counting = true;
+  send(0, countMessage(id, CountPhase::Collect, nullptr));
+}
+
+void Runtime::handleInsertionCount(MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  Collection* c = findCollection(env.collection);
+  if (!c) {
+    waitingForCollection_[env.collection].push_back(std::move(message));
+    return;
+  }
+  if (!c->insertion) throw std::logic_error("charm: doneInserting() on a collection that is not a sparse array");
+  InsertionState& ins = *c->insertion;
+  const CollectionId id = c->id();
+  switch (static_cast<CountPhase>(env.reserved)) {
+    case CountPhase::Request:  // PE 0
+      if (ins.counting) {
+        ins.countAgain = true;
+      } else if (!ins.closing) {  // else the round under way covers this request too
+        ins.closing = true;
+        quiescence_.whenQuiescent([this, id] { startInsertionCount(id); });
+      }
+      return;
+    case CountPhase::Collect: {
+      forwardDownTree(message, 0);
+      ins.counts.assign(static_cast<std::size_t>(numPes_), 0);
+      ins.counts[static_cast<std::size_t>(myPe_)] = c->homeIndices.size();
+      ins.reportsMissing = tree(0).numChildren(myPe_);
+      if (ins.reportsMissing == 0) reportInsertionCount(*c);
+      return;
+    }
+    case CountPhase::Report: {
+      const auto counts = unpackAs<std::vector<std::uint64_t>>(payloadOf(message), payloadSizeOf(message));
+      if (counts.size() != ins.counts.size()) throw std::runtime_error("charm: a corrupt insertion count");
+      for (std::size_t pe = 0; pe < counts.size(); ++pe) ins.counts[pe] += counts[pe];
+      if (--ins.reportsMissing == 0) reportInsertionCount(*c);
+      return;
+    }
+    case CountPhase::Publish: {
+      forwardDownTree(message, 0);
+      applyInsertionCount(*c, unpackAs<std::vector<std::uint64_t>>(payloadOf(message), payloadSizeOf(message)));
+      return;
+    }
+  }
+  throw std::runtime_error("charm: an insertion count message of unknown phase");
+}
+
+void Runtime::reportInsertionCount(Collection& c) {
+  InsertionState& ins = *c.insertion;
+  const CountPhase phase = myPe_ == 0 ? CountPhase::Publish : CountPhase::Report;
+  MessageBuffer m = countMessage(c.id(), phase, &ins.counts);
+  ins.counts.clear();
+  send(myPe_ == 0 ? 0 : tree(0).parent(myPe_), std::move(m));
+}
+
+void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t>& counts) {
+  InsertionState& ins = *c.insertion;
+  std::sort(c.homeIndices.begin(), c.homeIndices.end());
+  c.setElementCounts(counts);
+  ins.done = true;
+  reductions_.collectionSized(c);
+  allreduces_.collectionSized(c);
+  if (myPe_ != 0) return;
+  ins.counting = false;
+  ins.closing = false;
+  if (ins.countAgain) {  // a ckDoneInserting that came during the count: count once more
+    ins.countAgain = false;
+    ins.closing = true;
+    const CollectionId id = c.id();
+    quiescence_.whenQuiescent([this, id] { startInsertionCount(id); });
+    return;
+  }
+  std::vector<MessageBuffer> held = std::move(ins.heldBroadcastRequests);
+  ins.heldBroadcastRequests.clear();
+  for (MessageBuffer& m : held) handleBroadcastRequest(std::move(m));
+}
+
+}  // namespace charm
