@@ -270,17 +270,13 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
 // --- broadcasts ------------------------------------------------------------------------
 
 void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message) {
-  // This PE hands broadcast k to the elements it is home to: those here get it
-  // now, the others a copy addressed to them.
-  c.nextHomeBroadcast = envelopeOf(message).sequence + 1;  // elements inserted from now start after it
-  std::size_t remaining = c.homeIndices.size();
+  // This PE hands broadcast k to the elements it is home to. Copies go to those
+  // that moved away first, so they start at once rather than after the local
+  // elements' entry methods; then the local ones get it.
+  std::size_t present = 0;
   for (const ArrayIndex& index : c.homeIndices) {
-    --remaining;
-    auto it = c.elements.find(index);
-    if (it != c.elements.end()) {
-      deliverBroadcastInOrder(it->second.get(), ElementKey{c.id(), index}, envelopeOf(message),
-                              remaining == 0 ? &message : nullptr);
-      if (!message) return;
+    if (c.elements.count(index)) {
+      ++present;
       continue;
     }
     MessageBuffer copy = copyMessage(message);
@@ -289,6 +285,13 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
     ce.index = index;
     ce.flags &= static_cast<std::uint8_t>(~kRuntimeFlagBits);
     forwardToElement(c, std::move(copy));
+  }
+  for (const ArrayIndex& index : c.homeIndices) {
+    auto it = c.elements.find(index);
+    if (it == c.elements.end()) continue;
+    deliverBroadcastInOrder(it->second.get(), ElementKey{c.id(), index}, envelopeOf(message),
+                            --present == 0 ? &message : nullptr);
+    if (!message) return;
   }
 }
 
