@@ -139,6 +139,9 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   rt.forEachCollection([&](Collection& c) {
     for (auto& [index, e] : c.elements) e->resetLoad();
   });
+  for (const auto& [pair, count] : rt.takeCommCounts())
+    report.comm.push_back(CommRecord{pair.from.collection, pair.to.collection, pair.from.index, pair.to.index,
+                                     count.messages, count.bytes});
   report.background = std::max(0.0, sample.wall - sample.idle - balanced);
   if (debug_ > 1)
     std::printf("charm LB step %u PE %d: wall %.3f s, idle %.3f s, in elements %.3f s (balanced %.3f s), "
@@ -168,13 +171,27 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
       records.push_back(&o);
     }
   }
+  // Communication between the objects of this step (others are background).
+  std::unordered_map<ElementKey, std::uint64_t, ElementKeyHash> idOf;
+  for (std::size_t i = 0; i < records.size(); ++i) idOf.emplace(ElementKey{records[i]->collection, records[i]->index}, i);
+  std::uint64_t messages = 0;
+  for (const PeReport& r : reports)
+    for (const CommRecord& c : r.comm) {
+      auto from = idOf.find(ElementKey{c.fromCollection, c.from});
+      auto to = idOf.find(ElementKey{c.toCollection, c.to});
+      if (from == idOf.end() || to == idOf.end()) continue;
+      input.comm.push_back(CommEdge{from->second, to->second, c.messages, c.bytes});
+      messages += c.messages;
+    }
   const std::vector<int> plan = strategy_->assign(input);
   checkAssignment(input, plan, strategy_->name());
   std::vector<Move> moves;
   for (std::size_t i = 0; i < plan.size(); ++i)
     if (plan[i] != input.objects[i].pe)
       moves.push_back(Move{records[i]->collection, records[i]->index, input.objects[i].pe, plan[i]});
-  if (debug_ > 0) stepSummary_ = describe(summarize(input, plan), strategy_->name());
+  if (debug_ > 0)
+    stepSummary_ = describe(summarize(input, plan), strategy_->name()) + "; " + std::to_string(input.comm.size()) +
+                   " communicating pairs, " + std::to_string(messages) + " messages";
   thisProxy().broadcast<&LbManager::applyPlan>(step_, moves);
 }
 

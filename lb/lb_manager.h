@@ -42,15 +42,32 @@ struct ObjectRecord {
   }
 };
 
+// Messages one element on the reporting PE sent another since the last step.
+struct CommRecord {
+  CollectionId fromCollection = 0, toCollection = 0;
+  ArrayIndex from, to;
+  std::uint64_t messages = 0, bytes = 0;
+  void pup(Pup& p) {
+    p | fromCollection;
+    p | from;
+    p | toCollection;
+    p | to;
+    p | messages;
+    p | bytes;
+  }
+};
+
 // What one PE reports for a step.
 struct PeReport {
   std::int32_t pe = 0;
   double background = 0;
   std::vector<ObjectRecord> objects;
+  std::vector<CommRecord> comm;
   void pup(Pup& p) {
     p | pe;
     p | background;
     p | objects;
+    p | comm;
   }
 };
 

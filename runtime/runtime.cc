@@ -203,6 +203,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             EntryId entry, MessageBuffer message, FutureRef reply,
                             std::uint8_t flags) {
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
+  if (instrument_ && running_) countCommunication(collection, index, message.size());
   send(locations_.route(collection, index, pe), std::move(message));
 }
 
@@ -210,6 +211,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             EntryId entry, MessageBuffer message, comm::ExternalPayload tail,
                             FutureRef reply, std::uint8_t flags) {
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
+  if (instrument_ && running_) countCommunication(collection, index, message.size() + tail.size);
   send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
 }
 
@@ -368,7 +370,10 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();
+  ChareBase* outer = running_;
+  running_ = element;  // messages it sends count as its communication
   entry.invoke(element, ctx);
+  running_ = outer;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   element->addLoad(seconds);
   objectSeconds_ += seconds;

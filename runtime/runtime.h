@@ -14,6 +14,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <unordered_set>
 #include <vector>
 
@@ -177,6 +178,23 @@ class Runtime {
   LoadSample takeLoadSample();
   // Calls resumeFromSync() on element `e` (through a message, never inline).
   void resumeElement(ChareBase& e);
+  // Messages between measured elements since the last call (instrumentation on):
+  // (sender, receiver) -> count and bytes. Taking them starts a new period.
+  struct CommCount {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+  };
+  struct CommPair {
+    ElementKey from, to;
+    friend bool operator==(const CommPair& a, const CommPair& b) { return a.from == b.from && a.to == b.to; }
+  };
+  struct CommPairHash {
+    std::size_t operator()(const CommPair& p) const noexcept {
+      return ElementKeyHash{}(p.from) * 31 + ElementKeyHash{}(p.to);
+    }
+  };
+  using CommCounts = std::unordered_map<CommPair, CommCount, CommPairHash>;
+  CommCounts takeCommCounts() { return std::exchange(comm_, {}); }
   // Broadcasts resumeFromSync() to every element of `collection`.
   void broadcastResumeFromSync(CollectionId collection);
   // Elements of `collection` living on this PE (for the load balancer).
@@ -301,6 +319,9 @@ class Runtime {
   double objectSeconds_ = 0;
   double idleSeconds_ = 0;
   bool idle_ = false;  // instrumented and nothing to do since idleSince_
+  ChareBase* running_ = nullptr;  // the measured element whose entry method runs
+  CommCounts comm_;
+  void countCommunication(CollectionId to, const ArrayIndex& index, std::size_t bytes);
   std::chrono::steady_clock::time_point idleSince_;
   std::chrono::steady_clock::time_point sampleStart_ = std::chrono::steady_clock::now();
   LocationTable locations_;

@@ -50,6 +50,12 @@ void Runtime::broadcastResumeFromSync(CollectionId collection) {
   broadcastEntry(collection, resumeEntry->id, newMessage(MessageKind::EntryCall, 0));
 }
 
+void Runtime::countCommunication(CollectionId to, const ArrayIndex& index, std::size_t bytes) {
+  CommCount& c = comm_[CommPair{ElementKey{running_->collectionId(), running_->chareIndex()}, ElementKey{to, index}}];
+  ++c.messages;
+  c.bytes += bytes;
+}
+
 Runtime::LoadSample Runtime::takeLoadSample() {
   const auto now = std::chrono::steady_clock::now();
   if (idle_) {  // called between idle passes: count the idle time so far
