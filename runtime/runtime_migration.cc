@@ -273,6 +273,7 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
   // This PE hands broadcast k to the elements it is home to. Copies go to those
   // that moved away first, so they start at once rather than after the local
   // elements' entry methods; then the local ones get it.
+  c.nextHomeBroadcast = envelopeOf(message).sequence + 1;  // elements inserted from now start after it
   std::size_t present = 0;
   for (const ArrayIndex& index : c.homeIndices) {
     if (c.elements.count(index)) {
