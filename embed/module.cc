@@ -251,7 +251,7 @@ PyMethodDef methods[] = {
     {"migrate", py_migrate, METH_VARARGS, "Moves the calling chare to another PE."},
     {"set_migratable", py_set_migratable, METH_VARARGS, "Allows or forbids moving a chare."},
     {"at_sync", py_at_sync, METH_O, "The chare is ready for a load-balancing step."},
-    {"lb_instrument", py_lb_instrument, METH_O, "Turns load measurement on this PE on or off."},
+    {"lb_instrument", py_lb_instrument, METH_O, "Turns load measurement on this PE on or off (None: whether it is on)."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};

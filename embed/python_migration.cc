@@ -100,6 +100,7 @@ PyObject* py_at_sync(PyObject*, PyObject* object) {
 }
 
 PyObject* py_lb_instrument(PyObject*, PyObject* on) {
+  if (on == Py_None) return PyBool_FromLong(rt().instrumentation());  // query
   const int flag = PyObject_IsTrue(on);
   if (flag < 0) return nullptr;
   rt().setInstrumentation(flag != 0);

@@ -155,7 +155,8 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
   Runtime& rt = Runtime::current();
   LbInput input;
   input.seed = step_;
-  input.hosts = nullptr;
+  const comm::HostLayout hosts = rt.transport().hostLayout();  // which PEs share a node
+  input.hosts = &hosts;
   std::vector<const ObjectRecord*> records;
   input.pes.resize(static_cast<std::size_t>(rt.numPes()));
   for (int pe = 0; pe < rt.numPes(); ++pe) input.pes[static_cast<std::size_t>(pe)].pe = pe;

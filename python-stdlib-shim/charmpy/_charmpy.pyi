@@ -41,7 +41,13 @@ def consume_flags(argv: list[str]) -> list[str]:
 def set_hooks(*, make_chare: Callable[..., Any],
               deliver_future: Callable[[int, Any, bool], None],
               format_exception: Callable[[BaseException], str],
-              array_map_pe: Optional[Callable[[int, tuple], int]] = None) -> None:
+              array_map_pe: Optional[Callable[[int, tuple], int]] = None,
+              reduction_done: Optional[Callable[..., None]] = None,
+              numeric_reduction_done: Optional[Callable[..., None]] = None,
+              recheck_waiting: Optional[Callable[[Any], None]] = None,
+              allreduce_done: Optional[Callable[..., None]] = None,
+              pack_chare: Optional[Callable[[Any], bytes]] = None,
+              unpack_chare: Optional[Callable[..., Any]] = None) -> None:
     """make_chare(cls, kind, collection_id, index, dims, args, kwargs) -> object:
          build the Python object of one element (set thisProxy/thisIndex, call
          __init__). Called on the PE where the element lives, on a fiber when the
@@ -55,6 +61,10 @@ def set_hooks(*, make_chare: Callable[..., Any],
        array_map_pe(map_id, index) -> int: the PE of `index` under the ArrayMap
          group map_id (its local element's procNum); used for arrays created with
          a map, on every PE.
+       pack_chare(obj) -> bytes: the state of a chare that migrates (on the PE it
+         leaves); unpack_chare(cls, kind, collection_id, index, dims, home_pe,
+         state) -> object: the chare rebuilt on the PE it moved to (thisProxy and
+         thisIndex set); its migrated() runs next.
        make_chare is always called on the scheduler context, never in a fiber (an
        element whose constructor suspends must already be registered)."""
 
@@ -75,11 +85,12 @@ def abort(message: str) -> None:
 # --- collections and calls (the hot path) -------------------------------------
 def create(kind: int, constructor_entry: int, dims: Optional[tuple[int, ...]],
            on_pe: int, args: tuple, kwargs: Optional[dict], map_id: int = 0,
-           on_pes: Optional[list[int]] = None) -> int:
+           on_pes: Optional[list[int]] = None, use_at_sync: bool = False) -> int:
     """Creates a collection (asynchronously); returns its id. on_pe: singleton
     chares only, -1 = runtime's choice (see place_chare). map_id: arrays only, the
     ArrayMap group placing the elements (0 = the default block map). on_pes:
-    groups only, the PEs that get an element (None = every PE)."""
+    groups only, the PEs that get an element (None = every PE). use_at_sync:
+    arrays whose elements call at_sync for load balancing."""
 def place_chare() -> int: ...
 def element_pe(dims: tuple[int, ...], index: tuple[int, ...], map_id: int = 0) -> int:
     """PE of an array element under the default map (or the ArrayMap group
@@ -155,6 +166,18 @@ def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, future: 
     of its elements in contribution order (set with set_hooks(allreduce_done=...)).
     Raises TypeError/ValueError, contributing nothing, for data that is not numbers
     or does not match the other contributions."""
+
+# --- migration and load balancing -------------------------------------------------
+def migrate(chare: Any, pe: int) -> None:
+    """Moves `chare` (an array element or single chare on this PE) to `pe` once
+    the running entry method returns and none of its coroutines is suspended.
+    IndexError for a bad PE, ValueError for group elements and chares set not
+    migratable."""
+def set_migratable(chare: Any, migratable: bool) -> None: ...
+def at_sync(chare: Any) -> None:
+    """The chare is ready for a load-balancing step (resumeFromSync follows)."""
+def lb_instrument(on: Optional[bool]) -> Optional[bool]:
+    """Turns load measurement on this PE on or off; with None, whether it is on."""
 
 # --- coroutines on fibers -------------------------------------------------------
 def spawn(fn: Callable[..., Any], args: tuple = ()) -> None:

@@ -10,7 +10,8 @@
 import sys
 import time
 
-from charmpy import charm, Chare, Array, Reducer, Future
+import _charmpy
+from charmpy import charm, Chare, Group, Array, Reducer, Future
 
 ELEMENTS_PER_PE = 4
 UNIT = 0.01  # seconds of work for a light element per iteration (well above scheduling noise)
@@ -52,6 +53,11 @@ class Worker(Chare):
 
     def where(self):
         return (charm.myPe(), self.weight, self.done, self.resumed, self.history == [self.thisIndex[0]])
+
+
+class Probe(Chare):
+    def instrumenting(self):
+        return _charmpy.lb_instrument(None)
 
 
 def pe_loads(places, n):
@@ -96,6 +102,16 @@ def main(args):
             else:
                 raise ValueError('unknown --expect ' + expect)
         before = after
+    # Load measurement can be turned off and on again everywhere.
+    probes = Group(Probe)
+    charm.awaitCreation(probes)
+    assert probes.instrumenting(ret=True).get() == [True] * n
+    charm.LBTurnInstrumentOff()
+    charm.waitQD()
+    assert probes.instrumenting(ret=True).get() == [False] * n
+    charm.LBTurnInstrumentOn()
+    charm.waitQD()
+    assert probes.instrumenting(ret=True).get() == [True] * n
     print('load balancing (%s) ok on %d PEs: PE loads now %s' % (expect, n, pe_loads(before, n)))
     charm.exit()
 
