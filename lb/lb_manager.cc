@@ -202,8 +202,24 @@ void LbManager::applyPlan(std::uint32_t step, std::vector<Move> moves) {
   expectingStep_ = step;
   expected_.clear();
   for (const Move& m : moves) {
-    if (m.to == rt.myPe()) expected_.insert(ElementKey{m.collection, m.index});
-    if (m.from == rt.myPe()) rt.migrate(m.collection, m.index, m.to);  // leaves after this entry returns
+    if (m.to == rt.myPe() && !cancelled_.erase(ElementKey{m.collection, m.index}))
+      expected_.insert(ElementKey{m.collection, m.index});
+    if (m.from != rt.myPe()) continue;
+    try {
+      rt.migrate(m.collection, m.index, m.to);  // leaves after this entry returns
+    } catch (const std::exception&) {
+      // It left meanwhile or was pinned: the PE waiting for it must not wait.
+      thisProxy()[m.to].invoke<&LbManager::notComing>(static_cast<std::uint64_t>(m.collection), m.index);
+    }
+  }
+  maybeDoneMigrating();
+}
+
+void LbManager::notComing(std::uint64_t collection, ArrayIndex index) {
+  const ElementKey key{collection, index};
+  if (!expecting_ || !expected_.erase(key)) {
+    cancelled_.insert(key);  // the plan has not reached this PE yet
+    return;
   }
   maybeDoneMigrating();
 }

@@ -98,6 +98,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   void gotStats(std::vector<PeReport> reports);                    // PE 0
   void applyPlan(std::uint32_t step, std::vector<Move> moves);     // every PE
   void migrationsDone(std::uint64_t step);                         // PE 0
+  void notComing(std::uint64_t collection, ArrayIndex index);       // a planned move did not happen
   void setInstrumentation(bool on);                                // every PE
 
   // Steps completed (PE 0), for tests and +LBDebug.
@@ -128,6 +129,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   std::uint32_t expectingStep_ = 0;
   std::unordered_set<ElementKey, ElementKeyHash> expected_;
   std::unordered_set<ElementKey, ElementKeyHash> arrived_;
+  std::unordered_set<ElementKey, ElementKeyHash> cancelled_;  // planned moves that will not happen
 };
 
 }  // namespace charm::lb
