@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "lb/strategy_registry.h"
+#include "runtime/cpu_affinity.h"
 
 namespace charm::lb {
 
@@ -157,6 +158,8 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
   input.seed = step_;
   const comm::HostLayout hosts = rt.transport().hostLayout();  // which PEs share a node
   input.hosts = &hosts;
+  static const int cores = coresOnThisHost();  // hwloc's view, read once
+  input.coresPerHost = cores;
   std::vector<const ObjectRecord*> records;
   input.pes.resize(static_cast<std::size_t>(rt.numPes()));
   for (int pe = 0; pe < rt.numPes(); ++pe) input.pes[static_cast<std::size_t>(pe)].pe = pe;

@@ -42,6 +42,7 @@ struct LbInput {
   std::vector<ObjectStats> objects;
   std::vector<CommEdge> comm;      // may be empty
   const charm::comm::HostLayout* hosts = nullptr;  // which PEs share a host; may be null
+  int coresPerHost = 0;            // cores of a host as hwloc sees PE 0's (0: unknown)
   std::uint64_t seed = 0;          // randomised strategies: same input + seed => same output
 };
 

@@ -33,4 +33,13 @@ std::string bindToCore(const comm::HostLayout& hosts, int myPe) {
   return result;
 }
 
+int coresOnThisHost() {
+  hwloc_topology_t topology;
+  if (hwloc_topology_init(&topology) != 0) return 0;
+  int cores = 0;
+  if (hwloc_topology_load(topology) == 0) cores = std::max(0, hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE));
+  hwloc_topology_destroy(topology);
+  return cores;
+}
+
 }  // namespace charm

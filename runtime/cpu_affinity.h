@@ -13,5 +13,7 @@ namespace charm {
 // Returns a description of what was done (for the startup banner), or an
 // explanation when binding was not possible (never fatal).
 std::string bindToCore(const comm::HostLayout& hosts, int myPe);
+// Cores of the calling process's host as hwloc sees them (0 when unknown).
+int coresOnThisHost();
 
 }  // namespace charm

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "comm/host_layout.h"
+#include "runtime/cpu_affinity.h"
 
 using charm::comm::HostLayout;
 
@@ -28,4 +29,8 @@ TEST_CASE("a single-host layout puts every PE on host 0", "[host_layout]") {
 
 TEST_CASE("a host layout refuses a PE outside the job", "[host_layout]") {
   CHECK_THROWS_AS(HostLayout::fromHostLeaders({0, 0}, 2), std::out_of_range);
+}
+
+TEST_CASE("hwloc reports the cores of this host for the load balancer", "[host_layout]") {
+  CHECK(charm::coresOnThisHost() >= 1);
 }
