@@ -1,4 +1,4 @@
-// Unit tests of HostLayout (which PEs share a host).
+// Unit tests of HostLayout (which PEs share a host) and of hwloc's core count.
 #include <catch2/catch.hpp>
 
 #include <vector>
