@@ -364,7 +364,11 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.replyScope = env.collection;
   ctx.broadcastNumber = env.sequence;
   ctx.flags = env.flags;
-  const EntryInfo& entry = Registry::instance().entry(env.entry);
+  invokeEntry(element, ctx);
+}
+
+void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
+  const EntryInfo& entry = Registry::instance().entry(ctx.entry);
   if (!instrument_ || !element->measured()) {
     entry.invoke(element, ctx);
     return;
@@ -537,7 +541,7 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
     if (ctx.entry == kNoEntry)
       throw std::logic_error("section broadcast names no entry method for collection " +
                              std::to_string(member.collection));
-    Registry::instance().entry(ctx.entry).invoke(it->second.get(), ctx);
+    invokeEntry(it->second.get(), ctx);
   }
 }
 

@@ -272,6 +272,8 @@ class Runtime {
   void handleSectionBroadcastRequest(MessageBuffer message);
   void handleSectionBroadcast(MessageBuffer message);
   void deliverToElement(ChareBase* element, const Envelope& env, MessageBuffer* adoptable);
+  // Runs entry ctx.entry on `element`, measuring it for the load balancer.
+  void invokeEntry(ChareBase* element, InvokeContext& ctx);
   void forwardDownTree(const MessageBuffer& message, int root);
   bool bufferIfUnknown(MessageBuffer& message);
   void runTimers();

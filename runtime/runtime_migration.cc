@@ -243,7 +243,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
       ctx.sectionPosition = d.position;
       ctx.countingPe = d.countingPe;
       ctx.flags = env.flags;
-      Registry::instance().entry(env.entry).invoke(element, ctx);
+      invokeEntry(element, ctx);
       return;
     }
     default:
