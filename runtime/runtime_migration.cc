@@ -33,6 +33,16 @@ struct SectionDelivery {
 };
 constexpr std::size_t kSectionDeliveryBytes = (sizeof(SectionDelivery) + 15) & ~std::size_t{15};
 
+// "Element (collection, index) lives on `pe`"; `kind` 0 (a hint) or kArrivalRecord.
+MessageBuffer locationUpdate(CollectionId collection, const ArrayIndex& index, int pe, std::uint16_t kind) {
+  MessageBuffer m = newMessage(MessageKind::LocationUpdate, 0);
+  Envelope& env = envelopeOf(m);
+  env.collection = collection;
+  env.index = index;
+  env.sequence = static_cast<std::uint32_t>(pe);
+  env.reserved = kind;
+  return m;
+}
 }  // namespace
 
 // --- requests ---------------------------------------------------------------
@@ -163,13 +173,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
   c->elements.emplace(env.index, std::move(element));
   locations_.arrived(env.collection, env.index, myPe_, home == myPe_);
   if (home != myPe_) {
-    MessageBuffer update = newMessage(MessageKind::LocationUpdate, 0);
-    Envelope& u = envelopeOf(update);
-    u.collection = env.collection;
-    u.index = env.index;
-    u.sequence = static_cast<std::uint32_t>(myPe_);
-    u.reserved = kArrivalRecord;
-    send(home, std::move(update));
+    send(home, locationUpdate(env.collection, env.index, myPe_, kArrivalRecord));
   }
   e->migrated();
   if (lb_) lb_->elementArrived(env.collection, env.index);
@@ -212,12 +216,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
   }
   if ((env.flags & kForwardedToElement) && env.treeRoot != myPe_ && env.treeRoot >= 0) {
     // Tell the original sender where the element is, so its next messages come here.
-    MessageBuffer hint = newMessage(MessageKind::LocationUpdate, 0);
-    Envelope& h = envelopeOf(hint);
-    h.collection = env.collection;
-    h.index = env.index;
-    h.sequence = static_cast<std::uint32_t>(myPe_);
-    send(env.treeRoot, std::move(hint));
+    send(env.treeRoot, locationUpdate(env.collection, env.index, myPe_, 0));
     env.flags &= static_cast<std::uint8_t>(~kForwardedToElement);
   }
   ChareBase* element = it->second.get();
@@ -382,10 +381,6 @@ void Runtime::handleRemoteContribution(MessageBuffer& message) {
   reductions_.contribute(env.collection, static_cast<ReductionStream>(env.reserved), env.sequence,
                          std::move(value), callback);
 }
-
-}  // namespace charm
-
-namespace charm {
 
 void Runtime::sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index,
                                   std::uint32_t number, const ReductionValue& value, const Callback& callback) {

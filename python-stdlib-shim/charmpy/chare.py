@@ -619,14 +619,18 @@ class GroupProxy(Proxy):
         return _local_groups[self._cid]
 
 
+def _index_tuple(index):
+    """`index` (an int, or a tuple or list of ints) as a tuple of ints."""
+    if type(index) is int:
+        return (index,)
+    if isinstance(index, (tuple, list)):
+        return tuple(operator.index(i) for i in index)
+    return (operator.index(index),)
+
+
 def _array_index(index, dims):
     """`index` (int, tuple or list of ints) as a tuple checked against `dims`."""
-    if type(index) is int:
-        index = (index,)
-    elif isinstance(index, (tuple, list)):
-        index = tuple(operator.index(i) for i in index)
-    else:
-        index = (operator.index(index),)
+    index = _index_tuple(index)
     if len(index) != len(dims):
         raise IndexError('array index %r has %d dimension(s) but the array has %d (dims %r)'
                          % (index, len(index), len(dims), dims))
@@ -642,12 +646,7 @@ _INDEX_MAX = (1 << 31) - 1
 
 def _sparse_index(index, ndims):
     """`index` (int, tuple or list of ints) as a tuple of `ndims` 32-bit ints."""
-    if type(index) is int:
-        index = (index,)
-    elif isinstance(index, (tuple, list)):
-        index = tuple(operator.index(i) for i in index)
-    else:
-        index = (operator.index(index),)
+    index = _index_tuple(index)
     if len(index) != ndims:
         raise IndexError('sparse array index %r has %d dimension(s) but the array has %d'
                          % (index, len(index), ndims))

@@ -228,9 +228,7 @@ def _normalise_index(index, kind):
         if isinstance(index, (tuple, list)):
             index = index[0] if len(index) == 1 else index
         return (operator.index(index),)
-    if isinstance(index, (tuple, list)):
-        return tuple(operator.index(i) for i in index)
-    return (operator.index(index),)
+    return _chare._index_tuple(index)
 
 
 def split(proxy, numsections, section_func=None, elems=None):
