@@ -29,6 +29,7 @@ bench: build
 	bash apps/bench/run-python-pingpong.sh $(BUILD)
 	bash apps/bench/run-allreduce.sh $(BUILD)
 	bash apps/bench/run-lb.sh $(BUILD)
+	bash apps/bench/run-pool.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

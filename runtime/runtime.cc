@@ -20,6 +20,10 @@ constexpr std::uint8_t kForwarded = kRuntimeFlagBits;
 // local queue, so neither source starves the other.
 constexpr int kNetworkBatch = 16;
 constexpr int kLocalBatch = 16;
+// A batch also ends once its messages have run this long, so that long entry methods
+// on one side (e.g. tasks a PE sends itself) cannot keep the other side waiting for
+// up to a whole batch of them.
+constexpr auto kBatchBudget = std::chrono::microseconds(1000);
 }  // namespace
 
 Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
@@ -66,15 +70,19 @@ void Runtime::schedulerLoop() {
   while (!exiting_) {
     bool worked = false;
     const auto passStart = idle_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    auto batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       handle(std::move(incoming.message));
       if (!pendingMigrations_.empty()) runPendingMigrations();
       worked = true;
+      if (std::chrono::steady_clock::now() - batchStart > kBatchBudget) break;
     }
+    batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kLocalBatch && !exiting_ && !localQueue_.empty(); ++i) {
       handle(localQueue_.pop());
       if (!pendingMigrations_.empty()) runPendingMigrations();
       worked = true;
+      if (std::chrono::steady_clock::now() - batchStart > kBatchBudget) break;
     }
     if (!readyFibers_.empty()) {
       std::vector<Fiber*> ready;

@@ -29,7 +29,7 @@ import pickle
 
 import _charmpy
 
-from . import chare, futures, readonlies
+from . import chare, futures, pool, readonlies
 
 _MY_PE = _charmpy.my_pe()
 
@@ -45,24 +45,26 @@ _applied_version = 0   # newest readonlies version applied on this PE
 
 class StartupState:
     """What a creation made during start-up carries to every PE: the readonlies (None
-    when there are none) with their version, and the runtime group's proxy."""
+    when there are none) with their version, the runtime group's proxy and the id of
+    the pool's group (so both are known before their own creation reaches the PE)."""
 
-    __slots__ = ('version', 'values', 'remote')
+    __slots__ = ('version', 'values', 'remote', 'pool_cid')
 
-    def __init__(self, version, values, remote):
+    def __init__(self, version, values, remote, pool_cid):
         self.version = version
         self.values = values
         self.remote = remote
+        self.pool_cid = pool_cid
 
     def __reduce__(self):
-        return (StartupState, (self.version, self.values, self.remote))
+        return (StartupState, (self.version, self.values, self.remote, self.pool_cid))
 
 
 def _current_state():
     if _frozen is not None:
         return _frozen
     version = readonlies._version
-    return StartupState(version, readonlies._values() if version else None, remote)
+    return StartupState(version, readonlies._values() if version else None, remote, pool._cid)
 
 
 def apply(state):
@@ -70,6 +72,8 @@ def apply(state):
     global remote, _applied_version
     if remote is None:
         remote = state.remote
+    if state.pool_cid is not None:
+        pool.set_group(state.pool_cid)
     if _MY_PE != 0 and state.values is not None and state.version > _applied_version:
         readonlies._apply(state.values)
         _applied_version = state.version

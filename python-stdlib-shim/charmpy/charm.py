@@ -26,7 +26,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, futures, reduction, section, when
+from . import _startup, chare, futures, pool, reduction, section, when
 from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -142,8 +142,9 @@ class Charm:
 
     @property
     def pool(self):
-        """The pool of workers (`charm.pool.map`, ...). Not available yet."""
-        raise NotImplementedError('charm.pool comes with a later issue')
+        """The pool of workers on every PE: `charm.pool.map(func, iterable)`,
+        `map_async`, `submit`, `submit_async`, `Task` (see charmpy/pool.py)."""
+        return _POOL
 
     # --- where am I ---------------------------------------------------------------
     def myPe(self):
@@ -394,7 +395,7 @@ def _classes_to_register(classes, modules):
     for cls in chare._registered_by_decorator:
         add(cls)
     found.sort(key=lambda c: (c.__module__, c.__qualname__))
-    return [CharmRemote] + found
+    return [CharmRemote, pool.PoolWorker] + found
 
 
 # --- the runtime's hooks -------------------------------------------------------------------
@@ -508,6 +509,8 @@ def _run_entry(entry, entry_is_class):
         info = chare.class_info(CharmRemote, 'start')
         cid = _charmpy.create(KIND_GROUP, info.ctor_ids[KIND_GROUP], None, -1, (), None)
         _startup.remote = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
+        pool_info = chare.class_info(pool.PoolWorker, 'start')
+        pool.start(_charmpy.create(KIND_GROUP, pool_info.ctor_ids[KIND_GROUP], None, -1, (), None))
         if entry is None:
             return
         if entry_is_class:
@@ -613,6 +616,7 @@ class CharmRemote(Chare):
         _startup.apply(state)
 
 
-_INTERNAL = (Chare, ArrayMap, CharmRemote)
+_INTERNAL = (Chare, ArrayMap, CharmRemote, pool.PoolWorker)
+_POOL = pool.Pool()
 
 charm = Charm()

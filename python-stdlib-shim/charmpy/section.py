@@ -321,19 +321,20 @@ def section_of(proxy):
 
 # --- shipping section_func --------------------------------------------------------------
 
-def ship_function(func):
+def ship_function(func, what='section_func'):
     """`func` in a form that travels: pickled when it has a module-level name, else
-    (lambdas, nested functions without closures) its code with its module's name."""
+    (lambdas, nested functions without closures) its code with its module's name.
+    `what` names the caller's argument in errors."""
     if not callable(func):
-        raise TypeError('section_func must be callable, got %r' % (func,))
+        raise TypeError('%s must be callable, got %r' % (what, func))
     try:
         return ('pickle', pickle.dumps(func))
     except (pickle.PicklingError, AttributeError, TypeError):
         pass
     code = getattr(func, '__code__', None)
     if code is None or func.__closure__:
-        raise TypeError('section_func %r cannot be sent to other PEs: use a module-level '
-                        'function or a lambda that does not capture local variables' % (func,))
+        raise TypeError('%s: %r cannot be sent to other PEs: use a module-level function '
+                        'or a lambda that does not capture local variables' % (what, func))
     return ('code', func.__module__, marshal.dumps(code), func.__defaults__)
 
 
