@@ -385,7 +385,14 @@ bool MpiTransport::poll(ReceivedMessage& out) {
     MPI_Message handle = MPI_MESSAGE_NULL;
     MPI_Status status;
     MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &matched, &handle, &status);
-    if (!matched) return false;
+    if (!matched) {
+      // Open MPI matches a message that arrived while this PE was computing only at
+      // the probe after the one whose progress pulled it in: without this second
+      // probe, the message would wait for another whole scheduler pass (one more
+      // long entry method).
+      MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &matched, &handle, &status);
+      if (!matched) return false;
+    }
     const int source = status.MPI_SOURCE;
     PendingReceive receive = startReceive(handle, status);
     auto& held = heldBySource_[static_cast<std::size_t>(source)];
