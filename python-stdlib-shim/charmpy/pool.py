@@ -269,6 +269,8 @@ class PoolWorker(Chare):
         self._reply_index = (0,)
 
     def _function(self, number, func):
+        """The chunk's function: sent with it (kept under its number when it has one)
+        or, when None, the one kept earlier."""
         if func is None:
             return self._functions[number]
         if number >= 0:
@@ -278,10 +280,7 @@ class PoolWorker(Chare):
     # --- chunks ---------------------------------------------------------------------------
     def _charmpy_pool_run1(self, job_id, start, number, func, item):
         """One task of a map with chunksize 1 (the scheduler's fast path, never @coro)."""
-        if func is None:
-            func = self._functions[number]
-        elif number >= 0:
-            self._functions[number] = func
+        func = self._function(number, func)
         try:
             result = func(item)
         except Exception as e:
