@@ -1,0 +1,140 @@
+"""stencil3d in charmpy: a chare array of B x B x B blocks, message-driven ghost
+exchange, Numba kernels, load balancing with AtSync every K iterations.
+
+    mpirun -n 2 charmpy-run apps/stencil3d/stencil3d.py --grid 128 --blocks 2 --iters 100 \
+        [--imbalance 4] [+balancer GreedyLB | +LBOff]
+
+See README.md for the problem, the options and the JSON line it ends with.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kernels  # noqa: E402
+import params  # noqa: E402
+
+from charmpy import charm, Chare, Array, Future, Reducer  # noqa: E402
+
+kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
+
+
+class Block(Chare):
+    """One block of the grid with its ghost layer. Each iteration: send the six
+    faces, store the neighbours' faces as they come (a neighbour may already send
+    those of the next iteration: kept aside), compute once all are in."""
+
+    def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
+        shape = params.split(grid, blocks, '--blocks')
+        self.shape = tuple(shape)
+        origin = [c * s for c, s in zip(self.thisIndex, shape)]
+        self.u = np.zeros([s + 2 for s in shape])
+        self.v = np.zeros_like(self.u)
+        kernels.initialise(self.u, *origin)
+        self.heavy_rows = kernels.heavy_rows(grid[0], origin[0], shape[0], imbalance)
+        self.extra = imbalance - 1
+        self.neighbours = []          # (face, index of the block on that side)
+        for face in range(6):
+            axis, step = face // 2, (-1 if face % 2 == 0 else 1)
+            index = list(self.thisIndex)
+            index[axis] += step
+            if 0 <= index[axis] < blocks[axis]:
+                self.neighbours.append((face, tuple(index)))
+        self.iters, self.lb_period, self.done = iters, lb_period, done
+        self.iteration = 0
+        self.arrived = 0
+        self.early = []               # faces of the next iteration, arrived early
+        self.compute_seconds = 0.0
+
+    def start(self):
+        self.next_iteration()
+
+    def next_iteration(self):
+        for face, index in self.neighbours:
+            data = np.empty(kernels.face_shape(self.shape, face))
+            kernels.pack(self.u, face, data)
+            self.thisProxy[index].ghost(self.iteration, kernels.OPPOSITE[face], data)
+        if not self.neighbours:
+            self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
+            return
+        early, self.early = self.early, []
+        for face, data in early:
+            self.store(face, data)
+
+    def ghost(self, iteration, face, data):
+        if iteration != self.iteration:
+            self.early.append((face, data))
+        else:
+            self.store(face, data)
+
+    def store(self, face, data):
+        kernels.unpack(self.u, face, data)
+        self.arrived += 1
+        if self.arrived == len(self.neighbours):
+            self.compute()
+
+    def compute(self):
+        began = time.perf_counter()
+        kernels.sweep(self.u, self.v)
+        if self.heavy_rows:
+            kernels.extra_sweeps(self.u, self.v, self.heavy_rows, self.extra)
+        self.compute_seconds += time.perf_counter() - began
+        self.u, self.v = self.v, self.u
+        self.iteration += 1
+        self.arrived = 0
+        if self.iteration == self.iters:
+            self.contribute((kernels.interior_sum(self.u), charm.myPe(), self.compute_seconds),
+                            Reducer.gather, self.done)
+        elif self.lb_period and self.iteration % self.lb_period == 0:
+            self.AtSync()
+        else:
+            self.next_iteration()
+
+    def resumeFromSync(self):
+        self.next_iteration()
+
+
+def balancer_name(lb_period):
+    flags = sys.modules['_charmpy'].runtime_flags()
+    if lb_period == 0 or 'LBOff' in flags:
+        return 'off'
+    return flags.get('balancer', 'GreedyRefineLB')
+
+
+def main(argv):
+    args = params.parse(argv[1:], 'stencil3d, charmpy flavour')
+    blocks = [args.blocks] * 3
+    params.split(args.grid, blocks, '--blocks')
+    done = Future()
+    grid = Array(Block, tuple(blocks), args=[args.grid, blocks, args.iters, args.imbalance,
+                                             args.lb_period, done],
+                 useAtSync=args.lb_period > 0)
+    charm.awaitCreation(grid)
+    began = time.perf_counter()
+    grid.start()
+    results = done.get()
+    elapsed = time.perf_counter() - began
+    checksum = sum(r[0] for r in results)
+    busy = {}
+    for _, pe, seconds in results:   # where each block ended up
+        busy[pe] = busy.get(pe, 0.0) + seconds
+    per_pe = [busy.get(pe, 0.0) for pe in range(charm.numPes())]
+    ms_per_iter = elapsed / args.iters * 1e3
+    lb = balancer_name(args.lb_period)
+    print('stencil3d charmpy: %d PEs, grid %s, %d blocks, %d iterations, imbalance %d, lb %s: '
+          '%.3f ms/iteration; compute per PE (final placement) max %.3f s, min %.3f s; '
+          'checksum %.12g' % (charm.numPes(), 'x'.join(map(str, args.grid)), len(results),
+                              args.iters, args.imbalance, lb, ms_per_iter, max(per_pe),
+                              min(per_pe), checksum))
+    print(json.dumps({'bench': 'stencil3d', 'flavour': 'charmpy', 'pes': charm.numPes(),
+                      'grid': args.grid, 'blocks': blocks, 'iters': args.iters,
+                      'imbalance': args.imbalance, 'lb': lb, 'ms_per_iter': round(ms_per_iter, 4),
+                      'checksum': checksum}))
+    sys.stdout.flush()
+    charm.exit()
+
+
+charm.start(main)

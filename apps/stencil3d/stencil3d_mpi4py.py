@@ -1,0 +1,80 @@
+"""stencil3d with mpi4py: one block per rank on the process grid of
+MPI_Dims_create, non-blocking face exchange, the same Numba kernels as the charmpy
+flavour (kernels.py).
+
+    mpirun -n 2 python3 apps/stencil3d/stencil3d_mpi4py.py --grid 128 --iters 100 [--imbalance 4]
+
+See README.md for the problem, the options and the JSON line it ends with.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+from mpi4py import MPI
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kernels  # noqa: E402
+import params  # noqa: E402
+
+
+def main():
+    args = params.parse(sys.argv[1:], 'stencil3d, mpi4py flavour')
+    comm = MPI.COMM_WORLD
+    dims = MPI.Compute_dims(comm.Get_size(), 3)
+    shape = params.split(args.grid, dims, 'the process grid %s' % 'x'.join(map(str, dims)))
+    cart = comm.Create_cart(dims, periods=[False] * 3, reorder=False)
+    coords = cart.Get_coords(cart.Get_rank())
+    origin = [c * s for c, s in zip(coords, shape)]
+    kernels.warm_up()
+    u = np.zeros([s + 2 for s in shape])
+    v = np.zeros_like(u)
+    kernels.initialise(u, *origin)
+    heavy_rows = kernels.heavy_rows(args.grid[0], origin[0], shape[0], args.imbalance)
+    neighbours = []   # (face, rank on that side, send buffer, receive buffer)
+    for face in range(6):
+        low, high = cart.Shift(face // 2, 1)
+        other = low if face % 2 == 0 else high
+        if other != MPI.PROC_NULL:
+            size = kernels.face_shape(shape, face)
+            neighbours.append((face, other, np.empty(size), np.empty(size)))
+
+    cart.Barrier()
+    began = time.perf_counter()
+    compute_seconds = 0.0
+    for _ in range(args.iters):
+        requests = []
+        for face, other, send, receive in neighbours:
+            # Tagged by the face as the receiver sees it: two faces may join one pair
+            # of ranks (a grid of 2 along an axis), and tags keep them apart.
+            requests.append(cart.Irecv(receive, source=other, tag=face))
+            kernels.pack(u, face, send)
+            requests.append(cart.Isend(send, dest=other, tag=kernels.OPPOSITE[face]))
+        MPI.Request.Waitall(requests)
+        for face, _, _, receive in neighbours:
+            kernels.unpack(u, face, receive)
+        start = time.perf_counter()
+        kernels.sweep(u, v)
+        if heavy_rows:
+            kernels.extra_sweeps(u, v, heavy_rows, args.imbalance - 1)
+        compute_seconds += time.perf_counter() - start
+        u, v = v, u
+    elapsed = cart.allreduce(time.perf_counter() - began, op=MPI.MAX)
+    checksum = cart.reduce(kernels.interior_sum(u), op=MPI.SUM, root=0)
+    busy = cart.gather(compute_seconds, root=0)
+    if cart.Get_rank() == 0:
+        ms_per_iter = elapsed / args.iters * 1e3
+        print('stencil3d mpi4py: %d ranks (%s), grid %s, %d iterations, imbalance %d: '
+              '%.3f ms/iteration; compute per rank max %.3f s, min %.3f s; checksum %.12g'
+              % (cart.Get_size(), 'x'.join(map(str, dims)), 'x'.join(map(str, args.grid)),
+                 args.iters, args.imbalance, ms_per_iter, max(busy), min(busy), checksum))
+        print(json.dumps({'bench': 'stencil3d', 'flavour': 'mpi4py', 'pes': cart.Get_size(),
+                          'grid': args.grid, 'blocks': list(dims), 'iters': args.iters,
+                          'imbalance': args.imbalance, 'lb': 'off',
+                          'ms_per_iter': round(ms_per_iter, 4), 'checksum': checksum}),
+              flush=True)
+
+
+if __name__ == '__main__':
+    main()
