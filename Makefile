@@ -24,12 +24,9 @@ demo: build
 	mpirun -n 2 --oversubscribe $(BUILD)/bin/charmpy-run apps/hello/hello.py
 	mpirun -n 2 --oversubscribe $(BUILD)/bin/hello-cpp
 
+# Every benchmark and mini-app flavour on 2 PEs: tables, $(BUILD)/bench/results.json, plots.
 bench: build
-	bash apps/bench/run-pingpong.sh $(BUILD)
-	bash apps/bench/run-python-pingpong.sh $(BUILD)
-	bash apps/bench/run-allreduce.sh $(BUILD)
-	bash apps/bench/run-lb.sh $(BUILD)
-	bash apps/bench/run-pool.sh $(BUILD)
+	/usr/bin/python3 apps/bench/run $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

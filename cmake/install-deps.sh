@@ -6,7 +6,7 @@ packages=(
   g++ cmake make pkg-config
   libopenmpi-dev openmpi-bin
   libhwloc-dev libboost-context-dev catch2
-  python3-dev python3-numpy python3-numba python3-mpi4py python3-tqdm
+  python3-dev python3-numpy python3-numba python3-mpi4py python3-tqdm python3-matplotlib
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,7 +19,10 @@ struct Size {
   std::size_t bytes;
   int iterations;
 };
-const Size kSizes[] = {{8, 100000}, {1024, 50000}, {65536, 5000}, {1048576, 500}};
+// The sizes make the latency and bandwidth curves (the same as pingpong_mpi.c's).
+const Size kSizes[] = {{8, 100000},   {64, 100000},  {512, 60000},  {1024, 50000},
+                       {4096, 30000}, {16384, 15000}, {65536, 5000}, {262144, 1500},
+                       {1048576, 500}, {4194304, 100}};
 
 class PingPong : public charm::Group<PingPong> {
  public:

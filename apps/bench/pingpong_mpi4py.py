@@ -38,8 +38,10 @@ def main():
     scale = 1.0
     if '--iters-scale' in sys.argv:
         scale = float(sys.argv[sys.argv.index('--iters-scale') + 1])
-    cases = [('int', 1, 50000), ('8', np.ones(1), 50000), ('1024', np.ones(128), 30000),
-             ('1048576', np.ones(1 << 17), 1000)]
+    cases = [('int', 1, 50000)] + [(str(8 * n), np.ones(n), iterations) for n, iterations in
+                                   ((1, 50000), (8, 50000), (64, 40000), (128, 30000),
+                                    (1024, 20000), (8192, 5000), (32768, 2000), (131072, 1000),
+                                    (524288, 200))]
     results = {}
     for name, payload, iterations in cases:
         iterations = max(10, int(iterations * scale))
