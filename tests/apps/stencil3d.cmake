@@ -49,3 +49,13 @@ add_test(NAME stencil3d_lone_block_np1
     --run "${MPIEXEC_EXECUTABLE} -n 1 $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py --grid 24 --iters 6 --blocks 1"
     --run "${MPIEXEC_EXECUTABLE} -n 1 /usr/bin/python3 ${STENCIL3D_DIR}/stencil3d_mpi4py.py --grid 24 --iters 6")
 set_tests_properties(stencil3d_lone_block_np1 PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 120)
+
+# Across PE counts: the same answer on 1, 2 and 4 PEs (and both Python flavours).
+set(runs)
+foreach(np 1 2 4)
+  list(APPEND runs
+    --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py --grid 24 12 24 --blocks 2 --iters 5 --imbalance 2"
+    --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe /usr/bin/python3 ${STENCIL3D_DIR}/stencil3d_mpi4py.py --grid 24 12 24 --iters 5 --imbalance 2")
+endforeach()
+add_test(NAME stencil3d_pe_counts_agree COMMAND ${STENCIL3D_COMPARE} ${runs})
+set_tests_properties(stencil3d_pe_counts_agree PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 300 PROCESSORS 4)
