@@ -7,17 +7,15 @@ exchange, Numba kernels, load balancing with AtSync every K iterations.
 See README.md for the problem, the options and the JSON line it ends with.
 """
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import kernels  # noqa: E402
-import params  # noqa: E402
+import kernels
+import params
 
-from charmpy import charm, Chare, Array, Future, Reducer  # noqa: E402
+from charmpy import charm, Chare, Array, Future, Reducer
 
 kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
 

@@ -7,16 +7,14 @@ flavour (kernels.py).
 See README.md for the problem, the options and the JSON line it ends with.
 """
 import json
-import os
 import sys
 import time
 
 import numpy as np
 from mpi4py import MPI
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import kernels  # noqa: E402
-import params  # noqa: E402
+import kernels
+import params
 
 
 def main():
