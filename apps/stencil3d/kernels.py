@@ -23,16 +23,21 @@ def initialise(u, x0, y0, z0):
                 u[i, j, k] = ((7 * x + 13 * y + 29 * z) % 97) / 96.0
 
 
+# The sweeps walk rows of z with 0-based counters and non-negative offsets: Numba
+# then sees that no index can be negative, drops its wraparound checks and
+# vectorizes the row (twice as fast as writing u[i, j, k - 1]).
+
 @njit(cache=True)
 def sweep(old, new):
     """One Jacobi iteration of the interior: new = (7-point sum of old) / 7."""
     nx, ny, nz = old.shape[0] - 2, old.shape[1] - 2, old.shape[2] - 2
-    for i in range(1, nx + 1):
-        for j in range(1, ny + 1):
-            for k in range(1, nz + 1):
-                new[i, j, k] = (old[i, j, k] + old[i - 1, j, k] + old[i + 1, j, k]
-                                + old[i, j - 1, k] + old[i, j + 1, k]
-                                + old[i, j, k - 1] + old[i, j, k + 1]) * (1.0 / 7.0)
+    for i in range(nx):
+        for j in range(ny):
+            centre, x_low, x_high = old[i + 1, j + 1], old[i, j + 1], old[i + 2, j + 1]
+            y_low, y_high, out = old[i + 1, j], old[i + 1, j + 2], new[i + 1, j + 1]
+            for k in range(nz):
+                out[k + 1] = (centre[k + 1] + x_low[k + 1] + x_high[k + 1] + y_low[k + 1]
+                              + y_high[k + 1] + centre[k] + centre[k + 2]) * (1.0 / 7.0)
 
 
 @njit(cache=True)
@@ -42,13 +47,14 @@ def extra_sweeps(old, new, heavy_rows, count):
     negligible (so each really runs), which leaves the values unchanged."""
     ny, nz = old.shape[1] - 2, old.shape[2] - 2
     for _ in range(count):
-        for i in range(1, heavy_rows + 1):
-            for j in range(1, ny + 1):
-                for k in range(1, nz + 1):
-                    new[i, j, k] = (old[i, j, k] + old[i - 1, j, k] + old[i + 1, j, k]
-                                    + old[i, j - 1, k] + old[i, j + 1, k]
-                                    + old[i, j, k - 1] + old[i, j, k + 1]
-                                    + 1e-30 * new[i, j, k]) * (1.0 / 7.0)
+        for i in range(heavy_rows):
+            for j in range(ny):
+                centre, x_low, x_high = old[i + 1, j + 1], old[i, j + 1], old[i + 2, j + 1]
+                y_low, y_high, out = old[i + 1, j], old[i + 1, j + 2], new[i + 1, j + 1]
+                for k in range(nz):
+                    out[k + 1] = (centre[k + 1] + x_low[k + 1] + x_high[k + 1] + y_low[k + 1]
+                                  + y_high[k + 1] + centre[k] + centre[k + 2]
+                                  + 1e-30 * out[k + 1]) * (1.0 / 7.0)
 
 
 @njit(cache=True)
