@@ -54,7 +54,7 @@ class Block : public charm::ArrayElement<Block> {
   explicit Block(Options options) : options_(options) {
     setUp();
     u_ = initialValues(layout_);
-    next_.assign(u_.size(), 0.0);
+    next_ = scratchGrid(layout_);
   }
 
   // The end of the warm-up: a barrier once every block exists.
@@ -92,7 +92,7 @@ class Block : public charm::ArrayElement<Block> {
     p | checksum_;
     if (p.isUnpacking()) {
       setUp();
-      next_.assign(u_.size(), 0.0);  // scratch: only its ghosts (0) matter
+      next_ = scratchGrid(layout_);
     }
   }
 
@@ -160,7 +160,7 @@ class Block : public charm::ArrayElement<Block> {
   }
 
   Options options_;
-  std::vector<double> u_, next_;  // this iteration's values (with ghosts), the next's
+  Grid u_, next_;  // this iteration's values (with ghosts), the next's
   int iteration_ = 0;             // iterations done; the ghosts being gathered are this one's
   int received_ = 0;              // ghost planes of iteration_ in
   bool facesSent_ = false;        // this block's faces of iteration_ are out

@@ -11,8 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace stencil3d {
@@ -115,9 +118,28 @@ struct BlockLayout {
   }
 };
 
+// The allocator of Grid: resize() leaves the doubles uninitialised, as every
+// one of them is written before it is read (a migrating block's grid is
+// unpacked straight into it, a scratch grid is swept into); zero-filling them
+// first would cost one more pass over the memory.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// A block's values with their ghost layer (BlockLayout::cells() doubles).
+using Grid = std::vector<double, UninitialisedAllocator<double>>;
+
 // u0 on the interior, 0 on the ghosts (the fixed boundary outside the grid).
-inline std::vector<double> initialValues(const BlockLayout& b) {
-  std::vector<double> u(b.cells(), 0.0);
+inline Grid initialValues(const BlockLayout& b) {
+  Grid u(b.cells(), 0.0);
   for (int x = 1; x <= b.size[0]; ++x)
     for (int y = 1; y <= b.size[1]; ++y)
       for (int z = 1; z <= b.size[2]; ++z) {
@@ -125,6 +147,24 @@ inline std::vector<double> initialValues(const BlockLayout& b) {
         u[b.at(x, y, z)] = static_cast<double>((7 * gx + 13 * gy + 29 * gz) % 97) / 96.0;
       }
   return u;
+}
+
+// A grid to sweep into: its interior is left as it comes, its ghosts are 0 (once
+// it holds the next iteration, those on the grid's boundary are read as such).
+inline Grid scratchGrid(const BlockLayout& b) {
+  Grid g(b.cells());
+  const std::size_t plane = static_cast<std::size_t>(b.strideX()), row = static_cast<std::size_t>(b.strideY());
+  for (int x = 0; x <= b.size[0] + 1; ++x) {
+    double* p = g.data() + static_cast<std::size_t>(x) * plane;
+    if (x == 0 || x == b.size[0] + 1) {
+      std::fill_n(p, plane, 0.0);
+      continue;
+    }
+    std::fill_n(p, row, 0.0);
+    std::fill_n(p + static_cast<std::size_t>(b.size[1] + 1) * row, row, 0.0);
+    for (int y = 1; y <= b.size[1]; ++y) p[y * row] = p[y * row + static_cast<std::size_t>(b.size[2]) + 1] = 0.0;
+  }
+  return g;
 }
 
 inline constexpr double kOneSeventh = 1.0 / 7.0;
@@ -162,7 +202,7 @@ inline void iterate(const BlockLayout& b, const double* u, double* next, int imb
 }
 
 // The sum of the interior, in C order.
-inline double interiorSum(const BlockLayout& b, const std::vector<double>& u) {
+inline double interiorSum(const BlockLayout& b, const Grid& u) {
   double sum = 0;
   for (int x = 1; x <= b.size[0]; ++x)
     for (int y = 1; y <= b.size[1]; ++y)

@@ -47,7 +47,7 @@ Domain makeDomain(const Options& o, int pes) {
 }
 
 // Fills the ghost planes of `u` with the neighbours' faces.
-void exchangeFaces(Domain& d, std::vector<double>& u) {
+void exchangeFaces(Domain& d, Grid& u) {
   std::vector<MPI_Request> requests;
   requests.reserve(2 * kDirections);
   for (int dir = 0; dir < kDirections; ++dir) {
@@ -72,8 +72,8 @@ void exchangeFaces(Domain& d, std::vector<double>& u) {
 
 int run(const Options& o, int rank, int pes) {
   Domain d = makeDomain(o, pes);
-  std::vector<double> u = initialValues(d.layout);
-  std::vector<double> next(u.size(), 0.0);  // its ghosts stay 0 until it becomes u
+  Grid u = initialValues(d.layout);
+  Grid next = scratchGrid(d.layout);
 
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
