@@ -33,6 +33,11 @@ foreach(n 2 4)
   # RotateLB moves every block at every iteration: its whole state must travel.
   stencil3d_cpp_test(stencil3d_cpp_rotatelb_np${n} ${n}
     --run "${cpp} --lb-period 0" --run "${cpp} +balancer RotateLB --lb-period 1")
+  # Periodic balancing moves blocks in the middle of an iteration, with some
+  # ghosts in and faces of the next iteration held.
+  set(longer "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet --grid 48 --iters 200 --lb-period 0")
+  stencil3d_cpp_test(stencil3d_cpp_periodic_lb_np${n} ${n}
+    --run "${longer}" --run "${longer} +balancer RotateLB +LBPeriod 0.005")
 endforeach()
 
 # Bad input: a clear message and a non-zero exit.
