@@ -161,10 +161,10 @@ class Block : public charm::ArrayElement<Block> {
   }
 
   Options options_;
-  Grid u_, next_;  // this iteration's values (with ghosts), the next's
-  int iteration_ = 0;             // iterations done; the ghosts being gathered are this one's
-  int received_ = 0;              // ghost planes of iteration_ in
-  bool facesSent_ = false;        // this block's faces of iteration_ are out
+  Grid u_, next_;                      // this iteration's values (with ghosts), the next's
+  int iteration_ = 0;                  // iterations done; the ghosts being gathered are this one's
+  int received_ = 0;                   // ghost planes of iteration_ in
+  bool facesSent_ = false;             // this block's faces of iteration_ are out
   std::vector<charm::Payload> early_;  // faces of iteration_ + 1
   charm::Callback checksum_;
 

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace stencil3d {
@@ -108,7 +109,8 @@ struct BlockLayout {
   std::size_t at(int x, int y, int z) const { return static_cast<std::size_t>(x * strideX() + y * strideY() + z); }
 
   // The block owning `coords` of a grid split into `parts` blocks per dimension.
-  static BlockLayout of(const std::array<int, 3>& grid, const std::array<int, 3>& parts, const std::array<int, 3>& coords) {
+  static BlockLayout of(const std::array<int, 3>& grid, const std::array<int, 3>& parts,
+                        const std::array<int, 3>& coords) {
     BlockLayout b;
     for (int d = 0; d < 3; ++d) {
       b.size[d] = grid[d] / parts[d];
