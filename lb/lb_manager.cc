@@ -248,6 +248,13 @@ void LbManager::migrationsDone(std::uint64_t step) {
   if (debug_ > 0)
     std::printf("charm LB step %llu (%s): %s; %.3f ms\n", static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic",
                 stepSummary_.c_str(), (secondsNow() - stepStart_) * 1e3);
+  // The next step's loads are measured from here, not from collectStats: the
+  // migrations of this step (packing and unpacking the elements' state) are no
+  // load of the next period. Counted in, they made the PEs that received
+  // elements look busy ("background"), so the next step moved elements away
+  // from them again: with small periods GreedyLB sent every element back and
+  // forth between two PEs at each step.
+  thisProxy().broadcast<&LbManager::startMeasuring>();
   if (stepCollection_ != 0) rt.broadcastResumeFromSync(stepCollection_);
   running_ = false;
   if (!waiting_.empty()) {
@@ -255,6 +262,14 @@ void LbManager::migrationsDone(std::uint64_t step) {
     waiting_.pop_front();
     startStep(next);
   }
+}
+
+void LbManager::startMeasuring() {
+  Runtime& rt = Runtime::current();
+  rt.takeLoadSample();  // discarded: it covers the step
+  rt.forEachCollection([&](Collection& c) {
+    for (auto& [index, e] : c.elements) e->resetLoad();
+  });
 }
 
 void LbManager::setInstrumentation(bool on) { Runtime::current().setInstrumentation(on); }

@@ -8,7 +8,8 @@
 //   3. PE 0 runs the +balancer strategies (lb/strategy_registry.h) on them and
 //      broadcasts the moves; every PE migrates the elements it must send away;
 //   4. once every PE has received the elements sent to it, PE 0 broadcasts
-//      resumeFromSync() to the array (AtSync steps only).
+//      resumeFromSync() to the array (AtSync steps only), and every PE starts
+//      measuring the loads of the next period.
 // +LBOff turns balancing off (AtSync resumes at once); +LBDebug N prints each step;
 // elements with a suspended coroutine are not moved in that step.
 #pragma once
@@ -98,6 +99,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   void gotStats(std::vector<PeReport> reports);                    // PE 0
   void applyPlan(std::uint32_t step, std::vector<Move> moves);     // every PE
   void migrationsDone(std::uint64_t step);                         // PE 0
+  void startMeasuring();                                           // every PE, when a step ends
   void notComing(std::uint64_t collection, ArrayIndex index);       // a planned move did not happen
   void setInstrumentation(bool on);                                // every PE
 

@@ -1,20 +1,19 @@
-# stencil3d (apps/stencil3d): every flavour on a small grid, on 1, 2 and 4 PEs, must
-# give the same checksum (rtol 1e-9), balanced and imbalanced; load balancing
-# (GreedyLB, and RotateLB, which moves every block) must not change the answer.
+# stencil3d (apps/stencil3d): every flavour (charmpy, mpi4py, cpp, mpi) on a small
+# grid, on 1, 2 and 4 PEs, must give the same checksum (rtol 1e-9), balanced and
+# imbalanced, across PE counts too; load balancing (GreedyLB, RotateLB moving every
+# block, periodic balancing in the middle of iterations) must not change the answer;
+# bad input is rejected. Included from tests/CMakeLists.txt (MPI_TEST_ENV,
+# MPIEXEC_EXECUTABLE).
 set(STENCIL3D_DIR ${CMAKE_SOURCE_DIR}/apps/stencil3d)
 set(STENCIL3D_COMPARE /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/compare_runs.py --key checksum --rtol 1e-9)
 
 function(stencil3d_runs out np args)
   set(charmpy "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py ${args}")
   set(mpi4py "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe /usr/bin/python3 ${STENCIL3D_DIR}/stencil3d_mpi4py.py ${args}")
-  set(runs --run "${charmpy}" --run "${mpi4py}")
-  if(TARGET stencil3d-cpp)
-    list(APPEND runs --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ${args}")
-  endif()
-  if(TARGET stencil3d-mpi)
-    list(APPEND runs --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:stencil3d-mpi> ${args}")
-  endif()
-  set(${out} ${runs} PARENT_SCOPE)
+  set(${out} --run "${charmpy}" --run "${mpi4py}"
+    --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet ${args}"
+    --run "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:stencil3d-mpi> ${args}"
+    PARENT_SCOPE)
 endfunction()
 
 foreach(np 1 2 4)
@@ -35,11 +34,6 @@ foreach(np 2 4)
            --run "${py} --blocks 2 --lb-period 2 +balancer GreedyLB"
            --run "${py} --blocks 2 --lb-period 1 +balancer RotateLB"
            --run "${py} --blocks 3 --lb-period 2 +balancer GreedyLB")
-  if(TARGET stencil3d-cpp)
-    set(cpp "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe $<TARGET_FILE:stencil3d-cpp> --grid 24 --iters 6 --imbalance 3")
-    list(APPEND runs --run "${cpp} --blocks 2 --lb-period 2 +balancer GreedyLB"
-                     --run "${cpp} --blocks 2 --lb-period 1 +balancer RotateLB")
-  endif()
   add_test(NAME stencil3d_load_balancing_keeps_the_answer_np${np} COMMAND ${STENCIL3D_COMPARE} ${runs})
   set_tests_properties(stencil3d_load_balancing_keeps_the_answer_np${np} PROPERTIES
     ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 300 PROCESSORS ${np})
@@ -59,3 +53,46 @@ foreach(np 1 2 4)
 endforeach()
 add_test(NAME stencil3d_pe_counts_agree COMMAND ${STENCIL3D_COMPARE} ${runs})
 set_tests_properties(stencil3d_pe_counts_agree PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 300 PROCESSORS 4)
+
+# --- the C++ flavours' balancing and input checks
+
+# stencil3d_cpp_test(<name> <pes> <compare_runs arguments...>)
+function(stencil3d_cpp_test name pes)
+  add_test(NAME ${name} COMMAND ${STENCIL3D_COMPARE} ${ARGN})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 180 PROCESSORS ${pes})
+endfunction()
+
+# A box, and blocks that straddle the heavy half (x < 12).
+foreach(n 1 2 4)
+  set(mpirun "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe")
+  stencil3d_cpp_test(stencil3d_cpp_matches_mpi_box_np${n} ${n}
+    --run "${mpirun} $<TARGET_FILE:stencil3d-mpi> --iters 6 --grid 24 36 48 --imbalance 2"
+    --run "${mpirun} $<TARGET_FILE:stencil3d-cpp> ++quiet --iters 6 --grid 24 36 48 --blocks 3 --imbalance 2")
+endforeach()
+
+foreach(n 2 4)
+  set(cpp "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet --grid 24 --iters 6 --imbalance 3")
+  # GreedyLB moves the heavy blocks; the reference names GreedyLB too but runs no
+  # balancing step (its period is longer than the run).
+  stencil3d_cpp_test(stencil3d_cpp_greedylb_np${n} ${n}
+    --run "${cpp} +balancer GreedyLB --lb-period 7" --run "${cpp} +balancer GreedyLB --lb-period 2"
+    --expect lb=GreedyLB)
+  # RotateLB moves every block at every iteration: its whole state must travel.
+  stencil3d_cpp_test(stencil3d_cpp_rotatelb_np${n} ${n}
+    --run "${cpp} --lb-period 0" --run "${cpp} +balancer RotateLB --lb-period 1")
+  # Periodic balancing moves blocks in the middle of an iteration, with some
+  # ghosts in and faces of the next iteration held.
+  set(longer "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet --grid 48 --iters 200 --lb-period 0")
+  stencil3d_cpp_test(stencil3d_cpp_periodic_lb_np${n} ${n}
+    --run "${longer}" --run "${longer} +balancer RotateLB +LBPeriod 0.005")
+endforeach()
+
+# Bad input: a clear message and a non-zero exit.
+foreach(flavour cpp mpi)
+  add_test(NAME stencil3d_cpp_rejects_uneven_grid_${flavour}
+    COMMAND sh -c "out=$(${MPIEXEC_EXECUTABLE} -n 2 --oversubscribe $<TARGET_FILE:stencil3d-${flavour}> --grid 25 2>&1); rc=$?; echo \"$out\"; test $rc -ne 0 && echo \"$out\" | grep -q 'x (25) is not a multiple of 2'")
+  add_test(NAME stencil3d_cpp_rejects_bad_option_${flavour}
+    COMMAND sh -c "out=$(${MPIEXEC_EXECUTABLE} -n 1 $<TARGET_FILE:stencil3d-${flavour}> --iters ten 2>&1); rc=$?; echo \"$out\"; test $rc -ne 0 && echo \"$out\" | grep -q \"iters takes an integer, got 'ten'\"")
+  set_tests_properties(stencil3d_cpp_rejects_uneven_grid_${flavour} stencil3d_cpp_rejects_bad_option_${flavour}
+    PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 60 PROCESSORS 2)
+endforeach()

@@ -1,0 +1,317 @@
+// What the two C++ flavours of stencil3d share (README.md is the spec): the
+// options, the layout of a block with its ghost layer, the kernels (initial
+// values, the 7-point sweep, the imbalance's extra sweeps, the checksum), the
+// faces exchanged with neighbours, and the output. Plain C++: the MPI flavour
+// includes it without libcharmrt.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace stencil3d {
+
+struct Options {
+  std::array<int, 3> grid{128, 128, 128};  // interior points NX, NY, NZ
+  int blocks = 2;                          // per dimension (charm flavour)
+  int iters = 100;
+  int imbalance = 1;
+  int lbPeriod = 10;  // AtSync every lbPeriod iterations (charm flavour); 0: never
+
+  // charm::Pup-compatible, without making this header depend on libcharmrt.
+  template <class Pup>
+  void pup(Pup& p) {
+    p | grid;
+    p | blocks;
+    p | iters;
+    p | imbalance;
+    p | lbPeriod;
+  }
+};
+
+inline int parseInt(const std::string& option, const std::string& text, int minimum) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size())
+    throw std::invalid_argument(option + " takes an integer, got '" + text + "'");
+  if (value < minimum)
+    throw std::invalid_argument(option + " must be at least " + std::to_string(minimum) + ", got " + text);
+  return value;
+}
+
+// Parses the options of README.md from `args` (the program name excluded).
+// Throws std::invalid_argument saying what is wrong.
+inline Options parseOptions(const std::vector<std::string>& args) {
+  Options o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& option = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw std::invalid_argument(option + " needs a value");
+      return args[++i];
+    };
+    if (option == "--grid") {
+      // One size (a cube) or three.
+      std::vector<int> sizes{parseInt(option, value(), 1)};
+      while (sizes.size() < 3 && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0)
+        sizes.push_back(parseInt(option, args[++i], 1));
+      if (sizes.size() == 2) throw std::invalid_argument("--grid takes N or NX NY NZ, got two numbers");
+      o.grid = sizes.size() == 1 ? std::array<int, 3>{sizes[0], sizes[0], sizes[0]}
+                                 : std::array<int, 3>{sizes[0], sizes[1], sizes[2]};
+    } else if (option == "--blocks") {
+      o.blocks = parseInt(option, value(), 1);
+    } else if (option == "--iters") {
+      o.iters = parseInt(option, value(), 1);
+    } else if (option == "--imbalance") {
+      o.imbalance = parseInt(option, value(), 1);
+    } else if (option == "--lb-period") {
+      o.lbPeriod = parseInt(option, value(), 0);
+    } else {
+      throw std::invalid_argument("unknown option '" + option +
+                                  "' (options: --grid N | --grid NX NY NZ, --blocks B, --iters I, "
+                                  "--imbalance F, --lb-period K)");
+    }
+  }
+  return o;
+}
+
+// Throws std::invalid_argument unless every grid dimension splits evenly into
+// `parts` (per dimension); `what` names the split in the message.
+inline void checkDivisible(const std::array<int, 3>& grid, const std::array<int, 3>& parts, const std::string& what) {
+  for (int d = 0; d < 3; ++d)
+    if (grid[d] % parts[d] != 0)
+      throw std::invalid_argument("the grid " + std::to_string(grid[0]) + " x " + std::to_string(grid[1]) + " x " +
+                                  std::to_string(grid[2]) + " does not split into " + std::to_string(parts[0]) +
+                                  " x " + std::to_string(parts[1]) + " x " + std::to_string(parts[2]) + " " +
+                                  what + ": " + "xyz"[d] + " (" + std::to_string(grid[d]) +
+                                  ") is not a multiple of " + std::to_string(parts[d]));
+}
+
+// One block of the grid: its interior points and where they sit in the global
+// grid. Stored with one layer of ghost cells, (nx+2) x (ny+2) x (nz+2) doubles, x
+// slowest; "ghosted" coordinates run from 0 to n+1, the interior from 1 to n.
+struct BlockLayout {
+  std::array<int, 3> size{};    // interior points per dimension
+  std::array<int, 3> origin{};  // global coordinates of interior point (1, 1, 1)
+
+  std::ptrdiff_t strideX() const { return std::ptrdiff_t{size[1] + 2} * (size[2] + 2); }
+  std::ptrdiff_t strideY() const { return size[2] + 2; }
+  std::size_t cells() const { return static_cast<std::size_t>((size[0] + 2) * strideX()); }
+  std::size_t at(int x, int y, int z) const { return static_cast<std::size_t>(x * strideX() + y * strideY() + z); }
+
+  // The block owning `coords` of a grid split into `parts` blocks per dimension.
+  static BlockLayout of(const std::array<int, 3>& grid, const std::array<int, 3>& parts,
+                        const std::array<int, 3>& coords) {
+    BlockLayout b;
+    for (int d = 0; d < 3; ++d) {
+      b.size[d] = grid[d] / parts[d];
+      b.origin[d] = coords[d] * b.size[d];
+    }
+    return b;
+  }
+};
+
+// The allocator of Grid: resize() leaves the doubles uninitialised, as every
+// one of them is written before it is read (a migrating block's grid is
+// unpacked straight into it, a scratch grid is swept into); zero-filling them
+// first would cost one more pass over the memory.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// A block's values with their ghost layer (BlockLayout::cells() doubles).
+using Grid = std::vector<double, UninitialisedAllocator<double>>;
+
+// u0 on the interior, 0 on the ghosts (the fixed boundary outside the grid).
+inline Grid initialValues(const BlockLayout& b) {
+  Grid u(b.cells(), 0.0);
+  for (int x = 1; x <= b.size[0]; ++x)
+    for (int y = 1; y <= b.size[1]; ++y)
+      for (int z = 1; z <= b.size[2]; ++z) {
+        const std::int64_t gx = b.origin[0] + x - 1, gy = b.origin[1] + y - 1, gz = b.origin[2] + z - 1;
+        u[b.at(x, y, z)] = static_cast<double>((7 * gx + 13 * gy + 29 * gz) % 97) / 96.0;
+      }
+  return u;
+}
+
+// A grid to sweep into: its interior is left as it comes, its ghosts are 0 (once
+// it holds the next iteration, those on the grid's boundary are read as such).
+inline Grid scratchGrid(const BlockLayout& b) {
+  Grid g(b.cells());
+  const std::size_t plane = static_cast<std::size_t>(b.strideX()), row = static_cast<std::size_t>(b.strideY());
+  for (int x = 0; x <= b.size[0] + 1; ++x) {
+    double* p = g.data() + static_cast<std::size_t>(x) * plane;
+    if (x == 0 || x == b.size[0] + 1) {
+      std::fill_n(p, plane, 0.0);
+      continue;
+    }
+    std::fill_n(p, row, 0.0);
+    std::fill_n(p + static_cast<std::size_t>(b.size[1] + 1) * row, row, 0.0);
+    for (int y = 1; y <= b.size[1]; ++y) p[y * row] = p[y * row + static_cast<std::size_t>(b.size[2]) + 1] = 0.0;
+  }
+  return g;
+}
+
+inline constexpr double kOneSeventh = 1.0 / 7.0;
+
+// One row of the sweep (nz points, contiguous). The seven terms are added left to
+// right as the spec says; vectorising across the row keeps that order per point.
+// kFold: an extra sweep of the imbalance, which folds in the current value.
+template <bool kFold>
+inline void sweepRow(const double* __restrict c, double* __restrict out, int nz, std::ptrdiff_t sx,
+                     std::ptrdiff_t sy) {
+  for (int z = 0; z < nz; ++z) {
+    const double s = c[z] + c[z - sx] + c[z + sx] + c[z - sy] + c[z + sy] + c[z - 1] + c[z + 1];
+    if constexpr (kFold)
+      out[z] = (s + 1e-30 * out[z]) * kOneSeventh;
+    else
+      out[z] = s * kOneSeventh;
+  }
+}
+
+template <bool kFold>
+void sweep(const BlockLayout& b, const double* u, double* next, int xBegin, int xEnd) {
+  for (int x = xBegin; x < xEnd; ++x)
+    for (int y = 1; y <= b.size[1]; ++y) {
+      const std::size_t row = b.at(x, y, 1);
+      sweepRow<kFold>(u + row, next + row, b.size[2], b.strideX(), b.strideY());
+    }
+}
+
+// One iteration of block `b`: `next` (interior) from `u` (ghosts filled), plus
+// imbalance - 1 extra sweeps over the points with global x < gridX / 2.
+inline void iterate(const BlockLayout& b, const double* u, double* next, int imbalance, int gridX) {
+  sweep<false>(b, u, next, 1, b.size[0] + 1);
+  const int heavyEnd = std::clamp(gridX / 2 - b.origin[0], 0, b.size[0]) + 1;  // ghosted x past the heavy planes
+  for (int extra = 1; extra < imbalance; ++extra) sweep<true>(b, u, next, 1, heavyEnd);
+}
+
+// The sum of the interior, in C order.
+inline double interiorSum(const BlockLayout& b, const Grid& u) {
+  double sum = 0;
+  for (int x = 1; x <= b.size[0]; ++x)
+    for (int y = 1; y <= b.size[1]; ++y)
+      for (int z = 1; z <= b.size[2]; ++z) sum += u[b.at(x, y, z)];
+  return sum;
+}
+
+// --- faces -------------------------------------------------------------------
+// Direction d = 2 * axis + side names a face: side 0 the low one (x-1, ...),
+// side 1 the high one. A block sends the interior plane next to face d to the
+// neighbour across it, which stores it in its ghost plane on face opposite(d).
+inline constexpr int kDirections = 6;
+inline int opposite(int direction) { return direction ^ 1; }
+
+// The neighbour's coordinates across face `direction`; false on the grid's boundary.
+inline bool neighbourCoords(const std::array<int, 3>& coords, const std::array<int, 3>& parts, int direction,
+                            std::array<int, 3>& neighbour) {
+  neighbour = coords;
+  neighbour[direction / 2] += direction % 2 ? 1 : -1;
+  return neighbour[direction / 2] >= 0 && neighbour[direction / 2] < parts[direction / 2];
+}
+
+inline std::size_t faceSize(const BlockLayout& b, int direction) {
+  const int axis = direction / 2;
+  return static_cast<std::size_t>(b.size[(axis + 1) % 3]) * static_cast<std::size_t>(b.size[(axis + 2) % 3]);
+}
+
+// One plane of a block's cells: `rows` rows of `cols` cells, with strides
+// (the cells of a row are contiguous unless the plane is normal to z).
+struct Plane {
+  std::size_t first;
+  int rows, cols;
+  std::ptrdiff_t rowStride, colStride;
+};
+
+// The plane on face `direction`: the ghost plane, or the interior plane next to it.
+inline Plane facePlane(const BlockLayout& b, int direction, bool ghost) {
+  const int axis = direction / 2;
+  std::array<int, 3> corner{1, 1, 1};
+  corner[axis] = direction % 2 ? (ghost ? b.size[axis] + 1 : b.size[axis]) : (ghost ? 0 : 1);
+  const std::size_t first = b.at(corner[0], corner[1], corner[2]);
+  switch (axis) {
+    case 0:
+      return {first, b.size[1], b.size[2], b.strideY(), 1};
+    case 1:
+      return {first, b.size[0], b.size[2], b.strideX(), 1};
+    default:
+      return {first, b.size[0], b.size[1], b.strideX(), b.strideY()};
+  }
+}
+
+// Copies the interior plane next to face `direction` into `out` (faceSize doubles).
+inline void packFace(const BlockLayout& b, const double* u, int direction, double* out) {
+  const Plane p = facePlane(b, direction, false);
+  for (int r = 0; r < p.rows; ++r, out += p.cols) {
+    const double* row = u + p.first + r * p.rowStride;
+    if (p.colStride == 1)
+      std::copy_n(row, p.cols, out);
+    else
+      for (int c = 0; c < p.cols; ++c) out[c] = row[c * p.colStride];
+  }
+}
+
+// Copies a neighbour's face into the ghost plane on face `direction`.
+inline void unpackGhost(const BlockLayout& b, double* u, int direction, const double* in) {
+  const Plane p = facePlane(b, direction, true);
+  for (int r = 0; r < p.rows; ++r, in += p.cols) {
+    double* row = u + p.first + r * p.rowStride;
+    if (p.colStride == 1)
+      std::copy_n(in, p.cols, row);
+    else
+      for (int c = 0; c < p.cols; ++c) row[c * p.colStride] = in[c];
+  }
+}
+
+// --- output ---------------------------------------------------------------------
+
+struct Result {
+  const char* flavour;
+  int pes;
+  Options options;
+  std::array<int, 3> blocks;  // the decomposition
+  std::string lb;             // the balancer, or "off"
+  double seconds;             // wall time of all the iterations
+  double checksum;
+  std::vector<double> computeSeconds;  // per PE: time its blocks spent in iterate()
+};
+
+// The readable summary, then the JSON line of README.md.
+inline void printResult(const Result& r) {
+  const Options& o = r.options;
+  const double msPerIter = 1e3 * r.seconds / o.iters;
+  std::printf("stencil3d (%s): grid %d x %d x %d, %d x %d x %d blocks on %d PEs, %d iterations, imbalance %d, lb %s\n",
+              r.flavour, o.grid[0], o.grid[1], o.grid[2], r.blocks[0], r.blocks[1], r.blocks[2], r.pes, o.iters,
+              o.imbalance, r.lb.c_str());
+  std::printf("  time %.3f s, %.3f ms per iteration\n", r.seconds, msPerIter);
+  const auto [least, most] = std::minmax_element(r.computeSeconds.begin(), r.computeSeconds.end());
+  std::printf("  computing per PE: max %.3g s, min %.3g s (max/min %.2f)\n", *most, *least,
+              *least > 0 ? *most / *least : 0.0);
+  std::printf("  checksum %.17g\n", r.checksum);
+  std::printf(
+      "{\"bench\": \"stencil3d\", \"flavour\": \"%s\", \"pes\": %d, \"grid\": [%d, %d, %d], "
+      "\"blocks\": [%d, %d, %d], \"iters\": %d, \"imbalance\": %d, \"lb\": \"%s\", "
+      "\"ms_per_iter\": %.4f, \"checksum\": %.17g}\n",
+      r.flavour, r.pes, o.grid[0], o.grid[1], o.grid[2], r.blocks[0], r.blocks[1], r.blocks[2], o.iters, o.imbalance,
+      r.lb.c_str(), msPerIter, r.checksum);
+  std::fflush(stdout);
+}
+
+}  // namespace stencil3d
