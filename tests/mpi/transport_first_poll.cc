@@ -6,9 +6,11 @@
 //
 //   mpirun -n 2 transport_first_poll
 //
-// Rank 1 sends a small message right after a barrier; rank 0 computes for 20 ms
-// without calling MPI, then polls once. Exit code 0 when every round's first poll
-// got the message; otherwise a message naming the round and a non-zero exit code.
+// Rank 1 sends a small message right after a barrier; rank 0 computes for 30 ms
+// without calling MPI, then polls once. Without the fix no first poll finds the
+// message; with it, every one does unless rank 1 could not run within those 30 ms
+// (a busy machine: ctest runs tests side by side), so a few misses are tolerated.
+// Exit code 0 when at least kRounds - kMissesTolerated first polls got the message.
 #include <mpi.h>
 
 #include <chrono>
@@ -26,7 +28,8 @@ using charm::comm::ReceivedMessage;
 namespace {
 
 constexpr int kRounds = 20;
-constexpr auto kBusy = std::chrono::milliseconds(20);
+constexpr int kMissesTolerated = 4;
+constexpr auto kBusy = std::chrono::milliseconds(30);
 
 void computeWithoutMpi() {
   const auto end = std::chrono::steady_clock::now() + kBusy;
@@ -64,6 +67,11 @@ int main(int argc, char** argv) {
   }
   MPI_Barrier(MPI_COMM_WORLD);
   transport.shutdown();
-  if (failures == 0 && transport.rank() == 0) std::printf("transport_first_poll: ok\n");
-  return failures == 0 ? 0 : 1;
+  if (failures <= kMissesTolerated && transport.rank() == 0)
+    std::printf("transport_first_poll: ok (%d of %d first polls missed)\n", failures, kRounds);
+  const bool ok = failures <= kMissesTolerated;
+  if (!ok && transport.rank() == 0)
+    std::fprintf(stderr, "transport_first_poll: %d of %d first polls missed a message that had "
+                 "arrived\n", failures, kRounds);
+  return ok ? 0 : 1;
 }
