@@ -22,8 +22,11 @@ kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks
 
 class Block(Chare):
     """One block of the grid with its ghost layer. Each iteration: send the six
-    faces, store the neighbours' faces as they come (a neighbour may already send
-    those of the next iteration: kept aside), compute once all are in."""
+    faces, store the neighbours' faces as they come, compute once all are in. Faces
+    that cannot be used yet are kept aside: those of the next iteration (a
+    neighbour may be one ahead), and those that come while this block waits in
+    AtSync (a neighbour resumed first; this block starts that iteration only in
+    resumeFromSync, sending its own faces)."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
@@ -44,7 +47,8 @@ class Block(Chare):
         self.iters, self.lb_period, self.done = iters, lb_period, done
         self.iteration = 0
         self.arrived = 0
-        self.early = []               # faces of the next iteration, arrived early
+        self.early = []               # faces that came before this block could use them
+        self.paused = False           # in AtSync, until resumeFromSync
         self.compute_seconds = 0.0
 
     def start(self):
@@ -63,7 +67,7 @@ class Block(Chare):
             self.store(face, data)
 
     def ghost(self, iteration, face, data):
-        if iteration != self.iteration:
+        if iteration != self.iteration or self.paused:
             self.early.append((face, data))
         else:
             self.store(face, data)
@@ -87,11 +91,13 @@ class Block(Chare):
             self.contribute((kernels.interior_sum(self.u), charm.myPe(), self.compute_seconds),
                             Reducer.gather, self.done)
         elif self.lb_period and self.iteration % self.lb_period == 0:
+            self.paused = True
             self.AtSync()
         else:
             self.next_iteration()
 
     def resumeFromSync(self):
+        self.paused = False
         self.next_iteration()
 
 
