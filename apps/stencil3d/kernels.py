@@ -23,21 +23,44 @@ def initialise(u, x0, y0, z0):
                 u[i, j, k] = ((7 * x + 13 * y + 29 * z) % 97) / 96.0
 
 
-# The sweeps walk rows of z with 0-based counters and non-negative offsets: Numba
-# then sees that no index can be negative, drops its wraparound checks and
-# vectorizes the row (twice as fast as writing u[i, j, k - 1]).
+# The sweeps walk rows of z through 1-d slices of the flattened grids, one slice per
+# neighbour: Numba then sees plain unit-stride loops without negative indices and
+# compiles them without wraparound checks, vectorized (2x faster than u[i, j, k - 1]).
+
+@njit(cache=True)
+def _row(new_flat, old_flat, start, nz, sx, sy, fold):
+    """The 7-point update of the z-row of `nz` points starting at flat index
+    `start`; with `fold`, the imbalance's extra update (folding in new * 1e-30)."""
+    out = new_flat[start:start + nz]
+    centre = old_flat[start:start + nz]
+    x_low, x_high = old_flat[start - sx:start - sx + nz], old_flat[start + sx:start + sx + nz]
+    y_low, y_high = old_flat[start - sy:start - sy + nz], old_flat[start + sy:start + sy + nz]
+    z_low, z_high = old_flat[start - 1:start - 1 + nz], old_flat[start + 1:start + 1 + nz]
+    if fold:
+        for k in range(nz):
+            out[k] = (centre[k] + x_low[k] + x_high[k] + y_low[k] + y_high[k] + z_low[k]
+                      + z_high[k] + 1e-30 * out[k]) * (1.0 / 7.0)
+    else:
+        for k in range(nz):
+            out[k] = (centre[k] + x_low[k] + x_high[k] + y_low[k] + y_high[k] + z_low[k]
+                      + z_high[k]) * (1.0 / 7.0)
+
+
+@njit(cache=True)
+def _sweep_rows(old, new, rows, fold):
+    ny, nz = old.shape[1] - 2, old.shape[2] - 2
+    sy = nz + 2
+    sx = (ny + 2) * sy
+    old_flat, new_flat = old.reshape(old.size), new.reshape(new.size)
+    for i in range(rows):
+        for j in range(ny):
+            _row(new_flat, old_flat, (i + 1) * sx + (j + 1) * sy + 1, nz, sx, sy, fold)
+
 
 @njit(cache=True)
 def sweep(old, new):
     """One Jacobi iteration of the interior: new = (7-point sum of old) / 7."""
-    nx, ny, nz = old.shape[0] - 2, old.shape[1] - 2, old.shape[2] - 2
-    for i in range(nx):
-        for j in range(ny):
-            centre, x_low, x_high = old[i + 1, j + 1], old[i, j + 1], old[i + 2, j + 1]
-            y_low, y_high, out = old[i + 1, j], old[i + 1, j + 2], new[i + 1, j + 1]
-            for k in range(nz):
-                out[k + 1] = (centre[k + 1] + x_low[k + 1] + x_high[k + 1] + y_low[k + 1]
-                              + y_high[k + 1] + centre[k] + centre[k + 2]) * (1.0 / 7.0)
+    _sweep_rows(old, new, old.shape[0] - 2, False)
 
 
 @njit(cache=True)
@@ -45,16 +68,8 @@ def extra_sweeps(old, new, heavy_rows, count):
     """The imbalance: `count` more sweeps over the first `heavy_rows` x-rows of the
     interior, each folding in the current value with a factor no compiler can prove
     negligible (so each really runs), which leaves the values unchanged."""
-    ny, nz = old.shape[1] - 2, old.shape[2] - 2
     for _ in range(count):
-        for i in range(heavy_rows):
-            for j in range(ny):
-                centre, x_low, x_high = old[i + 1, j + 1], old[i, j + 1], old[i + 2, j + 1]
-                y_low, y_high, out = old[i + 1, j], old[i + 1, j + 2], new[i + 1, j + 1]
-                for k in range(nz):
-                    out[k + 1] = (centre[k + 1] + x_low[k + 1] + x_high[k + 1] + y_low[k + 1]
-                                  + y_high[k + 1] + centre[k] + centre[k + 2]
-                                  + 1e-30 * out[k + 1]) * (1.0 / 7.0)
+        _sweep_rows(old, new, heavy_rows, True)
 
 
 @njit(cache=True)

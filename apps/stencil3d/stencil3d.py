@@ -96,6 +96,17 @@ class Block(Chare):
         else:
             self.next_iteration()
 
+    def __getstate__(self):
+        # Migration: the scratch grid holds nothing between iterations; it is made
+        # again on arrival, so a move carries one grid, not two.
+        state = dict(self.__dict__)
+        del state['v']
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.v = np.zeros_like(self.u)
+
     def resumeFromSync(self):
         self.paused = False
         self.next_iteration()
