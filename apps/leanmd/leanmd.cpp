@@ -150,12 +150,13 @@ double uniform(std::int64_t id, int j) {
 double pairForces(const std::vector<double>& xa, const std::vector<double>& xb, const Vec3& shift, double rc2,
                   double ecut, std::vector<double>& fa, std::vector<double>& fb) {
   const std::size_t na = xa.size() / 3, nb = xb.size() / 3;
-  fa.assign(xa.size(), 0.0);
+  fa.resize(xa.size());
   fb.assign(xb.size(), 0.0);
   double pe = 0.0;
   const double sx = shift[0], sy = shift[1], sz = shift[2];
   for (std::size_t i = 0; i < na; ++i) {
     const double ax = xa[3 * i], ay = xa[3 * i + 1], az = xa[3 * i + 2];
+    double fx = 0.0, fy = 0.0, fz = 0.0;  // fa[i] (zero until now), added to in the same order
     for (std::size_t j = 0; j < nb; ++j) {
       const double dx = ax - (xb[3 * j] + sx);
       const double dy = ay - (xb[3 * j + 1] + sy);
@@ -165,15 +166,18 @@ double pairForces(const std::vector<double>& xa, const std::vector<double>& xb, 
         const double ir2 = kSigma * kSigma / r2;
         const double ir6 = ir2 * ir2 * ir2;
         const double fr = 24.0 * kEpsilon * (2.0 * ir6 * ir6 - ir6) * ir2;
-        fa[3 * i] = fa[3 * i] + fr * dx;
-        fa[3 * i + 1] = fa[3 * i + 1] + fr * dy;
-        fa[3 * i + 2] = fa[3 * i + 2] + fr * dz;
+        fx = fx + fr * dx;
+        fy = fy + fr * dy;
+        fz = fz + fr * dz;
         fb[3 * j] = fb[3 * j] - fr * dx;
         fb[3 * j + 1] = fb[3 * j + 1] - fr * dy;
         fb[3 * j + 2] = fb[3 * j + 2] - fr * dz;
         pe = pe + (4.0 * kEpsilon * (ir6 * ir6 - ir6) - ecut);
       }
     }
+    fa[3 * i] = fx;
+    fa[3 * i + 1] = fy;
+    fa[3 * i + 2] = fz;
   }
   return pe;
 }
@@ -186,6 +190,7 @@ double selfForces(const std::vector<double>& x, double rc2, double ecut, std::ve
   double pe = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
     const double ax = x[3 * i], ay = x[3 * i + 1], az = x[3 * i + 2];
+    double fx = f[3 * i], fy = f[3 * i + 1], fz = f[3 * i + 2];  // what the pairs (j, i), j < i, gave it
     for (std::size_t j = i + 1; j < n; ++j) {
       const double dx = ax - x[3 * j];
       const double dy = ay - x[3 * j + 1];
@@ -195,15 +200,18 @@ double selfForces(const std::vector<double>& x, double rc2, double ecut, std::ve
         const double ir2 = kSigma * kSigma / r2;
         const double ir6 = ir2 * ir2 * ir2;
         const double fr = 24.0 * kEpsilon * (2.0 * ir6 * ir6 - ir6) * ir2;
-        f[3 * i] = f[3 * i] + fr * dx;
-        f[3 * i + 1] = f[3 * i + 1] + fr * dy;
-        f[3 * i + 2] = f[3 * i + 2] + fr * dz;
+        fx = fx + fr * dx;
+        fy = fy + fr * dy;
+        fz = fz + fr * dz;
         f[3 * j] = f[3 * j] - fr * dx;
         f[3 * j + 1] = f[3 * j + 1] - fr * dy;
         f[3 * j + 2] = f[3 * j + 2] - fr * dz;
         pe = pe + (4.0 * kEpsilon * (ir6 * ir6 - ir6) - ecut);
       }
     }
+    f[3 * i] = fx;
+    f[3 * i + 1] = fy;
+    f[3 * i + 2] = fz;
   }
   return pe;
 }

@@ -133,12 +133,12 @@ _rw2 = types.Array(types.float64, 2, 'C')
 def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
     """Forces between two cells' particles (B shifted by `shift`) into fa, fb (zeroed
     here); returns the pairs' potential energy."""
-    fa[:] = 0.0
     fb[:] = 0.0
     pe = 0.0
     sx, sy, sz = shift[0], shift[1], shift[2]
     for i in range(xa.shape[0]):
         ax, ay, az = xa[i, 0], xa[i, 1], xa[i, 2]
+        fx = fy = fz = 0.0  # fa[i] (zero until now), added to in the same order
         for j in range(xb.shape[0]):
             dx = ax - (xb[j, 0] + sx)
             dy = ay - (xb[j, 1] + sy)
@@ -148,13 +148,16 @@ def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
                 ir2 = SIGMA * SIGMA / r2
                 ir6 = ir2 * ir2 * ir2
                 fr = 24.0 * EPSILON * (2.0 * ir6 * ir6 - ir6) * ir2
-                fa[i, 0] = fa[i, 0] + fr * dx
-                fa[i, 1] = fa[i, 1] + fr * dy
-                fa[i, 2] = fa[i, 2] + fr * dz
+                fx = fx + fr * dx
+                fy = fy + fr * dy
+                fz = fz + fr * dz
                 fb[j, 0] = fb[j, 0] - fr * dx
                 fb[j, 1] = fb[j, 1] - fr * dy
                 fb[j, 2] = fb[j, 2] - fr * dz
                 pe = pe + (4.0 * EPSILON * (ir6 * ir6 - ir6) - ecut)
+        fa[i, 0] = fx
+        fa[i, 1] = fy
+        fa[i, 2] = fz
     return pe
 
 
@@ -167,6 +170,7 @@ def self_forces(x, rc2, ecut, f):
     n = x.shape[0]
     for i in range(n):
         ax, ay, az = x[i, 0], x[i, 1], x[i, 2]
+        fx, fy, fz = f[i, 0], f[i, 1], f[i, 2]  # what the pairs (j, i), j < i, gave it
         for j in range(i + 1, n):
             dx = ax - x[j, 0]
             dy = ay - x[j, 1]
@@ -176,13 +180,16 @@ def self_forces(x, rc2, ecut, f):
                 ir2 = SIGMA * SIGMA / r2
                 ir6 = ir2 * ir2 * ir2
                 fr = 24.0 * EPSILON * (2.0 * ir6 * ir6 - ir6) * ir2
-                f[i, 0] = f[i, 0] + fr * dx
-                f[i, 1] = f[i, 1] + fr * dy
-                f[i, 2] = f[i, 2] + fr * dz
+                fx = fx + fr * dx
+                fy = fy + fr * dy
+                fz = fz + fr * dz
                 f[j, 0] = f[j, 0] - fr * dx
                 f[j, 1] = f[j, 1] - fr * dy
                 f[j, 2] = f[j, 2] - fr * dz
                 pe = pe + (4.0 * EPSILON * (ir6 * ir6 - ir6) - ecut)
+        f[i, 0] = fx
+        f[i, 1] = fy
+        f[i, 2] = fz
     return pe
 
 
