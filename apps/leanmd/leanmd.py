@@ -131,8 +131,8 @@ _rw2 = types.Array(types.float64, 2, 'C')
 
 @njit(types.float64(_ro2, _ro2, _ro1, types.float64, types.float64, _rw2, _rw2), cache=True)
 def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
-    """Forces between two cells' particles (B shifted by `shift`) into fa, fb (zeroed
-    here); returns the pairs' potential energy."""
+    """Forces between two cells' particles (B shifted by `shift`) into fa and fb (both
+    overwritten); returns the pairs' potential energy."""
     fb[:] = 0.0
     pe = 0.0
     sx, sy, sz = shift[0], shift[1], shift[2]
@@ -271,7 +271,6 @@ class Cell(Chare):
         self.received_pe = np.zeros(NUM_SLOTS)
         self.arrived = 0
         self.evaluation = 0
-        self.slot_of = {}               # compute index -> slot
         self.targets = []               # (compute proxy, role) in slot order
         self.neighbours = []            # (code, proxy) of the 26 neighbour cells
         self.leaving = None             # this cell's particles after sorting out (or None)
@@ -280,7 +279,7 @@ class Cell(Chare):
     def start(self, computes):
         """Connects to the computes and sends the initial positions (evaluation 0)."""
         setup = self.setup
-        for slot, (index, role) in enumerate(setup.slots(self.thisIndex)):
+        for index, role in setup.slots(self.thisIndex):
             self.targets.append((computes[index], role))
         code = 0
         for dx in (-1, 0, 1):
@@ -297,6 +296,7 @@ class Cell(Chare):
         self.step()
 
     def send_positions(self):
+        """Starts the next evaluation: the positions to the 27 computes, in slot order."""
         x = self.x
         for compute, role in self.targets:
             compute.positions(role, x)
@@ -360,6 +360,8 @@ class Cell(Chare):
         self.merge_if_complete()
 
     def merge_if_complete(self):
+        """Once this cell has sorted out its particles and all 26 neighbours' have
+        come: keeps those that stayed and those that came, sorted by id."""
         if self.leaving is None or len(self.incoming) < len(self.neighbours):
             return
         rows = np.concatenate([self.leaving] + self.incoming)
@@ -376,6 +378,8 @@ class Cell(Chare):
         self.after_migration()
 
     def after_migration(self):
+        """Ends the step: AtSync when due (the positions go out after the balancing),
+        else the positions go out now."""
         k = self.setup.lb_period
         if k > 0 and self.evaluation % k == 0:
             self.AtSync()
@@ -383,6 +387,7 @@ class Cell(Chare):
             self.send_positions()
 
     def resumeFromSync(self):
+        """After a balancing step, maybe on another PE: the step goes on."""
         self.send_positions()
 
 
@@ -402,6 +407,7 @@ class Compute(Chare):
         self.slot_a = setup.slots(cell).index((self.thisIndex, 0))
         self.slot_b = setup.slots(other).index((self.thisIndex, 1)) if k else -1
         self.rc2 = setup.cutoff * setup.cutoff
+        self.ecut = setup.ecut
         self.xa = None
         self.xb = None
         self.fa = np.zeros((0, 3))
@@ -421,12 +427,12 @@ class Compute(Chare):
         if self.fa.shape[0] != xa.shape[0]:
             self.fa = np.empty_like(xa)
         if self.pairs_itself:
-            pe = self_forces(xa, self.rc2, self.setup.ecut, self.fa)
+            pe = self_forces(xa, self.rc2, self.ecut, self.fa)
             self.cell_a.forces(self.slot_a, self.fa, pe)
         else:
             if self.fb.shape[0] != xb.shape[0]:
                 self.fb = np.empty_like(xb)
-            pe = pair_forces(xa, xb, self.shift, self.rc2, self.setup.ecut, self.fa, self.fb)
+            pe = pair_forces(xa, xb, self.shift, self.rc2, self.ecut, self.fa, self.fb)
             self.cell_a.forces(self.slot_a, self.fa, pe)
             self.cell_b.forces(self.slot_b, self.fb, 0.0)
         self.evaluation += 1
