@@ -123,13 +123,18 @@ def initial_particles(setup, cell):
 # --- Numba kernels (compiled once per PE, at import; inputs that may be received
 # arrays are declared read-only, which also accepts writable ones) -------------------
 
+# cache: later runs load the compiled kernels. error_model='numpy': a division by
+# zero gives inf like C instead of raising, so the divisions in the loops carry no
+# test (none ever divides by zero: particles are never that close).
+KERNEL_OPTIONS = dict(cache=True, error_model='numpy')
+
 _ro2 = types.Array(types.float64, 2, 'C', readonly=True)
 _ro3 = types.Array(types.float64, 3, 'C', readonly=True)
 _ro1 = types.Array(types.float64, 1, 'C', readonly=True)
 _rw2 = types.Array(types.float64, 2, 'C')
 
 
-@njit(types.float64(_ro2, _ro2, _ro1, types.float64, types.float64, _rw2, _rw2), cache=True)
+@njit(types.float64(_ro2, _ro2, _ro1, types.float64, types.float64, _rw2, _rw2), **KERNEL_OPTIONS)
 def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
     """Forces between two cells' particles (B shifted by `shift`) into fa and fb (both
     overwritten); returns the pairs' potential energy."""
@@ -161,7 +166,7 @@ def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
     return pe
 
 
-@njit(types.float64(_ro2, types.float64, types.float64, _rw2), cache=True)
+@njit(types.float64(_ro2, types.float64, types.float64, _rw2), **KERNEL_OPTIONS)
 def self_forces(x, rc2, ecut, f):
     """Forces between the particles of one cell into f (zeroed here); returns their
     potential energy (each pair once)."""
@@ -193,7 +198,7 @@ def self_forces(x, rc2, ecut, f):
     return pe
 
 
-@njit(types.UniTuple(types.float64, 2)(_ro3, _ro1, _rw2, _rw2, types.boolean), cache=True)
+@njit(types.UniTuple(types.float64, 2)(_ro3, _ro1, _rw2, _rw2, types.boolean), **KERNEL_OPTIONS)
 def finish_evaluation(received, received_pe, force, v, kick):
     """Adds the slots' forces (the first force.shape[0] rows of each) and energies in
     slot order into `force`, completes the velocities (second half kick, unless
@@ -218,7 +223,7 @@ def finish_evaluation(received, received_pe, force, v, kick):
     return ke, pe
 
 
-@njit(types.void(_rw2, _rw2, _ro2), cache=True)
+@njit(types.void(_rw2, _rw2, _ro2), **KERNEL_OPTIONS)
 def kick_drift(x, v, force):
     """First half kick and drift of a velocity Verlet step."""
     for i in range(x.shape[0]):
@@ -227,7 +232,7 @@ def kick_drift(x, v, force):
             x[i, d] = x[i, d] + DT * v[i, d]
 
 
-@njit(types.int64[:](_rw2, types.int64[:], types.float64, types.int64[:], _ro1), cache=True)
+@njit(types.int64[:](_rw2, types.int64[:], types.float64, types.int64[:], _ro1), **KERNEL_OPTIONS)
 def destinations(x, cell, side, cells, box):
     """The neighbour code ((dx+1)*9 + (dy+1)*3 + dz+1; STAY for none) of the cell each
     particle now lies in, with the positions of particles crossing the periodic
