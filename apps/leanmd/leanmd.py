@@ -87,10 +87,12 @@ class Setup:
         return sorted(mine + theirs)
 
     def linear(self, cell):
+        """The cell's number in x-slowest order (its particles' ids start at number * P)."""
         return (cell[0] * self.cells[1] + cell[1]) * self.cells[2] + cell[2]
 
 
 def splitmix64(z):
+    """The splitmix64 hash of a 64-bit integer (README.md)."""
     z = (z + 0x9E3779B97F4A7C15) & MASK64
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
@@ -490,6 +492,8 @@ def parse_options(args):
 
 
 def balancer_name(setup):
+    """The balancer in use, for the output: the +balancer strategy (the runtime's
+    default without one), or 'off'."""
     flags = _charmpy.runtime_flags()
     if setup.lb_period == 0 or 'LBOff' in flags:
         return 'off'
@@ -509,6 +513,8 @@ def energies(gathered):
 
 
 def main(args):
+    """Creates the cells and computes, runs evaluation 0 and the steps, and prints the
+    energies and the time per step."""
     setup = parse_options(args[1:])
     lb = balancer_name(setup)
     X, Y, Z = setup.cells
