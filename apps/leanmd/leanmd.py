@@ -482,6 +482,8 @@ def parse_options(args):
                 raise SystemExit('leanmd: --cells takes N or X Y Z')
             values['cells'] = given * 3 if len(given) == 1 else given
         else:
+            if i + 1 == len(args) or not args[i + 1].isdigit():
+                raise SystemExit('leanmd: --%s takes a non-negative integer' % name)
             values[name] = int(args[i + 1])
             i += 1
         i += 1
