@@ -81,7 +81,7 @@ def plot_stencil3d(bench, out_dir, machine):
         return
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, group, title in ((left, 'balanced', 'balanced'),
-                             (right, 'imbalance4', '--imbalance 4 (LBOff vs GreedyLB)')):
+                             (right, 'imbalance4', '--imbalance 4, with and without load balancing')):
         labels = list(stencil[group])
         bars(ax, labels, [stencil[group][k]['ms_per_iter'] for k in labels], title,
              'ms per iteration', [color_of(k) for k in labels])
