@@ -449,14 +449,13 @@ class _Scheduler:
     def pick(self, pe):
         """The next job, in turn, that worker `pe` may take a chunk of (ncores), or
         None; None too when the worker holds all the chunks it may."""
+        if self.held[pe] >= (_DEPTH if pe else 1):
+            return None
         active = self.active
         n = len(active)
-        held = self.held[pe]
         for k in range(n):
             i = (self.turn + k) % n
             job = active[i]
-            if held >= (_DEPTH if pe else 1):
-                return None
             limit = job.on_workers
             if limit is None or pe in limit or len(limit) < job.ncores:
                 self.turn = i + 1
