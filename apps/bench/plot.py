@@ -54,9 +54,13 @@ def plot_pingpong(bench, out_dir, machine):
         ax.set_title('ping-pong between 2 PEs (%s)' % machine)
         ax.grid(True, which='both', alpha=0.3)
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(out_dir, name), dpi=120)
-        plt.close(fig)
+        save(fig, out_dir, name)
+
+
+def save(fig, out_dir, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, name), dpi=120)
+    plt.close(fig)
 
 
 def bars(ax, labels, values, title, ylabel, colors=None):
@@ -86,9 +90,7 @@ def plot_stencil3d(bench, out_dir, machine):
         bars(ax, labels, [stencil[group][k]['ms_per_iter'] for k in labels], title,
              'ms per iteration', [color_of(k) for k in labels])
     fig.suptitle('stencil3d on 2 PEs (%s)' % machine)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, 'stencil3d.png'), dpi=120)
-    plt.close(fig)
+    save(fig, out_dir, 'stencil3d.png')
 
 
 def plot_leanmd(bench, out_dir, machine):
@@ -99,9 +101,7 @@ def plot_leanmd(bench, out_dir, machine):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     bars(ax, labels, [md[k]['ms_per_step'] for k in labels], 'LeanMD on 2 PEs (%s)' % machine,
          'ms per step', [color_of(k) for k in labels])
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, 'leanmd.png'), dpi=120)
-    plt.close(fig)
+    save(fig, out_dir, 'leanmd.png')
 
 
 def plot_pool(bench, out_dir, machine):
@@ -117,9 +117,7 @@ def plot_pool(bench, out_dir, machine):
              ['tab:red', 'darkgray', 'dimgray'])
         ax.set_yscale('log')
     fig.suptitle('parallel map with 2 workers (%s)' % machine)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, 'pool.png'), dpi=120)
-    plt.close(fig)
+    save(fig, out_dir, 'pool.png')
 
 
 def main():

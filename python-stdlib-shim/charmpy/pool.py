@@ -490,11 +490,7 @@ class _Scheduler:
 
     # --- chunks coming back -----------------------------------------------------------------
     def done1(self, pe, job_id, start, result):
-        job = self.jobs[job_id]
-        self.held[pe] -= 1
-        job.inflight -= 1
-        if job.on_workers is not None:
-            self._leave(job, pe)
+        job = self._returned(pe, job_id, False)
         if job.results is None:
             self._reply_each(job, start, (result,))
         if job.failed:
@@ -508,12 +504,7 @@ class _Scheduler:
             self._progressed(job)
 
     def done(self, pe, job_id, start, results, released):
-        job = self.jobs[job_id]
-        if not released:
-            self.held[pe] -= 1
-        job.inflight -= 1
-        if job.on_workers is not None:
-            self._leave(job, pe)
+        job = self._returned(pe, job_id, released)
         if job.results is None:
             self._reply_each(job, start, results)
         if job.failed:
@@ -532,12 +523,7 @@ class _Scheduler:
         self.feed(pe)
 
     def failed(self, pe, job_id, start, results, error, released):
-        job = self.jobs[job_id]
-        if not released:
-            self.held[pe] -= 1
-        job.inflight -= 1
-        if job.on_workers is not None:
-            self._leave(job, pe)
+        job = self._returned(pe, job_id, released)
         chunk_end = min(start + job.chunksize, job.n)
         if job.reply_kind == REPLY_PER_TASK:
             # Each task has its own future: the completed ones get their results, the
@@ -563,6 +549,17 @@ class _Scheduler:
         self.feed(pe)
 
     # --- bookkeeping ------------------------------------------------------------------------
+    def _returned(self, pe, job_id, released):
+        """A chunk of job `job_id` came back from worker `pe` (done or failed): the
+        worker has room again unless its coroutine already said so. Returns the job."""
+        job = self.jobs[job_id]
+        if not released:
+            self.held[pe] -= 1
+        job.inflight -= 1
+        if job.on_workers is not None:
+            self._leave(job, pe)
+        return job
+
     def _leave(self, job, pe):
         """A chunk of an ncores-limited job came back from `pe`."""
         left = job.on_workers[pe] - 1
