@@ -8,13 +8,6 @@ namespace charmpy {
 namespace {
 constexpr std::size_t kHeader = 16;
 constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
-
-struct Header {
-  std::uint64_t pickleLength;
-  std::uint32_t bufferCount;
-  std::uint32_t reserved;
-};
-static_assert(sizeof(Header) == kHeader);
 }  // namespace
 
 bool PickleCodec::init() {
@@ -29,47 +22,54 @@ bool PickleCodec::init() {
   return outOfBandDumps_ && dumps_ && loads_ && protocol_ && kwnamesLoads_;
 }
 
-charm::MessageBuffer PickleCodec::pack(PyObject* obj, charm::MessageKind kind) {
+PickleCodec::Pickled::~Pickled() {
+  for (Py_buffer& view : views_) PyBuffer_Release(&view);
+}
+
+bool PickleCodec::pickle(PyObject* obj, Pickled& out) {
+  static_assert(sizeof(Header) == kHeader);
+  static const std::byte kPadding[16]{};
   PyRef buffers = PyRef::steal(PyList_New(0));
-  if (!buffers) return {};
+  if (!buffers) return false;
   PyRef append = PyRef::steal(PyObject_GetAttrString(buffers.get(), "append"));
   PyObject* args[] = {obj, append.get()};
-  PyRef pickled = PyRef::steal(PyObject_Vectorcall(outOfBandDumps_.get(), args, 2, nullptr));
-  if (!pickled) return {};
-
+  out.pickled_ = PyRef::steal(PyObject_Vectorcall(outOfBandDumps_.get(), args, 2, nullptr));
+  if (!out.pickled_) return false;
   char* pickleData = nullptr;
   Py_ssize_t pickleLength = 0;
-  if (PyBytes_AsStringAndSize(pickled.get(), &pickleData, &pickleLength) < 0) return {};
+  if (PyBytes_AsStringAndSize(out.pickled_.get(), &pickleData, &pickleLength) < 0) return false;
   const Py_ssize_t count = PyList_GET_SIZE(buffers.get());
-
-  // Views of the out-of-band buffers (released by the guard below).
-  struct Views {
-    std::vector<Py_buffer> v;
-    ~Views() {
-      for (auto& b : v) PyBuffer_Release(&b);
-    }
-  } views;
-  views.v.reserve(static_cast<std::size_t>(count));
-  std::size_t total = kHeader + align16(static_cast<std::size_t>(pickleLength));
+  out.views_.reserve(static_cast<std::size_t>(count));
+  out.headers_.reserve(static_cast<std::size_t>(count) + 1);  // pieces_ points into it
+  auto add = [&](const void* data, std::size_t length) {
+    out.pieces_.emplace_back(static_cast<const std::byte*>(data), length);
+    out.pieces_.emplace_back(kPadding, align16(length) - length);
+    out.size_ += kHeader + align16(length);
+  };
+  auto addHeader = [&](std::size_t length, std::uint32_t bufferCount) {
+    out.headers_.push_back(Header{length, bufferCount, 0});
+    out.pieces_.emplace_back(reinterpret_cast<const std::byte*>(&out.headers_.back()), kHeader);
+  };
+  addHeader(static_cast<std::size_t>(pickleLength), static_cast<std::uint32_t>(count));
+  add(pickleData, static_cast<std::size_t>(pickleLength));
   for (Py_ssize_t i = 0; i < count; ++i) {
     Py_buffer view;
-    if (PyObject_GetBuffer(PyList_GET_ITEM(buffers.get(), i), &view, PyBUF_CONTIG_RO) < 0)
-      return {};
-    views.v.push_back(view);
-    total += kHeader + align16(static_cast<std::size_t>(view.len));
+    if (PyObject_GetBuffer(PyList_GET_ITEM(buffers.get(), i), &view, PyBUF_CONTIG_RO) < 0) return false;
+    out.views_.push_back(view);
+    addHeader(static_cast<std::size_t>(view.len), 0);
+    add(view.buf, static_cast<std::size_t>(view.len));
   }
+  return true;
+}
 
-  charm::MessageBuffer m = charm::newMessage(kind, total);
+charm::MessageBuffer PickleCodec::pack(PyObject* obj, charm::MessageKind kind) {
+  Pickled pickled;
+  if (!pickle(obj, pickled)) return {};
+  charm::MessageBuffer m = charm::newMessage(kind, pickled.size());
   std::byte* out = charm::payloadOf(m);
-  Header h{static_cast<std::uint64_t>(pickleLength), static_cast<std::uint32_t>(count), 0};
-  std::memcpy(out, &h, sizeof h);
-  std::memcpy(out + kHeader, pickleData, static_cast<std::size_t>(pickleLength));
-  std::size_t at = kHeader + align16(static_cast<std::size_t>(pickleLength));
-  for (const Py_buffer& view : views.v) {
-    Header bh{static_cast<std::uint64_t>(view.len), 0, 0};
-    std::memcpy(out + at, &bh, sizeof bh);
-    std::memcpy(out + at + kHeader, view.buf, static_cast<std::size_t>(view.len));
-    at += kHeader + align16(static_cast<std::size_t>(view.len));
+  for (const auto& [data, length] : pickled.pieces()) {
+    if (length != 0) std::memcpy(out, data, length);
+    out += length;
   }
   return m;
 }
@@ -89,7 +89,7 @@ PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* 
     return {};
   }
   std::memcpy(&h, payload, sizeof h);
-  if (kHeader + h.pickleLength > size) {
+  if (kHeader + h.length > size) {
     PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
     return {};
   }
@@ -98,16 +98,16 @@ PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* 
     // No out-of-band data: read the pickle in place, no owner needed.
     pickleView = PyRef::steal(PyMemoryView_FromMemory(
         reinterpret_cast<char*>(const_cast<std::byte*>(payload + kHeader)),
-        static_cast<Py_ssize_t>(h.pickleLength), PyBUF_READ));
+        static_cast<Py_ssize_t>(h.length), PyBUF_READ));
     if (!pickleView) return {};
     PyObject* args[] = {pickleView.get()};
     return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, nullptr));
   }
   const std::size_t base = static_cast<std::size_t>(payload - ownerBase);
-  pickleView = viewOf(owner, base + kHeader, h.pickleLength);
+  pickleView = viewOf(owner, base + kHeader, h.length);
   PyRef list = PyRef::steal(PyList_New(h.bufferCount));
   if (!pickleView || !list) return {};
-  std::size_t at = kHeader + align16(h.pickleLength);
+  std::size_t at = kHeader + align16(h.length);
   for (std::uint32_t i = 0; i < h.bufferCount; ++i) {
     Header bh;
     if (at + kHeader > size) {
@@ -115,10 +115,10 @@ PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* 
       return {};
     }
     std::memcpy(&bh, payload + at, sizeof bh);
-    PyRef view = viewOf(owner, base + at + kHeader, bh.pickleLength);
+    PyRef view = viewOf(owner, base + at + kHeader, bh.length);
     if (!view) return {};
     PyList_SET_ITEM(list.get(), i, view.release());
-    at += kHeader + align16(bh.pickleLength);
+    at += kHeader + align16(bh.length);
   }
   PyObject* args[] = {pickleView.get(), list.get()};
   return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, kwnamesLoads_.get()));

@@ -10,6 +10,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "message_object.h"
 #include "py_ref.h"
@@ -18,13 +21,45 @@
 namespace charmpy {
 
 class PickleCodec {
+  // Starts the payload (length: the pickle's, bufferCount: how many follow) and
+  // each buffer (length: the buffer's).
+  struct Header {
+    std::uint64_t length;
+    std::uint32_t bufferCount;
+    std::uint32_t reserved;
+  };
+
  public:
+  // An object pickled for a payload of the layout above, its out-of-band buffers
+  // viewed but not copied yet: the payload is the concatenation of pieces(), so
+  // a caller can copy them straight into its message (migration writes them
+  // through a Pup). Holds references: keep it no longer than the GIL allows.
+  class Pickled {
+   public:
+    Pickled() = default;
+    Pickled(const Pickled&) = delete;
+    Pickled& operator=(const Pickled&) = delete;
+    ~Pickled();
+    std::size_t size() const { return size_; }
+    const std::vector<std::pair<const std::byte*, std::size_t>>& pieces() const { return pieces_; }
+
+   private:
+    friend class PickleCodec;
+    PyRef pickled_;
+    std::vector<Py_buffer> views_;
+    std::vector<Header> headers_;  // reserved up front: pieces_ points into it
+    std::vector<std::pair<const std::byte*, std::size_t>> pieces_;
+    std::size_t size_ = 0;
+  };
+
   // Imports pickle; false with a Python exception set on failure.
   bool init();
 
   // Pickles `obj` into a new message of `kind`; an empty buffer with a Python
   // exception set when it cannot be pickled.
   charm::MessageBuffer pack(PyObject* obj, charm::MessageKind kind);
+  // Pickles `obj` into `out` (empty before); false with a Python exception set.
+  bool pickle(PyObject* obj, Pickled& out);
   // Pickles `obj` in-band into a bytes object (for values inside reductions).
   PyRef dumpsInBand(PyObject* obj);
   PyRef loadsBytes(const char* data, std::size_t size);

@@ -143,22 +143,24 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
            : PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
     return asCall(fast ? st.fast.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr)
                        : st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr));
-  // Out-of-band buffers will view the message: give it to a Python owner (adopt it
-  // when the runtime allows, else copy the payload once).
+  OwnedPayload owned = ownPayload(ctx);
+  if (!owned.owner) return {};
+  return asCall(fast ? st.fast.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base)
+                     : st.codec.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base));
+}
+
+OwnedPayload ownPayload(charm::InvokeContext& ctx) {
   charm::MessageBuffer owned;
   const std::byte* payload = ctx.payload;
   if (ctx.adoptable) {
-    owned = std::move(*ctx.adoptable);
+    owned = std::move(*ctx.adoptable);  // the bytes stay where they are
   } else {
     owned = charm::MessageBuffer::allocate(ctx.payloadSize);
     std::memcpy(owned.data(), ctx.payload, ctx.payloadSize);
     payload = owned.data();
   }
   const std::byte* base = owned.data();
-  PyRef owner = wrapMessage(std::move(owned));
-  if (!owner) return {};
-  return asCall(fast ? st.fast.unpack(payload, ctx.payloadSize, owner.get(), base)
-                     : st.codec.unpack(payload, ctx.payloadSize, owner.get(), base));
+  return {wrapMessage(std::move(owned)), payload, base};
 }
 
 void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {

@@ -6,7 +6,10 @@
 // future when there is one.
 #pragma once
 
+#include <memory>
+
 #include "embed_state.h"
+#include "pickle_codec.h"
 #include "runtime/chare_base.h"
 #include "runtime/registry.h"
 
@@ -38,7 +41,7 @@ class PythonChare : public charm::ChareBase {
  private:
   PyRef object_;
   charm::EntryId migrationEntry_;
-  std::string packed_;  // the pickled state between the sizing and the packing pass
+  std::unique_ptr<PickleCodec::Pickled> packed_;  // the state between the sizing and the packing pass
 };
 
 // Invoker of every Python entry method.
@@ -52,6 +55,16 @@ std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeCont
 void countSent(std::size_t bytes);
 // An index as a Python tuple of ints.
 PyRef indexToTuple(const charm::ArrayIndex& index);
+// A message payload to unpickle with out-of-band buffers viewing it: `owner` (a
+// _charmpy.Message; null with a Python exception set on failure) holds the
+// message, adopted when the runtime allows, else a copy of the payload; the
+// payload starts at `payload`, the owner's bytes at `base`.
+struct OwnedPayload {
+  PyRef owner;
+  const std::byte* payload;
+  const std::byte* base;
+};
+OwnedPayload ownPayload(charm::InvokeContext& ctx);
 // The call arguments (args, kwargs) of a message, as a new reference.
 PyRef decodeCall(charm::InvokeContext& ctx);
 // Sends `value` (or an exception) to the future `reply` owned by Python.

@@ -1,8 +1,9 @@
-// Moving Python chares between PEs (and load balancing's AtSync/resumeFromSync): the package's pack_chare hook pickles the
-// chare's state (its __getstate__, or its __dict__ without the attributes the
-// runtime owns), the runtime carries the bytes, and on the new PE unpack_chare
-// rebuilds the object (thisProxy/thisIndex set again, __setstate__ honoured)
-// before migrated() runs. Also the `_charmpy` functions migrate/set_migratable,
+// Moving Python chares between PEs (and load balancing's AtSync/resumeFromSync):
+// the package's pack_chare hook gives the chare's state (its __getstate__, or its
+// __dict__ without the attributes the runtime owns), the codec pickles it with its
+// arrays out of band, copied once into the migration message, and on the new PE
+// unpack_chare rebuilds the object from the state, whose arrays view the message
+// (thisProxy/thisIndex set again, __setstate__ honoured) before migrated() runs. Also the `_charmpy` functions migrate/set_migratable,
 // and the forward hook that repacks a same-PE (by-reference) call whose element
 // has moved.
 #include <cstring>
@@ -14,17 +15,18 @@
 namespace charmpy {
 
 void PythonChare::packState(charm::Pup& p) {
-  if (p.isSizing() || packed_.empty()) {
+  if (p.isSizing() || !packed_) {
     EmbedState& st = embedState();
     if (!st.packChare) throw std::logic_error("charmpy: no pack_chare hook is set");
     PyObject* args[] = {object_.get()};
-    PyRef bytes = PyRef::steal(PyObject_Vectorcall(st.packChare.get(), args, 1, nullptr));
-    if (!bytes || !PyBytes_Check(bytes.get()))
+    PyRef state = PyRef::steal(PyObject_Vectorcall(st.packChare.get(), args, 1, nullptr));
+    packed_ = std::make_unique<PickleCodec::Pickled>();
+    if (!state || !st.codec.pickle(state.get(), *packed_))
       abortWithPythonError(std::string("pickling the state of a migrating ") + Py_TYPE(object_.get())->tp_name);
-    packed_.assign(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.get())));
   }
-  p | packed_;
-  if (p.isPacking()) packed_.clear();
+  // Arrays go from the chare's memory straight into the message.
+  for (const auto& [data, length] : packed_->pieces()) p.bytes(const_cast<std::byte*>(data), length);
+  if (p.isPacking()) packed_.reset();
 }
 
 void PythonChare::migrated() {
@@ -48,16 +50,22 @@ std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeCont
   int home = -1;
   if (c && c->kind() == charm::CollectionKind::Array) dims = indexToTuple(c->spec().dims);
   if (c && c->kind() == charm::CollectionKind::Singleton) home = c->spec().onPe;
-  std::string state;
-  charm::Pup p = charm::Pup::unpacker(ctx.payload, ctx.payloadSize);
-  p | state;
-  PyRef bytes = PyRef::steal(PyBytes_FromStringAndSize(state.data(), static_cast<Py_ssize_t>(state.size())));
+  // The state's arrays view the message (adopted), so they are not copied again.
+  PyRef state;
+  if (PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0) {
+    state = st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr);
+  } else if (OwnedPayload owned = ownPayload(ctx); owned.owner) {
+    state = st.codec.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base);
+  }
+  if (!state)
+    abortWithPythonError(std::string("unpickling a migrated ") +
+                         reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
   PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(where.collection));
   PyRef index = indexToTuple(where.index);
   PyRef kind = PyRef::steal(PyLong_FromLong(entry.kind));
   PyRef homePe = PyRef::steal(PyLong_FromLong(home));
   if (!st.unpackChare) throw std::logic_error("charmpy: no unpack_chare hook is set");
-  PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(), homePe.get(), bytes.get()};
+  PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(), homePe.get(), state.get()};
   PyRef object = PyRef::steal(PyObject_Vectorcall(st.unpackChare.get(), args, 7, nullptr));
   if (!object)
     abortWithPythonError(std::string("unpickling a migrated ") +

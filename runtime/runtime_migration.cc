@@ -25,6 +25,12 @@ constexpr std::uint8_t kForwardedToElement = kRuntimeFlagBits;
 // to its home (which keeps a record), or a hint for a sender's routing.
 constexpr std::uint16_t kArrivalRecord = 1;
 
+// Where a migration message's user state starts in its payload: after the u64
+// size and the runtime state, rounded up to 16 bytes.
+std::size_t userStateOffset(std::size_t runtimeBytes) {
+  return (sizeof(std::uint64_t) + runtimeBytes + 15) & ~std::size_t{15};
+}
+
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
 struct SectionDelivery {
   SectionId section;
@@ -97,8 +103,10 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   auto it = c.elements.find(index);
   if (pe == myPe_) return false;
   ChareBase& e = *it->second;
-  // [u64 bytes of the next two][collection spec][runtime state][user state]. The
-  // spec lets a PE that never had the collection (a singleton's) take the element.
+  // [u64 bytes of the next two][collection spec][runtime state][padding][user
+  // state]. The spec lets a PE that never had the collection (a singleton's) take
+  // the element. The user state starts 16-byte aligned: the arrays of a Python
+  // chare's state are used where they lie in the message.
   CollectionSpec spec = c.spec();
   Pup runtimeSizer = Pup::sizer();
   runtimeSizer | spec;
@@ -107,14 +115,15 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   e.packState(userSizer);
   const std::size_t runtimeBytes = runtimeSizer.offset();
   const std::size_t userBytes = userSizer.offset();
-  MessageBuffer m = newMessage(MessageKind::MigrateElement, sizeof(std::uint64_t) + runtimeBytes + userBytes);
+  const std::size_t userOffset = userStateOffset(runtimeBytes);
+  MessageBuffer m = newMessage(MessageKind::MigrateElement, userOffset + userBytes);
   std::byte* out = payloadOf(m);
   const std::uint64_t header = runtimeBytes;
   std::memcpy(out, &header, sizeof header);
   Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
   runtimePacker | spec;
   e.pupRuntimeState(runtimePacker);
-  Pup userPacker = Pup::packer(out + sizeof header + runtimeBytes, userBytes);
+  Pup userPacker = Pup::packer(out + userOffset, userBytes);
   e.packState(userPacker);
   Envelope& env = envelopeOf(m);
   env.collection = collection;
@@ -144,7 +153,6 @@ void Runtime::handleMigrate(MessageBuffer message) {
   std::uint64_t runtimeBytes = 0;
   std::memcpy(&runtimeBytes, payloadOf(message), sizeof runtimeBytes);
   const std::byte* runtimeState = payloadOf(message) + sizeof runtimeBytes;
-  const std::byte* userState = runtimeState + runtimeBytes;
   Pup p = Pup::unpacker(runtimeState, runtimeBytes);
   CollectionSpec spec;
   p | spec;
@@ -159,25 +167,33 @@ void Runtime::handleMigrate(MessageBuffer message) {
     waitingForCollection_[env.collection].push_back(std::move(message));
     return;
   }
-  const std::size_t userBytes = payloadSizeOf(message) - sizeof runtimeBytes - runtimeBytes;
-  construction_ = ConstructionContext{env.collection, env.index};
+  // The constructor may adopt the message (a Python chare's arrays keep using it),
+  // and the message may be freed once their owner drops them: take out what is
+  // still needed afterwards first.
+  const CollectionId collection = env.collection;
+  const ArrayIndex index = env.index;
+  const std::vector<std::byte> rest(runtimeState + p.offset(), runtimeState + runtimeBytes);
+  const std::size_t userOffset = userStateOffset(runtimeBytes);
+  construction_ = ConstructionContext{collection, index};
   InvokeContext ctx;
   ctx.entry = env.entry;
-  ctx.payload = userState;
-  ctx.payloadSize = userBytes;
-  std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
+  ctx.payload = payloadOf(message) + userOffset;
+  ctx.payloadSize = payloadSizeOf(message) - userOffset;
+  ctx.adoptable = &message;
+  std::unique_ptr<ChareBase> element = Registry::instance().entry(ctx.entry).construct(ctx);
   construction_ = ConstructionContext{};
-  element->pupRuntimeState(p);
+  Pup runtimePup = Pup::unpacker(rest.data(), rest.size());
+  element->pupRuntimeState(runtimePup);
   ChareBase* e = element.get();
   const int home = e->homePe();
-  c->elements.emplace(env.index, std::move(element));
-  locations_.arrived(env.collection, env.index, myPe_, home == myPe_);
+  c->elements.emplace(index, std::move(element));
+  locations_.arrived(collection, index, myPe_, home == myPe_);
   if (home != myPe_) {
-    send(home, locationUpdate(env.collection, env.index, myPe_, kArrivalRecord));
+    send(home, locationUpdate(collection, index, myPe_, kArrivalRecord));
   }
   e->migrated();
-  if (lb_) lb_->elementArrived(env.collection, env.index);
-  elementArrived(*c, env.index);
+  if (lb_) lb_->elementArrived(collection, index);
+  elementArrived(*c, index);
 }
 
 void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {

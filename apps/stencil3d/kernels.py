@@ -125,6 +125,17 @@ def interior_sum(u):
     return total
 
 
+def x_plane(u, face, ghost):
+    """The whole x-plane (ghost rows and columns included) on side `face` (0 or 1)
+    of `u`: the interior layer next to it, or with `ghost` the ghost layer. It is
+    contiguous, so an x face travels without packing: the sender passes its
+    interior plane, the receiver copies it into its ghost plane. The plane's own
+    ghost ring lands in the ghost plane's ring, which the sweep never reads."""
+    if face == 0:
+        return u[0] if ghost else u[1]
+    return u[-1] if ghost else u[-2]
+
+
 def face_shape(shape, face):
     """The (rows, columns) of a face of a block of interior `shape` (nx, ny, nz)."""
     nx, ny, nz = shape

@@ -8,7 +8,8 @@ def parse(argv, description):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--grid', type=int, nargs='+', default=[128],
                         help='interior points: N, or NX NY NZ')
-    parser.add_argument('--blocks', type=int, default=2, help='blocks per dimension (charm flavours)')
+    parser.add_argument('--blocks', type=int, nargs='+', default=[2],
+                        help='blocks: B per dimension, or BX BY BZ (charm flavours)')
     parser.add_argument('--iters', type=int, default=100)
     parser.add_argument('--imbalance', type=int, default=1,
                         help='the heavy half (x < NX/2) does F times the work')
@@ -19,7 +20,11 @@ def parse(argv, description):
         args.grid = args.grid * 3
     if len(args.grid) != 3 or min(args.grid) < 1:
         parser.error('--grid takes N or NX NY NZ, all >= 1')
-    if args.blocks < 1 or args.iters < 1 or args.imbalance < 1 or args.lb_period < 0:
+    if len(args.blocks) == 1:
+        args.blocks = args.blocks * 3
+    if len(args.blocks) != 3:
+        parser.error('--blocks takes B or BX BY BZ')
+    if min(args.blocks) < 1 or args.iters < 1 or args.imbalance < 1 or args.lb_period < 0:
         parser.error('--blocks, --iters and --imbalance must be >= 1, --lb-period >= 0')
     return args
 

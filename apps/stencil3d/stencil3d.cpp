@@ -1,5 +1,5 @@
 // stencil3d-cpp: the libcharmrt C++ flavour of stencil3d (README.md). A chare
-// array of B x B x B blocks, message-driven: each block sends its faces to its
+// array of BX x BY x BZ blocks, message-driven: each block sends its faces to its
 // neighbours, computes once all ghosts of the iteration are in, and starts the
 // next iteration; every --lb-period iterations it calls AtSync() so the load
 // balancer can move blocks, and carries on in resumeFromSync().
@@ -100,7 +100,7 @@ class Block : public charm::ArrayElement<Block> {
  private:
   // The layout and the neighbours, from the options and this block's index.
   void setUp() {
-    const std::array<int, 3> parts{options_.blocks, options_.blocks, options_.blocks};
+    const std::array<int, 3> parts = options_.blocks;
     const std::array<int, 3> coords{thisIndex()[0], thisIndex()[1], thisIndex()[2]};
     layout_ = BlockLayout::of(options_.grid, parts, coords);
     neighbourCount_ = 0;
@@ -202,7 +202,7 @@ void keepLargeAllocationsInHeap() {
 }
 
 void runStencil(const Options& o) {
-  auto blocks = charm::ArrayProxy<Block>::createUsingAtSync({o.blocks, o.blocks, o.blocks}, o);
+  auto blocks = charm::ArrayProxy<Block>::createUsingAtSync({o.blocks[0], o.blocks[1], o.blocks[2]}, o);
   auto clocks = charm::GroupProxy<ComputeClock>::create();
   auto ready = charm::Future<void>::make();
   blocks.broadcast<&Block::ready>(ready);
@@ -216,7 +216,7 @@ void runStencil(const Options& o) {
 
   auto computeSeconds = charm::Future<std::vector<double>>::make();
   clocks.broadcast<&ComputeClock::report>(computeSeconds);
-  printResult({"cpp", charm::numPes(), o, {o.blocks, o.blocks, o.blocks}, balancerInUse(o), seconds, sum,
+  printResult({"cpp", charm::numPes(), o, o.blocks, balancerInUse(o), seconds, sum,
                computeSeconds.get()});
 }
 
@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
     Options o;
     try {
       o = parseOptions({args.begin() + 1, args.end()});
-      checkDivisible(o.grid, {o.blocks, o.blocks, o.blocks}, "blocks (--blocks)");
+      checkDivisible(o.grid, o.blocks, "blocks (--blocks)");
     } catch (const std::invalid_argument& e) {
       std::fprintf(stderr, "stencil3d-cpp: %s\n", e.what());
       charm::exit(2);

@@ -23,7 +23,7 @@ namespace stencil3d {
 
 struct Options {
   std::array<int, 3> grid{128, 128, 128};  // interior points NX, NY, NZ
-  int blocks = 2;                          // per dimension (charm flavour)
+  std::array<int, 3> blocks{2, 2, 2};      // per dimension (charm flavour)
   int iters = 100;
   int imbalance = 1;
   int lbPeriod = 10;  // AtSync every lbPeriod iterations (charm flavour); 0: never
@@ -59,16 +59,19 @@ inline Options parseOptions(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) throw std::invalid_argument(option + " needs a value");
       return args[++i];
     };
-    if (option == "--grid") {
-      // One size (a cube) or three.
+    // One number (the same along every axis) or three.
+    auto triple = [&]() {
       std::vector<int> sizes{parseInt(option, value(), 1)};
       while (sizes.size() < 3 && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0)
         sizes.push_back(parseInt(option, args[++i], 1));
-      if (sizes.size() == 2) throw std::invalid_argument("--grid takes N or NX NY NZ, got two numbers");
-      o.grid = sizes.size() == 1 ? std::array<int, 3>{sizes[0], sizes[0], sizes[0]}
-                                 : std::array<int, 3>{sizes[0], sizes[1], sizes[2]};
+      if (sizes.size() == 2) throw std::invalid_argument(option + " takes one number or three, got two");
+      return sizes.size() == 1 ? std::array<int, 3>{sizes[0], sizes[0], sizes[0]}
+                               : std::array<int, 3>{sizes[0], sizes[1], sizes[2]};
+    };
+    if (option == "--grid") {
+      o.grid = triple();
     } else if (option == "--blocks") {
-      o.blocks = parseInt(option, value(), 1);
+      o.blocks = triple();
     } else if (option == "--iters") {
       o.iters = parseInt(option, value(), 1);
     } else if (option == "--imbalance") {
@@ -77,7 +80,7 @@ inline Options parseOptions(const std::vector<std::string>& args) {
       o.lbPeriod = parseInt(option, value(), 0);
     } else {
       throw std::invalid_argument("unknown option '" + option +
-                                  "' (options: --grid N | --grid NX NY NZ, --blocks B, --iters I, "
+                                  "' (options: --grid N | --grid NX NY NZ, --blocks B | --blocks BX BY BZ, --iters I, "
                                   "--imbalance F, --lb-period K)");
     }
   }

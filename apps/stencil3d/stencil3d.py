@@ -1,4 +1,4 @@
-"""stencil3d in charmpy: a chare array of B x B x B blocks, message-driven ghost
+"""stencil3d in charmpy: a chare array of BX x BY x BZ blocks, message-driven ghost
 exchange, Numba kernels, load balancing with AtSync every K iterations.
 
     mpirun -n 2 charmpy-run apps/stencil3d/stencil3d.py --grid 128 --blocks 2 --iters 100 \
@@ -37,13 +37,13 @@ class Block(Chare):
         kernels.initialise(self.u, *origin)
         self.heavy_rows = kernels.heavy_rows(grid[0], origin[0], shape[0], imbalance)
         self.extra = imbalance - 1
-        self.neighbours = []          # (face, index of the block on that side)
+        self.neighbours = []          # (face, proxy of the block on that side)
         for face in range(6):
             axis, step = face // 2, (-1 if face % 2 == 0 else 1)
             index = list(self.thisIndex)
             index[axis] += step
             if 0 <= index[axis] < blocks[axis]:
-                self.neighbours.append((face, tuple(index)))
+                self.neighbours.append((face, self.thisProxy[tuple(index)]))
         self.iters, self.lb_period, self.done = iters, lb_period, done
         self.iteration = 0
         self.arrived = 0
@@ -55,10 +55,18 @@ class Block(Chare):
         self.next_iteration()
 
     def next_iteration(self):
-        for face, index in self.neighbours:
-            data = np.empty(kernels.face_shape(self.shape, face))
-            kernels.pack(self.u, face, data)
-            self.thisProxy[index].ghost(self.iteration, kernels.OPPOSITE[face], data)
+        for face, neighbour in self.neighbours:
+            if face < 2:
+                # An x face goes as a view of u's plane, not a copy; a neighbour on
+                # this PE gets the view itself. It is read before u is written
+                # again: this block sweeps into u two iterations on, which needs
+                # the neighbour's faces of the next iteration, and the neighbour
+                # sends those only after it has stored this one.
+                data = kernels.x_plane(self.u, face, ghost=False)
+            else:
+                data = np.empty(kernels.face_shape(self.shape, face))
+                kernels.pack(self.u, face, data)
+            neighbour.ghost(self.iteration, kernels.OPPOSITE[face], data)
         if not self.neighbours:
             self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
             return
@@ -73,7 +81,10 @@ class Block(Chare):
             self.store(face, data)
 
     def store(self, face, data):
-        kernels.unpack(self.u, face, data)
+        if face < 2:
+            kernels.x_plane(self.u, face, ghost=True)[...] = data
+        else:
+            kernels.unpack(self.u, face, data)
         self.arrived += 1
         if self.arrived == len(self.neighbours):
             self.compute()
@@ -121,7 +132,7 @@ def balancer_name(lb_period):
 
 def main(argv):
     args = params.parse(argv[1:], 'stencil3d, charmpy flavour')
-    blocks = [args.blocks] * 3
+    blocks = args.blocks
     params.split(args.grid, blocks, '--blocks')
     done = Future()
     grid = Array(Block, tuple(blocks), args=[args.grid, blocks, args.iters, args.imbalance,

@@ -468,21 +468,23 @@ _RUNTIME_ATTRIBUTES = frozenset(('thisProxy', 'thisIndex'))
 
 
 def _pack_chare(obj):
-    """Migration hook: the state of `obj` as bytes (its __getstate__ when the class
-    defines one, else its __dict__ without the runtime's attributes)."""
+    """Migration hook: the state of `obj` for the runtime to pickle, as (custom,
+    state): its __getstate__() when the class defines one, else its __dict__
+    without the runtime's attributes."""
     getstate = getattr(type(obj), '__getstate__', None)
     if getstate is not None and getstate is not object.__getstate__:
-        return pickle.dumps((True, obj.__getstate__()), protocol=5)
+        return (True, obj.__getstate__())
     state = {k: v for k, v in obj.__dict__.items()
              if k not in _RUNTIME_ATTRIBUTES and not k.startswith('_charmpy_')}
-    return pickle.dumps((False, state), protocol=5)
+    return (False, state)
 
 
-def _unpack_chare(cls, kind, cid, index, dims, home_pe, data):
-    """Migration hook: rebuilds a chare of class `cls` from _pack_chare's bytes."""
+def _unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
+    """Migration hook: rebuilds a chare of class `cls` from _pack_chare's state
+    (unpickled; its arrays view the migration message)."""
     info = chare._infos[cls]
     obj = cls.__new__(cls)
-    custom, state = pickle.loads(data)
+    custom, state = packed
     if custom and hasattr(obj, '__setstate__'):
         obj.__setstate__(state)
     else:

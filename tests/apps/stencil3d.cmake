@@ -41,6 +41,24 @@ foreach(np 2 4)
   set_tests_properties(stencil3d_load_balancing_keeps_the_answer_np${np} PROPERTIES
     ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 300 PROCESSORS ${np})
 endforeach()
+# Blocks per dimension given as BX BY BZ: slabs along x (whose x faces travel as
+# views of the sender's grid, by reference on the same PE) and an uneven split, in
+# both charm flavours, against the MPI flavour; slabs balanced at every other
+# iteration, on 1 PE (every face by reference) and on 2.
+foreach(np 1 2)
+  set(mpirun "${MPIEXEC_EXECUTABLE} -n ${np} --oversubscribe")
+  set(args "--grid 24 --iters 6 --imbalance 3")
+  set(py "${mpirun} $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py ${args}")
+  set(cpp "${mpirun} $<TARGET_FILE:stencil3d-cpp> ++quiet ${args}")
+  add_test(NAME stencil3d_blocks_per_axis_np${np}
+    COMMAND ${STENCIL3D_COMPARE} --run "${mpirun} $<TARGET_FILE:stencil3d-mpi> ${args}"
+      --run "${py} --blocks 4 1 1 +LBOff" --run "${py} --blocks 2 3 1 +LBOff"
+      --run "${py} --blocks 4 1 1 --lb-period 2 +balancer RotateLB"
+      --run "${cpp} --blocks 4 1 1 +LBOff" --run "${cpp} --blocks 2 3 1 +LBOff")
+  set_tests_properties(stencil3d_blocks_per_axis_np${np} PROPERTIES
+    ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 240 PROCESSORS ${np})
+endforeach()
+
 add_test(NAME stencil3d_lone_block_np1
   COMMAND ${STENCIL3D_COMPARE}
     --run "${MPIEXEC_EXECUTABLE} -n 1 $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py --grid 24 --iters 6 --blocks 1"
@@ -91,6 +109,12 @@ foreach(n 2 4)
 endforeach()
 
 # Bad input: a clear message and a non-zero exit.
+add_test(NAME stencil3d_rejects_two_block_counts_cpp
+  COMMAND sh -c "out=$(${MPIEXEC_EXECUTABLE} -n 1 $<TARGET_FILE:stencil3d-cpp> --blocks 2 2 2>&1); rc=$?; echo \"$out\"; test $rc -ne 0 && echo \"$out\" | grep -q 'blocks takes one number or three, got two'")
+add_test(NAME stencil3d_rejects_two_block_counts_charmpy
+  COMMAND sh -c "out=$(${MPIEXEC_EXECUTABLE} -n 1 $<TARGET_FILE:charmpy-run> ${STENCIL3D_DIR}/stencil3d.py --blocks 2 2 2>&1); rc=$?; echo \"$out\"; test $rc -ne 0 && echo \"$out\" | grep -q 'blocks takes B or BX BY BZ'")
+set_tests_properties(stencil3d_rejects_two_block_counts_cpp stencil3d_rejects_two_block_counts_charmpy
+  PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 60)
 foreach(flavour cpp mpi)
   add_test(NAME stencil3d_cpp_rejects_uneven_grid_${flavour}
     COMMAND sh -c "out=$(${MPIEXEC_EXECUTABLE} -n 2 --oversubscribe $<TARGET_FILE:stencil3d-${flavour}> --grid 25 2>&1); rc=$?; echo \"$out\"; test $rc -ne 0 && echo \"$out\" | grep -q 'x (25) is not a multiple of 2'")

@@ -6,7 +6,9 @@
 # every reduction and allreduce right, state preserved (NumPy arrays, nested
 # objects, a member with its own __getstate__/__setstate__, an element class with
 # __getstate__), migrated() on every arrival, thisProxy/thisIndex rebuilt; a
-# single chare moves too; non-migratable elements and group elements refuse.
+# single chare moves too; non-migratable elements and group elements refuse. A
+# chare's large arrays arrive without a copy: they view the migration message,
+# aligned and writable, and move on from there unchanged.
 import random
 
 import numpy as np
@@ -115,6 +117,35 @@ class Custom(Chare):
         return 'moved'
 
 
+def message_backed(array):
+    """Whether `array`'s memory is a charmpy message (the end of its base chain)."""
+    base = array
+    while getattr(base, 'base', None) is not None:
+        base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
+    return type(base).__name__ == 'Message'
+
+
+class Holder(Chare):
+    """Carries a 1 MiB grid and a small array from PE to PE."""
+
+    def __init__(self):
+        self.grid = np.arange(131072, dtype=np.float64).reshape(64, 2048)
+        self.small = np.array([1, 2, 3], dtype=np.int32)
+
+    def hop(self, pe):
+        self.grid[0, 0] += 1.0   # written where it lies (in the message, after a move)
+        self.migrate(pe)
+
+    def inspect(self):
+        expected = np.arange(131072, dtype=np.float64).reshape(64, 2048)
+        expected[0, 0] = self.grid[0, 0]
+        return (charm.myPe(), bool(np.array_equal(self.grid, expected)), float(self.grid[0, 0]),
+                self.grid.flags.writeable, self.grid.flags.aligned, message_backed(self.grid),
+                self.small.tolist())
+
+
 class Single(Chare):
 
     def __init__(self):
@@ -166,6 +197,17 @@ def main(args):
     assert (value, pe) == (100, n - 1), (value, pe)
     assert rebuilt == (n > 1)
     assert 'not migratable' in customs[1].pin(ret=True).get()
+
+    holder = Chare(Holder, onPE=0)
+    charm.awaitCreation(holder)
+    for hop in range(1, 4):
+        holder.hop(hop % n)
+        charm.waitQD()
+        pe, equal, first, writeable, aligned, backed, small = holder.inspect(ret=True).get()
+        assert (pe, equal, first, writeable, aligned) == (hop % n, True, float(hop), True, True), \
+            (pe, equal, first, writeable, aligned)
+        assert small == [1, 2, 3], small
+        assert backed == (n > 1), 'a migrated grid should view its message, not a copy'
 
     single = Chare(Single, onPE=0)
     charm.awaitCreation(single)
