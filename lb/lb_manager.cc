@@ -51,6 +51,9 @@ LbManager::LbManager() {
   if (thisIndex() == 0 && enabled_) {
     strategyName_ = flags.has("balancer") ? flags.values().at("balancer") : kDefaultBalancer;
     strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
+    // Read now, not in the first step: loading hwloc's topology takes about 5 ms,
+    // which would stall every PE waiting for that step.
+    coresPerHost_ = coresOnThisHost();
   }
   if (enabled_ && (flags.has("balancer") || period_ > 0)) rt.setInstrumentation(true);
   tlsManager = this;
@@ -158,8 +161,7 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
   input.seed = step_;
   const comm::HostLayout hosts = rt.transport().hostLayout();  // which PEs share a node
   input.hosts = &hosts;
-  static const int cores = coresOnThisHost();  // hwloc's view, read once
-  input.coresPerHost = cores;
+  input.coresPerHost = coresPerHost_;
   std::vector<const ObjectRecord*> records;
   input.pes.resize(static_cast<std::size_t>(rt.numPes()));
   for (int pe = 0; pe < rt.numPes(); ++pe) input.pes[static_cast<std::size_t>(pe)].pe = pe;

@@ -116,6 +116,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   double period_ = 0;
   std::unique_ptr<Strategy> strategy_;
   std::string strategyName_;
+  int coresPerHost_ = 0;  // PE 0: hwloc's count, read at start-up (a load takes ~5 ms)
 
   // PE 0: the step running and the arrays waiting for one.
   bool running_ = false;

@@ -589,7 +589,14 @@ void Runtime::handleCreate(MessageBuffer message) {
   Collection& collection =
       *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
   reductions_.collectionCreated(collection);
-  if (spec.useAtSync) instrument_ = true;  // its elements' loads feed the balancer
+  if (spec.useAtSync) {
+    // Its elements' loads feed the balancer, and this PE's load sample starts
+    // here: what ran before (start-up, imports, set-up) is no background load of
+    // the balanced work, and counted in it made the first step move elements off
+    // the PEs that had done more of it.
+    instrument_ = true;
+    takeLoadSample();
+  }
   collection.homeIndices = collection.indicesOn(myPe_);
   for (const ArrayIndex& index : collection.homeIndices) {
     construction_ = ConstructionContext{id, index};
