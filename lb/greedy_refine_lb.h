@@ -1,7 +1,7 @@
 // GreedyRefineLB: GreedyLB's balance with far fewer migrations.
 //
 // Rule. Run GreedyLB and take M, the largest load of an available PE in its
-// result; the cap is tolerance x M (tolerance 1.02 by default). Then build two
+// result; the cap is tolerance x M (tolerance 1.05 by default). Then build two
 // candidate placements, each starting from the background and non-migratable
 // loads:
 //   1. going through the migratable objects in a given order, an object stays on
@@ -30,7 +30,10 @@ namespace charm::lb {
 
 class GreedyRefineLB : public Strategy {
  public:
-  static constexpr double kDefaultTolerance = 1.02;
+  // 5%: measured loads vary that much between periods on a busy machine, and a
+  // reshuffle promising less (2% was the default before) moved objects at most
+  // steps of a balanced run, back and forth, each move costing more than it saved.
+  static constexpr double kDefaultTolerance = 1.05;
 
   // tolerance >= 1 (smaller values are taken as 1).
   explicit GreedyRefineLB(double tolerance = kDefaultTolerance);

@@ -298,10 +298,23 @@ TEST_CASE("GreedyRefineLB moves far fewer objects than GreedyLB on a nearly bala
   INFO(charm::lb::describe(gr, "GreedyRefineLB") << "\n" << charm::lb::describe(g, "GreedyLB"));
   CHECK(gr.objectsMoved <= 20);
   CHECK(g.objectsMoved > 200);
-  CHECK(gr.maxLoadAfter <= 1.02 * g.maxLoadAfter);
+  CHECK(gr.maxLoadAfter <= charm::lb::GreedyRefineLB::kDefaultTolerance * g.maxLoadAfter);
   CHECK(gr.maxLoadAfter < gr.maxLoadBefore);
   // Already balanced: nothing moves.
   CHECK(runChecked(*charm::lb::makeStrategy("GreedyRefineLB"), balanced).objectsMoved == 0);
+}
+
+TEST_CASE("GreedyRefineLB leaves a placement within 5% of Greedy's balance alone", "[lb][greedyrefine]") {
+  // Two heavy and two light objects, one of each per PE: 1.26 vs 1.17, where
+  // GreedyLB's best is 1.22 (3% better). Measured loads wobble more than that
+  // between periods; with a 2% tolerance each step swapped the light objects
+  // (regression: stencil3d's blocks moved at most balancing steps of a balanced run).
+  LbInput input = emptyInput(2);
+  input.objects = {{0, 0, 1.00, true}, {1, 0, 0.26, true}, {2, 1, 0.95, true}, {3, 1, 0.22, true}};
+  CHECK(runChecked(*charm::lb::makeStrategy("GreedyRefineLB"), input).objectsMoved == 0);
+  CHECK(runChecked(*charm::lb::makeStrategy("GreedyLB"), input).objectsMoved > 0);
+  charm::lb::GreedyRefineLB strict(1.02);
+  CHECK(runChecked(strict, input).objectsMoved > 0);
 }
 
 // ---------------------------------------------------------------- RotateLB, DummyLB, RandomLB
