@@ -3,9 +3,9 @@
 // __dict__ without the attributes the runtime owns), the codec pickles it with its
 // arrays out of band, copied once into the migration message, and on the new PE
 // unpack_chare rebuilds the object from the state, whose arrays view the message
-// (thisProxy/thisIndex set again, __setstate__ honoured) before migrated() runs. Also the `_charmpy` functions migrate/set_migratable,
-// and the forward hook that repacks a same-PE (by-reference) call whose element
-// has moved.
+// (thisProxy/thisIndex set again, __setstate__ honoured) before migrated() runs.
+// Also the `_charmpy` functions migrate/set_migratable, and the forward hook that
+// repacks a same-PE (by-reference) call whose element has moved.
 #include <cstring>
 #include <string>
 
