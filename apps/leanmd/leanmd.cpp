@@ -145,6 +145,26 @@ double uniform(std::int64_t id, int j) {
 
 // --- kernels (the same loops as leanmd.py's Numba kernels) ---------------------------
 
+// One pair of particles (a - b = (dx, dy, dz)): within the cutoff, the
+// Lennard-Jones force on a is added to (fx, fy, fz), taken from fb[0..2] (b's), and
+// the pair's energy added to pe.
+inline void interact(double dx, double dy, double dz, double rc2, double ecut, double* fb, double& fx, double& fy,
+                     double& fz, double& pe) {
+  const double r2 = dx * dx + dy * dy + dz * dz;
+  if (r2 < rc2) {
+    const double ir2 = kSigma * kSigma / r2;
+    const double ir6 = ir2 * ir2 * ir2;
+    const double fr = 24.0 * kEpsilon * (2.0 * ir6 * ir6 - ir6) * ir2;
+    fx = fx + fr * dx;
+    fy = fy + fr * dy;
+    fz = fz + fr * dz;
+    fb[0] = fb[0] - fr * dx;
+    fb[1] = fb[1] - fr * dy;
+    fb[2] = fb[2] - fr * dz;
+    pe = pe + (4.0 * kEpsilon * (ir6 * ir6 - ir6) - ecut);
+  }
+}
+
 // Forces between two cells' particles (B shifted by `shift`) into fa, fb; returns
 // the pairs' potential energy.
 double pairForces(const std::vector<double>& xa, const std::vector<double>& xb, const Vec3& shift, double rc2,
@@ -158,22 +178,8 @@ double pairForces(const std::vector<double>& xa, const std::vector<double>& xb, 
     const double ax = xa[3 * i], ay = xa[3 * i + 1], az = xa[3 * i + 2];
     double fx = 0.0, fy = 0.0, fz = 0.0;  // fa[i] (zero until now), added to in the same order
     for (std::size_t j = 0; j < nb; ++j) {
-      const double dx = ax - (xb[3 * j] + sx);
-      const double dy = ay - (xb[3 * j + 1] + sy);
-      const double dz = az - (xb[3 * j + 2] + sz);
-      const double r2 = dx * dx + dy * dy + dz * dz;
-      if (r2 < rc2) {
-        const double ir2 = kSigma * kSigma / r2;
-        const double ir6 = ir2 * ir2 * ir2;
-        const double fr = 24.0 * kEpsilon * (2.0 * ir6 * ir6 - ir6) * ir2;
-        fx = fx + fr * dx;
-        fy = fy + fr * dy;
-        fz = fz + fr * dz;
-        fb[3 * j] = fb[3 * j] - fr * dx;
-        fb[3 * j + 1] = fb[3 * j + 1] - fr * dy;
-        fb[3 * j + 2] = fb[3 * j + 2] - fr * dz;
-        pe = pe + (4.0 * kEpsilon * (ir6 * ir6 - ir6) - ecut);
-      }
+      interact(ax - (xb[3 * j] + sx), ay - (xb[3 * j + 1] + sy), az - (xb[3 * j + 2] + sz), rc2, ecut,
+               &fb[3 * j], fx, fy, fz, pe);
     }
     fa[3 * i] = fx;
     fa[3 * i + 1] = fy;
@@ -192,22 +198,7 @@ double selfForces(const std::vector<double>& x, double rc2, double ecut, std::ve
     const double ax = x[3 * i], ay = x[3 * i + 1], az = x[3 * i + 2];
     double fx = f[3 * i], fy = f[3 * i + 1], fz = f[3 * i + 2];  // what the pairs (j, i), j < i, gave it
     for (std::size_t j = i + 1; j < n; ++j) {
-      const double dx = ax - x[3 * j];
-      const double dy = ay - x[3 * j + 1];
-      const double dz = az - x[3 * j + 2];
-      const double r2 = dx * dx + dy * dy + dz * dz;
-      if (r2 < rc2) {
-        const double ir2 = kSigma * kSigma / r2;
-        const double ir6 = ir2 * ir2 * ir2;
-        const double fr = 24.0 * kEpsilon * (2.0 * ir6 * ir6 - ir6) * ir2;
-        fx = fx + fr * dx;
-        fy = fy + fr * dy;
-        fz = fz + fr * dz;
-        f[3 * j] = f[3 * j] - fr * dx;
-        f[3 * j + 1] = f[3 * j + 1] - fr * dy;
-        f[3 * j + 2] = f[3 * j + 2] - fr * dz;
-        pe = pe + (4.0 * kEpsilon * (ir6 * ir6 - ir6) - ecut);
-      }
+      interact(ax - x[3 * j], ay - x[3 * j + 1], az - x[3 * j + 2], rc2, ecut, &f[3 * j], fx, fy, fz, pe);
     }
     f[3 * i] = fx;
     f[3 * i + 1] = fy;

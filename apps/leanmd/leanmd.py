@@ -141,6 +141,26 @@ _ro1 = types.Array(types.float64, 1, 'C', readonly=True)
 _rw2 = types.Array(types.float64, 2, 'C')
 
 
+@njit(inline='always', **KERNEL_OPTIONS)
+def _interact(dx, dy, dz, rc2, ecut, fb, j, fx, fy, fz, pe):
+    """One pair of particles (a - b = (dx, dy, dz)): within the cutoff, the
+    Lennard-Jones force on a is added to (fx, fy, fz), taken from fb[j] (b's), and
+    the pair's energy added to pe; returns (fx, fy, fz, pe)."""
+    r2 = dx * dx + dy * dy + dz * dz
+    if r2 < rc2:
+        ir2 = SIGMA * SIGMA / r2
+        ir6 = ir2 * ir2 * ir2
+        fr = 24.0 * EPSILON * (2.0 * ir6 * ir6 - ir6) * ir2
+        fx = fx + fr * dx
+        fy = fy + fr * dy
+        fz = fz + fr * dz
+        fb[j, 0] = fb[j, 0] - fr * dx
+        fb[j, 1] = fb[j, 1] - fr * dy
+        fb[j, 2] = fb[j, 2] - fr * dz
+        pe = pe + (4.0 * EPSILON * (ir6 * ir6 - ir6) - ecut)
+    return fx, fy, fz, pe
+
+
 @njit(types.float64(_ro2, _ro2, _ro1, types.float64, types.float64, _rw2, _rw2), **KERNEL_OPTIONS)
 def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
     """Forces between two cells' particles (B shifted by `shift`) into fa and fb (both
@@ -155,21 +175,8 @@ def pair_forces(xa, xb, shift, rc2, ecut, fa, fb):
         fx = fy = fz = 0.0  # fa[i] (zero until now), added to in the same order
         j = np.uint64(0)
         while j < nb:
-            dx = ax - (xb[j, 0] + sx)
-            dy = ay - (xb[j, 1] + sy)
-            dz = az - (xb[j, 2] + sz)
-            r2 = dx * dx + dy * dy + dz * dz
-            if r2 < rc2:
-                ir2 = SIGMA * SIGMA / r2
-                ir6 = ir2 * ir2 * ir2
-                fr = 24.0 * EPSILON * (2.0 * ir6 * ir6 - ir6) * ir2
-                fx = fx + fr * dx
-                fy = fy + fr * dy
-                fz = fz + fr * dz
-                fb[j, 0] = fb[j, 0] - fr * dx
-                fb[j, 1] = fb[j, 1] - fr * dy
-                fb[j, 2] = fb[j, 2] - fr * dz
-                pe = pe + (4.0 * EPSILON * (ir6 * ir6 - ir6) - ecut)
+            fx, fy, fz, pe = _interact(ax - (xb[j, 0] + sx), ay - (xb[j, 1] + sy), az - (xb[j, 2] + sz),
+                                       rc2, ecut, fb, j, fx, fy, fz, pe)
             j += ONE
         fa[i, 0] = fx
         fa[i, 1] = fy
@@ -191,21 +198,7 @@ def self_forces(x, rc2, ecut, f):
         fx, fy, fz = f[i, 0], f[i, 1], f[i, 2]  # what the pairs (j, i), j < i, gave it
         j = i + ONE
         while j < n:
-            dx = ax - x[j, 0]
-            dy = ay - x[j, 1]
-            dz = az - x[j, 2]
-            r2 = dx * dx + dy * dy + dz * dz
-            if r2 < rc2:
-                ir2 = SIGMA * SIGMA / r2
-                ir6 = ir2 * ir2 * ir2
-                fr = 24.0 * EPSILON * (2.0 * ir6 * ir6 - ir6) * ir2
-                fx = fx + fr * dx
-                fy = fy + fr * dy
-                fz = fz + fr * dz
-                f[j, 0] = f[j, 0] - fr * dx
-                f[j, 1] = f[j, 1] - fr * dy
-                f[j, 2] = f[j, 2] - fr * dz
-                pe = pe + (4.0 * EPSILON * (ir6 * ir6 - ir6) - ecut)
+            fx, fy, fz, pe = _interact(ax - x[j, 0], ay - x[j, 1], az - x[j, 2], rc2, ecut, f, j, fx, fy, fz, pe)
             j += ONE
         f[i, 0] = fx
         f[i, 1] = fy
