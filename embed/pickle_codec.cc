@@ -28,7 +28,6 @@ PickleCodec::Pickled::~Pickled() {
 
 bool PickleCodec::pickle(PyObject* obj, Pickled& out) {
   static_assert(sizeof(Header) == kHeader);
-  static const std::byte kPadding[16]{};
   PyRef buffers = PyRef::steal(PyList_New(0));
   if (!buffers) return false;
   PyRef append = PyRef::steal(PyObject_GetAttrString(buffers.get(), "append"));
@@ -38,26 +37,16 @@ bool PickleCodec::pickle(PyObject* obj, Pickled& out) {
   char* pickleData = nullptr;
   Py_ssize_t pickleLength = 0;
   if (PyBytes_AsStringAndSize(out.pickled_.get(), &pickleData, &pickleLength) < 0) return false;
+  out.pickleData_ = pickleData;
+  out.pickleLength_ = static_cast<std::size_t>(pickleLength);
+  out.size_ = kHeader + align16(out.pickleLength_);
   const Py_ssize_t count = PyList_GET_SIZE(buffers.get());
   out.views_.reserve(static_cast<std::size_t>(count));
-  out.headers_.reserve(static_cast<std::size_t>(count) + 1);  // pieces_ points into it
-  auto add = [&](const void* data, std::size_t length) {
-    out.pieces_.emplace_back(static_cast<const std::byte*>(data), length);
-    out.pieces_.emplace_back(kPadding, align16(length) - length);
-    out.size_ += kHeader + align16(length);
-  };
-  auto addHeader = [&](std::size_t length, std::uint32_t bufferCount) {
-    out.headers_.push_back(Header{length, bufferCount, 0});
-    out.pieces_.emplace_back(reinterpret_cast<const std::byte*>(&out.headers_.back()), kHeader);
-  };
-  addHeader(static_cast<std::size_t>(pickleLength), static_cast<std::uint32_t>(count));
-  add(pickleData, static_cast<std::size_t>(pickleLength));
   for (Py_ssize_t i = 0; i < count; ++i) {
     Py_buffer view;
     if (PyObject_GetBuffer(PyList_GET_ITEM(buffers.get(), i), &view, PyBUF_CONTIG_RO) < 0) return false;
     out.views_.push_back(view);
-    addHeader(static_cast<std::size_t>(view.len), 0);
-    add(view.buf, static_cast<std::size_t>(view.len));
+    out.size_ += kHeader + align16(static_cast<std::size_t>(view.len));
   }
   return true;
 }
@@ -67,10 +56,10 @@ charm::MessageBuffer PickleCodec::pack(PyObject* obj, charm::MessageKind kind) {
   if (!pickle(obj, pickled)) return {};
   charm::MessageBuffer m = charm::newMessage(kind, pickled.size());
   std::byte* out = charm::payloadOf(m);
-  for (const auto& [data, length] : pickled.pieces()) {
+  pickled.writeTo([&out](const void* data, std::size_t length) {
     if (length != 0) std::memcpy(out, data, length);
     out += length;
-  }
+  });
   return m;
 }
 

@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "message_object.h"
@@ -31,24 +30,38 @@ class PickleCodec {
 
  public:
   // An object pickled for a payload of the layout above, its out-of-band buffers
-  // viewed but not copied yet: the payload is the concatenation of pieces(), so
-  // a caller can copy them straight into its message (migration writes them
-  // through a Pup). Holds references: keep it no longer than the GIL allows.
+  // viewed but not copied yet, so that a caller can copy them straight into its
+  // message (migration writes them through a Pup). Holds references: keep it no
+  // longer than the GIL allows.
   class Pickled {
    public:
     Pickled() = default;
     Pickled(const Pickled&) = delete;
     Pickled& operator=(const Pickled&) = delete;
     ~Pickled();
+    // The payload's bytes.
     std::size_t size() const { return size_; }
-    const std::vector<std::pair<const std::byte*, std::size_t>>& pieces() const { return pieces_; }
+    // Calls write(const void* data, std::size_t length) for each piece of the
+    // payload in order: headers, bytes and padding.
+    template <class Write>
+    void writeTo(Write&& write) const {
+      static constexpr std::byte kPadding[16]{};
+      auto piece = [&](const Header& header, const void* data, std::size_t length) {
+        write(&header, sizeof header);
+        write(data, length);
+        write(kPadding, ((length + 15) & ~std::size_t{15}) - length);
+      };
+      piece(Header{pickleLength_, static_cast<std::uint32_t>(views_.size()), 0}, pickleData_, pickleLength_);
+      for (const Py_buffer& view : views_)
+        piece(Header{static_cast<std::uint64_t>(view.len), 0, 0}, view.buf, static_cast<std::size_t>(view.len));
+    }
 
    private:
     friend class PickleCodec;
     PyRef pickled_;
+    const char* pickleData_ = nullptr;
+    std::size_t pickleLength_ = 0;
     std::vector<Py_buffer> views_;
-    std::vector<Header> headers_;  // reserved up front: pieces_ points into it
-    std::vector<std::pair<const std::byte*, std::size_t>> pieces_;
     std::size_t size_ = 0;
   };
 

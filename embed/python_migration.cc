@@ -25,7 +25,7 @@ void PythonChare::packState(charm::Pup& p) {
       abortWithPythonError(std::string("pickling the state of a migrating ") + Py_TYPE(object_.get())->tp_name);
   }
   // Arrays go from the chare's memory straight into the message.
-  for (const auto& [data, length] : packed_->pieces()) p.bytes(const_cast<std::byte*>(data), length);
+  packed_->writeTo([&p](const void* data, std::size_t length) { p.bytes(const_cast<void*>(data), length); });
   if (p.isPacking()) packed_.reset();
 }
 
