@@ -3,8 +3,10 @@
 #include <cstring>
 #include <string>
 
+#include "fiber_thread_states.h"
 #include "message_object.h"
 #include "module_support.h"
+#include "python_chare.h"
 #include "runtime/collection.h"
 #include "runtime/registry.h"
 
@@ -157,6 +159,9 @@ PyObject* py_suspend(PyObject*, PyObject*) {
                 "charmpy: this call waits, so it must run in a coroutine (the entry function or "
                 "a method decorated with @coro)");
   charm::Fiber* self = pool.current();
+  // A coroutine of a chare that pauses may have made the conditions of calls
+  // waiting on that chare true (charm4py re-checks them when a thread pauses).
+  if (PyObject* chare = FiberThreadStates::chareOf(self)) recheckWaiting(chare);
   pool.suspend();
   auto& values = embedState().resumeValues;
   auto it = values.find(self);

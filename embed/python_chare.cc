@@ -27,24 +27,6 @@ std::string describe(PyObject* obj, const PythonEntry& entry) {
   return s;
 }
 
-// After an entry method of `object` ran, its state may satisfy the conditions of
-// calls waiting on it (@when, Chare.wait): let the package re-check them. A dict
-// lookup when nothing waits. Keeps a pending exception of the call intact.
-void recheckWaiting(PyObject* object) {
-  EmbedState& st = embedState();
-  if (!st.recheckWaiting || !st.waitingKey) return;
-  PyObject** dictPtr = _PyObject_GetDictPtr(object);
-  if (!dictPtr || !*dictPtr) return;
-  PyObject* waiting = PyDict_GetItemWithError(*dictPtr, st.waitingKey.get());  // borrowed
-  if (!waiting || !PyList_Check(waiting) || PyList_GET_SIZE(waiting) == 0) return;
-  PyObject *type, *value, *trace;
-  PyErr_Fetch(&type, &value, &trace);
-  PyObject* args[] = {object};
-  PyRef r = PyRef::steal(PyObject_Vectorcall(st.recheckWaiting.get(), args, 1, nullptr));
-  if (!r) handleUncaught("re-checking waiting conditions");
-  PyErr_Restore(type, value, trace);
-}
-
 // Runs one entry-method call and routes its result (or exception).
 // `origin`: the invocation's context (its payload already decoded into `call`).
 void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
@@ -121,6 +103,22 @@ void profiledCall(charm::EntryId id, F&& call) {
 
 }  // namespace
 
+// Keeps a pending exception of the call intact.
+void recheckWaiting(PyObject* object) {
+  EmbedState& st = embedState();
+  if (!st.recheckWaiting || !st.waitingKey) return;
+  PyObject** dictPtr = _PyObject_GetDictPtr(object);
+  if (!dictPtr || !*dictPtr) return;
+  PyObject* waiting = PyDict_GetItemWithError(*dictPtr, st.waitingKey.get());  // borrowed
+  if (!waiting || !PyList_Check(waiting) || PyList_GET_SIZE(waiting) == 0) return;
+  PyObject *type, *value, *trace;
+  PyErr_Fetch(&type, &value, &trace);
+  PyObject* args[] = {object};
+  PyRef r = PyRef::steal(PyObject_Vectorcall(st.recheckWaiting.get(), args, 1, nullptr));
+  if (!r) handleUncaught("re-checking waiting conditions");
+  PyErr_Restore(type, value, trace);
+}
+
 void countSent(std::size_t bytes) {
   EmbedState& st = embedState();
   if (st.profiling && st.runningEntry != charm::kNoEntry) st.profile[st.runningEntry].bytesSent += bytes;
@@ -190,7 +188,10 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   }
   ++static_cast<PythonChare*>(chare)->runningCoroutines;
   st.runtime->spawnFiber([chare, object, &entry, call, origin, id]() mutable {
-    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
+    charm::Fiber* self = embedState().runtime->fibers().current();
+    FiberThreadStates::setChare(self, object.get());  // object outlives the call below
+    profiledCall(id, [&] { runCall(chare, object, entry, std::move(call), origin); });
+    FiberThreadStates::setChare(self, nullptr);
     --static_cast<PythonChare*>(chare)->runningCoroutines;
     // Drop our references while this fiber's thread state is still current.
     object = PyRef();

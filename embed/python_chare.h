@@ -51,6 +51,10 @@ std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx
 // Constructor of a Python chare that migrated here (python_migration.cc).
 std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeContext& ctx);
 
+// After an entry method of `object` ran, or while one of its coroutines suspends,
+// its state may satisfy the conditions of calls waiting on it (@when, Chare.wait):
+// lets the package re-check them. A dict lookup when nothing waits.
+void recheckWaiting(PyObject* object);
 // With profiling on, adds `bytes` sent to the entry method running now.
 void countSent(std::size_t bytes);
 // An index as a Python tuple of ints.

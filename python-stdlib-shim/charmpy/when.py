@@ -9,8 +9,8 @@ The condition is a Python expression over `self` and the method's parameter name
 compiled once per method. A call whose condition is false waits (it runs as a
 coroutine, suspended) and is delivered, in arrival order among the waiting calls of
 that chare, as soon as the chare's state makes the condition true: the runtime
-re-checks the waiting conditions after every entry method of the chare returns
-(`recheck`, a hook of `_charmpy`). Return values reach `ret=True` futures as usual.
+re-checks the waiting conditions after every entry method of the chare returns and
+whenever one of its coroutines pauses (`recheck`, a hook of `_charmpy`). Return values reach `ret=True` futures as usual.
 `Chare.wait("condition")` suspends a coroutine the same way.
 
 charm.start() installs this on classes that have `@when` methods: their conditional
