@@ -87,6 +87,11 @@ struct EmbedState {
   std::uint64_t nextFutureId = 1;
   bool started = false;
   bool profiling = false;
+  // Same-PE calls: true (charm.options.local_msg_optim) passes every argument object
+  // by reference; false (the default) only those nobody can see change: immutable
+  // values and instances of `shareableTypes` (proxies, futures); others are copied.
+  bool localMsgOptim = false;
+  PyRef shareableTypes;  // a tuple of classes
   charm::EntryId runningEntry = charm::kNoEntry;  // attributed the bytes sent (profiling)
   std::unordered_map<charm::EntryId, EntryProfile> profile;
   std::vector<int> hostOfPe;

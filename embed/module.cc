@@ -190,6 +190,18 @@ PyObject* py_set_profiling(PyObject*, PyObject* on) {
   Py_RETURN_NONE;
 }
 
+// set_local_calls(by_reference, shareable_types): how calls to the same PE treat
+// their arguments (see EmbedState::localMsgOptim).
+PyObject* py_set_local_calls(PyObject*, PyObject* args) {
+  int byReference;
+  PyObject* shareable;
+  if (!PyArg_ParseTuple(args, "pO!", &byReference, &PyTuple_Type, &shareable)) return nullptr;
+  EmbedState& st = embedState();
+  st.localMsgOptim = byReference != 0;
+  st.shareableTypes = PyRef::borrow(shareable);
+  Py_RETURN_NONE;
+}
+
 // {(class name, method name): (calls, seconds, bytes received, bytes sent)} of this PE.
 PyObject* py_profile(PyObject*, PyObject*) {
   EmbedState& st = embedState();
@@ -253,6 +265,8 @@ PyMethodDef methods[] = {
     {"at_sync", py_at_sync, METH_O, "The chare is ready for a load-balancing step."},
     {"lb_instrument", py_lb_instrument, METH_O, "Turns load measurement on this PE on or off (None: whether it is on)."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},
+    {"set_local_calls", py_set_local_calls, METH_VARARGS,
+     "set_local_calls(by_reference, shareable_types): how same-PE calls pass their arguments."},
     {"profile", py_profile, METH_NOARGS, "This PE's per-entry-method profile."},
     {nullptr, nullptr, 0, nullptr}};
 

@@ -49,12 +49,51 @@ charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* 
 
 namespace {
 
-// The (args, kwargs) call tuple packed into a message: by reference for this PE.
+// True when the receiver cannot tell `value` passed by reference from a copy:
+// immutable built-in values, tuples of them, and instances of the shareable types
+// (proxies, futures: their state is the runtime's, not the program's).
+bool unobservablyShared(PyObject* value, int depth = 0) {
+  PyTypeObject* type = Py_TYPE(value);
+  if (value == Py_None || type == &PyLong_Type || type == &PyFloat_Type || type == &PyBool_Type ||
+      type == &PyUnicode_Type || type == &PyBytes_Type || type == &PyComplex_Type)
+    return true;
+  if (type == &PyTuple_Type) {
+    if (depth >= 8) return false;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(value); ++i)
+      if (!unobservablyShared(PyTuple_GET_ITEM(value, i), depth + 1)) return false;
+    return true;
+  }
+  PyObject* shareable = embedState().shareableTypes.get();
+  if (!shareable) return false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(shareable); ++i)
+    if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(shareable, i))))
+      return true;
+  return false;
+}
+
+// A call to this PE may pass its argument objects themselves only when that
+// cannot be observed (or the program asked for it: options.local_msg_optim): a
+// call behaves as if its arguments were copied at the call.
+bool mayPassByReference(PyObject* args, PyObject* kwargs) {
+  if (embedState().localMsgOptim) return true;
+  if (!unobservablyShared(args)) return false;
+  if (!kwargs) return true;
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(kwargs, &pos, &key, &value))
+    if (!unobservablyShared(value)) return false;
+  return true;
+}
+
+// The (args, kwargs) call tuple packed into a message: by reference for this PE
+// when that cannot be observed, else copied into the message as for another PE.
 charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags,
                               charm::comm::ExternalPayload* tail) {
   PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
   if (!call) return {};
   if (pe == rt().myPe()) {
+    if (!mayPassByReference(args, kwargs))
+      return packForAnotherPe(call.get(), args, kwargs, flags, nullptr);
     charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof(PyObject*));
     PyObject* raw = call.release();
     std::memcpy(charm::payloadOf(m), &raw, sizeof raw);

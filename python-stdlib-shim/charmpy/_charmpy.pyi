@@ -16,7 +16,8 @@ Conventions
 - Arguments travel pickled (protocol 5; NumPy arrays, bytes, bytearray,
   array.array and memoryview out-of-band, received as objects viewing the message
   memory). Calls to an element on the same PE pass the args/kwargs objects by
-  reference (no pickling) when charm.options.local_msg_optim is True.
+  reference (no pickling) when charm.options.local_msg_optim is True, or when
+  every argument is immutable, a proxy or a future (set_local_calls).
 """
 from typing import Any, Callable, Optional, Sequence
 

@@ -20,9 +20,10 @@ How, with only what `_charmpy` offers:
    calls are sent in their original order and the runtime's functions are put back,
    so nothing of this stays on the hot path.
 
-Held calls to other PEs (and broadcasts) are pickled when made, so an argument that
-does not pickle fails at the call, and later changes to the objects are not seen; calls
-to elements on PE 0 keep their argument objects (by reference), as they would unheld.
+Held calls are pickled when made, so an argument that does not pickle fails at the
+call, and later changes to the objects are not seen; with options.local_msg_optim,
+calls to elements on PE 0 keep their argument objects (by reference), as they would
+unheld.
 Readonlies only flow from PE 0's start-up phase: later assignments stay on their PE.
 """
 import pickle
@@ -41,6 +42,7 @@ sync_entry = None      # entry id of CharmRemote._charmpy_startup
 _held = []             # calls to send once the readonlies are everywhere, in order
 _frozen = None         # the StartupState broadcast at the end of INIT
 _applied_version = 0   # newest readonlies version applied on this PE
+local_by_reference = False  # options.local_msg_optim: held same-PE calls keep their objects
 
 
 class StartupState:
@@ -82,7 +84,7 @@ def apply(state):
 # --- holding calls -------------------------------------------------------------------
 
 def _hold_send(cid, index, pe, entry, args, kwargs, reply_pe=-1, reply_fid=0):
-    if pe == _MY_PE:
+    if pe == _MY_PE and local_by_reference:
         def release():
             _charmpy.send(cid, index, pe, entry, args, kwargs, reply_pe, reply_fid)
     else:

@@ -102,6 +102,8 @@ class Charm:
             self.options.quiet = True
 
         _charmpy.set_profiling(bool(self.options.profiling))
+        _charmpy.set_local_calls(bool(self.options.local_msg_optim), (chare.Proxy, futures.Future))
+        _startup.local_by_reference = bool(self.options.local_msg_optim)
         chare.register_classes(_classes_to_register(classes, modules))
         _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
         _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,

@@ -18,8 +18,11 @@ class Options:
         profiling: collect per-entry-method statistics for `charm.printStats()`.
         pickle_protocol: kept for charm4py programs; arguments always travel with
             pickle protocol 5 (-1 means "the highest", which is 5).
-        local_msg_optim: calls to an element on the same PE pass the argument
-            objects by reference (no copy); the sender must not modify them after.
+        local_msg_optim: False (the default, as in charm4py): a call to an element
+            on the same PE behaves as if its arguments were copied at the call (they
+            are, except immutable values, proxies and futures, which are passed as
+            they are). True: every argument object is passed by reference (no copy;
+            the sender must not modify them after the call).
         local_msg_buf_size: kept for charm4py programs (no limit here).
         remote_exec: allow `charm.thisProxy.exec/rexec/eval` (default False).
         auto_flush_wait_queues: re-check `@when` conditions after every method.
@@ -31,7 +34,7 @@ class Options:
         self.quiet = False
         self.profiling = False
         self.pickle_protocol = -1
-        self.local_msg_optim = True
+        self.local_msg_optim = False
         self.local_msg_buf_size = 50
         self.remote_exec = False
         self.auto_flush_wait_queues = True
