@@ -262,6 +262,7 @@ PyMethodDef methods[] = {
      METH_FASTCALL, "Contributes numbers to an allreduce resolving a future on every element."},
     {"migrate", py_migrate, METH_VARARGS, "Moves the calling chare to another PE."},
     {"set_migratable", py_set_migratable, METH_VARARGS, "Allows or forbids moving a chare."},
+    {"chare_state", py_chare_state, METH_O, "(migratable, running coroutines) of a local chare, or None."},
     {"at_sync", py_at_sync, METH_O, "The chare is ready for a load-balancing step."},
     {"lb_instrument", py_lb_instrument, METH_O, "Turns load measurement on this PE on or off (None: whether it is on)."},
     {"set_profiling", py_set_profiling, METH_O, "Turns per-entry-method profiling on or off."},

@@ -72,6 +72,7 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args);
 // python_migration.cc: moving Python chares.
 PyObject* py_migrate(PyObject*, PyObject* args);
 PyObject* py_set_migratable(PyObject*, PyObject* args);
+PyObject* py_chare_state(PyObject*, PyObject* object);
 PyObject* py_at_sync(PyObject*, PyObject* chare);
 PyObject* py_lb_instrument(PyObject*, PyObject* on);
 // Forward hook: an element message made for this PE (arguments by reference)

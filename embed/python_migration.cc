@@ -130,6 +130,17 @@ PyObject* py_set_migratable(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+// chare_state(chare): (migratable, running coroutines) of a chare living on this PE,
+// None for any other object (charm4py programs read them as Chare.migratable and
+// Chare._numthreads).
+PyObject* py_chare_state(PyObject*, PyObject* object) {
+  EmbedState& st = embedState();
+  auto it = st.chareOfObject.find(object);
+  if (it == st.chareOfObject.end()) Py_RETURN_NONE;
+  const auto* chare = static_cast<const PythonChare*>(it->second);
+  return Py_BuildValue("(Oi)", chare->migratable() ? Py_True : Py_False, chare->runningCoroutines);
+}
+
 void makeRemotable(charm::MessageBuffer& message) {
   charm::Envelope& env = charm::envelopeOf(message);
   if (env.kind != charm::MessageKind::EntryCall || !(env.flags & kCallByReference)) return;

@@ -41,6 +41,10 @@ LbManager::LbManager() {
       debug_ = 1;
     }
   }
+  if (flags.has("LBPrintSummary")) debug_ = std::max(debug_, 1);
+  filter_.communication = !flags.has("LBCommOff");
+  filter_.backgroundLoad = !flags.has("LBNoBackground") && !flags.has("LBObjOnly");
+  filter_.pinnedObjectLoad = !flags.has("LBObjOnly");
   if (flags.has("LBPeriod")) {
     try {
       period_ = std::stod(flags.values().at("LBPeriod"));
@@ -51,6 +55,8 @@ LbManager::LbManager() {
   if (thisIndex() == 0 && enabled_) {
     strategyName_ = flags.has("balancer") ? flags.values().at("balancer") : kDefaultBalancer;
     strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
+    for (const std::string& note : balancerNotes({strategyName_}))
+      std::fprintf(stderr, "charmpy: note: %s\n", note.c_str());
     // Read now, not in the first step: loading hwloc's topology takes about 5 ms,
     // which would stall every PE waiting for that step.
     coresPerHost_ = coresOnThisHost();
@@ -143,9 +149,11 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   rt.forEachCollection([&](Collection& c) {
     for (auto& [index, e] : c.elements) e->resetLoad();
   });
-  for (const auto& [pair, count] : rt.takeCommCounts())
-    report.comm.push_back(CommRecord{pair.from.collection, pair.to.collection, pair.from.index, pair.to.index,
-                                     count.messages, count.bytes});
+  const auto commCounts = rt.takeCommCounts();  // taken (and so reset) even when not reported
+  if (filter_.communication)
+    for (const auto& [pair, count] : commCounts)
+      report.comm.push_back(CommRecord{pair.from.collection, pair.to.collection, pair.from.index,
+                                       pair.to.index, count.messages, count.bytes});
   report.background = std::max(0.0, sample.wall - sample.idle - balanced);
   if (debug_ > 1)
     std::printf("charm LB step %u PE %d: wall %.3f s, idle %.3f s, in elements %.3f s (balanced %.3f s), "
@@ -189,6 +197,7 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
       input.comm.push_back(CommEdge{from->second, to->second, c.messages, c.bytes});
       messages += c.messages;
     }
+  filterInput(input, filter_);
   const std::vector<int> plan = strategy_->assign(input);
   checkAssignment(input, plan, strategy_->name());
   std::vector<Move> moves;

@@ -10,8 +10,11 @@
 //   4. once every PE has received the elements sent to it, PE 0 broadcasts
 //      resumeFromSync() to the array (AtSync steps only), and every PE starts
 //      measuring the loads of the next period.
-// +LBOff turns balancing off (AtSync resumes at once); +LBDebug N prints each step;
-// elements with a suspended coroutine are not moved in that step.
+// +LBOff turns balancing off (AtSync resumes at once); +LBDebug N prints each step
+// (+LBPrintSummary: the one-line summary); +LBCommOff, +LBNoBackground and
+// +LBObjOnly narrow what the strategy sees (InputFilter); Charm++ balancer names
+// run their charmpy counterpart, with a note on PE 0 (strategy_registry.h).
+// Elements with a suspended coroutine are not moved in that step.
 #pragma once
 
 #include <cstdint>
@@ -113,6 +116,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
 
   bool enabled_ = true;
   int debug_ = 0;
+  InputFilter filter_;
   double period_ = 0;
   std::unique_ptr<Strategy> strategy_;
   std::string strategyName_;

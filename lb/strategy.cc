@@ -63,6 +63,15 @@ void checkAssignment(const LbInput& input, const std::vector<int>& assignment,
   }
 }
 
+void filterInput(LbInput& input, const InputFilter& filter) {
+  if (!filter.communication) input.comm.clear();
+  if (!filter.backgroundLoad)
+    for (PeStats& pe : input.pes) pe.backgroundLoad = 0;
+  if (!filter.pinnedObjectLoad)
+    for (ObjectStats& o : input.objects)
+      if (!o.migratable) o.load = 0;
+}
+
 std::vector<int> currentPlacement(const LbInput& input) {
   std::vector<int> placement;
   placement.reserve(input.objects.size());

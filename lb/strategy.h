@@ -79,6 +79,19 @@ void checkInput(const LbInput& input);
 void checkAssignment(const LbInput& input, const std::vector<int>& assignment,
                      const char* strategyName);
 
+// What a step's strategy is allowed to see, from Charm++'s flags: +LBCommOff (no
+// communication graph), +LBNoBackground (no background load), +LBObjOnly (neither
+// background load nor the load of non-migratable objects: only what can move counts).
+struct InputFilter {
+  bool communication = true;
+  bool backgroundLoad = true;
+  bool pinnedObjectLoad = true;
+};
+
+// Applies `filter` to `input` in place: drops the communication graph, zeroes the
+// background loads, zeroes the load of non-migratable objects (which stay put).
+void filterInput(LbInput& input, const InputFilter& filter);
+
 // The current placement: objects[i].pe for every i.
 std::vector<int> currentPlacement(const LbInput& input);
 

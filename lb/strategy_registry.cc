@@ -45,10 +45,57 @@ Table& table() {
   return t;
 }
 
+// Charm++'s balancers, sorted by name. Same algorithm: only RandCentLB. The others
+// run the charmpy strategy closest in intent (load-only partitioners -> GreedyLB,
+// incremental ones -> RefineLB, hierarchical/adaptive ones -> GreedyRefineLB), so
+// that a Charm++ or charm4py command line still balances, with a note on PE 0.
+const std::vector<CharmBalancerAlias> kCharmAliases = {
+    {"AdaptiveLB", "GreedyRefineLB", false, "picks a strategy and the balancing period from measured costs"},
+    {"DistributedLB", "RefineLB", false, "is distributed (gossip between PEs) rather than run on one PE"},
+    {"GreedyCommLB", "GreedyLB", false, "also keeps communicating objects together; GreedyLB ignores communication"},
+    {"HybridLB", "GreedyRefineLB", false, "balances groups of PEs hierarchically rather than all at once"},
+    {"MetisLB", "GreedyLB", false, "partitions the communication graph with METIS; GreedyLB ignores communication"},
+    {"NeighborLB", "RefineLB", false, "moves load between neighbouring PEs only"},
+    {"OrbLB", "GreedyLB", false, "splits objects by orthogonal recursive bisection of their coordinates"},
+    {"RandCentLB", "RandomLB", true, ""},
+    {"RecBipartLB", "GreedyLB", false, "bipartitions the communication graph recursively; GreedyLB ignores communication"},
+    {"RefineCommLB", "RefineLB", false, "also weighs communication when choosing what to move; RefineLB ignores it"},
+    {"RefineSwapLB", "RefineLB", false, "also swaps pairs of objects when a single move does not help"},
+    {"ScotchLB", "GreedyLB", false, "partitions the communication graph with Scotch; GreedyLB ignores communication"},
+    {"TempAwareGreedyLB", "GreedyLB", false, "also weighs the temperature of the cores"},
+    {"TempAwareRefineLB", "RefineLB", false, "also weighs the temperature of the cores"},
+    {"TopoCentLB", "GreedyLB", false, "maps communicating objects onto the network topology"},
+    {"TopoLB", "GreedyLB", false, "maps communicating objects onto the network topology"},
+    {"TreeLB", "GreedyRefineLB", false, "balances along a configurable tree of PEs rather than all at once"},
+    {"TreeMatchLB", "GreedyLB", false, "maps communicating objects onto the machine topology"},
+    {"WSLB", "RefineLB", false, "balances between neighbouring workstations with varying background load"},
+    {"ZoltanLB", "GreedyLB", false, "partitions the communication graph with Zoltan; GreedyLB ignores communication"},
+};
+
+const CharmBalancerAlias* findAlias(std::string_view name) {
+  for (const CharmBalancerAlias& a : kCharmAliases)
+    if (a.charmName == name) return &a;
+  return nullptr;
+}
+
 std::string knownNames() {
   std::string list;
   for (const std::string& n : strategyNames()) list += (list.empty() ? "" : ", ") + n;
+  list += "; Charm++ names also accepted: ";
+  for (std::size_t i = 0; i < kCharmAliases.size(); ++i)
+    list += (i ? ", " : "") + std::string(kCharmAliases[i].charmName) + " (runs " +
+            std::string(kCharmAliases[i].ours) + ")";
+  list += "; several in sequence: +balancer A,B";
   return list;
+}
+
+// The factory registered as `name` (or name + "LB"), or null.
+StrategyFactory registered(std::string_view name) {
+  Table& t = table();
+  std::lock_guard lock(t.mutex);
+  auto it = t.factories.find(name);
+  if (it == t.factories.end()) it = t.factories.find(std::string(name) + "LB");
+  return it != t.factories.end() ? it->second : StrategyFactory{};
 }
 
 std::string_view trim(std::string_view s) {
@@ -92,13 +139,11 @@ void registerStrategy(const std::string& name, StrategyFactory factory) {
 }
 
 std::unique_ptr<Strategy> makeStrategy(std::string_view name) {
-  StrategyFactory factory;
-  {
-    Table& t = table();
-    std::lock_guard lock(t.mutex);
-    auto it = t.factories.find(name);
-    if (it == t.factories.end()) it = t.factories.find(std::string(name) + "LB");
-    if (it != t.factories.end()) factory = it->second;
+  StrategyFactory factory = registered(name);
+  if (!factory) {
+    const CharmBalancerAlias* alias = findAlias(name);
+    if (!alias) alias = findAlias(std::string(name) + "LB");
+    if (alias) factory = registered(alias->ours);
   }
   if (!factory)
     throw std::invalid_argument("unknown load balancer '" + std::string(name) +
@@ -116,6 +161,22 @@ std::vector<std::string> strategyNames() {
   names.reserve(t.factories.size());
   for (const auto& [name, factory] : t.factories) names.push_back(name);  // std::map: sorted
   return names;
+}
+
+const std::vector<CharmBalancerAlias>& charmBalancerAliases() { return kCharmAliases; }
+
+std::vector<std::string> balancerNotes(const std::vector<std::string>& flagValues) {
+  std::vector<std::string> notes;
+  for (const std::string& name : parseBalancerList(flagValues)) {
+    if (registered(name)) continue;  // ours, or a user's strategy of that name
+    const CharmBalancerAlias* alias = findAlias(name);
+    if (!alias) alias = findAlias(name + "LB");
+    if (!alias || alias->same) continue;
+    notes.push_back("+balancer " + name + ": charmpy has no " + std::string(alias->charmName) + " and runs " +
+                    std::string(alias->ours) + " instead: Charm++'s " + std::string(alias->charmName) + " " +
+                    std::string(alias->difference));
+  }
+  return notes;
 }
 
 std::vector<std::string> parseBalancerList(std::string_view flagValue) {

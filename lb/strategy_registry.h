@@ -8,6 +8,10 @@
 //     CHARM_REGISTER_STRATEGY_AS(ns::OtherLB, "OtherLB");
 //
 // after which `+balancer MyLB` (or makeStrategy("MyLB")) finds it. See lb/README.md.
+//
+// Charm++'s balancer names are accepted too (charmBalancerAliases): RandCentLB is
+// our RandomLB; the others run the nearest charmpy strategy, with a note on PE 0
+// (balancerNotes) saying what differs.
 #pragma once
 
 #include <functional>
@@ -28,11 +32,30 @@ void registerStrategy(const std::string& name, StrategyFactory factory);
 
 // A new instance of the strategy registered as `name`. "Greedy" also finds
 // "GreedyLB" (a name without the "LB" suffix finds the name with it, as in
-// Charm++'s +balancer). Throws std::invalid_argument listing the known names.
+// Charm++'s +balancer), and a Charm++ name finds its alias (see below). Throws
+// std::invalid_argument listing the known names and the Charm++ names accepted.
 std::unique_ptr<Strategy> makeStrategy(std::string_view name);
 
 // Every registered name, sorted.
 std::vector<std::string> strategyNames();
+
+// A Charm++ load balancer charmpy has no strategy of that name for, and the one it
+// runs instead. `same` is true when ours is the same algorithm under another name.
+struct CharmBalancerAlias {
+  std::string_view charmName;  // "GreedyCommLB"
+  std::string_view ours;       // "GreedyLB"
+  bool same;
+  std::string_view difference;  // what Charm++'s does that ours does not ("" when same)
+};
+
+// Every alias, sorted by Charm++ name. A registered strategy of the same name
+// (a user's "MetisLB") takes precedence over the alias.
+const std::vector<CharmBalancerAlias>& charmBalancerAliases();
+
+// The note to print for each name of a +balancer value that runs a different
+// strategy than the one named ("+balancer GreedyCommLB: Charm++'s ... runs GreedyLB
+// here, which ..."); empty when every name is one of ours or an exact alias.
+std::vector<std::string> balancerNotes(const std::vector<std::string>& flagValues);
 
 // Registers a strategy when constructed; the macros below make one at namespace scope.
 struct StrategyRegistration {

@@ -19,7 +19,7 @@ Conventions
   reference (no pickling) when charm.options.local_msg_optim is True, or when
   every argument is immutable, a proxy or a future (set_local_calls).
 """
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 KIND_CHARE: int
 KIND_GROUP: int
@@ -175,6 +175,9 @@ def migrate(chare: Any, pe: int) -> None:
     IndexError for a bad PE, ValueError for group elements and chares set not
     migratable."""
 def set_migratable(chare: Any, migratable: bool) -> None: ...
+def chare_state(chare: Any) -> Optional[Tuple[bool, int]]:
+    """(migratable, number of its coroutines running or suspended) of a chare living
+    on this PE; None for any other object."""
 def at_sync(chare: Any) -> None:
     """The chare is ready for a load-balancing step (resumeFromSync follows)."""
 def lb_instrument(on: Optional[bool]) -> Optional[bool]:

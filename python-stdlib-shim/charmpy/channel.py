@@ -60,6 +60,11 @@ class Channel:
         if early:
             self._messages.update(early)
 
+    @property
+    def remote(self):
+        """The proxy of the chare at the other end."""
+        return self._remote
+
     def send(self, *args):
         """Sends the arguments as one message (in order with this end's other sends)."""
         self._remote._charmpy_channel_recv(self._local_key, self._number, self._sent, args)

@@ -79,7 +79,7 @@ _local_groups = {}  # collection id -> this PE's element of that group
 _array_use_at_sync = {}  # collection id -> useAtSync given at creation (this PE's arrays)
 
 
-def register(cls):
+def register(C):
     """Class decorator: registers a chare class defined outside `__main__` (charm.start()
     finds the Chare subclasses of `__main__` by itself, and those of the modules it is
     given). Use it in the module that defines the class:
@@ -88,14 +88,14 @@ def register(cls):
         class Hello(Chare):
             ...
     """
-    if not (isinstance(cls, type) and issubclass(cls, Chare)):
-        raise TypeError('@register decorates Chare subclasses, got %r' % (cls,))
+    if not (isinstance(C, type) and issubclass(C, Chare)):
+        raise TypeError('@register decorates Chare subclasses, got %r' % (C,))
     if _registration_done:
         raise RuntimeError('@register %s: charm.start() already ran; chare classes must be '
-                           'defined (and registered) before it' % cls.__qualname__)
-    if cls not in _registered_by_decorator:
-        _registered_by_decorator.append(cls)
-    return cls
+                           'defined (and registered) before it' % C.__qualname__)
+    if C not in _registered_by_decorator:
+        _registered_by_decorator.append(C)
+    return C
 
 
 def _entry_methods(cls):
@@ -164,7 +164,7 @@ def class_info(cls, what):
 class Chare:
     """Base class of every chare.
 
-    `Chare(cls, args=[], onPE=-1)` (called on Chare itself) creates a single chare of
+    `Chare(chare_type, args=[], onPE=-1)` (called on Chare itself) creates a single chare of
     class `cls` on PE `onPE` (placed by the runtime when -1) and returns its proxy:
 
         c = Chare(Counter, args=[10], onPE=1)
@@ -177,13 +177,31 @@ class Chare:
     _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result',
                                '_charmpy_section_of', 'migrate')
 
-    def __new__(cls, *args, **kwargs):
-        if cls is Chare and (args or kwargs):
-            return create_chare(*args, **kwargs)
+    def __new__(cls, chare_type=None, args=[], onPE=-1):
+        if cls is Chare and chare_type is not None:
+            return create_chare(chare_type, args, onPE)
         return object.__new__(cls)
 
     def __init__(self):
         pass
+
+    @property
+    def migratable(self):
+        """Whether the runtime may move this chare (see setMigratable); assigning it
+        calls setMigratable."""
+        state = _charmpy.chare_state(self)
+        return True if state is None else state[0]
+
+    @migratable.setter
+    def migratable(self, value):
+        self.setMigratable(value)
+
+    @property
+    def _numthreads(self):
+        """The number of this chare's coroutines running or suspended now (charm4py's
+        name; a chare with any cannot migrate)."""
+        state = _charmpy.chare_state(self)
+        return 0 if state is None else state[1]
 
     def _charmpy_channel_recv(self, sender_key, number, seq, args):
         """A message of a Channel whose other end is `sender_key`'s chare."""
@@ -276,15 +294,15 @@ class Chare:
         else:
             self._charmpy_allreduces.pop(0).send(result)
 
-    # --- not available yet ------------------------------------------------------------
-    def wait(self, condition):
-        """Suspends the calling coroutine until `condition` (a Python expression over
+    # --- waiting and load balancing ---------------------------------------------------
+    def wait(self, cond_str):
+        """Suspends the calling coroutine until `cond_str` (a Python expression over
         `self`, e.g. "self.count == 10") holds; it is re-checked each time an entry
         method of this chare returns."""
-        if not isinstance(condition, str):
+        if not isinstance(cond_str, str):
             raise TypeError('Chare.wait takes the condition as a string, e.g. '
                             'self.wait("self.ready")')
-        when.wait_until(self, when.compile_condition(condition), {'self': self},
+        when.wait_until(self, when.compile_condition(cond_str), {'self': self},
                         sys.modules[type(self).__module__].__dict__)
 
     def AtSync(self):
@@ -419,8 +437,8 @@ class Group:
     the elements' `thisProxy`) is a section proxy over them.
     """
 
-    def __new__(cls, chare_type, args=[], onPEs=None):
-        info = class_info(chare_type, 'Group()')
+    def __new__(cls, C, args=[], onPEs=None):
+        info = class_info(C, 'Group()')
         args = _args_tuple(args, 'Group()')
         if onPEs is None:
             cid = _create(KIND_GROUP, info, None, -1, args)
@@ -485,8 +503,8 @@ class Array:
     `resumeFromSync()` after it.
     """
 
-    def __new__(cls, chare_type, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
-        info = class_info(chare_type, 'Array()')
+    def __new__(cls, C, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
+        info = class_info(C, 'Array()')
         if dims is None:
             if ndims is None or ndims == -1:
                 raise ValueError('Array(%s): give dims, an int or a tuple of ints'
@@ -569,6 +587,16 @@ class Proxy:
         where = '' if self._index is None else ' index=%r pe=%d' % (self._index, self._pe)
         return '<%s of %s %#x%s>' % (type(self).__name__, _KIND_NAMES[self._kind], self._cid, where)
 
+    @property
+    def elemIdx(self):
+        """charm4py's name for the index this proxy calls: the element's index (a PE
+        number for a group element, a tuple for an array element or a single chare),
+        or -1 (groups) / () (arrays) for the whole collection."""
+        index = self._index
+        if self._kind == KIND_GROUP:
+            return -1 if index is None else index[0]
+        return () if index is None else index
+
     def _element(self, index, pe):
         p = object.__new__(type(self))
         p._cid = self._cid
@@ -611,6 +639,11 @@ class GroupProxy(Proxy):
             raise IndexError('group index %d is out of range: a group has one element per PE, '
                              'indices 0..%d' % (pe, _NUM_PES - 1))
         return self._element((pe,), pe)
+
+    @property
+    def gid(self):
+        """The group's id (an int, the same on every PE)."""
+        return self._cid
 
     def ckLocalBranch(self):
         """This PE's element of the group (the object itself)."""
@@ -714,6 +747,11 @@ class ArrayProxy(Proxy):
             raise TypeError('ckDoneInserting() is for the proxy of a sparse array '
                             '(Array(cls, ndims=n)), not %r' % (self,))
         _charmpy.done_inserting(self._cid)
+
+    @property
+    def aid(self):
+        """The array's id (an int, the same on every PE)."""
+        return self._cid
 
     @property
     def dims(self):

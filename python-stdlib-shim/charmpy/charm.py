@@ -35,6 +35,50 @@ _MY_PE = _charmpy.my_pe()
 _NUM_PES = _charmpy.num_pes()
 
 
+# charm4py's numbers for the collection kinds a class is registered for
+# (charm.register(C, collections=(GROUP, ARRAY))); charmpy registers every chare
+# class for every kind.
+MAINCHARE, GROUP, ARRAY = range(3)
+
+
+class CharmLib:
+    """`charm.lib`: in charm4py, its binding to the Charm++ library. charmpy has no
+    Charm++ underneath; this object answers what programs read from it (`name`, which
+    charm4py prints in its banner, and a few Charm++ calls with a charmpy meaning) and
+    names anything else as missing."""
+
+    name = 'charmpy'
+    direct_copy_supported = True  # NumPy and buffer arguments travel without pickling
+
+    def CkMyPe(self):
+        return _MY_PE
+
+    def CkNumPes(self):
+        return _NUM_PES
+
+    def CkExit(self, exitCode=0):
+        charm.exit(exitCode)
+
+    def CkAbort(self, message):
+        charm.abort(message)
+
+    def LBTurnInstrumentOn(self):
+        _charmpy.lb_instrument(True)
+
+    def LBTurnInstrumentOff(self):
+        _charmpy.lb_instrument(False)
+
+    def __getattr__(self, name):
+        raise AttributeError(
+            'charm.lib.%s: charmpy runs on its own runtime, not on the Charm++ library, so '
+            'charm.lib only offers name, direct_copy_supported, CkMyPe(), CkNumPes(), CkExit(), '
+            'CkAbort(), LBTurnInstrumentOn() and LBTurnInstrumentOff(); use the charm object '
+            'instead' % name)
+
+    def __repr__(self):
+        return '<charm.lib: charmpy (no Charm++ library)>'
+
+
 def _exit_code(exc):
     """The process exit code of a SystemExit, as Python computes it."""
     code = exc.code
@@ -54,7 +98,9 @@ class Charm:
     `getPeHostRank`, `getTopoTreeEdges`, `getTopoSubtrees`. Waiting (coroutines):
     `awaitCreation`, `wait`, `iwait`, `sleep`, `waitQD`. `options` holds the options;
     `thisProxy` is the runtime's own group (remote `exit`, `updateGlobals`, `exec`,
-    `eval`); `Future`/`createFuture` create futures.
+    `eval`); `Future`/`createFuture` create futures. Also charm4py's `started`,
+    `interactive` (False), `reducers` (= Reducer), `register(C)`, `addReducer(func)`,
+    `print_dbg` and `lib` (see CharmLib).
     """
 
     def __init__(self):
@@ -63,6 +109,32 @@ class Charm:
         self._layout = None
         self.Future = futures.Future
         self.createFuture = futures.Future
+        self.interactive = False   # charm4py's interactive mode is not available
+        self.lib = CharmLib()
+
+    @property
+    def started(self):
+        """True once charm.start() has been called on this PE."""
+        return self._started
+
+    @property
+    def reducers(self):
+        """The reducers (the same object as `Reducer`)."""
+        return reduction.Reducer
+
+    def register(self, C, collections=(GROUP, ARRAY)):
+        """Registers chare class `C` (the same as the `@register` decorator; call it
+        before charm.start()). `collections` is accepted for charm4py programs:
+        charmpy registers every class for groups, arrays and single chares."""
+        chare.register(C)
+
+    def addReducer(self, func):
+        """Adds a Python reducer on this PE (`Reducer.addReducer(func)`)."""
+        reduction.Reducer.addReducer(func)
+
+    def print_dbg(self, *args, **kwargs):
+        """print(), prefixed with this PE's number."""
+        print('PE', _MY_PE, ':', *args, **kwargs)
 
     # --- start and end ---------------------------------------------------------
     def start(self, entry=None, classes=[], modules=[], interactive=False):
@@ -241,13 +313,13 @@ class Charm:
         for f in pending:
             f.get()
 
-    def wait(self, awaitables):
-        """Waits until every future in `awaitables` is ready. From a coroutine."""
-        futures.wait(awaitables)
+    def wait(self, objs):
+        """Waits until every future or channel in `objs` is ready. From a coroutine."""
+        futures.wait(objs)
 
-    def iwait(self, awaitables):
-        """Yields each future of `awaitables` as it becomes ready. From a coroutine."""
-        return futures.iwait(awaitables)
+    def iwait(self, objs):
+        """Yields each future or channel of `objs` as it becomes ready. From a coroutine."""
+        return futures.iwait(objs)
 
     def sleep(self, secs):
         """Suspends the calling coroutine for `secs` seconds; the PE keeps working."""

@@ -34,20 +34,27 @@ def coro(func):
 threaded = coro  # charm4py's older name
 
 
+def coro_ext(event_notify=False):
+    """`@coro_ext()`: `@coro` in charm4py's extended spelling. charm4py's pool uses
+    `event_notify=True` to hear when a task suspends and resumes; charmpy's pool
+    schedules without it, so the flag is accepted and has no effect."""
+    return coro
+
+
 def is_coro(func):
     """True when `func` was marked with `@coro` / `@threaded`."""
     return getattr(func, _CORO_ATTR, False) is True
 
 
-def when(condition):
+def when(cond_str):
     """`@when("cond")`: run the method only once `cond` (a Python expression over
     `self` and the method's parameters) holds; calls that arrive earlier wait, in
     arrival order (see charmpy/when.py)."""
-    if not isinstance(condition, str):
+    if not isinstance(cond_str, str):
         raise TypeError('@when takes the condition as a string, e.g. @when("self.ready")')
 
     def mark(func):
-        setattr(func, _WHEN_ATTR, condition)
+        setattr(func, _WHEN_ATTR, cond_str)
         return func
     return mark
 

@@ -53,11 +53,16 @@ def _remote_exception(value):
     return RemoteException(type_name, text)
 
 
+class NotThreadedError(RuntimeError):
+    """Raised by a call that waits (Future.get, Channel.recv, charm.wait, ...) made
+    outside a coroutine (charm4py's name; a RuntimeError)."""
+
+
 def current_fiber_or_raise(what):
-    """The running fiber's handle; RuntimeError naming `what` outside a coroutine."""
+    """The running fiber's handle; NotThreadedError naming `what` outside a coroutine."""
     fiber = _charmpy.current_fiber()
     if not fiber:
-        raise RuntimeError(
+        raise NotThreadedError(
             '%s waits, so it can only be called from a coroutine: the entry function, or '
             'a method or constructor decorated with @coro' % what)
     return fiber
@@ -90,7 +95,10 @@ class Future:
     __slots__ = ('pe', 'fid', 'num_vals', '_values', '_done', '_exc', '_waiters',
                  '_callbacks', '_discard', '_owned', '__weakref__')
 
-    def __init__(self, num_vals=1):
+    def __init__(self, num_vals=1, store=False):
+        if store:
+            raise NotImplementedError('Future(store=True): futures kept in an object store belong to '
+                                      'charm4py\'s Ray-style API, which charmpy does not have yet')
         if not isinstance(num_vals, int) or num_vals < 1:
             raise ValueError('Future(num_vals=%r): num_vals must be an int >= 1' % (num_vals,))
         self.pe = _MY_PE
@@ -127,15 +135,25 @@ class Future:
                 raise value
         return list(self._values)
 
-    def send(self, value=None):
+    def send(self, result=None):
         """Sets the future (one of its values when num_vals > 1), from any PE."""
-        _charmpy.send_future(self.pe, self.fid, value)
+        _charmpy.send_future(self.pe, self.fid, result)
 
     __call__ = send
 
     def ready(self):
         """True once every value (or an exception) has arrived."""
         return self._done
+
+    @property
+    def src(self):
+        """The PE that created the future (charm4py's name of `pe`)."""
+        return self.pe
+
+    @property
+    def nvals(self):
+        """The number of values it expects (charm4py's name of `num_vals`)."""
+        return self.num_vals
 
     def __reduce__(self):
         return (_rebuild_future, (self.pe, self.fid, self.num_vals))

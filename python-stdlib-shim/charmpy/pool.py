@@ -110,17 +110,17 @@ class Pool:
         kind = REPLY_PER_TASK if multi_future else REPLY_LIST
         return _submit(MAP, func, items, chunksize, ncores, kind, progress, 'charm.pool.map')
 
-    def submit(self, tasks, chunksize=1, ncores=-1, multi_future=False, progress=False):
-        """Runs `func(args)` for each `(func, args)` pair of `tasks` (functions may
+    def submit(self, iterable, chunksize=1, ncores=-1, multi_future=False, progress=False):
+        """Runs `func(args)` for each `(func, args)` pair of `iterable` (functions may
         differ) and returns the results in order. From a coroutine."""
         futures.current_fiber_or_raise('charm.pool.submit()')
-        result = self.submit_async(tasks, chunksize, ncores, multi_future, progress)
+        result = self.submit_async(iterable, chunksize, ncores, multi_future, progress)
         return [f.get() for f in result] if multi_future else result.get()
 
-    def submit_async(self, tasks, chunksize=1, ncores=-1, multi_future=False, progress=False):
+    def submit_async(self, iterable, chunksize=1, ncores=-1, multi_future=False, progress=False):
         """Starts `submit` and returns a Future of the list of results (a list of
         futures with `multi_future=True`)."""
-        items = _as_list(tasks, 'charm.pool.submit')
+        items = _as_list(iterable, 'charm.pool.submit')
         pairs = []
         for i, task in enumerate(items):
             if not (isinstance(task, (tuple, list)) and len(task) == 2):

@@ -528,6 +528,92 @@ TEST_CASE("an unknown strategy name is an error listing the known names", "[lb][
   CHECK_THROWS_AS(charm::lb::makeStrategy("greedylb"), std::invalid_argument);  // names are case-sensitive
 }
 
+TEST_CASE("Charm++ balancer names run their charmpy counterpart", "[lb][registry][charm++]") {
+  // RandCentLB is Charm++'s name of the same algorithm: same placement, no note.
+  LbInput input = emptyInput(4);
+  for (std::uint64_t i = 0; i < 12; ++i) input.objects.push_back({i, 0, 1.0, true});
+  input.seed = 7;
+  const auto randCent = charm::lb::makeStrategy("RandCentLB");
+  CHECK(std::string(randCent->name()) == "RandomLB");
+  CHECK(randCent->assign(input) == charm::lb::makeStrategy("RandomLB")->assign(input));
+  CHECK(std::string(charm::lb::makeStrategy("RandCent")->name()) == "RandomLB");
+  CHECK(charm::lb::balancerNotes({"RandCentLB"}).empty());
+  // The others run the nearest strategy, and say so.
+  CHECK(std::string(charm::lb::makeStrategy("GreedyCommLB")->name()) == "GreedyLB");
+  CHECK(std::string(charm::lb::makeStrategy("RefineCommLB")->name()) == "RefineLB");
+  CHECK(std::string(charm::lb::makeStrategy("TreeLB")->name()) == "GreedyRefineLB");
+  CHECK(std::string(charm::lb::makeStrategy("MetisLB")->name()) == "GreedyLB");
+  const auto notes = charm::lb::balancerNotes({"GreedyLB,GreedyCommLB", "RandCentLB,DistributedLB"});
+  REQUIRE(notes.size() == 2);
+  CHECK_THAT(notes[0], Catch::Contains("GreedyCommLB") && Catch::Contains("runs GreedyLB instead") &&
+                           Catch::Contains("communicat"));
+  CHECK_THAT(notes[1], Catch::Contains("DistributedLB") && Catch::Contains("runs RefineLB instead"));
+  const auto sequence = charm::lb::makeBalancer("RandCentLB,RefineCommLB");
+  CHECK(std::string(sequence->name()) == "RandomLB,RefineLB");
+  // Every alias names a built-in, and the table is sorted for the error message.
+  const auto& aliases = charm::lb::charmBalancerAliases();
+  for (std::size_t i = 0; i < aliases.size(); ++i) {
+    INFO(aliases[i].charmName);
+    CHECK(charm::lb::makeStrategy(aliases[i].ours));
+    CHECK(aliases[i].same == aliases[i].difference.empty());
+    if (i) CHECK(aliases[i - 1].charmName < aliases[i].charmName);
+  }
+}
+
+TEST_CASE("an unknown name's error lists ours and the Charm++ names accepted", "[lb][registry][charm++]") {
+  CHECK_THROWS_WITH(charm::lb::makeBalancer("RandCentLB,NoSuchLB"),
+                    Catch::Contains("unknown load balancer 'NoSuchLB'") && Catch::Contains("GreedyRefineLB") &&
+                        Catch::Contains("RandCentLB (runs RandomLB)") && Catch::Contains("+balancer A,B"));
+}
+
+TEST_CASE("a user strategy named like a Charm++ balancer takes precedence over the alias",
+          "[lb][registry][charm++]") {
+  charm::lb::registerStrategy("ZoltanLB", [] { return std::unique_ptr<Strategy>(std::make_unique<charm::lb::DummyLB>()); });
+  CHECK(std::string(charm::lb::makeStrategy("ZoltanLB")->name()) == "DummyLB");
+  CHECK(charm::lb::balancerNotes({"ZoltanLB"}).empty());
+}
+
+TEST_CASE("+LBCommOff, +LBNoBackground and +LBObjOnly narrow what a strategy sees", "[lb][filter]") {
+  auto make = [] {
+    LbInput input = emptyInput(2);
+    input.pes[0].backgroundLoad = 3.0;
+    input.pes[1].backgroundLoad = 0.5;
+    input.objects = {{0, 0, 1.0, true}, {1, 1, 2.0, false}, {2, 1, 1.5, true}};
+    input.comm = {{0, 2, 10, 800}};
+    return input;
+  };
+  LbInput all = make();
+  charm::lb::filterInput(all, {});
+  CHECK(all.comm.size() == 1);
+  CHECK(all.pes[0].backgroundLoad == 3.0);
+  CHECK(all.objects[1].load == 2.0);
+
+  LbInput commOff = make();
+  charm::lb::filterInput(commOff, {false, true, true});
+  CHECK(commOff.comm.empty());
+  CHECK(commOff.pes[0].backgroundLoad == 3.0);
+
+  LbInput noBackground = make();
+  charm::lb::filterInput(noBackground, {true, false, true});
+  CHECK(noBackground.pes[0].backgroundLoad == 0);
+  CHECK(noBackground.pes[1].backgroundLoad == 0);
+  CHECK(noBackground.objects[1].load == 2.0);
+
+  LbInput objOnly = make();
+  charm::lb::filterInput(objOnly, {true, false, false});
+  CHECK(objOnly.pes[0].backgroundLoad == 0);
+  CHECK(objOnly.objects[0].load == 1.0);
+  CHECK(objOnly.objects[1].load == 0);   // pinned: its load no longer counts
+  CHECK(objOnly.objects[2].load == 1.5);
+  // With the background and the pinned load counted, GreedyLB puts the heavier
+  // movable object on PE 1 (2.5 s against PE 0's 3 s); with +LBObjOnly both PEs
+  // look empty and it goes to PE 0.
+  const auto greedy = charm::lb::makeStrategy("GreedyLB");
+  LbInput counted = make();
+  CHECK(greedy->assign(counted) == std::vector<int>{0, 1, 1});
+  CHECK(greedy->assign(objOnly) == std::vector<int>{1, 1, 0});
+}
+
 TEST_CASE("a strategy registered with CHARM_REGISTER_STRATEGY is found by name", "[lb][registry]") {
   const std::vector<std::string> names = charm::lb::strategyNames();
   CHECK(std::count(names.begin(), names.end(), "RoundRobinLB") == 1);
