@@ -180,8 +180,6 @@ DELIBERATE = {
     'charm.pool.Task': 'args has a default, () (charm4py requires it): every charm4py call works',
     'ArrayProxy.ckInsert': 'single= and is_ray= are charm4py internals (single chares, the Ray API); '
                            'charmpy has neither keyword',
-    'Options.local_msg_optim': 'True: same-PE calls pass arguments by reference (charm4py 1.1 turned '
-                               'its version off by default for the Ray API)',
 }
 
 # Public names of charm4py's runtime machinery, which programs do not use: listed so
