@@ -230,10 +230,11 @@ class Charm:
     # --- waiting (coroutines) -------------------------------------------------------
     def awaitCreation(self, *proxies):
         """Waits until the constructors of the collections (or chares) behind `proxies`
-        have run everywhere. From a coroutine."""
+        have run everywhere (for a section, e.g. `Group(C, onPEs=pes)`, on its
+        members). From a coroutine."""
         pending = []
         for proxy in proxies:
-            if not isinstance(proxy, chare.Proxy):
+            if not isinstance(proxy, (chare.Proxy, section.SectionProxy)):
                 raise TypeError('charm.awaitCreation takes proxies, got %r' % (proxy,))
             pending.append(proxy._charmpy_ping(awaitable=True))
         for f in pending:

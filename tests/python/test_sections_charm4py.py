@@ -4,10 +4,10 @@
 # lists, sets, ranges, tuples; of groups, arrays and combined sections); the issec
 # and section attributes of proxies; a section's method as the callback of a
 # reduction over the whole collection (and of quiescence detection); Group(onPEs=)
-# proxies indexed by PE, their members' thisProxy, allreduce; section allreduce;
-# sections of sections (split of split/combine, slicing a section) with reductions;
-# combined parts of one collection in index order; ckLocalBranch; section proxies
-# sent in messages and used there.
+# proxies indexed by PE, their members' thisProxy, allreduce, awaitCreation;
+# section allreduce; sections of sections (split of split/combine, slicing a
+# section) with reductions; combined parts of one collection in index order;
+# ckLocalBranch; section proxies sent in messages and used there.
 import pickle
 
 import numpy
@@ -108,6 +108,17 @@ class OnSome(Chare):
 
     def localX(self):
         return self.thisProxy.ckLocalBranch().x
+
+
+class SlowStart(Chare):
+
+    @coro
+    def __init__(self):
+        charm.sleep(0.02)
+        self.ready = True
+
+    def isReady(self):
+        return self.ready
 
 
 def members(section):
@@ -214,6 +225,10 @@ def case_group_on_some_pes(a, g, n):
     assert some.neighbourIdx(pes, ret=True).get() == [pes] * len(pes)
     assert some.gathered(ret=True).get() == [pes] * len(pes)
     assert some.localX(ret=True).get() == [4862] * len(pes)
+    # awaitCreation waits for the constructors of the members
+    slow = Group(SlowStart, onPEs=pes)
+    charm.awaitCreation(slow)
+    assert slow.isReady(ret=True).get() == [True] * len(pes)
     others = [pe for pe in range(n) if pe not in pes]
     if others:
         try:
