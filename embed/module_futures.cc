@@ -21,6 +21,7 @@ void deliverFutureMessage(charm::MessageBuffer message) {
   const std::uint64_t fid = env.reply.id;
   PyRef value;
   bool isException = false;
+  bool listWithFailures = false;  // a ret=True broadcast's list where some elements raised
   switch (format) {
     case FutureFormat::ByReference: {
       PyObject* raw = nullptr;
@@ -32,22 +33,41 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       value = PyRef::borrow(Py_None);
       break;
     case FutureFormat::Gathered: {
-      // (ok, value) pickles in element order; the first failure wins.
+      // (ok, value) pickles in element order. As in charm4py, ret=True gives the list
+      // of values with each failed element's exception in its place; awaitable=True
+      // gives None, or raises the first failure.
       const auto items = charm::unpackAs<std::vector<std::string>>(charm::payloadOf(message),
                                                                    charm::payloadSizeOf(message));
       PyRef list = PyRef::steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
-      for (std::size_t i = 0; i < items.size() && list; ++i) {
+      PyRef failed;  // ret=True: positions of the failures, if any
+      if (!list) abortWithPythonError("gathering a broadcast's replies");
+      for (std::size_t i = 0; i < items.size(); ++i) {
         PyRef item = st.codec.loadsBytes(items[i].data(), items[i].size());
         if (!item) abortWithPythonError("unpickling a broadcast reply");
         PyObject* v = PyTuple_GET_ITEM(item.get(), 1);
-        if (!isException && PyTuple_GET_ITEM(item.get(), 0) == Py_False) {
-          isException = true;
-          value = PyRef::borrow(v);
+        if (PyTuple_GET_ITEM(item.get(), 0) == Py_False) {
+          if (!wantList) {
+            isException = true;
+            value = PyRef::borrow(v);
+            break;
+          }
+          if (!failed) failed = PyRef::steal(PyList_New(0));
+          PyRef position = PyRef::steal(PyLong_FromSize_t(i));
+          if (!failed || !position || PyList_Append(failed.get(), position.get()) < 0)
+            abortWithPythonError("gathering a broadcast's replies");
         }
         Py_INCREF(v);
         PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), v);
       }
-      if (!isException) value = wantList ? list : PyRef::borrow(Py_None);
+      if (failed) {
+        // The failures arrive as (exception, traceback text, type name): the package
+        // turns them into the exceptions themselves.
+        value = PyRef::steal(PyTuple_Pack(2, list.get(), failed.get()));
+        if (!value) abortWithPythonError("gathering a broadcast's replies");
+        listWithFailures = true;
+      } else if (!isException) {
+        value = wantList ? list : PyRef::borrow(Py_None);
+      }
       break;
     }
     case FutureFormat::Fast: {
@@ -111,7 +131,10 @@ void deliverFutureMessage(charm::MessageBuffer message) {
     }
   }
   PyRef fidObj = PyRef::steal(PyLong_FromUnsignedLongLong(fid));
-  PyObject* args[] = {fidObj.get(), value.get(), isException ? Py_True : Py_False};
+  // deliver_future(fid, value, kind): kind 0 a value, 1 an exception, 2 (list,
+  // failed positions) of a ret=True broadcast where some elements raised.
+  PyRef kind = PyRef::steal(PyLong_FromLong(listWithFailures ? 2 : isException ? 1 : 0));
+  PyObject* args[] = {fidObj.get(), value.get(), kind.get()};
   PyRef r = PyRef::steal(PyObject_Vectorcall(st.deliverFuture.get(), args, 3, nullptr));
   if (!r) handleUncaught("delivering a future's value");
 }

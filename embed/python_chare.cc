@@ -66,14 +66,21 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
   }
   // A broadcast with a reply: every element contributes (ok, value) to a gather
   // whose result goes to the future, so exceptions reach the caller too.
+  PyRef failure = result ? PyRef() : takeExceptionForFuture();  // (exception, text, type name)
   PyRef item = result ? PyRef::steal(Py_BuildValue("(OO)", Py_True, result.get()))
-                      : PyRef::steal(Py_BuildValue("(OO)", Py_False, takeExceptionForFuture().get()));
+                      : PyRef::steal(Py_BuildValue("(OO)", Py_False, failure.get()));
   PyRef pickled = item ? st.codec.dumpsInBand(item.get()) : PyRef();
   if (!pickled) {
     PyErr_Clear();
-    PyRef text = PyRef::steal(PyUnicode_FromString("the return value could not be pickled"));
-    item = PyRef::steal(Py_BuildValue("(O(OOs))", Py_False, Py_None, text.get(), "PicklingError"));
-    pickled = st.codec.dumpsInBand(item.get());
+    if (failure && PyTuple_Check(failure.get()) && PyTuple_GET_SIZE(failure.get()) == 3) {
+      // The exception object itself does not pickle: send its text and type name.
+      item = PyRef::steal(Py_BuildValue("(O(OOO))", Py_False, Py_None, PyTuple_GET_ITEM(failure.get(), 1),
+                                        PyTuple_GET_ITEM(failure.get(), 2)));
+    } else {
+      PyRef text = PyRef::steal(PyUnicode_FromString("the return value could not be pickled"));
+      item = PyRef::steal(Py_BuildValue("(O(OOs))", Py_False, Py_None, text.get(), "PicklingError"));
+    }
+    pickled = item ? st.codec.dumpsInBand(item.get()) : PyRef();
     if (!pickled) abortWithPythonError("pickling a broadcast reply");
   }
   std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));

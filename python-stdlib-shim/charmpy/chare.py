@@ -554,6 +554,7 @@ class Proxy:
     __slots__ = ('_cid', '_index', '_pe', '_dims')
     _info = None   # ClassInfo, on the per-class proxy classes
     _kind = None
+    issec = False  # charm4py's mark of section proxies (section.SectionProxy: True)
 
     def __eq__(self, other):
         if not isinstance(other, Proxy):

@@ -304,10 +304,11 @@ class Charm:
     # --- waiting (coroutines) -------------------------------------------------------
     def awaitCreation(self, *proxies):
         """Waits until the constructors of the collections (or chares) behind `proxies`
-        have run everywhere. From a coroutine."""
+        have run everywhere (for a section, e.g. `Group(C, onPEs=pes)`, on its
+        members). From a coroutine."""
         pending = []
         for proxy in proxies:
-            if not isinstance(proxy, chare.Proxy):
+            if not isinstance(proxy, (chare.Proxy, section.SectionProxy)):
                 raise TypeError('charm.awaitCreation takes proxies, got %r' % (proxy,))
             pending.append(proxy._charmpy_ping(awaitable=True))
         for f in pending:
@@ -326,8 +327,15 @@ class Charm:
         futures.sleep(secs)
 
     def startQD(self, callback):
-        """Starts quiescence detection; `callback` (a Future or proxy.method) is called
-        once no message is in flight anywhere."""
+        """Starts quiescence detection; `callback` (a Future, proxy.method, or the
+        method of a section proxy) is called with no argument once no message is in
+        flight anywhere."""
+        if isinstance(callback, section.SectionMethod):
+            # The runtime fires element, collection and future callbacks; a section's
+            # method is called from here when this PE's future fires.
+            method = callback
+            callback = futures.Future()
+            callback._on_done(lambda _: method())
         _charmpy.start_qd(chare.callback_tuple(callback))
 
     def waitQD(self):
@@ -377,12 +385,17 @@ class Charm:
         return '\n'.join(lines)
 
     # --- sections -----------------------------------------------------------------------
-    def split(self, proxy, numsections, section_func=None, elems=None):
+    def split(self, proxy, numsections, section_func=None, elems=None, slicing=None):
         """A list of `numsections` section proxies over the members of `proxy` (a
-        group, an array or a section): `elems[i]` lists section i's indices, or
-        `section_func(obj)` (run where each member lives; call split from a
-        coroutine then) returns each member's section number(s)."""
-        return section.split(proxy, numsections, section_func, elems)
+        group, an array or a section): `elems[i]` lists section i's indices (one
+        section: `elems` may be its indices), or `section_func(obj)` (run where each
+        member lives; call split from a coroutine then) returns each member's
+        section number(s):
+
+            evens, odds = charm.split(g, 2, lambda obj: obj.thisIndex % 2)
+            (box,) = charm.split(a, 1, elems=[(0, 1), (2, 3)])
+        """
+        return section.split(proxy, numsections, section_func, elems, slicing)
 
     def combine(self, *proxies):
         """One section over the members of every proxy given (groups, arrays,

@@ -7,7 +7,9 @@
 
 `proxy.method(..., ret=True)` returns a Future of the method's return value, and
 `awaitable=True` one that resolves to None when the call is done. An exception raised
-by the remote method is raised again by `get()`, with the remote traceback attached.
+by the remote method is raised again by `get()`, with the remote traceback attached;
+except that, as in charm4py, a broadcast with `ret=True` gives the list of results
+with the exception of each element that raised in its place.
 
 Waiting suspends the running fiber: only code running as a coroutine (the entry
 function, a `@coro` method or constructor) may call `get()`, `charm.wait`,
@@ -217,14 +219,25 @@ def _rebuild_future(pe, fid, num_vals):
     return f
 
 
-def deliver_future(fid, value, is_exception):
-    """The runtime's hook: a value for future `fid` of this PE arrived."""
+# Kinds of deliver_future values.
+_VALUE, _EXCEPTION, _LIST_WITH_FAILURES = 0, 1, 2
+
+
+def deliver_future(fid, value, kind):
+    """The runtime's hook: a value for future `fid` of this PE arrived: a value, an
+    exception, or (list, failed positions) of a ret=True broadcast where some
+    elements raised, whose list gets their exceptions in place (as in charm4py)."""
     f = _live.get(fid)
     if f is None:
         sys.stderr.write('charmpy: warning: PE %d got a value for future %d, which is not '
                          'waiting for one (already complete?); ignored\n' % (_MY_PE, fid))
         return
-    f._deliver(value, bool(is_exception))
+    if kind == _LIST_WITH_FAILURES:
+        value, failed = value
+        for i in failed:
+            value[i] = _remote_exception(value[i])
+        kind = _VALUE
+    f._deliver(value, kind == _EXCEPTION)
 
 
 def iwait(objs):

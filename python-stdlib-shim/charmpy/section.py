@@ -3,10 +3,12 @@
     evens = g[::2]                          # a section of a group (PEs 0, 2, 4, ...)
     box = a[0:4, 2:5]                       # a section of a 2-d array
     left, right = charm.split(a, 2, elems=[[(i,) for i in range(4)], [(i,) for i in range(4, 8)]])
-    odd, even = charm.split(a, 2, section_func=lambda obj: obj.thisIndex[0] % 2)
+    odd, even = charm.split(a, 2, lambda obj: obj.thisIndex[0] % 2)   # section_func
+    (first,) = charm.split(a, 1, elems=[0, 2, 5])   # one section: its indices flat
     both = charm.combine(left, g)           # over several collections
     box.work(x)                             # a broadcast to the section's members
     self.contribute(x, Reducer.sum, cb, section=box)   # a reduction over them
+    self.contribute(x, Reducer.sum, box.collect)       # result broadcast to the section
 
 A section proxy carries its whole description (an id made by the PE that created it,
 that PE as its root, and every member as (collection id, index, PE)), so any PE holding
@@ -37,15 +39,28 @@ class SectionProxy:
     """Proxy of a section. `section.method(*args, ret=False, awaitable=False)` calls
     `method` on every member; `ret=True` gives a Future of the list of return values in
     section order. Compares and hashes by section, pickles, and `section.method` is a
-    picklable callable usable as a reduction callback."""
+    picklable callable usable as a reduction or quiescence callback.
 
-    __slots__ = ('_sid', '_root', '_members', '_classes', '__weakref__')
+    As in charm4py, `issec` is True (False on the proxies of collections and of their
+    elements) and `section` is the pair (root PE, section id), the same on every PE.
+    A section of one collection also gives its members' element proxies
+    (`section[i]`, e.g. `Group(C, onPEs=pes)[pe]`), sub-sections by slicing
+    (`section[::2]`, `section[0:4, 1:]`) and, of a group, `ckLocalBranch()`."""
+
+    __slots__ = ('_sid', '_root', '_members', '_classes', '_by_index', '__weakref__')
+    issec = True
 
     def __init__(self, sid, root, members, classes):
         self._sid = sid
         self._root = root
         self._members = members   # tuple of (collection id, index tuple, pe)
         self._classes = classes   # tuple of (collection id, class number, kind, dims)
+        self._by_index = None     # index -> member, built when first indexed
+
+    @property
+    def section(self):
+        """(root PE, section id): names the section (charm4py's `proxy.section`)."""
+        return (self._root, self._sid)
 
     def _register(self):
         if self._sid not in _registered:
@@ -63,9 +78,42 @@ class SectionProxy:
                                      'methods of the class)' % (info.cls.__qualname__, name))
         return SectionMethod(self, name)
 
+    def _only_collection(self, what):
+        if len(self._classes) != 1:
+            raise TypeError('%s: %r spans several collections (charm.combine); use the proxy of '
+                            'one of them' % (what, self))
+        return self._classes[0]
+
     def __getitem__(self, key):
-        raise TypeError('a section proxy cannot be indexed; split it (charm.split) or use the '
-                        'proxy of the collection for single elements')
+        """`section[index]`: the proxy of that member; `section[slices]`: the section of
+        the members inside them."""
+        cid, number, kind, dims = self._only_collection('indexing a section proxy')
+        if _has_slice(key):
+            inside = _slice_test(key, kind, dims)
+            chosen = [m for m in self._members if inside(m[1])]
+            if not chosen:
+                raise ValueError('slice %r selects no member of %r' % (key, self))
+            return new_section(chosen, self._classes)
+        index = _normalise_index(key, kind)
+        if dims is not None and len(index) != len(dims):
+            raise IndexError('array index %r has %d dimension(s) but the array has %d'
+                             % (key, len(index), len(dims)))
+        if self._by_index is None:
+            self._by_index = {m[1]: m for m in self._members}
+        member = self._by_index.get(index)
+        if member is None:
+            raise IndexError('%r is not a member of %r; index the proxy of the collection for '
+                             'other elements' % (key, self))
+        return _chare.new_proxy(_chare._by_number[number], kind, cid, index, member[2], dims)
+
+    def ckLocalBranch(self):
+        """This PE's element of the group the section is made of (the object itself)."""
+        cid, _, kind, _ = self._only_collection('ckLocalBranch()')
+        element = _chare._local_groups.get(cid) if kind == _chare.KIND_GROUP else None
+        if element is None:
+            raise RuntimeError('ckLocalBranch(): %r has no group element on PE %d'
+                               % (self, _MY_PE))
+        return element
 
     def __len__(self):
         return len(self._members)
@@ -201,9 +249,9 @@ def group_slice(proxy, key):
     return new_section([(proxy._cid, (pe,), pe) for pe in pes], [_class_entry(proxy)])
 
 
-def array_slice(proxy, key):
-    """`array[0:4, 2:5]` (slices and ints per dimension): the section of that box."""
-    dims = proxy._dims
+def _dimension_ranges(key, dims):
+    """Per dimension of an array with `dims`, the indices `key` (slices and ints, one
+    per dimension) selects."""
     key = key if isinstance(key, tuple) else (key,)
     if len(key) != len(dims):
         raise IndexError('array slice %r has %d dimension(s) but the array has %d (dims %r)'
@@ -217,10 +265,31 @@ def array_slice(proxy, key):
             if not 0 <= i < n:
                 raise IndexError('array index %d is out of range for dims %r' % (i, dims))
             ranges.append((i,))
-    members = _array_members(proxy, itertools.product(*ranges))
+    return ranges
+
+
+def array_slice(proxy, key):
+    """`array[0:4, 2:5]` (slices and ints per dimension): the section of that box."""
+    members = _array_members(proxy, itertools.product(*_dimension_ranges(key, proxy._dims)))
     if not members:
         raise ValueError('array slice %r selects no element' % (key,))
     return new_section(members, [_class_entry(proxy)])
+
+
+def _has_slice(key):
+    return isinstance(key, slice) or (type(key) is tuple and any(isinstance(k, slice) for k in key))
+
+
+def _slice_test(key, kind, dims):
+    """A function telling whether a member index lies inside `key`, a group slice of
+    PEs or an array slice (one slice or int per dimension)."""
+    if kind == _chare.KIND_GROUP:
+        if not isinstance(key, slice):
+            raise TypeError('a group is sliced with one slice of PEs, got %r' % (key,))
+        pes = set(range(_NUM_PES)[key])
+        return lambda index: index[0] in pes
+    ranges = [set(r) for r in _dimension_ranges(key, dims)]
+    return lambda index: all(i in r for i, r in zip(index, ranges))
 
 
 def _normalise_index(index, kind):
@@ -231,45 +300,70 @@ def _normalise_index(index, kind):
     return _chare._index_tuple(index)
 
 
-def split(proxy, numsections, section_func=None, elems=None):
+def _section_lists(elems, numsections):
+    """`elems` as one collection of indices per section. As in charm4py, with one
+    section its indices may be given flat (`elems=[1, 3]`, `elems=[(0, 1), (2, 3)]`):
+    a list whose first item is not itself a list or set of indices."""
+    elems = list(elems)
+    if numsections == 1 and elems and not isinstance(elems[0], (list, set, frozenset, range)):
+        elems = [elems]
+    if len(elems) != numsections:
+        raise ValueError('charm.split(): elems has %d lists for %d sections'
+                         % (len(elems), numsections))
+    return elems
+
+
+def _pick_elems(proxy, members, classes, elems):
+    """The members of each section named by `elems` (lists of indices), in the order
+    of `members`. In a combined section an index names the members of every
+    collection that have it (charm4py's elems name elements by index only)."""
+    by_index = {}
+    for member in members:
+        by_index.setdefault(member[1], []).append(member)
+    group_only = all(c[2] == _chare.KIND_GROUP for c in classes)
+    position = {(m[0], m[1]): i for i, m in enumerate(members)}
+    chosen = []
+    for i, indices in enumerate(elems):
+        picked = set()
+        for index in indices:
+            key = _normalise_index(index, _chare.KIND_GROUP if group_only else _chare.KIND_ARRAY)
+            found = by_index.get(key)
+            if not found:
+                raise ValueError('charm.split(): element %r (section %d) is not a member of %r'
+                                 % (index, i, proxy))
+            picked.update(found)
+        chosen.append(sorted(picked, key=lambda m: position[(m[0], m[1])]))
+    return chosen
+
+
+def split(proxy, numsections, section_func=None, elems=None, slicing=None):
     """`charm.split(proxy, numsections, section_func=None, elems=None)`: a list of
     `numsections` section proxies over the members of `proxy` (a group, an array or a
-    section). `elems[i]` lists the indices of section i; or `section_func(obj)`, run
-    where each member lives, returns the section number(s) of that member (a negative
-    number or an empty list: none). With section_func, call split from a coroutine."""
+    section). `elems[i]` lists the indices of section i (with one section, the list of
+    indices itself may be given); or `section_func(obj)`, run where each member lives,
+    returns the section number(s) of that member (a negative number or an empty list:
+    none). With section_func, call split from a coroutine. `slicing` (one section: a
+    tuple of slices, one per array dimension) is what `proxy[slices]` uses."""
     numsections = operator.index(numsections)
     if numsections < 1:
         raise ValueError('charm.split(): numsections must be >= 1, got %d' % numsections)
-    if (section_func is None) == (elems is None):
-        raise TypeError('charm.split(): give exactly one of section_func and elems')
     members, classes = members_and_classes(proxy)
-    if elems is not None:
-        if len(elems) != numsections:
-            raise ValueError('charm.split(): elems has %d lists for %d sections'
-                             % (len(elems), numsections))
-        if len(classes) != 1:
-            raise TypeError('charm.split(elems=...) needs a proxy of one collection; split '
-                            'combined sections with section_func')
-        cid, _, kind, _ = classes[0]
-        by_index = {m[1]: m for m in members}
-        chosen = []
-        for i, indices in enumerate(elems):
-            picked = []
-            for index in indices:
-                key = _normalise_index(index, kind)
-                member = by_index.get(key)
-                if member is None:
-                    raise ValueError('charm.split(): element %r (section %d) is not a member of %r'
-                                     % (index, i, proxy))
-                picked.append(member)
-            chosen.append(sorted(set(picked), key=lambda m: m[1]))
-    else:
+    if elems is not None:  # as in charm4py, elems wins over section_func
+        chosen = _pick_elems(proxy, members, classes, _section_lists(elems, numsections))
+    elif slicing is not None:
+        if numsections != 1 or len(classes) != 1:
+            raise ValueError('charm.split(slicing=...) makes one section of one collection')
+        inside = _slice_test(slicing, classes[0][2], classes[0][3])
+        chosen = [[m for m in members if inside(m[1])]]
+    elif section_func is not None:
         shipped = ship_function(section_func)
         source = proxy if isinstance(proxy, SectionProxy) else (
             new_section(members, classes))
         answers = source._broadcast('_charmpy_section_of', (shipped,), None, ret=True).get()
         chosen = [[] for _ in range(numsections)]
         for member, answer in zip(source._members, answers):
+            if isinstance(answer, BaseException):
+                raise answer
             numbers = answer if isinstance(answer, (list, tuple, set)) else (answer,)
             for n in numbers:
                 n = operator.index(n)
@@ -278,6 +372,8 @@ def split(proxy, numsections, section_func=None, elems=None):
                                      'sections are 0..%d' % (n, member[1], numsections - 1))
                 if n >= 0:
                     chosen[n].append(member)
+    else:
+        raise TypeError('charm.split(): give section_func (the third argument) or elems')
     return [_section_or_error(picked, classes, i) for i, picked in enumerate(chosen)]
 
 
@@ -291,21 +387,23 @@ def _section_or_error(members, classes, i):
 def combine(*proxies):
     """`charm.combine(*proxies)`: one section over the members of every proxy (groups,
     arrays and sections, of one or several collections); members in several of them
-    count once. Supports broadcasts and reductions."""
+    count once. Supports broadcasts and reductions. Members are in section order:
+    collections in the order they first appear, indices ascending within each (so
+    `ret=True` and gather over parts of one collection follow its indices, as in
+    charm4py)."""
     if not proxies:
         raise TypeError('charm.combine() needs at least one proxy')
-    members, classes, seen, seen_classes = [], [], set(), set()
+    by_collection, classes = {}, []   # collection id -> {index: member}
     for proxy in proxies:
         m, c = members_and_classes(proxy)
-        for member in m:
-            key = (member[0], member[1])
-            if key not in seen:
-                seen.add(key)
-                members.append(member)
         for entry in c:
-            if entry[0] not in seen_classes:
-                seen_classes.add(entry[0])
+            if entry[0] not in by_collection:
+                by_collection[entry[0]] = {}
                 classes.append(entry)
+        for member in m:
+            by_collection[member[0]].setdefault(member[1], member)
+    members = [member for entry in classes
+               for _, member in sorted(by_collection[entry[0]].items())]
     return new_section(members, classes)
 
 

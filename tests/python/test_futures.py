@@ -139,13 +139,17 @@ def main(args):
         assert 'failThrough' in e.remote_stacktrace
     else:
         raise AssertionError('no exception')
-    for mode in ({'ret': True}, {'awaitable': True}):
-        try:
-            g.failOn(n - 1, **mode).get()
-        except KeyError as e:
-            assert 'failed on PE %d' % (n - 1) in str(e)
-        else:
-            raise AssertionError('no exception from a broadcast')
+    try:
+        g.failOn(n - 1, awaitable=True).get()
+    except KeyError as e:
+        assert 'failed on PE %d' % (n - 1) in str(e)
+    else:
+        raise AssertionError('no exception from a broadcast')
+    # ret=True: as in charm4py, the list of results with the exception in its place
+    results = g.failOn(n - 1, ret=True).get()
+    assert results[:-1] == [n - 1] * (n - 1), results
+    assert isinstance(results[-1], KeyError) and 'failed on PE %d' % (n - 1) in str(results[-1])
+    assert 'PE %d' % (n - 1) in results[-1].remote_stacktrace
     try:
         a[0].fail('awaitable', awaitable=True).get()
     except ValueError:
