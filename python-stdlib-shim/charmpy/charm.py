@@ -252,9 +252,24 @@ class Charm:
         futures.sleep(secs)
 
     def startQD(self, callback):
-        """Starts quiescence detection; `callback` (a Future or proxy.method) is called
-        once no message is in flight anywhere."""
-        _charmpy.start_qd(chare.callback_tuple(callback))
+        """Starts quiescence detection: once no message is in flight anywhere,
+        `callback` is called with no argument. It is a Future (set to None), or
+        `proxy.method` of one element, of a single chare, of a whole group or array
+        (every element), of a section, or `charm.thisProxy[0].exit`:
+
+            charm.startQD(workers.phase_done)    # every worker, once all is quiet
+        """
+        if isinstance(callback, section.SectionMethod):
+            # The runtime's callbacks name one collection; a section's members are
+            # called from this PE once a future of its own is set.
+            section_method = callback
+            callback = futures.Future()
+            callback._on_done(lambda _: section_method())
+        try:
+            target = chare.callback_tuple(callback)
+        except TypeError as e:
+            raise TypeError('charm.startQD: %s' % e) from None
+        _charmpy.start_qd(target)
 
     def waitQD(self):
         """Waits (coroutine) until quiescence: no message in flight anywhere."""
