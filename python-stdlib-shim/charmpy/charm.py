@@ -27,7 +27,7 @@ import traceback
 import _charmpy
 
 from . import _startup, chare, futures, pool, reduction, section, when
-from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
+from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
 
@@ -136,8 +136,10 @@ class Charm:
     @property
     def thisProxy(self):
         """Proxy of the runtime's own group: `charm.thisProxy.updateGlobals(...)`,
-        `charm.thisProxy[0].exit` (a callback), `exec`/`rexec`/`eval` (with
-        options.remote_exec). None until the group exists on this PE."""
+        `charm.thisProxy[0].exit` (a callback), `charm.thisProxy[pe].createArray(...)`
+        and `createGroup(...)` (create from PE pe; ret=True gives the proxy),
+        `exec`/`rexec`/`eval` (with options.remote_exec). None until the group exists
+        on this PE."""
         return _startup.remote
 
     @property
@@ -609,6 +611,27 @@ class CharmRemote(Chare):
         options.remote_exec)."""
         self._check_remote_exec('eval')
         return eval(expression, sys.modules[module_name].__dict__)
+
+    def createArray(self, cls, dims=None, ndims=-1, args=[], map=None, useAtSync=False, cb=None):
+        """Creates an array on this PE, as `Array(cls, dims, ndims, args, map,
+        useAtSync)` there, and returns its proxy; `cb` (a Future or proxy.method),
+        when given, is called with the proxy too:
+
+            a = charm.thisProxy[2].createArray(Worker, 8, args=[x], ret=True).get()
+        """
+        proxy = Array(cls, dims, ndims, args, map, useAtSync)
+        if cb is not None:
+            cb(proxy)
+        return proxy
+
+    def createGroup(self, cls, args=[], onPEs=None, cb=None):
+        """Creates a group from this PE, as `Group(cls, args, onPEs)` there, and returns
+        its proxy (a section proxy with onPEs); `cb` is called with it too. A charmpy
+        addition, the counterpart of createArray."""
+        proxy = Group(cls, args, onPEs)
+        if cb is not None:
+            cb(proxy)
+        return proxy
 
     def addReducer(self, func, pre=None, post=None):
         """Adds a Python reducer on this PE (`charm.thisProxy.addReducer(f)` adds it
