@@ -1,7 +1,8 @@
-// `_charmpy` functions of sparse arrays: creating one empty, inserting elements
-// (constructor arguments always pickled: the insertion travels through the
-// element's home to the PE it lives on), ending insertion, and the home PE of an
-// index (where messages to an element are sent until its location is known).
+// `_charmpy` functions of sparse arrays: creating one empty (placed by the hash
+// of the index, or by an ArrayMap group), inserting elements (constructor
+// arguments always pickled: the insertion travels through the element's home to
+// the PE it lives on), ending insertion, and the home PE of an index without a
+// map (where messages to an element are sent until its location is known).
 #include <string>
 
 #include "module_support.h"
@@ -9,17 +10,21 @@
 
 namespace charmpy {
 
-// create_sparse(constructor_entry, ndims) -> collection id
+// create_sparse(constructor_entry, ndims[, map_id, use_at_sync]) -> collection id
 PyObject* py_create_sparse(PyObject*, PyObject* args) {
   unsigned long ctor;
   int ndims;
-  if (!PyArg_ParseTuple(args, "ki", &ctor, &ndims)) return nullptr;
+  unsigned long long mapId = 0;
+  int useAtSync = 0;
+  if (!PyArg_ParseTuple(args, "ki|Kp", &ctor, &ndims, &mapId, &useAtSync)) return nullptr;
   return guarded([&]() -> PyObject* {
     charm::CollectionSpec spec;
     spec.kind = charm::CollectionKind::Array;
     spec.constructor = static_cast<charm::EntryId>(ctor);
     spec.dims = charm::sparseDims(ndims);
     spec.sparse = true;
+    spec.arrayMap = mapId;
+    spec.useAtSync = useAtSync != 0;
     const std::size_t size = charm::packedSize(spec);
     charm::MessageBuffer m = charm::newMessage(charm::MessageKind::CreateCollection, size);
     charm::packInto(charm::payloadOf(m), size, spec);
@@ -29,13 +34,14 @@ PyObject* py_create_sparse(PyObject*, PyObject* args) {
   });
 }
 
-// insert(collection_id, index, on_pe, constructor_entry, args, kwargs)
+// insert(collection_id, index, on_pe, constructor_entry, args, kwargs[, map_id])
 PyObject* py_insert(PyObject*, PyObject* args) {
-  unsigned long long collection;
+  unsigned long long collection, mapId = 0;
   PyObject *indexObj, *cargs, *ckwargs;
   int onPe;
   unsigned long ctor;
-  if (!PyArg_ParseTuple(args, "KOikO!O", &collection, &indexObj, &onPe, &ctor, &PyTuple_Type, &cargs, &ckwargs))
+  if (!PyArg_ParseTuple(args, "KOikO!O|K", &collection, &indexObj, &onPe, &ctor, &PyTuple_Type, &cargs, &ckwargs,
+                        &mapId))
     return nullptr;
   charm::ArrayIndex index;
   if (!toIndex(indexObj, index, "index")) return nullptr;
@@ -44,7 +50,7 @@ PyObject* py_insert(PyObject*, PyObject* args) {
   charm::MessageBuffer m = embedState().codec.pack(call.get(), charm::MessageKind::InsertElement);
   if (!m) return nullptr;
   return guarded([&]() -> PyObject* {
-    rt().insertElement(collection, index, onPe, static_cast<charm::EntryId>(ctor), std::move(m));
+    rt().insertElement(collection, index, onPe, static_cast<charm::EntryId>(ctor), std::move(m), mapId);
     Py_RETURN_NONE;
   });
 }

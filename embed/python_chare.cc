@@ -138,6 +138,12 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
     std::memcpy(&call, ctx.payload, sizeof call);
     return PyRef::steal(call);
   }
+  if (ctx.payloadSize == 0) {
+    // A callback the runtime fires without data (quiescence detection: an entry of
+    // one element or broadcast to a collection) carries no payload at all: the
+    // method is called with no argument, as charm4py does.
+    return PyRef::steal(Py_BuildValue("(()O)", Py_None));
+  }
   const bool fast = ctx.flags & kCallFast;
   // The fast codec carries positional args only: rebuild the (args, None) pair.
   auto asCall = [fast](PyRef decoded) {

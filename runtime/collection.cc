@@ -134,8 +134,7 @@ int Collection::peOf(const ArrayIndex& index) const {
     case CollectionKind::Group: return index[0];
     case CollectionKind::Array: break;
   }
-  if (spec_.sparse) return sparseHomePe(index, numPes_);
-  if (!customMap_) return defaultMapPe(index, spec_.dims, numPes_);
+  if (!customMap_) return spec_.sparse ? sparseHomePe(index, numPes_) : defaultMapPe(index, spec_.dims, numPes_);
   const int pe = (*customMap_)(spec_.arrayMap, index, spec_.dims);
   if (pe < 0 || pe >= numPes_)
     throw std::out_of_range("charm: the array map placed element " + index.toString() +

@@ -2,7 +2,8 @@
 // dense N-d array or a sparse array filled by insertion): its creation parameters,
 // the elements living here and the per-collection state of broadcasts and
 // reductions. Also the default array map (block distribution of the row-major
-// linearised index space) and the home of sparse elements (a hash of the index).
+// linearised index space) and the home of sparse elements (a hash of the index,
+// unless the array has a custom map).
 #pragma once
 
 #include <cstdint>
@@ -70,8 +71,9 @@ void checkIndexInRange(const ArrayIndex& index, const ArrayIndex& dims);
 void checkDims(const ArrayIndex& dims);
 // The default map: contiguous blocks of the linearised index space per PE.
 int defaultMapPe(const ArrayIndex& index, const ArrayIndex& dims, int numPes);
-// The home PE of element `index` of a sparse array: a hash of the index (all of
-// its dimensions) modulo the number of PEs, the same on every PE.
+// The home PE of element `index` of a sparse array without a custom map: a hash
+// of the index (all of its dimensions) modulo the number of PEs, the same on
+// every PE.
 int sparseHomePe(const ArrayIndex& index, int numPes);
 // The extents a sparse array of `ndims` dimensions records (ndims, all zero).
 ArrayIndex sparseDims(int ndims);
@@ -106,7 +108,8 @@ class Collection {
   CollectionKind kind() const { return spec_.kind; }
   std::uint64_t totalElements() const { return total_; }
 
-  // The PE an element lives on (no migration yet: where the map put it).
+  // The home PE of an element: where the map puts it (a custom map, else the
+  // default block map, or for a sparse array without a map a hash of the index).
   int peOf(const ArrayIndex& index) const;
   // Indices of the elements the map places on `pe`, in index order.
   std::vector<ArrayIndex> indicesOn(int pe) const;

@@ -581,6 +581,13 @@ void Runtime::handleCreate(MessageBuffer message) {
   Pup p = Pup::unpacker(payloadOf(message), payloadSizeOf(message));
   CollectionSpec spec;
   p | spec;
+  if (spec.kind == CollectionKind::Array && spec.arrayMap != 0 && !findCollection(spec.arrayMap)) {
+    // The array's map is a group that another PE may have created: its creation
+    // can reach this PE after the array's. Place nothing (and forward nothing)
+    // before the map exists here; messages for the array wait for it meanwhile.
+    waitingForCollection_[spec.arrayMap].push_back(std::move(message));
+    return;
+  }
   if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
 
   // Register the collection before constructing its elements, so constructors
@@ -628,6 +635,7 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
       case MessageKind::InsertElement: handleInsert(std::move(m)); break;
       case MessageKind::InsertionCount: handleInsertionCount(m); break;
+      case MessageKind::CreateCollection: handleCreate(std::move(m)); break;  // an array waiting for its map
       default: break;
     }
   }

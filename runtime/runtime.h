@@ -118,14 +118,17 @@ class Runtime {
   // --- sparse arrays (runtime_insertion.cc) ----------------------------------
   // Inserts element `index` into sparse array `collection`: constructed by the
   // constructor entry `constructor` from `message`'s payload (its packed
-  // arguments) on PE `onPe`, or on its home when -1. Callable from any PE. Throws
+  // arguments) on PE `onPe`, or on its home when -1. `arrayMap` names the array's
+  // map (a group; 0 for none), which then gives the home of every element (else a
+  // hash of the index): a PE that does not know the array yet needs it to find
+  // the home. Callable from any PE. Throws
   // std::invalid_argument for a wrong number of dimensions, an index already
   // inserted from this PE or a collection known here that is not a sparse array,
   // std::out_of_range for a bad PE, std::logic_error once insertion has ended
   // (as far as this PE knows). A duplicate inserted from another PE aborts at its
   // home, naming the index.
   void insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
-                     MessageBuffer message);
+                     MessageBuffer message, CollectionId arrayMap = 0);
   // Ends insertion into sparse array `collection` (from any PE): once every
   // insertion made before it has landed (quiescence), the elements are counted;
   // reductions over the array complete from then on, and broadcasts requested

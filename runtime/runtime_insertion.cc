@@ -1,7 +1,9 @@
 // Runtime: sparse arrays, created empty and filled by insertion.
 //
-// Every element has a home PE, a hash of its index (sparseHomePe). An insertion
-// goes to the home first, which registers the index (refusing duplicates), then
+// Every element has a home PE: a hash of its index (sparseHomePe), or where the
+// array's map (an ArrayMap group) puts it. An insertion goes to the home first
+// (through the inserting PE itself when that PE cannot place it yet: an array with
+// a map it does not know), which registers the index (refusing duplicates), then
 // either constructs the element itself or passes it on to the PE asked for, with
 // a location record pointing there, like an element that migrated away. So the
 // home knows every element it counts before any message for it can be forwarded,
@@ -58,7 +60,7 @@ MessageBuffer countMessage(CollectionId collection, CountPhase phase, const std:
 // --- insertion ------------------------------------------------------------------
 
 void Runtime::insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
-                            MessageBuffer message) {
+                            MessageBuffer message, CollectionId arrayMap) {
   if (onPe < -1 || onPe >= numPes_)
     throw std::out_of_range("charm: insert element " + index.toString() + " on PE " + std::to_string(onPe) +
                             ", which does not exist (0.." + std::to_string(numPes_ - 1) + ", or -1 for its home)");
@@ -89,7 +91,12 @@ void Runtime::insertElement(CollectionId collection, const ArrayIndex& index, in
   env.entry = constructor;
   env.treeRoot = onPe;
   env.sequence = 0;
-  send(sparseHomePe(index, numPes_), std::move(message));
+  // The home: known from the array when it exists here; from the index alone
+  // without a map; else this PE keeps the insertion until the array (created
+  // after its map) exists here, then passes it on to the home (handleInsert).
+  const Collection* c = findCollection(collection);
+  const int home = c ? c->peOf(index) : arrayMap == 0 ? sparseHomePe(index, numPes_) : myPe_;
+  send(home, std::move(message));
 }
 
 void Runtime::handleInsert(MessageBuffer message) {
@@ -106,7 +113,10 @@ void Runtime::handleInsert(MessageBuffer message) {
     constructInserted(*c, message, home, env.sequence);
     return;
   }
-  if (home != myPe_) throw std::logic_error("charm: insertion of " + index.toString() + " reached a PE not its home");
+  if (home != myPe_) {  // sent here by a PE that could not place it (see insertElement)
+    send(home, std::move(message));
+    return;
+  }
   InsertionState& ins = *c->insertion;
   if (ins.done)
     throw std::logic_error("element " + index.toString() +

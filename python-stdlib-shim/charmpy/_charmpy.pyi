@@ -96,13 +96,15 @@ def place_chare() -> int: ...
 def element_pe(dims: tuple[int, ...], index: tuple[int, ...], map_id: int = 0) -> int:
     """PE of an array element under the default map (or the ArrayMap group
     map_id). Raises IndexError when the index is outside dims."""
-def create_sparse(constructor_entry: int, ndims: int) -> int:
+def create_sparse(constructor_entry: int, ndims: int, map_id: int = 0, use_at_sync: bool = False) -> int:
     """Creates an empty sparse array of ndims (1 to 6) dimensions (asynchronously);
-    returns its id. Raises ValueError for a bad ndims."""
+    returns its id. map_id: the ArrayMap group giving each element's home (0: a
+    hash of the index). Raises ValueError for a bad ndims."""
 def insert(collection_id: int, index: tuple[int, ...], on_pe: int, constructor_entry: int,
-           args: tuple, kwargs: Optional[dict]) -> None:
+           args: tuple, kwargs: Optional[dict], map_id: int = 0) -> None:
     """Inserts element index into sparse array collection_id, constructed with
-    (args, kwargs) pickled, on on_pe (-1: its home PE). Raises ValueError for a
+    (args, kwargs) pickled, on on_pe (-1: its home PE, where the array's map
+    map_id puts it when not 0). Raises ValueError for a
     wrong number of dimensions, an index inserted from this PE before, or a
     collection known here that is not a sparse array; IndexError for a bad PE;
     RuntimeError once ckDoneInserting has completed (as far as this PE knows). A
@@ -112,7 +114,8 @@ def done_inserting(collection_id: int) -> None:
     landed (quiescence) the elements are counted; reductions complete from then
     on, and broadcasts requested after it reach every element."""
 def sparse_home_pe(index: tuple[int, ...]) -> int:
-    """The home PE of a sparse array element (a hash of its index)."""
+    """The home PE of an element of a sparse array without a map (a hash of its
+    index)."""
 def collection_map(collection_id: int) -> int:
     """The ArrayMap group id of an array created on this PE (0: default map), -1
     when the collection is not known here yet."""

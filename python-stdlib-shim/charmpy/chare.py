@@ -400,6 +400,21 @@ def _map_of(cid):
     return m
 
 
+def _mapped_pe(map_cid, index):
+    """Where to send a call for element `index` of an array placed by the ArrayMap
+    group `map_cid`: the PE its procNum gives; this PE when the map group has no
+    element here yet (its creation, from another PE, is on the way). The runtime
+    then passes the call on to the element's home once the array exists here,
+    which is after its map."""
+    if map_cid not in _local_groups:
+        return _MY_PE
+    pe = _array_map_pe(map_cid, index)
+    if not 0 <= pe < _NUM_PES:
+        raise IndexError('ArrayMap.procNum placed element %r on PE %d, which does not exist '
+                         '(PEs are 0..%d)' % (index, pe, _NUM_PES - 1))
+    return pe
+
+
 def _array_map_pe(map_cid, index):
     """Runtime hook: the PE of `index` under the ArrayMap group `map_cid`."""
     mapper = _local_groups.get(map_cid)
@@ -498,9 +513,11 @@ class Array:
         a.ckDoneInserting()
         a.step()                              # every inserted element
 
-    `map=` places the elements of dense arrays (an `ArrayMap` group). With
-    `useAtSync=True` elements call `self.AtSync()` for load balancing and get
-    `resumeFromSync()` after it.
+    `map=` (the proxy of a group of an `ArrayMap` subclass) places the elements:
+    `procNum(index)` gives the PE of each element of a dense array, and of a
+    sparse array the home of each inserted element (where `ckInsert` without
+    onPE constructs it). With `useAtSync=True` elements call `self.AtSync()` for
+    load balancing and get `resumeFromSync()` after it.
     """
 
     def __new__(cls, C, dims=None, ndims=-1, args=[], map=None, useAtSync=False):
@@ -513,17 +530,22 @@ class Array:
         dims = _dims_tuple(dims)
         if ndims is not None and ndims != -1 and ndims != len(dims):
             raise ValueError('Array(): ndims=%r does not match dims %r' % (ndims, dims))
-        map_cid = 0
-        if map is not None:
-            if (not isinstance(map, GroupProxy) or map._index is not None
-                    or not issubclass(map._info.cls, ArrayMap)):
-                raise TypeError('Array(..., map=...): map must be the proxy of a Group of an '
-                                'ArrayMap subclass, got %r' % (map,))
-            map_cid = map._cid
+        map_cid = _map_group_id(map)
         cid = _create(KIND_ARRAY, info, dims, -1, _args_tuple(args, 'Array()'), map_cid, useAtSync)
         _array_maps[cid] = map_cid
         _array_use_at_sync[cid] = bool(useAtSync)
         return new_proxy(info, KIND_ARRAY, cid, None, -1, dims)
+
+
+def _map_group_id(map):
+    """The collection id of the ArrayMap group proxy `map` (0 for None)."""
+    if map is None:
+        return 0
+    if (not isinstance(map, GroupProxy) or map._index is not None
+            or not issubclass(map._info.cls, ArrayMap)):
+        raise TypeError('Array(..., map=...): map must be the proxy of a Group of an '
+                        'ArrayMap subclass, got %r' % (map,))
+    return map._cid
 
 
 def _create_sparse(info, ndims, map, useAtSync):
@@ -534,12 +556,9 @@ def _create_sparse(info, ndims, map, useAtSync):
     if not 1 <= ndims <= _MAX_DIMS:
         raise ValueError('Array(%s, ndims=%d): arrays have 1 to %d dimensions'
                          % (info.cls.__qualname__, ndims, _MAX_DIMS))
-    if map is not None:
-        raise NotImplementedError('Array(%s, ndims=%d, map=...): sparse arrays place their elements '
-                                  'on their home PE or on ckInsert(onPE=...); map= is for dense arrays'
-                                  % (info.cls.__qualname__, ndims))
-    cid = _charmpy.create_sparse(info.ctor_ids[KIND_ARRAY], ndims)
-    _array_maps[cid] = 0
+    map_cid = _map_group_id(map)
+    cid = _charmpy.create_sparse(info.ctor_ids[KIND_ARRAY], ndims, map_cid, bool(useAtSync))
+    _array_maps[cid] = map_cid
     _array_use_at_sync[cid] = bool(useAtSync)
     return new_proxy(info, KIND_ARRAY, cid, None, -1, (0,) * ndims)
 
@@ -707,17 +726,24 @@ class ArrayProxy(Proxy):
                 raise TypeError('sparse arrays cannot be sliced (their elements are not known '
                                 'everywhere); make a section from a list of elements instead')
             index = _sparse_index(index, len(dims))
+            map_cid = _map_of(self._cid)
+            if map_cid:
+                return self._element(index, _mapped_pe(map_cid, index))
             return self._element(index, _charmpy.sparse_home_pe(index))
         if isinstance(index, slice) or (type(index) is tuple and any(isinstance(i, slice) for i in index)):
             from . import section
             return section.array_slice(self, index)
         index = _array_index(index, dims)
-        return self._element(index, _charmpy.element_pe(dims, index, _map_of(self._cid)))
+        map_cid = _map_of(self._cid)
+        if map_cid and map_cid not in _local_groups:
+            return self._element(index, _MY_PE)   # see _mapped_pe
+        return self._element(index, _charmpy.element_pe(dims, index, map_cid))
 
     def ckInsert(self, index, args=[], onPE=-1, useAtSync=False):
         """Sparse arrays: inserts element `index` (an int for 1-d, else a tuple),
-        constructed with `args` on PE `onPE` (-1: its home PE). Callable from any PE
-        and any chare; messages sent to the element right away wait for it.
+        constructed with `args` on PE `onPE` (-1: its home PE, which is where the
+        array's map puts it when it has one). Callable from any PE and any chare;
+        messages sent to the element right away wait for it.
 
         Raises IndexError for an index with the wrong number of dimensions or a PE
         out of range, ValueError for an index already inserted from this PE, and
@@ -737,7 +763,8 @@ class ArrayProxy(Proxy):
         prefix = _creation_prefix
         if prefix is not None:
             args = (prefix(),) + args
-        _charmpy.insert(self._cid, index, pe, self._info.ctor_ids[KIND_ARRAY], args, None)
+        _charmpy.insert(self._cid, index, pe, self._info.ctor_ids[KIND_ARRAY], args, None,
+                        _map_of(self._cid))
 
     def ckDoneInserting(self):
         """Sparse arrays: ends insertion. Once every insertion made before this call

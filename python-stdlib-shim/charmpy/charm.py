@@ -27,7 +27,7 @@ import traceback
 import _charmpy
 
 from . import _startup, chare, futures, pool, reduction, section, when
-from .chare import Chare, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
+from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
 
@@ -210,8 +210,10 @@ class Charm:
     @property
     def thisProxy(self):
         """Proxy of the runtime's own group: `charm.thisProxy.updateGlobals(...)`,
-        `charm.thisProxy[0].exit` (a callback), `exec`/`rexec`/`eval` (with
-        options.remote_exec). None until the group exists on this PE."""
+        `charm.thisProxy[0].exit` (a callback), `charm.thisProxy[pe].createArray(...)`
+        and `createGroup(...)` (create from PE pe; ret=True gives the proxy),
+        `exec`/`rexec`/`eval` (with options.remote_exec). None until the group exists
+        on this PE."""
         return _startup.remote
 
     @property
@@ -327,16 +329,24 @@ class Charm:
         futures.sleep(secs)
 
     def startQD(self, callback):
-        """Starts quiescence detection; `callback` (a Future, proxy.method, or the
-        method of a section proxy) is called with no argument once no message is in
-        flight anywhere."""
+        """Starts quiescence detection: once no message is in flight anywhere,
+        `callback` is called with no argument. It is a Future (set to None), or
+        `proxy.method` of one element, of a single chare, of a whole group or array
+        (every element), of a section, or `charm.thisProxy[0].exit`:
+
+            charm.startQD(workers.phase_done)    # every worker, once all is quiet
+        """
         if isinstance(callback, section.SectionMethod):
-            # The runtime fires element, collection and future callbacks; a section's
-            # method is called from here when this PE's future fires.
-            method = callback
+            # The runtime's callbacks name one collection; a section's members are
+            # called from this PE once a future of its own is set.
+            section_method = callback
             callback = futures.Future()
-            callback._on_done(lambda _: method())
-        _charmpy.start_qd(chare.callback_tuple(callback))
+            callback._on_done(lambda _: section_method())
+        try:
+            target = chare.callback_tuple(callback)
+        except TypeError as e:
+            raise TypeError('charm.startQD: %s' % e) from None
+        _charmpy.start_qd(target)
 
     def waitQD(self):
         """Waits (coroutine) until quiescence: no message in flight anywhere."""
@@ -681,6 +691,27 @@ class CharmRemote(Chare):
         options.remote_exec)."""
         self._check_remote_exec('eval')
         return eval(expression, sys.modules[module_name].__dict__)
+
+    def createArray(self, cls, dims=None, ndims=-1, args=[], map=None, useAtSync=False, cb=None):
+        """Creates an array on this PE, as `Array(cls, dims, ndims, args, map,
+        useAtSync)` there, and returns its proxy; `cb` (a Future or proxy.method),
+        when given, is called with the proxy too:
+
+            a = charm.thisProxy[2].createArray(Worker, 8, args=[x], ret=True).get()
+        """
+        proxy = Array(cls, dims, ndims, args, map, useAtSync)
+        if cb is not None:
+            cb(proxy)
+        return proxy
+
+    def createGroup(self, cls, args=[], onPEs=None, cb=None):
+        """Creates a group from this PE, as `Group(cls, args, onPEs)` there, and returns
+        its proxy (a section proxy with onPEs); `cb` is called with it too. A charmpy
+        addition, the counterpart of createArray."""
+        proxy = Group(cls, args, onPEs)
+        if cb is not None:
+            cb(proxy)
+        return proxy
 
     def addReducer(self, func, pre=None, post=None):
         """Adds a Python reducer on this PE (`charm.thisProxy.addReducer(f)` adds it
