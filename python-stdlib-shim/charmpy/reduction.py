@@ -170,28 +170,29 @@ class ReducerContainer:
 
     The numeric reducers (sum, product, min, max, logical_*) combine element-wise:
 
-    - Python ints: sum, min and max give the exact Python int (a sum past 2**63
-      stays exact: it is carried in two 32-bit halves); product multiplies with
-      Python's arithmetic, exact at any size. A contribution that does not fit in
-      64 bits raises OverflowError (except under product).
-    - Python floats: float results (IEEE double). Ints and floats do not mix
-      under sum, min and max: contribute 0.0, not 0, where the data are floats
-      (a mix is an error naming both, never a reinterpreted value). Product
-      mixes them as Python does.
+    - Python ints: sum, min and max give the exact Python int; a sum past 2**63
+      stays exact (each int travels as two 32-bit halves, summed separately). A
+      contribution that does not fit in 64 bits raises OverflowError.
+    - Python floats: a float (IEEE double). Ints and floats do not mix under
+      sum, min and max: contribute 0.0, not 0, where the data are floats (a mix
+      is an error naming both, never a reinterpreted value).
+    - product of Python numbers (and of lists/tuples of them) is Python's: ints
+      exact at any size, ints and floats mixed as in Python (combined at the root).
     - lists and tuples of numbers: a list (tuple) of the column results; a list
       holding any float is a list of floats.
     - NumPy arrays and scalars: the same dtype and shape, in NumPy's arithmetic
-      (integers wrap around on overflow, as in NumPy itself).
+      (integers wrap around on overflow, as NumPy's own do).
     - array.array: a NumPy array of the typecode's dtype (as in charm4py; an
-      array.array of that typecode without NumPy), in C arithmetic like NumPy's.
-    - logical_and/or/xor of Python numbers give a bool.
+      array.array of that typecode without NumPy), integers wrapping like NumPy's.
+    - logical_and/or/xor of Python numbers (ints, floats, bools alike) give a bool.
 
     Every contribution to one reduction must be the same kind of data with the
     same shape, length and type: anything else (a (2, 3) and a (3, 2) array, an
     int and a list, lists of different lengths, int64 and float64 arrays) is an
-    error naming the reduction and both sides. Raised at the contribution when
-    the other side is on the same PE; otherwise the job aborts with the message.
-    Other data (strings, Fractions, ...) is combined by Python at the root.
+    error naming the reduction and both sides, raised by contribute()/allreduce()
+    when the other side is on the same PE, otherwise aborting the job with that
+    message. Other data (strings, Fractions, ...) is combined by Python at the
+    root, with the same checks.
     """
 
     def __init__(self):
@@ -274,6 +275,11 @@ _ARRAY_TYPECODES = frozenset('bBhHiIlLqQfd')
 _LIST_ELEMENTS = {'int': ('<i8', 'int'), 'float': ('<f8', 'float'), 'bool': ('|b1', 'truth value')}
 
 
+# NumPy dtypes combined in C (native bool, integers, float32, float64) -> their
+# dtype.str (one lookup instead of dtype.str, which is slow, and kind checks)
+_C_DTYPES = {} if _np is None else {_np.dtype(c): _np.dtype(c).str for c in '?bBhHiIlLqQfd'}
+
+
 def _describe(form):
     """A numeric form in words."""
     kind = form[0]
@@ -317,11 +323,15 @@ def _too_big(reducer, value):
                          % (reducer_name(reducer), value))
 
 
-def _scalar_forms(kind):
-    return {r: ((kind,), _text(r, (kind,))) for r in _NUMERIC}
+def _scalar_forms(kind, reducers):
+    return {r: ((kind,), _text(r, (kind,))) for r in reducers}
 
 
-_INT_FORMS, _FLOAT_FORMS, _BOOL_FORMS = _scalar_forms('int'), _scalar_forms('float'), _scalar_forms('bool')
+# Python numbers: ints and floats under sum, min and max; truth values under the
+# logical reducers (products are Python's).
+_INT_FORMS = _scalar_forms('int', _NUMERIC - _LOGICAL - {_PRODUCT})
+_FLOAT_FORMS = _scalar_forms('float', _NUMERIC - _LOGICAL - {_PRODUCT})
+_BOOL_FORMS = _scalar_forms('bool', _LOGICAL)
 
 
 def numeric_form(reducer, data):
@@ -329,22 +339,27 @@ def numeric_form(reducer, data):
     or None when `data` is combined in Python (not numbers, or a product of Python
     numbers, which Python keeps exact). Raises OverflowError for an int that does
     not fit in 64 bits (see ReducerContainer)."""
+    t = type(data)
+    if t is float:  # the common cases first: one lookup each
+        known = _FLOAT_FORMS.get(reducer)
+        if known is not None:
+            return known[0], data, known[1]
+    elif t is int:
+        known = _INT_FORMS.get(reducer)  # under sum, C splits the int into two lanes
+        if known is not None:
+            if _INT64_MIN <= data <= _INT64_MAX:
+                return known[0], data, known[1]
+            raise _too_big(reducer, data)
     if reducer not in _NUMERIC:
         return None
-    t = type(data)
     if t is float or t is int or t is bool:
         if reducer in _LOGICAL:  # truth values: ints, floats and bools mix
             form, text = _BOOL_FORMS[reducer]
             return form, bool(data), text
         if reducer == _PRODUCT:
             return None
-        if t is float:
-            form, text = _FLOAT_FORMS[reducer]
-            return form, data, text
-        if not _INT64_MIN <= data <= _INT64_MAX:
-            raise _too_big(reducer, data)
-        form, text = _INT_FORMS[reducer]  # under sum, C splits it into two lanes
-        return form, int(data), text      # Python sums booleans as integers
+        form, text = _INT_FORMS[reducer]  # a bool: Python sums booleans as integers
+        return form, int(data), text
     if t is array.array:
         if data.typecode not in _ARRAY_TYPECODES:
             return None
@@ -353,21 +368,19 @@ def numeric_form(reducer, data):
     if _np is None:
         return None
     if t is _np.ndarray:
-        dt = data.dtype
-        if dt.kind in 'biu' or (dt.kind == 'f' and dt.itemsize in (4, 8)):
-            if dt.itemsize in (1, 2, 4, 8) and dt.isnative:
-                form = ('ndarray', dt.str, data.shape)
-                return form, _np.ascontiguousarray(data), _text(reducer, form)
-        return None
+        dtype = _C_DTYPES.get(data.dtype)
+        if dtype is None:
+            return None
+        form = ('ndarray', dtype, data.shape)
+        return form, _np.ascontiguousarray(data), _text(reducer, form)
     if t is list or t is tuple:
         return _sequence_form(reducer, data, t)
     if isinstance(data, _np.generic):
-        dt = data.dtype
-        if reducer != _PRODUCT and (dt.kind in 'biu' or (dt.kind == 'f' and dt.itemsize in (4, 8))):
-            if dt.itemsize in (1, 2, 4, 8) and dt.isnative:
-                form = ('npscalar', dt.str)
-                return form, _np.ascontiguousarray(data).reshape(1), _text(reducer, form)
-        return None
+        dtype = _C_DTYPES.get(data.dtype)
+        if dtype is None or reducer == _PRODUCT:
+            return None
+        form = ('npscalar', dtype)
+        return form, _np.ascontiguousarray(data).reshape(1), _text(reducer, form)
     return None
 
 
