@@ -29,22 +29,28 @@ constexpr std::size_t kCopiedResultBytes = 64;
 
 }  // namespace
 
-// allreduce_numeric(chare, reducer, data, form, future): contributes `data` (a
-// number, a buffer of numbers, or None for an empty reduction) to the element's
-// next reduction, whose result resolves `future`, decoded as `form` says
-// (reduction.numeric_form).
+// allreduce_numeric(chare, reducer, data, form, form_text, future): contributes
+// `data` (a number, a buffer of numbers, or None for an empty reduction) to the
+// element's next reduction, whose result resolves `future`, decoded as `form`
+// says (reduction.numeric_form); `form_text` (bytes) describes it and must be
+// the same for every element (charm::NumericSpan::form).
 PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 5) return fail(PyExc_TypeError, "allreduce_numeric takes 5 arguments");
-  PyObject *chareObj = args[0], *data = args[2], *form = args[3], *future = args[4];
+  if (nargs != 6) return fail(PyExc_TypeError, "allreduce_numeric takes 6 arguments");
+  PyObject *chareObj = args[0], *data = args[2], *form = args[3], *future = args[5];
   const long reducer = PyLong_AsLong(args[1]);
   if (reducer == -1 && PyErr_Occurred()) return nullptr;
+  char* formText;
+  Py_ssize_t formLength;
+  if (PyBytes_AsStringAndSize(args[4], &formText, &formLength) < 0) return nullptr;
   EmbedState& st = embedState();
   auto chareIt = st.chareOfObject.find(chareObj);
   if (chareIt == st.chareOfObject.end())
     return fail(PyExc_RuntimeError, "charmpy: allreduce() must be called by a chare on its own PE");
   charm::ChareBase* chare = chareIt->second;
   NumericInput input;
-  if (!input.read(data, static_cast<charm::ReducerKind>(reducer))) return nullptr;
+  if (!input.read(data, static_cast<charm::ReducerKind>(reducer),
+                  std::string_view(formText, static_cast<std::size_t>(formLength))))
+    return nullptr;
 
   // Register the future first: the contribution may complete the reduction (and
   // call deliverAllReduce) before it returns.

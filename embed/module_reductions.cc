@@ -34,11 +34,15 @@ charm::Callback resultCallback(unsigned long long section, FutureFormat format) 
 // reduction_done hook combines the contributions (in element order) and delivers
 // the result. The runtime's numbering keeps several reductions in flight apart.
 // With `section` (a section id known on this PE), the reduction is over that
-// section, ordered by section position, and ends on the section's root.
+// section, ordered by section position, and ends on the section's root. `form`
+// (bytes) names the data in error messages, should a numeric contribution (a
+// different kind of value) meet this one.
 PyObject* py_contribute(PyObject*, PyObject* args) {
   PyObject *chareObj, *item;
   unsigned long long section = 0;
-  if (!PyArg_ParseTuple(args, "OO|K", &chareObj, &item, &section)) return nullptr;
+  const char* form = nullptr;
+  Py_ssize_t formLength = 0;
+  if (!PyArg_ParseTuple(args, "OO|Ky#", &chareObj, &item, &section, &form, &formLength)) return nullptr;
   EmbedState& st = embedState();
   auto it = st.chareOfObject.find(chareObj);
   if (it == st.chareOfObject.end())
@@ -48,24 +52,27 @@ PyObject* py_contribute(PyObject*, PyObject* args) {
   std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
   return guarded([&] {
     const charm::Callback callback = resultCallback(section, FutureFormat::Reduction);
-    if (section != 0)
-      it->second->contribute(bytes, charm::reducer::gather, callback, section);
-    else
-      it->second->contribute(bytes, charm::reducer::gather, callback);
+    charm::ReductionValue value = charm::ReductionValue::gather(it->second->sectionGatherKey(section), bytes);
+    if (formLength > 0) value.setForm(std::string(form, static_cast<std::size_t>(formLength)));
+    it->second->contributeReduction(std::move(value), callback, section);
     Py_RETURN_NONE;
   });
 }
 
 // Numeric reductions combined in C along the tree: `data` is an int, float or bool,
-// or a C-contiguous buffer of numbers (a NumPy array); `tag` (bytes) travels to
-// the root, where numeric_reduction_done(tag, result_view) gets the combined bytes.
+// or a C-contiguous buffer of numbers (a NumPy array, an array.array); `tag`
+// (bytes) travels to the root, where numeric_reduction_done(tag, result_view)
+// gets the combined bytes; `form` (bytes, reduction.py's description of the
+// data) must be the same for every contribution (charm::ReductionValue::form).
 PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
   PyObject *chareObj, *data;
   int reducer;
-  const char* tag;
-  Py_ssize_t tagLength;
+  const char *tag, *form;
+  Py_ssize_t tagLength, formLength;
   unsigned long long section = 0;
-  if (!PyArg_ParseTuple(args, "OiOy#|K", &chareObj, &reducer, &data, &tag, &tagLength, &section)) return nullptr;
+  if (!PyArg_ParseTuple(args, "OiOy#y#|K", &chareObj, &reducer, &data, &tag, &tagLength, &form, &formLength,
+                        &section))
+    return nullptr;
   EmbedState& st = embedState();
   auto it = st.chareOfObject.find(chareObj);
   if (it == st.chareOfObject.end())
@@ -73,12 +80,13 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
   const auto kind = static_cast<charm::ReducerKind>(reducer);
   return guarded([&]() -> PyObject* {
     NumericInput input;
-    if (!input.read(data, kind)) return nullptr;
+    if (!input.read(data, kind, std::string_view(form, static_cast<std::size_t>(formLength)))) return nullptr;
     const charm::NumericSpan& in = input.span();
     charm::ReductionValue value = charm::ReductionValue::numericRaw(
         kind, in.type, in.shape != static_cast<std::uint8_t>(charm::ReductionValue::Shape::Scalar),
         in.length, in.data);
     value.setTag(std::string(tag, static_cast<std::size_t>(tagLength)));
+    value.setForm(std::string(in.form));
     it->second->contributeReduction(std::move(value), resultCallback(section, FutureFormat::NumericReduction),
                                     section);
     Py_RETURN_NONE;

@@ -33,12 +33,13 @@ NumericInput::~NumericInput() {
   if (hasView_) PyBuffer_Release(&view_);
 }
 
-bool NumericInput::read(PyObject* data, charm::ReducerKind kind) {
+bool NumericInput::read(PyObject* data, charm::ReducerKind kind, std::string_view form) {
   using VT = charm::ValueType;
   constexpr auto kScalar = static_cast<std::uint8_t>(charm::ReductionValue::Shape::Scalar);
   constexpr auto kVector = static_cast<std::uint8_t>(charm::ReductionValue::Shape::Vector);
   span_ = charm::NumericSpan{};
   span_.kind = kind;
+  span_.form = form;
   if (kind == charm::ReducerKind::Nop) {
     if (data == Py_None) return true;
     PyErr_SetString(PyExc_TypeError, "charmpy: an empty reduction takes no data");
@@ -60,6 +61,15 @@ bool NumericInput::read(PyObject* data, charm::ReducerKind kind) {
     const long long v = PyLong_AsLongLong(data);
     if (v == -1 && PyErr_Occurred()) return false;
     const std::int64_t v64 = v;
+    if (kind == charm::ReducerKind::Sum) {  // two lanes (see numeric_data.h)
+      const std::int64_t lanes[2] = {v64 >> 32, v64 & 0xffffffff};
+      std::memcpy(scalar_, lanes, sizeof lanes);
+      span_.type = VT::Int64;
+      span_.shape = kVector;
+      span_.length = 2;
+      span_.data = scalar_;
+      return true;
+    }
     return scalar(VT::Int64, &v64, sizeof v64);
   }
   if (PyFloat_Check(data)) {

@@ -21,7 +21,9 @@ std::size_t valueBytesOf(const AllReduceHeader& h) {
   return static_cast<std::size_t>(h.length) * valueTypeSize(h.type);
 }
 
-std::string describe(ReducerKind kind, ValueType type, std::uint8_t shape, std::uint64_t length) {
+std::string describe(ReducerKind kind, ValueType type, std::uint8_t shape, std::uint64_t length,
+                     std::string_view form = {}) {
+  if (!form.empty()) return std::string(form);  // the embedding layer's words for it
   std::string s = reducerKindName(kind);
   if (kind == ReducerKind::Nop) return s + " (no data)";
   s += std::string(" of ") + valueTypeName(type);
@@ -31,18 +33,20 @@ std::string describe(ReducerKind kind, ValueType type, std::uint8_t shape, std::
 }
 
 bool sameShape(const AllReduceHeader& h, const NumericSpan& v) {
-  return h.kind == v.kind && h.type == v.type && h.shape == v.shape && h.length == v.length;
+  return h.kind == v.kind && h.type == v.type && h.shape == v.shape && h.length == v.length &&
+         h.formDigest == formDigest(v.form);
 }
 
 bool sameShape(const AllReduceHeader& a, const AllReduceHeader& b) {
-  return a.kind == b.kind && a.type == b.type && a.shape == b.shape && a.length == b.length;
+  return a.kind == b.kind && a.type == b.type && a.shape == b.shape && a.length == b.length &&
+         a.formDigest == b.formDigest;
 }
 
 [[noreturn]] void throwMismatch(std::uint32_t number, const std::string& had, const std::string& got) {
   throw std::invalid_argument("charm: allreduce " + std::to_string(number) + " combines " + had +
                               " with " + got +
                               "; every element must contribute the same reducer and the same "
-                              "type and length of data");
+                              "type and shape of data");
 }
 
 }  // namespace
@@ -133,6 +137,8 @@ void AllReduceManager::handleForwardedResult(MessageBuffer message) {
   r.number = env.sequence;
   NumericSpan value;
   std::memcpy(&value, payloadOf(message), sizeof value);
+  value.data = nullptr;  // the sender's pointers mean nothing here
+  value.form = {};
   Pup p = Pup::unpacker(payloadOf(message) + sizeof value, payloadSizeOf(message) - sizeof value);
   p | r.callback;
   const std::size_t header = (sizeof value + p.offset() + 15) & ~std::size_t{15};
@@ -183,9 +189,9 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
     const AllReduceHeader& h = headerAt(p.acc.data());
     if (!sameShape(h, value))
       refuse("charm: allreduce " + std::to_string(number) + " combines " +
-             describe(h.kind, h.type, h.shape, h.length) + " with " +
-             describe(value.kind, value.type, value.shape, value.length) +
-             "; every element must contribute the same reducer and the same type and length of "
+             describe(h.kind, h.type, h.shape, h.length, p.form) + " with " +
+             describe(value.kind, value.type, value.shape, value.length, value.form) +
+             "; every element must contribute the same reducer and the same type and shape of "
              "data");
   }
 
@@ -220,6 +226,8 @@ void AllReduceManager::startPartial(Pending& p, const Collection& collection, co
   h->shape = value.shape;
   h->length = value.length;
   h->contributions = 1;
+  h->formDigest = formDigest(value.form);
+  p.form.assign(value.form);
   std::byte* values = p.acc.data() + kAllReduceValuesOffset;
   if (bytes) std::memcpy(values, value.data, bytes);  // the one copy: the data is the caller's
   normaliseLogicalRaw(value.kind, value.type, values, static_cast<std::size_t>(value.length));
@@ -316,8 +324,9 @@ void AllReduceManager::absorb(Pending& p, MessageBuffer m, bool theirsFirst) {
   const std::byte* mine = partialOf(p);
   const AllReduceHeader& own = headerAt(const_cast<std::byte*>(mine));
   if (!sameShape(theirs, own))
-    throwMismatch(p.number, describe(own.kind, own.type, own.shape, own.length),
+    throwMismatch(p.number, describe(own.kind, own.type, own.shape, own.length, p.form) + " on this PE",
                   describe(theirs.kind, theirs.type, theirs.shape, theirs.length) +
+                      (theirs.formDigest != own.formDigest ? " of another form" : "") +
                       " from another PE");
   // Into the buffer the partner's values arrived in: ours may still be in flight
   // (being read by the transport), theirs is ours alone.
@@ -340,7 +349,7 @@ void AllReduceManager::finish(Collection& collection, Pending& p) {
   r.collection = p.collection;
   r.number = p.number;
   r.callback = p.callback;
-  r.value = NumericSpan{h.kind, h.type, h.shape, h.length, base + kAllReduceValuesOffset};
+  r.value = NumericSpan{h.kind, h.type, h.shape, h.length, base + kAllReduceValuesOffset, {}};
   const bool counted = h.kind != ReducerKind::Nop &&
                        h.shape == static_cast<std::uint8_t>(ReductionValue::Shape::Vector);
   r.data = base + kAllReduceValuesOffset - (counted ? sizeof h.length : 0);

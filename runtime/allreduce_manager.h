@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -56,7 +57,7 @@ struct AllReduceHeader {
   std::uint8_t step = 0;   // the Butterfly step this partial is sent at
   std::uint32_t reserved = 0;
   std::uint64_t contributions = 0;  // elements folded in so far
-  std::uint64_t reserved2 = 0;
+  std::uint64_t formDigest = 0;     // formDigest(NumericSpan::form): partials must agree
   std::uint64_t length = 0;  // values (1 for a scalar, 0 for Nop)
 };
 static_assert(sizeof(AllReduceHeader) == 32);
@@ -92,7 +93,8 @@ class AllReduceManager {
   // `next` once the contribution is accepted, before the result may be delivered
   // (which may run the same element, contributing again). Throws
   // std::invalid_argument, changing nothing, when it does not match earlier
-  // contributions (reducer, type, shape, length, callback) or is not numeric/Nop.
+  // contributions (reducer, form, type, shape, length, callback) or is not
+  // numeric/Nop.
   void contribute(Collection& collection, std::uint32_t& next, const NumericSpan& value,
                   const Callback& callback);
   // An AllReducePartial message from another participant.
@@ -136,6 +138,7 @@ class AllReduceManager {
     std::vector<MessageBuffer> early;  // partials received per step, not yet combined
     // Elements that contributed away from home: where they were, and which.
     std::vector<std::pair<int, ArrayIndex>> remote;
+    std::string form;  // of this PE's contributions, for error messages
   };
 
   const Plan& planOf(const Collection& collection);

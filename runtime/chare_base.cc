@@ -1,6 +1,7 @@
 #include "runtime/chare_base.h"
 
 #include <stdexcept>
+#include <string>
 
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
@@ -25,6 +26,14 @@ Collection& contributingCollection(Runtime& rt, CollectionId id) {
   if (!c || c->kind() == CollectionKind::Singleton)
     throw std::logic_error("charm: contribute() is for elements of groups and arrays");
   return *c;
+}
+
+// A numeric span as a ReductionValue of its own (values and form copied).
+ReductionValue copyOf(const NumericSpan& value) {
+  const bool vector = value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar);
+  ReductionValue r = ReductionValue::numericRaw(value.kind, value.type, vector, value.length, value.data);
+  if (!value.form.empty()) r.setForm(std::string(value.form));
+  return r;
 }
 }  // namespace
 
@@ -88,21 +97,13 @@ void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& call
       contributeValue(ReductionValue::nop(), callback, 0);
       return;
     }
-    const bool vector = value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar);
-    contributeValue(ReductionValue::numericRaw(value.kind, value.type, vector, value.length, value.data),
-                    callback, 0);
+    contributeValue(copyOf(value), callback, 0);
     return;
   }
   Runtime& rt = Runtime::current();
   Collection& c = contributingCollection(rt, collection_);
   if (homePe_ != rt.myPe()) {
-    contributeValue(value.kind == ReducerKind::Nop
-                        ? ReductionValue::nop()
-                        : ReductionValue::numericRaw(
-                              value.kind, value.type,
-                              value.shape != static_cast<std::uint8_t>(ReductionValue::Shape::Scalar),
-                              value.length, value.data),
-                    callback, 0);
+    contributeValue(value.kind == ReducerKind::Nop ? ReductionValue::nop() : copyOf(value), callback, 0);
     return;
   }
   rt.allreduces().contribute(c, nextReduction_, value, callback);

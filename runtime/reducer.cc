@@ -62,6 +62,16 @@ std::size_t valueTypeSize(ValueType type) noexcept {
   return 0;
 }
 
+std::uint64_t formDigest(std::string_view form) noexcept {
+  if (form.empty()) return 0;
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (const char c : form) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h == 0 ? 1 : h;  // 0 stays "no form"
+}
+
 namespace {
 
 // ----- typed element loops ---------------------------------------------------
@@ -343,6 +353,7 @@ NumericSpan ReductionValue::span() const {
     s.shape = static_cast<std::uint8_t>(shape_);
     s.length = length_;
     s.data = numericData();
+    s.form = form_;
   }
   return s;
 }
@@ -350,6 +361,7 @@ NumericSpan ReductionValue::span() const {
 // ----- combining ---------------------------------------------------------------
 
 std::string ReductionValue::describe() const {
+  if (!form_.empty()) return form_;  // the embedding layer's words for it
   std::string s = reducerKindName(kind_);
   if (isNumericReducer(kind_) && hasData_) {
     switch (shape_) {
@@ -365,10 +377,10 @@ std::string ReductionValue::describe() const {
 }
 
 void ReductionValue::throwMismatch(const ReductionValue& other, const char* what) const {
-  throw std::invalid_argument("charm::ReductionValue::combine: cannot combine " + describe() +
-                              " with " + other.describe() + " (" + what +
+  throw std::invalid_argument("charm: a reduction cannot combine " + describe() + " with " +
+                              other.describe() + " (" + what +
                               " differ; every contribution to one reduction must use the same "
-                              "reducer and the same type and length of data)");
+                              "reducer and the same type and shape of data)");
 }
 
 void ReductionValue::combine(const ReductionValue& other) {
@@ -424,8 +436,12 @@ void ReductionValue::combineNumeric(const ReductionValue& other) {
     length_ = other.length_;
     scalar_ = other.scalar_;
     bytes_ = other.bytes_;
+    form_ = other.form_;
     return;
   }
+  // Forms first: they say what the values are in the caller's terms (a (2, 3) and
+  // a (3, 2) array agree in everything below).
+  if (form_ != other.form_) throwMismatch(other, "the forms");
   if (valueType_ != other.valueType_) throwMismatch(other, "the element types");
   if (shape_ != other.shape_) throwMismatch(other, "the shapes (scalar, vector, array)");
   if (length_ != other.length_) throwMismatch(other, "the lengths");
@@ -493,6 +509,7 @@ void ReductionValue::pup(Pup& p) {
   p | contributions_;
   p | hasData_;
   p | tag_;
+  p | form_;
 
   if (isNumericReducer(kind_)) {
     if (!hasData_) return;

@@ -19,6 +19,12 @@
 //   - Nop: no data; only counts contributions (a barrier).
 //   - Custom: opaque bytes folded by a registered combine function.
 //
+// A value may carry a form (setForm): the embedding layer's description of what
+// the values stand for, e.g. "Reducer.sum of a NumPy float64 array of shape
+// (2, 3)". Numeric values whose forms differ refuse to combine (a (2, 3) and a
+// (3, 2) array have the same element type and length, but no sum), and every
+// mismatch error quotes the forms of both sides.
+//
 // The result bytes (resultBytes()) are exactly what charm::Pup produces for the
 // C++ result type, so the receiver decodes them with unpackAs<T>:
 //   numeric scalar T -> T; std::vector<T> -> std::vector<T> (uint64 count + raw
@@ -34,6 +40,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -139,7 +146,12 @@ struct NumericSpan {
   std::uint8_t shape = 0;  // a ReductionValue::Shape (Scalar, Vector, FixedArray)
   std::uint64_t length = 0;
   const void* data = nullptr;  // length * valueTypeSize(type) bytes
+  std::string_view form;       // ReductionValue::form(); empty: none
 };
+
+// A 64-bit FNV-1a digest of a form (0 for none), which allreduce partials carry
+// instead of the text.
+std::uint64_t formDigest(std::string_view form) noexcept;
 
 class ReductionValue {
  public:
@@ -190,10 +202,6 @@ class ReductionValue {
   // Custom: the reducer id.
   std::uint32_t customReducerId() const noexcept { return customId_; }
 
-  // Folds `other` into this value and adds its contribution count. Throws
-  // std::invalid_argument (naming both sides) when the reducers, element types,
-  // shapes or lengths differ. The rvalue overload steals other's buffers when
-  // this value is still empty.
   // A numeric contribution from raw memory: `count` values of `type` at `data`,
   // a scalar or a vector (as std::vector<T> would give).
   static ReductionValue numericRaw(ReducerKind kind, ValueType type, bool vector,
@@ -209,6 +217,15 @@ class ReductionValue {
   const std::string& tag() const noexcept { return tag_; }
   void setTag(std::string tag) { tag_ = std::move(tag); }
 
+  // What the values stand for to the embedding layer (see the top of this file):
+  // numeric values with different forms refuse to combine. Empty: none given.
+  const std::string& form() const noexcept { return form_; }
+  void setForm(std::string form) { form_ = std::move(form); }
+
+  // Folds `other` into this value and adds its contribution count. Throws
+  // std::invalid_argument (naming both sides) when the reducers, forms, element
+  // types, shapes or lengths differ. The rvalue overload steals other's buffers when
+  // this value is still empty.
   void combine(const ReductionValue& other);
   void combine(ReductionValue&& other);
 
@@ -258,6 +275,7 @@ class ReductionValue {
   std::vector<std::byte> bytes_;
   std::vector<GatherEntry> gatherEntries_;  // in arrival order; sorted in resultBytes()
   std::string tag_;
+  std::string form_;
 };
 
 // ----- templates ---------------------------------------------------------------

@@ -70,11 +70,17 @@ void ReductionManager::contribute(std::uint64_t scope, ReductionStream stream, s
                                   ReductionValue value, const Callback& callback) {
   const Key key{scope, static_cast<std::uint8_t>(stream), number};
   Pending& pending = pending_[key];
-  if (pending.hasCallback && !(pending.callback == callback))
+  if (pending.hasCallback && !(pending.callback == callback)) {
+    // Data of different kinds (e.g. numbers combined here and data the embedding
+    // layer combines at the root) come with different callbacks: naming the data
+    // says more. combine() throws for values of different reducers.
+    if (pending.hasValue && !pending.value.empty() && !value.empty() && pending.value.kind() != value.kind())
+      pending.value.combine(value);
     throw std::invalid_argument(
         "charm: members of one " + std::string(isSectionId(scope) ? "section" : "collection") +
         " contributed to reduction " + std::to_string(number) +
         " with different callbacks; every member must name the same callback");
+  }
   fold(pending, std::move(value), callback, true);
   ++pending.localContributions;
   tryForward(key);

@@ -136,16 +136,21 @@ def new_future_id() -> int:
 REDUCER_NOP: int; REDUCER_SUM: int; REDUCER_PRODUCT: int; REDUCER_MIN: int
 REDUCER_MAX: int; REDUCER_AND: int; REDUCER_OR: int; REDUCER_XOR: int
 REDUCER_GATHER: int
-def contribute(chare: Any, item: tuple, section: int = 0) -> None:
+def contribute(chare: Any, item: tuple, section: int = 0, form: bytes = b'') -> None:
     """`chare` is the calling element object (on its own PE); `item` is
     (reducer, data, target), pickled and gathered over the reduction tree to PE 0,
     where the reduction_done(items) hook gets every element's item in element
     order (set with set_hooks(reduction_done=...)). With `section` (an id
     registered on this PE): over the section, in section order, ending on the
-    section's root."""
-def contribute_numeric(chare: Any, reducer: int, data: Any, tag: bytes, section: int = 0) -> None:
-    """Numbers or a C-contiguous numeric buffer, combined in C along the tree; the
-    root calls numeric_reduction_done(tag, raw_result). `section` as above."""
+    section's root. `form` names the data in the error raised should a numeric
+    contribution meet this one."""
+def contribute_numeric(chare: Any, reducer: int, data: Any, tag: bytes, form: bytes,
+                       section: int = 0) -> None:
+    """Numbers or a C-contiguous numeric buffer (a Python int under REDUCER_SUM
+    travels as two int64 lanes, high and low 32 bits), combined in C along the
+    tree; the root calls numeric_reduction_done(tag, raw_result). Contributions
+    whose `form` (a description of the data) differs refuse to combine: the
+    error quotes both. `section` as above."""
 
 # --- sections -------------------------------------------------------------------
 def section_new_id() -> int:
@@ -161,7 +166,8 @@ def section_broadcast(sid: int, entries: Sequence[tuple[int, int]], args: tuple,
     for its collection in `entries` ((collection id, entry id) pairs). Replies as
     for broadcast(), in section order."""
 
-def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, future: Any) -> None:
+def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, form_text: bytes,
+                      future: Any) -> None:
     """Contributes `data` (an int, float, bool, a C-contiguous buffer of numbers, or
     None with REDUCER_NOP) to the element's next reduction, as an allreduce: the
     PEs holding elements swap partials pairwise and combine them in C, and every PE
@@ -169,7 +175,8 @@ def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, future: 
     result (bytes, a memoryview of the received message, or None) and the futures
     of its elements in contribution order (set with set_hooks(allreduce_done=...)).
     Raises TypeError/ValueError, contributing nothing, for data that is not numbers
-    or does not match the other contributions."""
+    or does not match the other contributions of this PE (`form_text` included);
+    a mismatch with another PE's aborts the job with both forms named."""
 
 # --- migration and load balancing -------------------------------------------------
 def migrate(chare: Any, pe: int) -> None:

@@ -238,10 +238,10 @@ class Chare:
     def _charmpy_contribute(self, rid, data, target, sid=0):
         numeric = reduction.numeric_form(rid, data)
         if numeric is not None:
-            form, values = numeric
-            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)), sid)
+            form, values, text = numeric
+            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)), text, sid)
         else:
-            _charmpy.contribute(self, (rid, data, target), sid)
+            _charmpy.contribute(self, (rid, data, target), sid, reduction.python_form_text(rid, data))
 
     def reduce(self, callback, data=None, reducer=None, section=None):
         """Like contribute, arguments in charm4py's other order; no data and no reducer
@@ -254,9 +254,10 @@ class Chare:
 
             total = self.allreduce(local_array, Reducer.sum).get()
 
-        Over the whole collection, numbers, lists/tuples of numbers and NumPy arrays
-        under numeric reducers (and no data with no reducer) are combined in C with a
-        pairwise exchange between PEs. The elements of one PE share the result: a
+        Over the whole collection, numbers, lists/tuples of numbers, NumPy arrays
+        and array.array under numeric reducers (and no data with no reducer) are
+        combined in C with a pairwise exchange between PEs (see Reducer for what
+        each gives). The elements of one PE share the result: a
         NumPy result views the received message and is read-only when several
         elements share it (copy it to modify it). Over a section (`section=`) and for
         other data, the result is combined at the root and broadcast back."""
@@ -267,7 +268,7 @@ class Chare:
         f = futures.Future()
         try:
             if numeric is not None:
-                _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], f)
+                _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], numeric[2], f)
                 return f
             if sid:
                 pending = self.__dict__.setdefault('_charmpy_section_allreduces', {}).setdefault(sid, [])

@@ -3,21 +3,28 @@
     self.contribute(x, Reducer.sum, self.thisProxy[0].done)
     total = self.allreduce(x, Reducer.max).get()      # in a coroutine
 
-Numeric reducers work on numbers, lists/tuples of numbers and NumPy arrays
-(element-wise); `gather` gives the list of contributions ordered by element index;
-no data and no reducer is an empty reduction (a barrier). `Reducer.addReducer(func,
-pre=None, post=None)` adds `Reducer.<func name>`.
+Numeric reducers work on numbers, lists/tuples of numbers, NumPy arrays and
+array.array (element-wise); `gather` gives the list of contributions ordered by
+element index; no data and no reducer is an empty reduction (a barrier).
+`Reducer.addReducer(func, pre=None, post=None)` adds `Reducer.<func name>`. What
+each kind of data gives, and what is refused, is in ReducerContainer's docstring.
 
-How it runs: numbers, lists/tuples of numbers and NumPy arrays under a numeric
-reducer are combined in C at every PE of the runtime's reduction tree
+How it runs: numbers, lists/tuples of numbers, NumPy arrays and array.array under
+a numeric reducer are combined in C at every PE of the runtime's reduction tree
 (`_charmpy.contribute_numeric`); what the result must become (int, list, array of
 some dtype and shape) and where it goes travel as a small pickled tag, and
-`numeric_reduction_done` rebuilds it on PE 0. Everything else (gather, custom
-reducers, other data) travels pickled to PE 0, where `reduction_done` combines the
-contributions in element order. Either way the result goes to the target: a
-Future, a `proxy.method` (one element or a whole collection), or
-`charm.thisProxy[0].exit`. Several reductions may be in flight: the runtime
-numbers them per element.
+`numeric_reduction_done` rebuilds it on PE 0. Each contribution also carries its
+form as text ("Reducer.sum of a NumPy float64 array of shape (2, 3)"): the
+runtime refuses to combine contributions whose forms differ and names both, so
+a (2, 3) and a (3, 2) array, or an int and a float, are an error, never a
+silently reshaped or reinterpreted result. Python ints under sum travel as two
+int64 lanes (high and low 32 bits) whose sums cannot overflow, so the result is
+the exact Python int. Everything else (gather, custom reducers, products of
+Python numbers, other data) travels pickled to PE 0, where `reduction_done`
+combines the contributions in element order with Python's arithmetic. Either way
+the result goes to the target: a Future, a `proxy.method` (one element or a whole
+collection), or `charm.thisProxy[0].exit`. Several reductions may be in flight:
+the runtime numbers them per element.
 
 `allreduce` of numeric data (and the empty allreduce) never goes through PE 0: the
 PEs swap partials pairwise in C (`_charmpy.allreduce_numeric`) and each calls
@@ -27,6 +34,7 @@ read-only when several elements share it. Other allreduces (gather, custom
 reducers) are combined on PE 0 and broadcast back to the contributors, each of
 which resolves its oldest pending allreduce future of that kind.
 """
+import array
 import pickle
 import functools
 import operator
@@ -44,18 +52,86 @@ def _is_array(x):
     return _np is not None and isinstance(x, _np.ndarray)
 
 
-def _elementwise(scalar_op, array_op):
-    """A reducer applying `scalar_op` pairwise over numbers, column-wise over
-    lists/tuples, and `array_op` over NumPy arrays."""
+_NAMES = {
+    _charmpy.REDUCER_NOP: 'nop', _charmpy.REDUCER_SUM: 'sum', _charmpy.REDUCER_PRODUCT: 'product',
+    _charmpy.REDUCER_MAX: 'max', _charmpy.REDUCER_MIN: 'min', _charmpy.REDUCER_AND: 'logical_and',
+    _charmpy.REDUCER_OR: 'logical_or', _charmpy.REDUCER_XOR: 'logical_xor',
+    _charmpy.REDUCER_GATHER: 'gather',
+}
+
+
+def reducer_name(reducer):
+    """'Reducer.sum' and the like, for error messages."""
+    name = _NAMES.get(reducer)
+    if name is None:
+        custom = _custom.get(reducer)
+        name = custom[0].__name__ if custom is not None else str(reducer)
+    return 'Reducer.' + name
+
+
+def _kind_of(value):
+    """A contribution's kind of container in words, for error messages."""
+    if _is_array(value):
+        return 'a NumPy array of shape %s' % (value.shape,)
+    if isinstance(value, array.array):
+        return "an array.array('%s') of length %d" % (value.typecode, len(value))
+    if isinstance(value, (list, tuple)):
+        return 'a %s of length %d' % (type(value).__name__, len(value))
+    return 'a %s' % type(value).__name__
+
+
+def _check_alike(name, values):
+    """Raises ValueError naming the reduction unless every contribution is the
+    same kind of container as the first, of the same shape (NumPy arrays), length
+    and typecode (lists, tuples, array.array): element-wise reducers never
+    broadcast, truncate or concatenate."""
+    first = values[0]
+    if _is_array(first):
+        for v in values:
+            if not _is_array(v):
+                break
+            if v.shape != first.shape:
+                raise ValueError('%s: contributions have different shapes %s and %s'
+                                 % (name, first.shape, v.shape))
+        else:
+            return
+    elif isinstance(first, (list, tuple, array.array)):
+        t = type(first)
+        for v in values:
+            if type(v) is not t:
+                break
+            if len(v) != len(first):
+                raise ValueError('%s: contributions have different lengths %d and %d'
+                                 % (name, len(first), len(v)))
+            if t is array.array and v.typecode != first.typecode:
+                break
+        else:
+            return
+    else:
+        for v in values:
+            if _is_array(v) or isinstance(v, (list, tuple, array.array)):
+                break
+        else:
+            return
+    raise ValueError('%s: contributions of different kinds: %s and %s'
+                     % (name, _kind_of(first), _kind_of(v)))
+
+
+def _elementwise(reducer, scalar_op, array_op):
+    """A reducer applying `scalar_op` pairwise over numbers (Python's arithmetic:
+    ints stay exact, ints and floats mix), column-wise over lists, tuples and
+    array.array, and `array_op` over NumPy arrays (of one shape)."""
+    name = reducer_name(reducer)
+
     def reduce(values):
+        _check_alike(name, values)
         first = values[0]
         if _is_array(first):
             return functools.reduce(array_op, values)
+        if isinstance(first, array.array):
+            return array.array(first.typecode,
+                               [functools.reduce(scalar_op, column) for column in zip(*values)])
         if isinstance(first, (list, tuple)):
-            lengths = {len(v) for v in values}
-            if len(lengths) != 1:
-                raise ValueError('element-wise reduction over lists of different lengths %s'
-                                 % sorted(lengths))
             return type(first)(functools.reduce(scalar_op, column) for column in zip(*values))
         return functools.reduce(scalar_op, values)
     return reduce
@@ -67,13 +143,16 @@ def _np_op(name):
 
 _BUILTIN = {
     _charmpy.REDUCER_NOP: lambda values: None,
-    _charmpy.REDUCER_SUM: _elementwise(operator.add, _np_op('add')),
-    _charmpy.REDUCER_PRODUCT: _elementwise(operator.mul, _np_op('multiply')),
-    _charmpy.REDUCER_MAX: _elementwise(max, _np_op('maximum')),
-    _charmpy.REDUCER_MIN: _elementwise(min, _np_op('minimum')),
-    _charmpy.REDUCER_AND: _elementwise(lambda a, b: bool(a) and bool(b), _np_op('logical_and')),
-    _charmpy.REDUCER_OR: _elementwise(lambda a, b: bool(a) or bool(b), _np_op('logical_or')),
-    _charmpy.REDUCER_XOR: _elementwise(lambda a, b: bool(a) != bool(b), _np_op('logical_xor')),
+    _charmpy.REDUCER_SUM: _elementwise(_charmpy.REDUCER_SUM, operator.add, _np_op('add')),
+    _charmpy.REDUCER_PRODUCT: _elementwise(_charmpy.REDUCER_PRODUCT, operator.mul, _np_op('multiply')),
+    _charmpy.REDUCER_MAX: _elementwise(_charmpy.REDUCER_MAX, max, _np_op('maximum')),
+    _charmpy.REDUCER_MIN: _elementwise(_charmpy.REDUCER_MIN, min, _np_op('minimum')),
+    _charmpy.REDUCER_AND: _elementwise(_charmpy.REDUCER_AND, lambda a, b: bool(a) and bool(b),
+                                       _np_op('logical_and')),
+    _charmpy.REDUCER_OR: _elementwise(_charmpy.REDUCER_OR, lambda a, b: bool(a) or bool(b),
+                                      _np_op('logical_or')),
+    _charmpy.REDUCER_XOR: _elementwise(_charmpy.REDUCER_XOR, lambda a, b: bool(a) != bool(b),
+                                       _np_op('logical_xor')),
     _charmpy.REDUCER_GATHER: list,
 }
 
@@ -88,6 +167,32 @@ class ReducerContainer:
 
     Attributes: `nop`, `sum`, `product`, `min`, `max`, `logical_and`, `logical_or`,
     `logical_xor`, `gather`, and those added with `addReducer`.
+
+    The numeric reducers (sum, product, min, max, logical_*) combine element-wise:
+
+    - Python ints: sum, min and max give the exact Python int; a sum past 2**63
+      stays exact (each int travels as two 32-bit halves, summed separately). A
+      contribution that does not fit in 64 bits raises OverflowError.
+    - Python floats: a float (IEEE double). Ints and floats do not mix under
+      sum, min and max: contribute 0.0, not 0, where the data are floats (a mix
+      is an error naming both, never a reinterpreted value).
+    - product of Python numbers (and of lists/tuples of them) is Python's: ints
+      exact at any size, ints and floats mixed as in Python (combined at the root).
+    - lists and tuples of numbers: a list (tuple) of the column results; a list
+      holding any float is a list of floats.
+    - NumPy arrays and scalars: the same dtype and shape, in NumPy's arithmetic
+      (integers wrap around on overflow, as NumPy's own do).
+    - array.array: a NumPy array of the typecode's dtype (as in charm4py; an
+      array.array of that typecode without NumPy), integers wrapping like NumPy's.
+    - logical_and/or/xor of Python numbers (ints, floats, bools alike) give a bool.
+
+    Every contribution to one reduction must be the same kind of data with the
+    same shape, length and type: anything else (a (2, 3) and a (3, 2) array, an
+    int and a list, lists of different lengths, int64 and float64 arrays) is an
+    error naming the reduction and both sides, raised by contribute()/allreduce()
+    when the other side is on the same PE, otherwise aborting the job with that
+    message. Other data (strings, Fractions, ...) is combined by Python at the
+    root, with the same checks.
     """
 
     def __init__(self):
@@ -161,47 +266,155 @@ _NUMERIC = {_charmpy.REDUCER_SUM, _charmpy.REDUCER_PRODUCT, _charmpy.REDUCER_MIN
             _charmpy.REDUCER_MAX, _charmpy.REDUCER_AND, _charmpy.REDUCER_OR,
             _charmpy.REDUCER_XOR}
 _LOGICAL = {_charmpy.REDUCER_AND, _charmpy.REDUCER_OR, _charmpy.REDUCER_XOR}
+_SUM, _PRODUCT = _charmpy.REDUCER_SUM, _charmpy.REDUCER_PRODUCT
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_LOW32 = 0xffffffff
+# array.array typecodes combined in C (all but the character ones)
+_ARRAY_TYPECODES = frozenset('bBhHiIlLqQfd')
+# list/tuple element kinds: (dtype, words)
+_LIST_ELEMENTS = {'int': ('<i8', 'int'), 'float': ('<f8', 'float'), 'bool': ('|b1', 'truth value')}
+
+
+# NumPy dtypes combined in C (native bool, integers, float32, float64) -> their
+# dtype.str (one lookup instead of dtype.str, which is slow, and kind checks)
+_C_DTYPES = {} if _np is None else {_np.dtype(c): _np.dtype(c).str for c in '?bBhHiIlLqQfd'}
+
+
+def _describe(form):
+    """A numeric form in words."""
+    kind = form[0]
+    if kind == 'int':
+        return 'an int'
+    if kind == 'float':
+        return 'a float'
+    if kind == 'bool':
+        return 'a truth value'
+    if kind == 'none':
+        return 'no data'
+    if kind == 'npscalar':
+        return 'a NumPy %s scalar' % _np.dtype(form[1]).name
+    if kind == 'ndarray':
+        return 'a NumPy %s array of shape %s' % (_np.dtype(form[1]).name, form[2])
+    if kind == 'array':
+        return "an array.array('%s') of length %d" % (form[1], form[2])
+    count = form[2]  # list, tuple
+    return 'a %s of %d %s%s' % (kind, count, _LIST_ELEMENTS[form[1]][1], '' if count == 1 else 's')
+
+
+# (reducer, form) -> the form's text (bytes) that travels with the data; bounded
+# (forms with shapes vary without limit in some programs).
+_texts = {}
+_MAX_TEXTS = 4096
+
+
+def _text(reducer, form):
+    text = _texts.get((reducer, form))
+    if text is None:
+        if len(_texts) >= _MAX_TEXTS:
+            _texts.clear()
+        text = _texts[(reducer, form)] = ('%s of %s' % (reducer_name(reducer), _describe(form))).encode()
+    return text
+
+
+def _too_big(reducer, value):
+    return OverflowError('%s: %d does not fit in 64 bits; numeric reducers combine Python ints in C '
+                         'as 64-bit values (their sums stay exact past that). Register a Python '
+                         'reducer with Reducer.addReducer for bigger ints'
+                         % (reducer_name(reducer), value))
+
+
+def _scalar_forms(kind, reducers):
+    return {r: ((kind,), _text(r, (kind,))) for r in reducers}
+
+
+# Python numbers: ints and floats under sum, min and max; truth values under the
+# logical reducers (products are Python's).
+_INT_FORMS = _scalar_forms('int', _NUMERIC - _LOGICAL - {_PRODUCT})
+_FLOAT_FORMS = _scalar_forms('float', _NUMERIC - _LOGICAL - {_PRODUCT})
+_BOOL_FORMS = _scalar_forms('bool', _LOGICAL)
 
 
 def numeric_form(reducer, data):
-    """(what the result must become, the data for the C reducer), or None when
-    `data` is not for the C path."""
+    """(what the result must become, the data for the C reducer, the form's text),
+    or None when `data` is combined in Python (not numbers, or a product of Python
+    numbers, which Python keeps exact). Raises OverflowError for an int that does
+    not fit in 64 bits (see ReducerContainer)."""
+    t = type(data)
+    if t is float:  # the common cases first: one lookup each
+        known = _FLOAT_FORMS.get(reducer)
+        if known is not None:
+            return known[0], data, known[1]
+    elif t is int:
+        known = _INT_FORMS.get(reducer)  # under sum, C splits the int into two lanes
+        if known is not None:
+            if _INT64_MIN <= data <= _INT64_MAX:
+                return known[0], data, known[1]
+            raise _too_big(reducer, data)
     if reducer not in _NUMERIC:
         return None
-    t = type(data)
-    if t is bool:  # Python sums booleans as integers
-        return (('bool',), data) if reducer in _LOGICAL else (('int',), int(data))
-    if t is float:
-        return ('float',), data
-    if t is int:
-        return (('int',), data) if _INT64_MIN <= data <= _INT64_MAX else None
+    if t is float or t is int or t is bool:
+        if reducer in _LOGICAL:  # truth values: ints, floats and bools mix
+            form, text = _BOOL_FORMS[reducer]
+            return form, bool(data), text
+        if reducer == _PRODUCT:
+            return None
+        form, text = _INT_FORMS[reducer]  # a bool: Python sums booleans as integers
+        return form, int(data), text
+    if t is array.array:
+        if data.typecode not in _ARRAY_TYPECODES:
+            return None
+        form = ('array', data.typecode, len(data))
+        return form, data, _text(reducer, form)
     if _np is None:
         return None
     if t is _np.ndarray:
-        if data.dtype.kind in 'biuf' and data.dtype.itemsize in (1, 2, 4, 8):
-            return ('ndarray', data.dtype.str, data.shape), _np.ascontiguousarray(data)
-        return None
-    if isinstance(data, _np.generic):
-        if data.dtype.kind in 'biuf':
-            return ('npscalar', data.dtype.str), _np.ascontiguousarray(data).reshape(1)
-        return None
+        dtype = _C_DTYPES.get(data.dtype)
+        if dtype is None:
+            return None
+        form = ('ndarray', dtype, data.shape)
+        return form, _np.ascontiguousarray(data), _text(reducer, form)
     if t is list or t is tuple:
-        if not data or not all(type(x) in (int, float, bool) for x in data):
+        return _sequence_form(reducer, data, t)
+    if isinstance(data, _np.generic):
+        dtype = _C_DTYPES.get(data.dtype)
+        if dtype is None or reducer == _PRODUCT:
             return None
-        try:
-            arr = _np.asarray(data)
-        except (OverflowError, ValueError):
-            return None
-        if arr.dtype.kind == 'b' and reducer not in _LOGICAL:
-            arr = arr.astype(_np.int64)
-        if arr.ndim == 1 and (arr.dtype.kind == 'b' or arr.dtype.itemsize == 8):
-            return (t.__name__, arr.dtype.str), arr
+        form = ('npscalar', dtype)
+        return form, _np.ascontiguousarray(data).reshape(1), _text(reducer, form)
     return None
+
+
+def _sequence_form(reducer, data, t):
+    """numeric_form of a list or tuple of Python numbers (None for others)."""
+    types = set(map(type, data))
+    if not types <= {int, float, bool} or reducer == _PRODUCT:
+        return None
+    if reducer in _LOGICAL:
+        element, values = 'bool', _np.array(data, dtype=_np.bool_)
+    elif float in types:
+        element, values = 'float', _np.array(data, dtype=_np.float64)
+    else:
+        element = 'int'
+        try:
+            values = _np.array(data, dtype=_np.int64)
+        except OverflowError:
+            raise _too_big(reducer, next(x for x in data if not _INT64_MIN <= x <= _INT64_MAX)) from None
+        if reducer == _SUM:  # two lanes per value, as for a single int
+            values = _np.concatenate((values >> 32, values & _LOW32))
+    form = (t.__name__, element, len(data))
+    return form, values, _text(reducer, form)
+
+
+def python_form_text(reducer, data):
+    """The text naming data combined in Python, should a numeric contribution meet it."""
+    if reducer not in _NUMERIC:
+        return b''
+    return ('%s of %s (combined in Python)' % (reducer_name(reducer), _kind_of(data))).encode()
 
 
 # Scalar results: 8-byte int, 8-byte float or 1-byte bool.
 _SCALAR = {'int': struct.Struct('<q'), 'float': struct.Struct('<d'), 'bool': struct.Struct('?')}
+_LANES = struct.Struct('<qq')
 
 # The form of an empty allreduce (no data, no reducer): the result is None.
 NO_DATA = ('none',)
@@ -211,6 +424,9 @@ def _decode_numeric(reducer, form, raw):
     """The Python result of a C-combined reduction from its raw bytes."""
     kind = form[0]
     logical = reducer in _LOGICAL
+    if kind == 'int' and reducer == _SUM:  # [count 2][high][low]
+        high, low = _LANES.unpack_from(raw, 8)
+        return (high << 32) + low
     scalar = _SCALAR.get(kind)
     if scalar is not None:
         value = scalar.unpack_from(raw)[0]
@@ -218,13 +434,25 @@ def _decode_numeric(reducer, form, raw):
     if kind == 'none':
         return None
     # vectors: a u64 count, then the values
+    if kind == 'array':
+        if _np is None:
+            return array.array(form[1], bytes(memoryview(raw)[8:]))
+        return _np.frombuffer(raw, _np.dtype(form[1]), offset=8)  # views the message
+    if kind in ('list', 'tuple'):
+        element = form[1]
+        values = _np.frombuffer(raw, _LIST_ELEMENTS[element][0], offset=8)
+        if element == 'int' and reducer == _SUM:
+            n = form[2]
+            items = [(high << 32) + low for high, low in zip(values[:n].tolist(), values[n:].tolist())]
+        elif logical:
+            items = [bool(v) for v in values]
+        else:
+            items = values.tolist()
+        return items if kind == 'list' else tuple(items)
     values = _np.frombuffer(raw, form[1], offset=8)
     if kind == 'ndarray':
         return values.reshape(form[2])  # views the received message (kept alive by it)
-    if kind == 'npscalar':
-        return values[0]
-    items = [bool(v) for v in values] if logical else values.tolist()
-    return items if kind == 'list' else tuple(items)
+    return values[0]  # npscalar
 
 
 def numeric_reduction_done(tag, raw):
@@ -233,10 +461,13 @@ def numeric_reduction_done(tag, raw):
     deliver(reducer, target, _decode_numeric(reducer, form, raw))
 
 
+_NO_DATA_FORM = (NO_DATA, None, b'')
+
+
 def allreduce_form(reducer, data):
-    """(form, data for C) of an allreduce taking the C path, or None."""
+    """(form, data for C, form text) of an allreduce taking the C path, or None."""
     if reducer == _charmpy.REDUCER_NOP and data is None:
-        return NO_DATA, None
+        return _NO_DATA_FORM
     return numeric_form(reducer, data)
 
 

@@ -1,6 +1,7 @@
 // Unit tests of charm::ReductionValue: every built-in reducer on scalars and
 // vectors, gather ordering, contribution counting, identities, mismatch errors,
-// partials travelling through pup, and custom reducers.
+// partials travelling through pup, custom reducers, and forms (what the values
+// stand for to the embedding layer) that must agree.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -391,4 +392,44 @@ TEST_CASE("a raw numeric contribution combines like a typed one and its tag surv
   CHECK_THROWS_AS(charm::ReductionValue::numericRaw(charm::ReducerKind::Sum, charm::ValueType::Double,
                                                     false, 2, a),
                   std::invalid_argument);
+}
+
+TEST_CASE("numeric values of different forms refuse to combine, and errors name the forms", "[reducer]") {
+  const double six[6] = {1, 2, 3, 4, 5, 6};
+  auto valueOf = [&](const char* form) {
+    auto v = charm::ReductionValue::numericRaw(charm::ReducerKind::Sum, charm::ValueType::Double, true, 6, six);
+    v.setForm(form);
+    return v;
+  };
+  // Same type and length, but a (2, 3) and a (3, 2) array: no sum.
+  auto acc = valueOf("Reducer.sum of a (2, 3) array");
+  CHECK_THROWS_WITH(acc.combine(valueOf("Reducer.sum of a (3, 2) array")),
+                    Catch::Contains("cannot combine Reducer.sum of a (2, 3) array with Reducer.sum of a (3, 2) array") &&
+                        Catch::Contains("forms differ"));
+  CHECK(acc.contributions() == 1);  // untouched
+  acc.combine(valueOf("Reducer.sum of a (2, 3) array"));
+  CHECK(acc.contributions() == 2);
+  CHECK(acc.span().form == "Reducer.sum of a (2, 3) array");
+
+  // The form travels with a partial; an empty value adopts the form of what it takes in.
+  auto back = throughPup(acc);
+  CHECK(back.form() == "Reducer.sum of a (2, 3) array");
+  CHECK_THROWS_WITH(back.combine(valueOf("")), Catch::Contains("forms differ"));
+  charm::ReductionValue empty = charm::ReductionValue::identity(charm::ReducerKind::Sum);
+  empty.combine(back);
+  CHECK(empty.form() == "Reducer.sum of a (2, 3) array");
+  CHECK(empty.contributions() == 2);
+  const auto bytes = empty.resultBytes();
+  CHECK(charm::unpackAs<std::vector<double>>(bytes.data(), bytes.size()) == std::vector<double>{2, 4, 6, 8, 10, 12});
+
+  // Values of different reducers (numbers and gathered data) are named by their forms too.
+  auto gathered = charm::ReductionValue::gather(charm::ArrayIndex::of1d(1), 7);
+  gathered.setForm("Reducer.sum of a str (combined in Python)");
+  CHECK_THROWS_WITH(acc.combine(gathered),
+                    Catch::Contains("Reducer.sum of a (2, 3) array with Reducer.sum of a str (combined in Python)") &&
+                        Catch::Contains("reducers differ"));
+
+  CHECK(charm::formDigest("") == 0);
+  CHECK(charm::formDigest("a") != 0);
+  CHECK(charm::formDigest("Reducer.sum of a (2, 3) array") != charm::formDigest("Reducer.sum of a (3, 2) array"));
 }
