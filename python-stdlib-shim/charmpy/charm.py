@@ -395,7 +395,7 @@ class Charm:
         return '\n'.join(lines)
 
     # --- sections -----------------------------------------------------------------------
-    def split(self, proxy, numsections, section_func=None, elems=None, slicing=None):
+    def split(self, proxy, numsections, section_func=None, elems=None, slicing=None, cons=None):
         """A list of `numsections` section proxies over the members of `proxy` (a
         group, an array or a section): `elems[i]` lists section i's indices (one
         section: `elems` may be its indices), or `section_func(obj)` (run where each
@@ -404,7 +404,13 @@ class Charm:
 
             evens, odds = charm.split(g, 2, lambda obj: obj.thisIndex % 2)
             (box,) = charm.split(a, 1, elems=[(0, 1), (2, 3)])
+
+        `cons` is charm4py's internal hook for building group sections
+        (`Group(C, onPEs=...)` does that here): only None is accepted.
         """
+        if cons is not None:
+            raise NotImplementedError('charm.split(cons=...): charm4py uses cons internally for '
+                                      'Group(cls, onPEs=...); create such a group directly')
         return section.split(proxy, numsections, section_func, elems, slicing)
 
     def combine(self, *proxies):

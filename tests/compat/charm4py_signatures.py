@@ -166,14 +166,7 @@ ATTRIBUTES = {
 
 # Being added by other work on issue 13 at the same time; the test reports these
 # (and says when they pass) but does not fail on them. Emptied once merged.
-PENDING = {
-    'charm.split': 'sections: split(..., slicing=None, cons=None) as in charm4py',
-    'charm.thisProxy.createArray': 'remote creation of arrays from any PE',
-    'GroupProxy.issec': 'sections: the issec attribute of every proxy',
-    'ArrayProxy.issec': 'sections: the issec attribute of every proxy',
-    'SectionProxy.issec': 'sections: the issec attribute of every proxy',
-    'SectionProxy.section': 'sections: the section attribute of section proxies',
-}
+PENDING = {}
 
 # Where charmpy deliberately differs from charm4py 1.1: reported, not failed.
 DELIBERATE = {
