@@ -97,7 +97,11 @@ class Future:
     __slots__ = ('pe', 'fid', 'num_vals', '_values', '_done', '_exc', '_waiters',
                  '_callbacks', '_discard', '_owned', '__weakref__')
 
-    def __init__(self, num_vals=1, store=False):
+    def __init__(self, num_vals=1, store=False, senders=None):
+        if senders is not None:   # charm4py's earlier name of num_vals (createFuture(senders=N))
+            if num_vals != 1 and num_vals != senders:
+                raise TypeError('Future(num_vals=%r, senders=%r): give one of them' % (num_vals, senders))
+            num_vals = senders
         if store:
             raise NotImplementedError('Future(store=True): futures kept in an object store belong to '
                                       'charm4py\'s Ray-style API, which charmpy does not have yet')

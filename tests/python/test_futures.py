@@ -89,6 +89,10 @@ def main(args):
     f = Future(num_vals=n)
     g.reply(f)
     assert sorted(f.get() if n > 1 else [f.get()]) == list(range(n))
+    # charm4py's earlier keyword for the number of values: senders
+    for f in (Future(senders=n), charm.createFuture(senders=n)):
+        g.reply(f)
+        assert sorted(f.get() if n > 1 else [f.get()]) == list(range(n))
     f = Future(3 * n)
     a.replyCall(f)
     assert sorted(f.get()) == [(i,) for i in range(3 * n)]
