@@ -1,11 +1,11 @@
 # Contributing from a constructor, as charm4py allows: contribute, reduce and
 # allreduce in __init__ of array elements, group elements (also of a group on some
-# PEs), single chares, sparse-array elements inserted with ckInsert (also away from
-# their home PE), and a @coro constructor that contributes before and after it
-# suspends. Later contributions stay in step with the constructor's (also after the
-# element migrated, and when the constructor itself asked to migrate). Other calls
-# charm4py programs make from __init__: a Channel to a peer, calls to itself through
-# thisProxy, setMigratable(False).
+# PEs, and over the section it is), single chares, sparse-array elements inserted
+# with ckInsert (also away from their home PE), and a @coro constructor that
+# contributes before and after it suspends. Later contributions stay in step with
+# the constructor's (also after the element migrated, and when the constructor
+# itself asked to migrate). Other calls charm4py programs make from __init__: a
+# Channel to a peer, calls to itself through thisProxy, setMigratable(False).
 import numpy as np
 
 from charmpy import charm, Chare, Group, Array, Reducer, Future, Channel, coro
@@ -46,10 +46,12 @@ class Cell(Chare):
 class Member(Chare):
     """Group element contributing from its constructor."""
 
-    def __init__(self, f, g):
+    def __init__(self, f, g, in_section=None):
         self.contribute(charm.myPe(), Reducer.sum, f)
         self.contribute(charm.myPe(), Reducer.gather, g)
         self.everyone = self.allreduce(1, Reducer.sum)
+        if in_section is not None:  # a group on some PEs: thisProxy is its section
+            self.contribute(10, Reducer.sum, in_section, section=self.thisProxy)
 
     @coro
     def everyone_of(self):
@@ -158,9 +160,10 @@ def group_elements():
     check(g.get() == list(range(n)), 'group gather')
     check(members.everyone_of(ret=True).get() == [n] * n, 'group allreduce')
     some = list(range(0, n, 2))
-    f, g = Future(), Future()
-    part = Group(Member, args=[f, g], onPEs=some)
+    f, g, h = Future(), Future(), Future()
+    part = Group(Member, args=[f, g, h], onPEs=some)
     check(f.get() == sum(some), 'group on some PEs: sum')
+    check(h.get() == 10 * len(some), 'group on some PEs: over its section')
     check(g.get() == some, 'group on some PEs: gather')
     check(part.everyone_of(ret=True).get() == [len(some)] * len(some), 'group on some PEs: allreduce')
 
