@@ -227,13 +227,26 @@ std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx
   PyRef kind = PyRef::steal(PyLong_FromLong(entry.kind));
   PyObject* args[] = {entry.cls.get(), kind.get(), id.get(), index.get(), dims.get(),
                       PyTuple_GET_ITEM(call.get(), 0), PyTuple_GET_ITEM(call.get(), 1)};
-  PyRef object = PyRef::steal(PyObject_Vectorcall(st.makeChare.get(), args, 7, nullptr));
-  if (!object) {
-    handleUncaught(std::string("constructor of ") +
-                   reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
-    object = PyRef::borrow(Py_None);
+  // make_chare gives (object, run_constructor): the object with thisProxy and
+  // thisIndex, and what runs its __init__. The runtime's chare exists before
+  // __init__ runs, so that a constructor may contribute, allreduce or migrate.
+  auto failed = [&entry] {
+    handleUncaught(std::string("constructor of ") + reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name);
+  };
+  PyRef made = PyRef::steal(PyObject_Vectorcall(st.makeChare.get(), args, 7, nullptr));
+  if (made && (!PyTuple_Check(made.get()) || PyTuple_GET_SIZE(made.get()) != 2)) {
+    PyErr_SetString(PyExc_TypeError, "charmpy: the make_chare hook must return (object, run_constructor)");
+    made = PyRef();
   }
-  return std::make_unique<PythonChare>(std::move(object), entry.migrationEntry);
+  if (!made) {
+    failed();
+    return std::make_unique<PythonChare>(PyRef::borrow(Py_None), entry.migrationEntry);
+  }
+  auto chare = std::make_unique<PythonChare>(PyRef::borrow(PyTuple_GET_ITEM(made.get(), 0)),
+                                             entry.migrationEntry);
+  PyRef done = PyRef::steal(PyObject_CallNoArgs(PyTuple_GET_ITEM(made.get(), 1)));
+  if (!done) failed();
+  return chare;
 }
 
 PyRef takeExceptionForFuture() {

@@ -16,15 +16,17 @@ ChareBase::ChareBase() {
   homePe_ = ctx.home >= 0 ? ctx.home : Runtime::current().myPe();
   const Collection* c = Runtime::current().findCollection(collection_);
   measured_ = c && c->kind() != CollectionKind::Group;
+  Runtime::current().constructionStarted(*this);
 }
 
 void ChareBase::AtSync() { Runtime::current().atSync(*this); }
 
 namespace {
+// A singleton chare reduces over itself alone (its home PE is the root), as
+// charm4py's single chares, which are one-element arrays, do.
 Collection& contributingCollection(Runtime& rt, CollectionId id) {
   Collection* c = rt.findCollection(id);
-  if (!c || c->kind() == CollectionKind::Singleton)
-    throw std::logic_error("charm: contribute() is for elements of groups and arrays");
+  if (!c) throw std::logic_error("charm: contribute() by an element of a collection unknown on this PE");
   return *c;
 }
 

@@ -59,10 +59,11 @@ class ChareBase {
   const ArrayIndex& chareIndex() const { return index_; }
 
   // Contributes `value` to this element's next reduction over its collection
-  // (group or array). Every element must contribute, with the same reducer and
-  // callback. Numeric reducers take arithmetic values or std::vector/std::array of
-  // them (element-wise); gather takes any packable value and yields a
-  // std::vector in index order. An allreduce callback
+  // (group or array; a singleton chare reduces over itself alone). Every element
+  // must contribute, with the same reducer and callback. Numeric reducers take
+  // arithmetic values or std::vector/std::array of them (element-wise); gather
+  // takes any packable value and yields a std::vector in index order. A
+  // constructor may contribute already. An allreduce callback
   // (`thisProxy.allreduceCallback<&T::method>()`) takes numeric reducers or nop.
   template <class V>
   void contribute(const V& value, ReducerKind reducer, const Callback& callback) {

@@ -47,6 +47,10 @@ bool ReductionManager::shapeOf(std::uint64_t scope, Shape& shape) {
   }
   const Collection* c = runtime_.findCollection(scope);
   if (!c) return false;
+  if (c->kind() == CollectionKind::Singleton) {  // reduces alone, rooted at its home PE
+    shape = Shape{1, 0, -1, 1, true};
+    return true;
+  }
   shape = Shape{c->elementsOnPe(me), c->expectedChildPartials, runtime_.tree(0).parent(me),
                 c->totalElements(), c->sizeKnown()};
   return true;

@@ -2,9 +2,9 @@
 // scope, a collection or a section: members contribute to numbered reductions of
 // the scope; a PE combines the contributions of its local members with one partial
 // from each child in the scope's spanning tree (collections: the tree of all PEs
-// rooted at 0, children whose subtree holds elements; sections: the tree of the
-// member PEs rooted at the section's root) and sends the combination to its
-// parent (a sparse array: only once ckDoneInserting counted its elements; until
+// rooted at 0, children whose subtree holds elements; a singleton chare: its home
+// PE alone; sections: the tree of the member PEs rooted at the section's root)
+// and sends the combination to its parent (a sparse array: only once ckDoneInserting counted its elements; until
 // then contributions and partials wait here). Every partial carries the number of contributions folded into it; the
 // root completes when that count equals the scope's size and fires the callback.
 // Two numbering streams per scope keep user reductions apart from the reductions

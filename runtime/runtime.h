@@ -112,8 +112,13 @@ class Runtime {
     CollectionId collection = 0;
     ArrayIndex index;
     int home = -1;  // the element's home PE when it is not this PE (inserted elsewhere)
+    // The element itself once its ChareBase part exists: its constructor may
+    // already ask to migrate, before the element is in its collection's table.
+    ChareBase* element = nullptr;
   };
   const ConstructionContext& constructionContext() const { return construction_; }
+  // Called by ChareBase's constructor (see ConstructionContext::element).
+  void constructionStarted(ChareBase& element) { construction_.element = &element; }
 
   // --- sparse arrays (runtime_insertion.cc) ----------------------------------
   // Inserts element `index` into sparse array `collection`: constructed by the
@@ -141,7 +146,8 @@ class Runtime {
   // coroutine, once that has finished). Messages, broadcasts and reductions
   // follow it. Throws std::out_of_range for a bad PE, std::invalid_argument for
   // groups, types that cannot migrate and elements set not migratable, and
-  // std::logic_error for an element that is not on this PE.
+  // std::logic_error for an element that is not on this PE. An element may ask
+  // from its constructor: it moves once constructed.
   void migrate(CollectionId collection, const ArrayIndex& index, int pe);
   // Where a message for an element goes: where it was last seen, else `home`.
   int routeToElement(CollectionId collection, const ArrayIndex& index, int home) const {

@@ -60,11 +60,15 @@ void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) 
   Collection* c = findCollection(collection);
   if (!c) throw std::logic_error("charm: migrate(): collection " + std::to_string(collection) + " is not known here");
   if (c->kind() == CollectionKind::Group) throw std::invalid_argument("charm: group elements never migrate");
-  auto it = c->elements.find(index);
-  if (it == c->elements.end())
+  ChareBase* element = nullptr;
+  if (auto it = c->elements.find(index); it != c->elements.end())
+    element = it->second.get();
+  else if (construction_.element && construction_.collection == collection && construction_.index == index)
+    element = construction_.element;  // from its constructor: runPendingMigrations finds it constructed
+  if (!element)
     throw std::logic_error("charm: migrate(): element " + index.toString() + " is not on PE " +
                            std::to_string(myPe_) + "; ask it to move itself from an entry method");
-  ChareBase& e = *it->second;
+  ChareBase& e = *element;
   if (e.migrationEntry() == kNoEntry)
     throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + e.migrationBlocker());
   if (!e.migratable())

@@ -49,10 +49,13 @@ def set_hooks(*, make_chare: Callable[..., Any],
               allreduce_done: Optional[Callable[..., None]] = None,
               pack_chare: Optional[Callable[[Any], bytes]] = None,
               unpack_chare: Optional[Callable[..., Any]] = None) -> None:
-    """make_chare(cls, kind, collection_id, index, dims, args, kwargs) -> object:
-         build the Python object of one element (set thisProxy/thisIndex, call
-         __init__). Called on the PE where the element lives, on a fiber when the
-         constructor was registered as coro.
+    """make_chare(cls, kind, collection_id, index, dims, args, kwargs) ->
+         (object, run_constructor): the Python object of one element (thisProxy
+         and thisIndex set, __init__ not run yet) and a callable without
+         arguments that runs its __init__ (on a fiber of its own when the
+         constructor is a coroutine). The runtime registers the object as a chare
+         of this PE between the two calls, so __init__ may contribute, allreduce,
+         migrate. Called on the PE where the element lives.
        deliver_future(fid, value, is_exception): a value arrived for future fid
          owned here. When is_exception, value is a tuple
          (exception_object_or_None, traceback_text, exception_type_name): the

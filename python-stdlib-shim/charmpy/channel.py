@@ -76,6 +76,7 @@ class Channel:
             if self._waiter is not None:
                 raise RuntimeError('two coroutines wait on the same channel')
             self._waiter = futures.current_fiber_or_raise('Channel.recv()')
+            futures.about_to_wait()
             try:
                 _charmpy.suspend()
             finally:

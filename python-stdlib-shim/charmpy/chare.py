@@ -15,7 +15,9 @@ proxies. One class may be used three ways:
 Calls are asynchronous and never run inline, even on the same PE. Inside a chare,
 `self.thisProxy` is the proxy of its collection (a single chare's own proxy) and
 `self.thisIndex` its index: the PE for a group element, a tuple for an array element
-(also in 1-d), (0,) for a single chare. Both are set before `__init__` runs.
+(also in 1-d), (0,) for a single chare. Both are set before `__init__` runs, and the
+constructor may already do what an entry method does: contribute, reduce, allreduce,
+migrate, open channels, call the chare itself through thisProxy.
 
 Proxies compare and hash by collection and index (equal on every PE), pickle (send
 them as arguments), and `proxy.method` is a picklable callable usable as a callback.
@@ -223,11 +225,12 @@ class Chare:
 
     # --- reductions -----------------------------------------------------------------
     def contribute(self, data, reducer, callback, section=None):
-        """Contributes `data` to a reduction over this chare's collection (or over
-        `section`, a section proxy this element is a member of); the result goes to
-        `callback` (a Future, `proxy.method` of an element, of the whole collection or
-        of a section, or `charm.thisProxy[0].exit`). Every member contributes, in the
-        same order of reductions."""
+        """Contributes `data` to a reduction over this chare's collection (a single
+        chare: over itself alone; or over `section`, a section proxy this element
+        is a member of); the result goes to `callback` (a Future, `proxy.method` of
+        an element, of the whole collection or of a section, or
+        `charm.thisProxy[0].exit`). Every member contributes, in the same order of
+        reductions."""
         rid = reducer_id(reducer)
         if callback is not None and not callable(callback) and not hasattr(callback, 'send'):
             raise TypeError('contribute(): the callback must be a Future, a proxy method or '

@@ -17,6 +17,7 @@
 package's hooks to the runtime (`_charmpy.set_hooks`) and runs the scheduler until the
 program exits, then ends the process with the exit code.
 """
+import functools
 import importlib
 import inspect
 import pickle
@@ -527,9 +528,11 @@ def _construct_main(obj, args, kwargs):
 
 
 def _make_chare(cls, kind, cid, index, dims, args, kwargs):
-    """make_chare hook: builds the element of collection `cid` with `index` on this PE:
-    thisProxy and thisIndex first, then `__init__(*args, **kwargs)` (on a fiber when it
-    is a coroutine)."""
+    """make_chare hook: the element of collection `cid` with `index` on this PE, with
+    thisProxy and thisIndex set, and the callable that runs its `__init__(*args,
+    **kwargs)` (on a fiber of its own when it is a coroutine). The runtime calls
+    that once it knows the object as its chare, so that a constructor may
+    contribute, allreduce or migrate as any entry method may."""
     if args and type(args[0]) is _startup.StartupState:
         _startup.apply(args[0])
         args = args[1:]
@@ -560,10 +563,8 @@ def _make_chare(cls, kind, cid, index, dims, args, kwargs):
         # The constructor may suspend: run it on its own fiber. The element exists (and
         # gets messages) meanwhile, as in charm4py; awaitCreation waits for the end.
         obj._charmpy_constructing = futures.Future()
-        _charmpy.spawn(_construct_on_fiber, (construct, obj, args, kwargs))
-    else:
-        construct(obj, args, kwargs)
-    return obj
+        return obj, functools.partial(_charmpy.spawn, _construct_on_fiber, (construct, obj, args, kwargs))
+    return obj, functools.partial(construct, obj, args, kwargs)
 
 
 # Attributes the runtime sets on every chare: rebuilt on the new PE, never pickled.

@@ -26,8 +26,18 @@ _MY_PE = _charmpy.my_pe()
 _live = {}
 
 # Set by the start-up phase (charmpy/_startup.py): called once before the entry's
-# first suspension, to release the readonlies.
+# first suspension, to release the readonlies. Every way of waiting calls it
+# (through about_to_wait), or the entry's held calls would never go out.
 before_suspend = None
+
+
+def about_to_wait():
+    """Called by every call that may suspend the running coroutine (Future.get,
+    charm.wait/iwait, Chare.wait, Channel.recv, ...) before it does: the entry's
+    first wait ends the start-up phase."""
+    hook = before_suspend
+    if hook is not None:
+        hook()
 
 
 class RemoteException(RuntimeError):
@@ -73,9 +83,7 @@ def current_fiber_or_raise(what):
 def _suspend_until(waitable, what):
     """Suspends the running fiber until `waitable` (a Future) is done."""
     fiber = current_fiber_or_raise(what)
-    hook = before_suspend
-    if hook is not None:
-        hook()
+    about_to_wait()
     if waitable._done:
         return
     if waitable._waiters is None:
@@ -279,9 +287,7 @@ def iwait(objs):
     remaining = len(pending)
     while remaining:
         if not ready:
-            hook = before_suspend
-            if hook is not None:
-                hook()
+            about_to_wait()
             while not ready:
                 state['waiting'] = True
                 _charmpy.suspend()

@@ -21,6 +21,7 @@ import inspect
 
 import _charmpy
 
+from . import futures
 from .coro import _CORO_ATTR, when_condition
 
 _WRAPPED_ATTR = '_charmpy_when_wrapped'
@@ -58,6 +59,7 @@ def wait_until(chare, code, scope, globals_):
     if not fiber:
         raise RuntimeError('waiting for a condition needs a coroutine (the entry function or '
                            'an @coro method)')
+    futures.about_to_wait()
     waiting = chare.__dict__.setdefault('_charmpy_waiting', [])
     w = _Waiting(fiber, code, scope, globals_)
     waiting.append(w)

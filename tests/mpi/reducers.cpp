@@ -1,7 +1,8 @@
 // Every built-in reducer on a group and on arrays whose size is not a multiple of
 // the PE count (1-d and 3-d), with scalars and vectors, many reductions in flight
 // at once, and each kind of callback: a future, one element's entry method, and a
-// broadcast to the whole collection.
+// broadcast to the whole collection. A singleton chare reduces over itself alone,
+// here from its constructor.
 #include "check.h"
 
 #include <cmath>
@@ -125,6 +126,19 @@ class GroupElem : public charm::Group<GroupElem> {
   Targets targets_;
 };
 
+// Contributes from its constructor, on the last PE (the root of its reductions).
+class Single : public charm::Chare<Single> {
+ public:
+  explicit Single(Targets t) : targets_(t) {
+    contributeAll(*this, 0, 1, t, thisProxy().callback<&Single::gotSum>(), thisProxy().callback<&Single::gotMax>());
+  }
+  void gotSum(int sum) { targets_.viaElement.set(sum); }
+  void gotMax(int max) { contribute(max == 1 ? 1 : 0, charm::reducer::sum, targets_.viaBroadcast.callback()); }
+
+ private:
+  Targets targets_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,6 +160,9 @@ int main(int argc, char** argv) {
       g.broadcast<&GroupElem::run>(t);
       checkResults(t, n);
     }
+    Targets single = Targets::make();
+    charm::ChareProxy<Single>::createOn(n - 1, single);
+    checkResults(single, 1);
     std::printf("reducers: %d PEs ok\n", n);
     charm::exit(0);
   });
