@@ -886,4 +886,5 @@ def callback_tuple(target):
 
 def snapshot_call(args, kwargs):
     """Pickles a call's arguments now (errors surface at the call), for sending later."""
-    return pickle.dumps((args, kwargs), protocol=5)
+    from . import _pickling
+    return _pickling.dumps((args, kwargs), None)  # as the runtime pickles: memoryviews too
