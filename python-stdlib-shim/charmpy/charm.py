@@ -203,8 +203,11 @@ class Charm:
         _charmpy.exit(int(exit_code))
 
     def abort(self, message):
-        """Prints `message` naming this PE and ends the job with a non-zero code."""
+        """Prints `message` naming this PE, with the Python stack of the caller (as
+        charm4py's documentation says), and ends the job with a non-zero code."""
         sys.stdout.flush()
+        sys.stderr.write('charm.abort() on PE %d, Python stack (most recent call last):\n' % _MY_PE)
+        traceback.print_stack(sys._getframe(1), file=sys.stderr)
         sys.stderr.flush()
         _charmpy.abort(str(message))
 
