@@ -171,6 +171,13 @@ def _submit(mode, func, items, chunksize, ncores, reply_kind, progress, what):
         bar_key = _next_bar_key
         _next_bar_key += 1
         _bars[bar_key] = _new_progress_bar(n, what)
+    if _scheduler is not None:
+        # The scheduler keeps the job until workers are free: take the values the
+        # tasks have now (a call behaves as if its arguments were copied at the call).
+        if mode == MIXED:   # (func, args) pairs: the functions travel by name anyway
+            items = list(zip([f for f, _ in items], _snapshot([a for _, a in items])))
+        else:
+            items = _snapshot(items)
     spec = (_MY_PE, mode, func, items, chunksize, ncores, reply_kind, reply, bar_key)
     if _scheduler is not None:
         _scheduler.add(spec)
@@ -191,6 +198,27 @@ def _as_list(iterable, what):
         if not hasattr(iterable, '__iter__'):
             raise TypeError('%s: %r is not iterable' % (what, iterable)) from None
         raise
+
+
+_IMMUTABLE = frozenset((int, float, complex, bool, str, bytes, type(None)))
+
+
+def _unchangeable(value, depth=0):
+    t = type(value)
+    if t in _IMMUTABLE:
+        return True
+    if t is tuple and depth < 4:
+        return all(_unchangeable(v, depth + 1) for v in value)
+    return False
+
+
+def _snapshot(items):
+    """`items` as they are now: itself when no task's item can change (a range, or
+    immutable values), else a deep copy made the way the runtime pickles arguments."""
+    if type(items) is range or all(_unchangeable(item) for item in items):
+        return items
+    from . import _pickling
+    return pickle.loads(_pickling.dumps(items, None))
 
 
 class _ByValue:

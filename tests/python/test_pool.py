@@ -289,7 +289,37 @@ def check_progress():
     print('progress ok')
 
 
+def first_and_index(item):
+    return item[0], item[1][0]
+
+
+def snapshot_task(i, buf):
+    return i, buf[0]
+
+
+def check_arguments_copied_at_the_call():
+    # A job waits in the scheduler until workers are free; what the tasks see is what
+    # their arguments held at the call, not what the caller wrote afterwards (charm4py
+    # copies them too; the nqueen example reuses one buffer for every Task).
+    buf = [0]
+    tasks = []
+    for i in range(30):
+        buf[0] = i
+        tasks.append(charm.pool.Task(snapshot_task, (i, buf), ret=True))
+    buf[0] = -1
+    assert [t.get() for t in tasks] == [(i, i) for i in range(30)]
+    items = [(i, [i]) for i in range(50)]
+    f = charm.pool.map_async(first_and_index, items, chunksize=3)
+    g = charm.pool.submit_async([(first_and_index, item) for item in items])
+    for item in items:
+        item[1][0] = -1
+    assert f.get() == [(i, i) for i in range(50)]
+    assert g.get() == [(i, i) for i in range(50)]
+    print('arguments copied at the call ok')
+
+
 def main(args):
+    check_arguments_copied_at_the_call()
     check_map_basics()
     check_every_pe_works()
     check_ncores()
