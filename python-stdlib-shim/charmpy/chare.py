@@ -774,10 +774,12 @@ class ArrayProxy(Proxy):
         """Sparse arrays: ends insertion. Once every insertion made before this call
         (from any PE) has landed, the elements are counted: reductions over the array
         complete from then on (contributions made earlier wait), and broadcasts made
-        after this call reach every inserted element."""
-        if self._index is not None or self._dims is None or self._dims[0] != 0:
-            raise TypeError('ckDoneInserting() is for the proxy of a sparse array '
-                            '(Array(cls, ndims=n)), not %r' % (self,))
+        after this call reach every inserted element. On a dense array (whose
+        elements all exist from its creation) it does nothing, as in charm4py."""
+        if self._index is not None or self._dims is None:
+            raise TypeError('ckDoneInserting() is for the proxy of a whole array, not %r' % (self,))
+        if self._dims[0] != 0:
+            return
         _charmpy.done_inserting(self._cid)
 
     @property
