@@ -177,7 +177,7 @@ class Chare:
 
     # Methods of Chare that are entry methods of every class although private.
     _charmpy_hidden_entries = ('_charmpy_ping', '_charmpy_channel_recv', '_charmpy_allreduce_result',
-                               '_charmpy_section_of', 'migrate')
+                               '_charmpy_section_of', '_charmpy_indexed_section_of', 'migrate')
 
     def __new__(cls, chare_type=None, args=[], onPE=-1):
         if cls is Chare and chare_type is not None:
@@ -217,6 +217,13 @@ class Chare:
         constructing = getattr(self, '_charmpy_constructing', None)
         if constructing is not None:
             constructing.get()
+
+    def _charmpy_indexed_section_of(self, shipped):
+        """(thisIndex, PE, section number(s) under a charm.split section_func, or None
+        without one): how a sparse array's elements tell who and where they are."""
+        from . import section
+        numbers = None if shipped is None else section.unship_function(shipped)(self)
+        return self.thisIndex, _charmpy.my_pe(), numbers
 
     def _charmpy_section_of(self, shipped):
         """The section number(s) of this element under a charm.split section_func."""

@@ -347,6 +347,8 @@ def split(proxy, numsections, section_func=None, elems=None, slicing=None):
     numsections = operator.index(numsections)
     if numsections < 1:
         raise ValueError('charm.split(): numsections must be >= 1, got %d' % numsections)
+    if _is_sparse_array(proxy):
+        return _split_sparse(proxy, numsections, section_func, elems)
     members, classes = members_and_classes(proxy)
     if elems is not None:  # as in charm4py, elems wins over section_func
         chosen = _pick_elems(proxy, members, classes, _section_lists(elems, numsections))
@@ -377,6 +379,51 @@ def split(proxy, numsections, section_func=None, elems=None, slicing=None):
     return [_section_or_error(picked, classes, i) for i, picked in enumerate(chosen)]
 
 
+def _is_sparse_array(proxy):
+    return (not isinstance(proxy, SectionProxy) and isinstance(proxy, _chare.ArrayProxy)
+            and proxy._index is None and proxy._dims is not None and proxy._dims[0] == 0)
+
+
+def _split_sparse(proxy, numsections, section_func, elems):
+    """split() over a sparse array, whose elements no PE knows all of: every inserted
+    element says where it lives (and its section numbers under `section_func`), so
+    call it from a coroutine, as charm4py's split; `elems` then names members among
+    them."""
+    if elems is None and section_func is None:
+        raise TypeError('charm.split(): give section_func (the third argument) or elems')
+    shipped = None if elems is not None else ship_function(section_func)
+    answers = sorted(proxy._charmpy_indexed_section_of(shipped, ret=True).get(),
+                     key=lambda a: a[0])
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            raise answer
+    classes = [_class_entry(proxy)]
+    if elems is not None:
+        where = {index: pe for index, pe, _ in answers}
+        chosen = []
+        for i, indices in enumerate(_section_lists(elems, numsections)):
+            picked = set()
+            for index in indices:
+                key = proxy[index]._index              # checks the index's form
+                if key not in where:
+                    raise ValueError('charm.split(): element %r (section %d) was not inserted '
+                                     'in %r' % (key, i, proxy))
+                picked.add(key)
+            chosen.append([(proxy._cid, key, where[key]) for key in sorted(picked)])
+    else:
+        chosen = [[] for _ in range(numsections)]
+        for index, pe, answer in answers:
+            numbers = answer if isinstance(answer, (list, tuple, set)) else (answer,)
+            for n in numbers:
+                n = operator.index(n)
+                if n >= numsections:
+                    raise ValueError('charm.split(): section_func returned section %d for %r; '
+                                     'sections are 0..%d' % (n, index, numsections - 1))
+                if n >= 0:
+                    chosen[n].append((proxy._cid, index, pe))
+    return [_section_or_error(picked, classes, i) for i, picked in enumerate(chosen)]
+
+
 def _section_or_error(members, classes, i):
     if not members:
         raise ValueError('charm.split(): section %d would have no member' % i)
@@ -395,6 +442,10 @@ def combine(*proxies):
         raise TypeError('charm.combine() needs at least one proxy')
     by_collection, classes = {}, []   # collection id -> {index: member}
     for proxy in proxies:
+        if _is_sparse_array(proxy):
+            raise TypeError('charm.combine(): the elements of sparse array %r are not known '
+                            'here; combine a section of it (charm.split(array, 1, elems=[...]))'
+                            % (proxy,))
         m, c = members_and_classes(proxy)
         for entry in c:
             if entry[0] not in by_collection:
