@@ -15,18 +15,6 @@ PyRef indexToTuple(const charm::ArrayIndex& index) {
   return t;
 }
 
-namespace {
-
-// Bit of the Gathered future format: deliver the list of results (ret=True)
-// rather than None (awaitable=True).
-constexpr std::uint8_t kWantList = 0x10;
-
-std::string describe(PyObject* obj, const PythonEntry& entry) {
-  std::string s = Py_TYPE(obj)->tp_name;
-  if (entry.methodName) s += std::string(".") + PyUnicode_AsUTF8(entry.methodName.get());
-  return s;
-}
-
 // After an entry method of `object` ran, its state may satisfy the conditions of
 // calls waiting on it (@when, Chare.wait): let the package re-check them. A dict
 // lookup when nothing waits. Keeps a pending exception of the call intact.
@@ -43,6 +31,18 @@ void recheckWaiting(PyObject* object) {
   PyRef r = PyRef::steal(PyObject_Vectorcall(st.recheckWaiting.get(), args, 1, nullptr));
   if (!r) handleUncaught("re-checking waiting conditions");
   PyErr_Restore(type, value, trace);
+}
+
+namespace {
+
+// Bit of the Gathered future format: deliver the list of results (ret=True)
+// rather than None (awaitable=True).
+constexpr std::uint8_t kWantList = 0x10;
+
+std::string describe(PyObject* obj, const PythonEntry& entry) {
+  std::string s = Py_TYPE(obj)->tp_name;
+  if (entry.methodName) s += std::string(".") + PyUnicode_AsUTF8(entry.methodName.get());
+  return s;
 }
 
 // Runs one entry-method call and routes its result (or exception).

@@ -53,6 +53,10 @@ std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeCont
 
 // With profiling on, adds `bytes` sent to the entry method running now.
 void countSent(std::size_t bytes);
+// Re-checks the @when / Chare.wait conditions of `object` (after anything that ran
+// on it: an entry method, resumeFromSync, migrated) and resumes a waiting call
+// whose condition now holds. A dict lookup when nothing waits.
+void recheckWaiting(PyObject* object);
 // An index as a Python tuple of ints.
 PyRef indexToTuple(const charm::ArrayIndex& index);
 // A message payload to unpickle with out-of-band buffers viewing it: `owner` (a
