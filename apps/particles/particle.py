@@ -276,7 +276,8 @@ def _balancer_name():
         import _charmpy  # charmpy's runtime flags (+balancer is not in sys.argv)
     except ImportError:
         return 'unknown'
-    return _charmpy.runtime_flags().get('balancer', 'default')
+    flags = _charmpy.runtime_flags()
+    return 'off' if 'LBOff' in flags else flags.get('balancer', 'default')
 
 
 charm.start(main)

@@ -4,8 +4,9 @@
 # finish, keep every particle (the program checks the count at every report) and
 # print the positions' checksum of the reference run (1 PE, no load balancing):
 # the positions do not depend on PEs, message order or migrations. Before the
-# fixes, a cell that migrated lost its channels (channels style) or its waiting
-# @when calls were not released by resumeFromSync (when style): both hung.
+# channel fix, a cell that migrated lost its channels and the channels style hung
+# at the first step that moved one (test_channel_migration.py and
+# test_when_after_resume.py pin the two fixes down deterministically).
 # Included from tests/CMakeLists.txt.
 set(PARTICLES_PROBLEM --cells 8 4 --particles 1000 --iterations 30 --lb-period 10)
 string(JOIN " " PARTICLES_PROBLEM_STRING ${PARTICLES_PROBLEM})
