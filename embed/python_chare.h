@@ -51,12 +51,13 @@ std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx
 // Constructor of a Python chare that migrated here (python_migration.cc).
 std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeContext& ctx);
 
-// After an entry method of `object` ran, or while one of its coroutines suspends,
-// its state may satisfy the conditions of calls waiting on it (@when, Chare.wait):
-// lets the package re-check them. A dict lookup when nothing waits.
-void recheckWaiting(PyObject* object);
 // With profiling on, adds `bytes` sent to the entry method running now.
 void countSent(std::size_t bytes);
+// Re-checks the @when / Chare.wait conditions of `object` (after anything that ran
+// on it: an entry method, resumeFromSync, migrated; and while one of its coroutines
+// suspends) and resumes a waiting call whose condition now holds. A dict lookup
+// when nothing waits.
+void recheckWaiting(PyObject* object);
 // An index as a Python tuple of ints.
 PyRef indexToTuple(const charm::ArrayIndex& index);
 // A message payload to unpickle with out-of-band buffers viewing it: `owner` (a

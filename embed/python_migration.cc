@@ -32,6 +32,7 @@ void PythonChare::packState(charm::Pup& p) {
 void PythonChare::migrated() {
   PyRef r = PyRef::steal(PyObject_CallMethod(object_.get(), "migrated", nullptr));
   if (!r) handleUncaught(std::string(Py_TYPE(object_.get())->tp_name) + ".migrated");
+  recheckWaiting(object_.get());
 }
 
 std::string PythonChare::busyReason() const {
@@ -118,6 +119,8 @@ PyObject* py_lb_instrument(PyObject*, PyObject* on) {
 void PythonChare::resumeFromSync() {
   PyRef r = PyRef::steal(PyObject_CallMethod(object_.get(), "resumeFromSync", nullptr));
   if (!r) handleUncaught(std::string(Py_TYPE(object_.get())->tp_name) + ".resumeFromSync");
+  // Like any entry method: calls waiting for the state it set (@when) may now run.
+  recheckWaiting(object_.get());
 }
 
 PyObject* py_set_migratable(PyObject*, PyObject* args) {

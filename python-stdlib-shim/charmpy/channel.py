@@ -9,7 +9,10 @@ opens towards B pairs with the k-th B opens towards A. `send(*args)` never waits
 `recv()` (coroutines only) returns the next message in send order: the single
 argument, or the tuple when several were sent. Channels work with `charm.wait` and
 `charm.iwait`. NumPy arrays travel as in any call (no pickling of their data).
-Messages that arrive before the receiving end exists are kept for it.
+Messages that arrive before the receiving end exists are kept for it. A chare's
+channels move with it when it migrates (the runtime carries its `_charmpy_channels`
+state, see charm._pack_chare): unread messages travel, and the channel objects the
+chare holds in its own attributes are the ones its channel state names.
 """
 import _charmpy
 
@@ -41,7 +44,6 @@ class Channel:
         if index is None:
             raise TypeError('Channel(chare, remote=...): remote must be a proxy to one chare '
                             '(an element proxy such as arr[i]), got %r' % (remote,))
-        self._chare = chare
         self._remote = remote
         self._remote_key = _key(remote._cid, index)
         self._local_key = _own_key(chare)
@@ -105,6 +107,15 @@ class Channel:
         callbacks, self._callbacks = self._callbacks, []
         for fn in callbacks:
             fn(self)
+
+    def __getstate__(self):
+        # Migration: no coroutine waits on a migrating chare's channels (the runtime
+        # moves only elements with no suspended coroutine), so `_waiter` is empty and
+        # `_callbacks` holds only stale charm.wait/iwait hooks of coroutines that ended.
+        state = self.__dict__.copy()
+        state['_waiter'] = None
+        state['_callbacks'] = []
+        return state
 
     def __repr__(self):
         return '<Channel #%d to %r>' % (self._number, self._remote)

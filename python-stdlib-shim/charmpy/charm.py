@@ -572,18 +572,24 @@ def _make_chare(cls, kind, cid, index, dims, args, kwargs):
 
 # Attributes the runtime sets on every chare: rebuilt on the new PE, never pickled.
 _RUNTIME_ATTRIBUTES = frozenset(('thisProxy', 'thisIndex'))
+# The runtime's per-chare state that moves with a migrating chare, whatever its
+# __getstate__ says: its channels (ends, counts, unread and early messages).
+_MIGRATING_RUNTIME_STATE = ('_charmpy_channels',)
 
 
 def _pack_chare(obj):
     """Migration hook: the state of `obj` for the runtime to pickle, as (custom,
-    state): its __getstate__() when the class defines one, else its __dict__
-    without the runtime's attributes."""
+    state, runtime_state): its __getstate__() when the class defines one, else its
+    __dict__ without the runtime's attributes; runtime_state holds the runtime's
+    state that moves with it (pickled together, so channel objects held in the
+    chare's attributes stay the ones its channel state names)."""
+    runtime_state = {k: obj.__dict__[k] for k in _MIGRATING_RUNTIME_STATE if k in obj.__dict__}
     getstate = getattr(type(obj), '__getstate__', None)
     if getstate is not None and getstate is not object.__getstate__:
-        return (True, obj.__getstate__())
+        return (True, obj.__getstate__(), runtime_state)
     state = {k: v for k, v in obj.__dict__.items()
              if k not in _RUNTIME_ATTRIBUTES and not k.startswith('_charmpy_')}
-    return (False, state)
+    return (False, state, runtime_state)
 
 
 def _unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
@@ -591,11 +597,12 @@ def _unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
     (unpickled; its arrays view the migration message)."""
     info = chare._infos[cls]
     obj = cls.__new__(cls)
-    custom, state = packed
+    custom, state, runtime_state = packed
     if custom and hasattr(obj, '__setstate__'):
         obj.__setstate__(state)
     else:
         obj.__dict__.update(state)
+    obj.__dict__.update(runtime_state)
     if kind == KIND_ARRAY:
         obj.thisIndex = index
         obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
