@@ -260,6 +260,8 @@ PyMethodDef methods[] = {
      METH_VARARGS | METH_KEYWORDS, "Calls an entry method of every member of a section."},
     {"allreduce_numeric", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_allreduce_numeric)),
      METH_FASTCALL, "Contributes numbers to an allreduce resolving a future on every element."},
+    {"allreduce_marker", py_allreduce_marker, METH_VARARGS,
+     "Stands in the pairwise allreduce for a contribution combined in Python."},
     {"migrate", py_migrate, METH_VARARGS, "Moves the calling chare to another PE."},
     {"set_migratable", py_set_migratable, METH_VARARGS, "Allows or forbids moving a chare."},
     {"chare_state", py_chare_state, METH_O, "(migratable, running coroutines) of a local chare, or None."},

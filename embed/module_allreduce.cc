@@ -85,6 +85,29 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
   return r;
 }
 
+// allreduce_marker(chare, form_text): the element's next contribution goes to an
+// allreduce combined in Python at the root; this puts a marker in its place in
+// the pairwise exchange (charm::ChareBase::contributeAllReduceMarker), so that a
+// mix of both kinds of data ends the job naming both instead of hanging. Raises
+// ValueError when an element on this PE already contributed numbers to it.
+PyObject* py_allreduce_marker(PyObject*, PyObject* args) {
+  PyObject* chareObj;
+  const char* form;
+  Py_ssize_t formLength;
+  if (!PyArg_ParseTuple(args, "Oy#", &chareObj, &form, &formLength)) return nullptr;
+  EmbedState& st = embedState();
+  auto it = st.chareOfObject.find(chareObj);
+  if (it == st.chareOfObject.end())
+    return fail(PyExc_RuntimeError, "charmpy: allreduce() must be called by a chare on its own PE");
+  charm::ChareBase* chare = it->second;
+  const auto callback =
+      charm::Callback::toAllElements(chare->collectionId(), charm::kNoEntry, charm::kExternalFutureFlag);
+  return guarded([&] {
+    chare->contributeAllReduceMarker(std::string_view(form, static_cast<std::size_t>(formLength)), callback);
+    Py_RETURN_NONE;
+  });
+}
+
 // The runtime's handler: allreduce `result` finished on this PE.
 void deliverAllReduce(charm::AllReduceManager::Result& result) {
   EmbedState& st = embedState();

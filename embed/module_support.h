@@ -86,6 +86,7 @@ PyObject* py_section_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 
 // module_allreduce.cc: allreduce of numbers and arrays, results delivered per PE.
 PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t nargs);
+PyObject* py_allreduce_marker(PyObject*, PyObject* args);
 void deliverAllReduce(charm::AllReduceManager::Result& result);
 
 }  // namespace charmpy

@@ -32,14 +32,37 @@ std::string describe(ReducerKind kind, ValueType type, std::uint8_t shape, std::
   return s;
 }
 
+// A Nop contribution with a form is a marker for data combined elsewhere (see
+// AllReduceManager::contribute): every marker has this digest, whatever its
+// words, so markers agree with each other and with nothing else.
+constexpr std::uint64_t kMarkerDigest = 1;
+
+std::uint64_t digestOf(const NumericSpan& v) {
+  if (v.kind == ReducerKind::Nop) return v.form.empty() ? 0 : kMarkerDigest;
+  return formDigest(v.form);
+}
+
+bool isMarker(const AllReduceHeader& h) { return h.kind == ReducerKind::Nop && h.formDigest == kMarkerDigest; }
+
 bool sameShape(const AllReduceHeader& h, const NumericSpan& v) {
+  if (h.kind == ReducerKind::Nop) return v.kind == ReducerKind::Nop && h.formDigest == digestOf(v);
   return h.kind == v.kind && h.type == v.type && h.shape == v.shape && h.length == v.length &&
          h.formDigest == formDigest(v.form);
 }
 
 bool sameShape(const AllReduceHeader& a, const AllReduceHeader& b) {
+  if (a.kind == ReducerKind::Nop) return b.kind == ReducerKind::Nop && a.formDigest == b.formDigest;
   return a.kind == b.kind && a.type == b.type && a.shape == b.shape && a.length == b.length &&
          a.formDigest == b.formDigest;
+}
+
+// A partial in words: a marker carries its words as its values.
+std::string describePartial(const std::byte* message) {
+  const AllReduceHeader& h = *std::launder(reinterpret_cast<const AllReduceHeader*>(message + kPayloadOffset));
+  if (isMarker(h))
+    return std::string(reinterpret_cast<const char*>(message + kAllReduceValuesOffset),
+                       static_cast<std::size_t>(h.length));
+  return describe(h.kind, h.type, h.shape, h.length);
 }
 
 [[noreturn]] void throwMismatch(std::uint32_t number, const std::string& had, const std::string& got) {
@@ -215,21 +238,25 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
 }
 
 void AllReduceManager::startPartial(Pending& p, const Collection& collection, const NumericSpan& value) {
-  const std::size_t bytes = static_cast<std::size_t>(value.length) * valueTypeSize(value.type);
+  // A marker's words travel as its values, for the other PEs' error messages.
+  const bool marker = digestOf(value) == kMarkerDigest && value.kind == ReducerKind::Nop;
+  const std::size_t bytes =
+      marker ? value.form.size() : static_cast<std::size_t>(value.length) * valueTypeSize(value.type);
   p.acc = newMessage(MessageKind::AllReducePartial, sizeof(AllReduceHeader) + bytes);
   Envelope& env = envelopeOf(p.acc);
   env.collection = collection.id();
   env.sequence = p.number;
   AllReduceHeader* h = new (p.acc.data() + kPayloadOffset) AllReduceHeader{};
   h->kind = value.kind;
-  h->type = value.type;
-  h->shape = value.shape;
-  h->length = value.length;
+  h->type = marker ? ValueType::UInt8 : value.type;
+  h->shape = marker ? static_cast<std::uint8_t>(ReductionValue::Shape::Vector) : value.shape;
+  h->length = marker ? value.form.size() : value.length;
   h->contributions = 1;
-  h->formDigest = formDigest(value.form);
+  h->formDigest = digestOf(value);
   p.form.assign(value.form);
   std::byte* values = p.acc.data() + kAllReduceValuesOffset;
-  if (bytes) std::memcpy(values, value.data, bytes);  // the one copy: the data is the caller's
+  // The one copy: the data is the caller's.
+  if (bytes) std::memcpy(values, marker ? static_cast<const void*>(value.form.data()) : value.data, bytes);
   normaliseLogicalRaw(value.kind, value.type, values, static_cast<std::size_t>(value.length));
 }
 
@@ -323,11 +350,15 @@ void AllReduceManager::absorb(Pending& p, MessageBuffer m, bool theirsFirst) {
   AllReduceHeader& theirs = headerAt(m.data());
   const std::byte* mine = partialOf(p);
   const AllReduceHeader& own = headerAt(const_cast<std::byte*>(mine));
-  if (!sameShape(theirs, own))
+  if (!sameShape(theirs, own)) {
+    // Numeric partials carry a digest of their form, not its words.
+    const char* note = isMarker(theirs) ? ""
+                       : isMarker(own)  ? " (numbers combined in C)"
+                       : theirs.formDigest != own.formDigest ? " of another form"
+                                                              : "";
     throwMismatch(p.number, describe(own.kind, own.type, own.shape, own.length, p.form) + " on this PE",
-                  describe(theirs.kind, theirs.type, theirs.shape, theirs.length) +
-                      (theirs.formDigest != own.formDigest ? " of another form" : "") +
-                      " from another PE");
+                  describePartial(m.data()) + note + " from another PE");
+  }
   // Into the buffer the partner's values arrived in: ours may still be in flight
   // (being read by the transport), theirs is ours alone.
   combineNumericRaw(theirs.kind, theirs.type, m.data() + kAllReduceValuesOffset,
@@ -345,6 +376,15 @@ void AllReduceManager::finish(Collection& collection, Pending& p) {
     throw std::logic_error("charm: allreduce " + std::to_string(p.number) + " ended with " +
                            std::to_string(h.contributions) + " contributions for " +
                            std::to_string(collection.totalElements()) + " elements");
+  if (isMarker(h)) {  // markers alone: the data went elsewhere, nobody waits here
+    p.inUse = false;
+    p.hasCallback = false;
+    p.early.clear();
+    p.remote.clear();
+    p.acc = MessageBuffer{};
+    p.sending.reset();
+    return;
+  }
   Result r;
   r.collection = p.collection;
   r.number = p.number;

@@ -27,6 +27,15 @@
 // (contributeRemote), which sends the result back to the PE it contributed from.
 // A sparse array has no counts until ckDoneInserting: its contributions wait in
 // their slots until then (collectionSized).
+//
+// Markers: an element whose allreduce data is combined elsewhere (the embedded
+// layer's Python data, reduced up the tree) contributes a Nop with a form (the
+// data in words; ChareBase::contributeAllReduceMarker) under the same number.
+// Markers agree with each other, and the exchange of markers alone ends with a
+// result nobody waits for; a marker meeting numbers or an empty contribution is
+// a mismatch, so a reduction whose elements took both ways ends the job naming
+// both instead of leaving each half waiting for the other. A marker partial
+// carries its words as its values (other PEs quote them).
 #pragma once
 
 #include <cstddef>

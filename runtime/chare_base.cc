@@ -111,6 +111,20 @@ void ChareBase::contributeNumeric(const NumericSpan& value, const Callback& call
   rt.allreduces().contribute(c, nextReduction_, value, callback);
 }
 
+void ChareBase::contributeAllReduceMarker(std::string_view form, const Callback& callback) {
+  Runtime& rt = Runtime::current();
+  Collection& c = contributingCollection(rt, collection_);
+  std::uint32_t number = nextReduction_;  // the data's own contribution uses it up
+  if (homePe_ != rt.myPe()) {
+    ReductionValue marker = ReductionValue::nop();
+    marker.setForm(std::string(form));
+    rt.sendRemoteAllReduce(homePe_, collection_, index_, number, marker, callback);
+    return;
+  }
+  rt.allreduces().contribute(c, number, NumericSpan{ReducerKind::Nop, ValueType::None, 0, 0, nullptr, form},
+                             callback);
+}
+
 void ChareBase::pupRuntimeState(Pup& p) {
   p | nextReduction_;
   p | nextSectionReduction_;

@@ -90,6 +90,13 @@ class ChareBase {
   // embedded Python layer's NumPy arrays): with an allreduce callback
   // (Callback::toAllElements) nothing is copied before combining.
   void contributeNumeric(const NumericSpan& value, const Callback& callback);
+  // Stands in, in the allreduce (Callback::toAllElements) numbered like this
+  // element's next contribution, for data that goes to a reduction combined
+  // elsewhere (the embedded layer's Python data, reduced at the root): markers
+  // agree with each other, and meeting a numeric contribution they end the job
+  // naming both (`form` says what the data is), where the two halves would
+  // otherwise wait for each other forever. Does not use up the number.
+  void contributeAllReduceMarker(std::string_view form, const Callback& callback);
   // The number the next contribution of this element goes to. A contribution
   // that throws does not use up its number.
   std::uint32_t nextReductionNumber() const { return nextReduction_; }

@@ -348,6 +348,7 @@ NumericSpan ReductionValue::span() const {
                                 " value is not numeric");
   NumericSpan s;
   s.kind = kind_;
+  if (kind_ == ReducerKind::Nop) s.form = form_;  // an allreduce marker's words (AllReduceManager)
   if (isNumericReducer(kind_) && hasData_) {
     s.type = valueType_;
     s.shape = static_cast<std::uint8_t>(shape_);

@@ -169,7 +169,7 @@ def section_broadcast(sid: int, entries: Sequence[tuple[int, int]], args: tuple,
     for its collection in `entries` ((collection id, entry id) pairs). Replies as
     for broadcast(), in section order."""
 
-def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, form_text: bytes,
+def allreduce_numeric(chare: Any, reducer: int, data: Any, form: Any, form_text: bytes,
                       future: Any) -> None:
     """Contributes `data` (an int, float, bool, a C-contiguous buffer of numbers, or
     None with REDUCER_NOP) to the element's next reduction, as an allreduce: the
@@ -179,7 +179,15 @@ def allreduce_numeric(chare: Any, reducer: int, data: Any, form: tuple, form_tex
     of its elements in contribution order (set with set_hooks(allreduce_done=...)).
     Raises TypeError/ValueError, contributing nothing, for data that is not numbers
     or does not match the other contributions of this PE (`form_text` included);
-    a mismatch with another PE's aborts the job with both forms named."""
+    a mismatch with another PE's aborts the job with both forms named. `form` is
+    handed back to the hook as it is."""
+
+def allreduce_marker(chare: Any, form_text: bytes) -> None:
+    """Stands in the pairwise allreduce for the element's next contribution, which
+    goes to a reduction combined in Python at the root (it does not use up the
+    reduction number): markers agree with each other; a marker and numbers in one
+    allreduce end the job naming both (`form_text` says what the data is), or raise
+    ValueError when both are on this PE."""
 
 # --- migration and load balancing -------------------------------------------------
 def migrate(chare: Any, pe: int) -> None:

@@ -247,11 +247,19 @@ class Chare:
 
     def _charmpy_contribute(self, rid, data, target, sid=0):
         numeric = reduction.numeric_form(rid, data)
+        section = self._charmpy_section_typed(sid)
         if numeric is not None:
             form, values, text = numeric
-            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form)), text, sid)
+            _charmpy.contribute_numeric(self, rid, values, pickle.dumps((rid, target, form, section)),
+                                        text, sid)
         else:
-            _charmpy.contribute(self, (rid, data, target), sid, reduction.python_form_text(rid, data))
+            _charmpy.contribute(self, (rid, data, target, section), sid, reduction.python_form_text(rid, data))
+
+    def _charmpy_section_typed(self, sid):
+        """Whether this reduction's result takes charm4py's section types (see
+        reduction.py): over a section, or over a group made with onPEs, whose
+        thisProxy is a section in charm4py too."""
+        return bool(sid) or getattr(getattr(self, 'thisProxy', None), 'issec', False)
 
     def reduce(self, callback, data=None, reducer=None, section=None):
         """Like contribute, arguments in charm4py's other order; no data and no reducer
@@ -278,12 +286,17 @@ class Chare:
         f = futures.Future()
         try:
             if numeric is not None:
-                _charmpy.allreduce_numeric(self, rid, numeric[1], numeric[0], numeric[2], f)
+                _charmpy.allreduce_numeric(self, rid, numeric[1], (numeric[0], self._charmpy_section_typed(0)),
+                                           numeric[2], f)
                 return f
             if sid:
                 pending = self.__dict__.setdefault('_charmpy_section_allreduces', {}).setdefault(sid, [])
                 target = reduction.AllReduceTarget(section, sid)
             else:
+                # Combined at the root; the pairwise exchange gets a marker in its
+                # place, so that an element whose data C combines (same reduction
+                # number) meets it there and the job ends naming both, not hangs.
+                _charmpy.allreduce_marker(self, reduction.allreduce_marker_text(rid, data))
                 pending = self.__dict__.setdefault('_charmpy_allreduces', [])
                 target = reduction.AllReduceTarget(self.thisProxy)
             pending.append(f)
@@ -300,10 +313,11 @@ class Chare:
     def _charmpy_allreduce_result(self, result, sid=0):
         """The result of this element's oldest pending allreduce over its collection
         (sid 0) or section `sid`, broadcast by the reduction's root."""
-        if sid:
-            self._charmpy_section_allreduces[sid].pop(0).send(result)
+        f = self._charmpy_section_allreduces[sid].pop(0) if sid else self._charmpy_allreduces.pop(0)
+        if type(result) is reduction.Failed:
+            result.raise_in(f)
         else:
-            self._charmpy_allreduces.pop(0).send(result)
+            f.send(result)
 
     # --- waiting and load balancing ---------------------------------------------------
     def wait(self, cond_str):

@@ -4,8 +4,10 @@
     total = self.allreduce(x, Reducer.max).get()      # in a coroutine
 
 Numeric reducers work on numbers, lists/tuples of numbers, NumPy arrays and
-array.array (element-wise); `gather` gives the list of contributions ordered by
-element index; no data and no reducer is an empty reduction (a barrier).
+array.array (element-wise), and give results of charm4py's types (see "result
+types" below and ReducerContainer); `gather` gives the list of contributions
+ordered by element index; no data and no reducer is an empty reduction (a
+barrier).
 `Reducer.addReducer(func, pre=None, post=None)` adds `Reducer.<func name>`. What
 each kind of data gives, and what is refused, is in ReducerContainer's docstring.
 
@@ -29,10 +31,13 @@ the runtime numbers them per element.
 `allreduce` of numeric data (and the empty allreduce) never goes through PE 0: the
 PEs swap partials pairwise in C (`_charmpy.allreduce_numeric`) and each calls
 `allreduce_done` once with the result and its elements' futures. The elements of
-one PE share the result; a NumPy result views the received message and is
-read-only when several elements share it. Other allreduces (gather, custom
-reducers) are combined on PE 0 and broadcast back to the contributors, each of
-which resolves its oldest pending allreduce future of that kind.
+one PE share the result; a NumPy result is read-only when several elements share
+it. Other allreduces (gather, custom reducers, data combined in Python) are
+combined on PE 0 and broadcast back to the contributors, each of which resolves
+its oldest pending allreduce future of that kind; such an element also puts a
+marker in the pairwise exchange (`_charmpy.allreduce_marker`), so that an
+allreduce some of whose elements took one way and some the other ends the job
+naming both kinds of data instead of hanging.
 """
 import array
 import pickle
@@ -72,12 +77,13 @@ def reducer_name(reducer):
 def _kind_of(value):
     """A contribution's kind of container in words, for error messages."""
     if _is_array(value):
-        return 'a NumPy array of shape %s' % (value.shape,)
+        return 'a NumPy %s array of shape %s' % (value.dtype.name, value.shape)
     if isinstance(value, array.array):
         return "an array.array('%s') of length %d" % (value.typecode, len(value))
     if isinstance(value, (list, tuple)):
         return 'a %s of length %d' % (type(value).__name__, len(value))
-    return 'a %s' % type(value).__name__
+    name = type(value).__name__
+    return ('an %s' if name[:1].lower() in 'aeiou' else 'a %s') % name
 
 
 def _check_alike(name, values):
@@ -168,23 +174,36 @@ class ReducerContainer:
     Attributes: `nop`, `sum`, `product`, `min`, `max`, `logical_and`, `logical_or`,
     `logical_xor`, `gather`, and those added with `addReducer`.
 
-    The numeric reducers (sum, product, min, max, logical_*) combine element-wise:
+    The numeric reducers (sum, product, min, max, logical_*) combine element-wise
+    and give what charm4py 1.1 gives. Over a whole collection (group, array):
 
-    - Python ints: sum, min and max give the exact Python int; a sum past 2**63
-      stays exact (each int travels as two 32-bit halves, summed separately). A
-      contribution that does not fit in 64 bits raises OverflowError.
-    - Python floats: a float (IEEE double). Ints and floats do not mix under
-      sum, min and max: contribute 0.0, not 0, where the data are floats (a mix
-      is an error naming both, never a reinterpreted value).
-    - product of Python numbers (and of lists/tuples of them) is Python's: ints
-      exact at any size, ints and floats mixed as in Python (combined at the root).
-    - lists and tuples of numbers: a list (tuple) of the column results; a list
-      holding any float is a list of floats.
-    - NumPy arrays and scalars: the same dtype and shape, in NumPy's arithmetic
-      (integers wrap around on overflow, as NumPy's own do).
-    - array.array: a NumPy array of the typecode's dtype (as in charm4py; an
-      array.array of that typecode without NumPy), integers wrapping like NumPy's.
-    - logical_and/or/xor of Python numbers (ints, floats, bools alike) give a bool.
+    - a Python int, float or bool, a NumPy scalar, or anything holding one value
+      (a list, tuple, NumPy array or array.array of length 1): a Python int or
+      float (a truth value as the int 0 or 1, as charm4py reads C's bool back).
+    - lists and tuples of numbers: a 1-D NumPy array, int64 for Python ints,
+      float64 when any value is a float, bool under the logical reducers.
+    - NumPy arrays: a 1-D NumPy array of their dtype (flattened, as charm4py's C
+      reducers return it); array.array: a NumPy array of the typecode's dtype (an
+      array.array without NumPy).
+
+    Over a section (or a group made with onPEs, whose thisProxy is a section),
+    charm4py combines with NumPy's reduce, and so the results are NumPy scalars
+    (int64, float64, bool_, the dtype of NumPy scalars) and NumPy arrays of the
+    contributions' shape (length 1 included).
+
+    Arithmetic: Python ints are summed exactly (each int travels as two 32-bit
+    halves) and multiplied in Python (exact); a result that must be int64 (a
+    NumPy array, a section's scalar) and does not fit raises OverflowError naming
+    the reduction; a single int over a whole collection stays an exact Python
+    int. A contribution that does not fit in 64 bits raises OverflowError.
+    Floats are IEEE doubles; ints and floats do not mix under sum, min and max
+    (contribute 0.0, not 0, where the data are floats: a mix is an error naming
+    both), but products mix them as Python does. NumPy arrays, NumPy scalars and
+    array.array use NumPy's arithmetic (integers wrap around on overflow).
+    logical_and/or/xor read Python numbers (ints, floats, bools alike) as truth
+    values. Data C does not take (float16 or complex arrays, Fractions, lists
+    of them) is combined by Python at the root and keeps Python's (NumPy's)
+    type and shape.
 
     Every contribution to one reduction must be the same kind of data with the
     same shape, length and type: anything else (a (2, 3) and a (3, 2) array, an
@@ -419,46 +438,165 @@ _LANES = struct.Struct('<qq')
 # The form of an empty allreduce (no data, no reducer): the result is None.
 NO_DATA = ('none',)
 
+# ----- result types ---------------------------------------------------------------
+# charm4py 1.1 gives numeric results in two ways, and so does charmpy:
+#
+# - Over a whole collection (a group, an array, a single chare) Charm++'s C
+#   reducers combine the data as C values, and a result of one value comes back
+#   as a Python int or float (truth values as the int 0 or 1), a longer one as a
+#   1-D NumPy array of the C type's dtype (Python ints: int64, floats: float64,
+#   truth values: bool; NumPy arrays and array.array: their own dtype, flattened).
+# - Over a section (and a group made with onPEs, whose thisProxy is a section)
+#   charm4py combines with NumPy's reduce: a NumPy scalar of the data's dtype
+#   for numbers, a NumPy array of the contributions' shape otherwise.
+#
+# Python ints stay exact where charmpy sums them (two 64-bit lanes): a result
+# that charm4py gives as int64 and that does not fit raises OverflowError naming
+# the reduction, never a wrapped-around value.
 
-def _decode_numeric(reducer, form, raw):
-    """The Python result of a C-combined reduction from its raw bytes."""
+
+def _int64_overflow(reducer, value):
+    return OverflowError('%s: the result %d does not fit in int64, the type charm4py gives this '
+                         'result (a NumPy int64 array or scalar); contribute the ints one by one '
+                         '(a single int is an exact Python int over a whole collection) or '
+                         'register a Python reducer with Reducer.addReducer'
+                         % (reducer_name(reducer), value))
+
+
+def _int64_array(reducer, ints):
+    """A NumPy int64 array of the Python ints `ints` (OverflowError naming the
+    reduction should one not fit)."""
+    try:
+        return _np.array(ints, dtype=_np.int64)
+    except OverflowError:
+        raise _int64_overflow(reducer, next(v for v in ints if not _INT64_MIN <= v <= _INT64_MAX)) from None
+
+
+def _section_scalar(reducer, value):
+    """A Python number as charm4py's section reductions give it (a NumPy scalar)."""
+    if reducer in _LOGICAL:
+        return _np.bool_(value)
+    if type(value) is float:
+        return _np.float64(value)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise _int64_overflow(reducer, value)
+    return _np.int64(value)
+
+
+def _one_value(values):
+    """The one value of a 1-D NumPy array as charm4py reads it back from C: a
+    Python int or float (truth values as 0 or 1)."""
+    value = values[0]
+    return int(value) if values.dtype == _np.bool_ else value.item()
+
+
+def _collection_vector(values):
+    """A whole collection's 1-D result: its one value, or the array (charm4py)."""
+    return _one_value(values) if values.size == 1 else values
+
+
+def _decode_numeric(reducer, form, raw, section=False):
+    """The Python result of a C-combined reduction from its raw bytes (`section`:
+    over a section, with charm4py's section types)."""
     kind = form[0]
     logical = reducer in _LOGICAL
     if kind == 'int' and reducer == _SUM:  # [count 2][high][low]
         high, low = _LANES.unpack_from(raw, 8)
-        return (high << 32) + low
+        value = (high << 32) + low
+        return _section_scalar(reducer, value) if section else value
     scalar = _SCALAR.get(kind)
     if scalar is not None:
         value = scalar.unpack_from(raw)[0]
-        return bool(value) if logical else value
+        if section:
+            return _section_scalar(reducer, value)
+        return int(value) if logical else value
     if kind == 'none':
         return None
     # vectors: a u64 count, then the values
     if kind == 'array':
-        if _np is None:
-            return array.array(form[1], bytes(memoryview(raw)[8:]))
-        return _np.frombuffer(raw, _np.dtype(form[1]), offset=8)  # views the message
-    if kind in ('list', 'tuple'):
-        element = form[1]
+        if _np is None:  # charm4py without NumPy: an array.array
+            values = array.array(form[1], bytes(memoryview(raw)[8:]))
+            return values[0] if len(values) == 1 and not section else values
+        values = _np.frombuffer(raw, _np.dtype(form[1]), offset=8)  # views the message
+    elif kind in ('list', 'tuple'):
+        element, n = form[1], form[2]
+        if n == 0:  # charm4py: NumPy's reduce of empty lists
+            return _np.zeros(0)
         values = _np.frombuffer(raw, _LIST_ELEMENTS[element][0], offset=8)
         if element == 'int' and reducer == _SUM:
-            n = form[2]
-            items = [(high << 32) + low for high, low in zip(values[:n].tolist(), values[n:].tolist())]
-        elif logical:
-            items = [bool(v) for v in values]
+            ints = [(high << 32) + low for high, low in zip(values[:n].tolist(), values[n:].tolist())]
+            if n == 1 and not section:
+                return ints[0]  # one value: a Python int, exact
+            return _int64_array(reducer, ints)
+    else:
+        values = _np.frombuffer(raw, form[1], offset=8)  # views the received message
+        if section:
+            return values.reshape(form[2]) if kind == 'ndarray' else values[0]
+    return values if section else _collection_vector(values)
+
+
+def _typed(reducer, result, section):
+    """The result of a numeric reducer combined in Python (products of Python
+    numbers, data C does not take), typed as charm4py gives it: lists and tuples
+    of numbers as NumPy arrays, NumPy scalars (products) as Python numbers over
+    a whole collection; other data as Python combined it."""
+    t = type(result)
+    if t is int or t is float or t is bool:
+        if section:
+            return _section_scalar(reducer, result)
+        return int(result) if reducer in _LOGICAL else result
+    if _np is None:
+        return result
+    if t is list or t is tuple:
+        types = set(map(type, result))
+        if not types <= {int, float, bool}:
+            return result  # Fractions and the like: Python's list (tuple)
+        if not result:
+            return _np.zeros(0)
+        if float in types:
+            values = _np.array(result, dtype=_np.float64)
+        elif types == {bool} and reducer in _LOGICAL:
+            values = _np.array(result, dtype=_np.bool_)
         else:
-            items = values.tolist()
-        return items if kind == 'list' else tuple(items)
-    values = _np.frombuffer(raw, form[1], offset=8)
-    if kind == 'ndarray':
-        return values.reshape(form[2])  # views the received message (kept alive by it)
-    return values[0]  # npscalar
+            if len(result) == 1 and not section:
+                return int(result[0])  # one value: a Python int, exact
+            values = _int64_array(reducer, result)
+        return values if section else _collection_vector(values)
+    if isinstance(result, _np.generic) and not section:
+        return int(result) if result.dtype == _np.bool_ else result.item()
+    return result
+
+
+class Failed:
+    """A reduction's result that cannot be given (an int64 result that does not
+    fit): the futures waiting for it raise `exc`; a proxy-method target cannot
+    take it, so the job ends with it."""
+
+    __slots__ = ('exc',)
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __reduce__(self):
+        return Failed, (self.exc,)
+
+    def raise_in(self, future):
+        """Resolves a local future with the exception."""
+        future._deliver(self.payload(), True)
+
+    def payload(self):
+        """What a future takes as an exception: (exception, where, type name)."""
+        return self.exc, "in the reduction's result, where it was combined", type(self.exc).__name__
 
 
 def numeric_reduction_done(tag, raw):
     """Runtime hook on PE 0: a numeric reduction combined in C."""
-    reducer, target, form = pickle.loads(tag)
-    deliver(reducer, target, _decode_numeric(reducer, form, raw))
+    reducer, target, form, section = pickle.loads(tag)
+    try:
+        result = _decode_numeric(reducer, form, raw, section)
+    except OverflowError as e:
+        result = Failed(e)
+    deliver(reducer, target, result)
 
 
 _NO_DATA_FORM = (NO_DATA, None, b'')
@@ -471,17 +609,30 @@ def allreduce_form(reducer, data):
     return numeric_form(reducer, data)
 
 
-def allreduce_done(reducer, form, raw, futures):
+def allreduce_marker_text(reducer, data):
+    """The words for an allreduce contribution combined in Python, which the
+    runtime's pairwise allreduce quotes should it meet data it combines itself."""
+    return python_form_text(reducer, data) or ('%s (combined in Python)' % reducer_name(reducer)).encode()
+
+
+def allreduce_done(reducer, tag, raw, futures):
     """Runtime hook, once per PE: the result of a C-combined allreduce for the
-    futures of this PE's elements (in contribution order). They share the value
-    (lists excepted: each gets its own)."""
-    value = _decode_numeric(reducer, form, raw)
-    if form[0] == 'list':
+    futures of this PE's elements (in contribution order); `tag` is (form, section
+    typed). They share the value, read-only when there are several."""
+    form, section = tag
+    try:
+        value = _decode_numeric(reducer, form, raw, section)
+    except OverflowError as e:
         for f in futures:
-            f._deliver(list(value), False)
+            Failed(e).raise_in(f)
         return
+    if len(futures) > 1 and type(value) is _np_ndarray and value.flags.writeable:
+        value.flags.writeable = False
     for f in futures:
         f._deliver(value, False)
+
+
+_np_ndarray = None if _np is None else _np.ndarray
 
 
 def combine(reducer, values):
@@ -495,10 +646,17 @@ def combine(reducer, values):
 
 
 def reduction_done(items):
-    """Runtime hook on PE 0: `items` are the (reducer, data, target) contributions of
-    one reduction in element order; combines and delivers the result."""
-    reducer = items[0][0]
-    deliver(reducer, items[0][2], combine(reducer, [data for _, data, _ in items]))
+    """Runtime hook on PE 0: `items` are the (reducer, data, target, section typed)
+    contributions of one reduction in element order; combines and delivers the
+    result."""
+    reducer, _, target, section = items[0]
+    result = combine(reducer, [item[1] for item in items])
+    if reducer in _NUMERIC:
+        try:
+            result = _typed(reducer, result, section)
+        except OverflowError as e:
+            result = Failed(e)
+    deliver(reducer, target, result)
 
 
 def deliver(reducer, target, result):
@@ -510,6 +668,11 @@ def deliver(reducer, target, result):
             target.collection._charmpy_allreduce_result(result)
         return
     if target is None:
+        return
+    if type(result) is Failed:
+        if not hasattr(target, 'fid'):
+            raise result.exc  # a proxy method takes no exception: the job ends with it
+        _charmpy.send_future(target.pe, target.fid, result.payload(), True)
         return
     if reducer == _charmpy.REDUCER_NOP and not hasattr(target, 'send'):
         target()       # an empty reduction calls proxy.method() with no argument

@@ -4,9 +4,12 @@
 #   a NumPy array of the typecode's dtype, as charm4py does: contribute to futures
 #   over groups, arrays and sections, and allreduce over groups, arrays (pairwise
 #   exchange in C) and sections;
-# - Python int sums stay exact past int64 (numbers and lists), products of Python
-#   numbers follow Python's arithmetic (exact ints, ints and floats mixed), ints that
-#   do not fit in 64 bits are refused with OverflowError;
+# - Python int sums stay exact past int64 where the result is a Python int (a
+#   whole collection's number), products of Python numbers follow Python's
+#   arithmetic (exact ints, ints and floats mixed); where charm4py's result is
+#   int64 (lists, a section's numbers) a value past int64 makes the futures raise
+#   OverflowError naming the reduction, never a wrapped-around value; ints that do
+#   not fit in 64 bits are refused with OverflowError;
 # - contributions of different shapes, lengths, kinds or types are refused with an
 #   error naming the reduction and both sides (here: two elements on one PE, where
 #   the second contribution raises; across PEs the job aborts, see
@@ -58,24 +61,56 @@ def check_array_result(result, tc, name, ks, where):
     assert np.array_equal(result, want), '%s %s %r: %r, expected %r' % (where, name, tc, result, want)
 
 
-def check_exact(results, ks, where):
-    """The results of Worker.exact over the elements numbered ks."""
+def outcome(f):
+    """A future's value, or the OverflowError it raises."""
+    try:
+        return f.get()
+    except OverflowError as e:
+        return e
+
+
+def want(result, value, typ, where, key):
+    """`result` is `value` of type `typ`; an OverflowError naming the reduction
+    where that does not fit in int64 (typ an int64 NumPy type)."""
+    fits = all(-2 ** 63 <= v < 2 ** 63 for v in np.asarray(value, dtype=object).reshape(-1)
+               if isinstance(v, int))
+    if (typ is np.int64 or typ is np.ndarray) and not fits:
+        assert isinstance(result, OverflowError) and 'Reducer.' in str(result) \
+            and 'does not fit in int64' in str(result), (where, key, result)
+        return
+    assert type(result) is typ, (where, key, result, typ)
+    if typ is np.ndarray:
+        assert result.dtype == np.int64 and result.tolist() == value, (where, key, result, value)
+    else:
+        assert result == value, (where, key, result, value)
+
+
+def check_exact(results, ks, where, sec):
+    """The results of Worker.exact over the elements numbered ks: exact Python ints
+    over a whole collection, NumPy int64 where charm4py gives those (lists; a
+    section's numbers), which raise OverflowError when they do not fit."""
     n = len(ks)
-    s = sum(BIG + k for k in ks)
-    assert results['big'] == s and type(results['big']) is int, (where, results['big'], s)
-    neg = sum(-BIG - 1 - k for k in ks)
-    assert results['negative'] == neg, (where, results['negative'], neg)
-    assert results['list'] == [n * BIG, -n * BIG, sum(ks)], (where, results['list'])
-    assert results['tuple'] == (n * (BIG + 1),), (where, results['tuple'])
-    assert results['product'] == 2 ** (40 * n) and type(results['product']) is int, \
-        (where, results['product'])
+    num = (lambda whole, section: section if sec else whole)
+    want(results['big'], sum(BIG + k for k in ks), num(int, np.int64), where, 'big')
+    want(results['negative'], sum(-BIG - 1 - k for k in ks), num(int, np.int64), where, 'negative')
+    want(results['list'], [n * (BIG // 8), -n * (BIG // 8), sum(ks)], np.ndarray, where, 'list')
+    want(results['big_list'], [n * BIG, n], np.ndarray, where, 'big_list')
+    if sec:
+        want(results['tuple'], [n * (BIG + 1)], np.ndarray, where, 'tuple')
+    else:  # one value: a Python int, exact past int64
+        want(results['tuple'], n * (BIG + 1), int, where, 'tuple')
+    want(results['product'], 2 ** (40 * n), num(int, np.int64), where, 'product')
     mixed = 1
     for k in ks:
         mixed *= 1.5 if k % 2 else 3
-    assert results['mixed_product'] == mixed, (where, results['mixed_product'], mixed)
-    assert results['max'] == BIG + max(ks) and results['min'] == -BIG - max(ks), where
-    assert results['truth'] is (ks == (0,)) and results['any'] is True, (where, results['truth'])
-    assert results['float'] == 0.5 * n and type(results['float']) is float, where
+    floats = any(k % 2 for k in ks)  # ints and floats mixed as Python does
+    want(results['mixed_product'], mixed, num(float, np.float64) if floats else num(int, np.int64),
+         where, 'mixed_product')
+    want(results['max'], BIG + max(ks), num(int, np.int64), where, 'max')
+    want(results['min'], -BIG - max(ks), num(int, np.int64), where, 'min')
+    want(results['truth'], ks == (0,), num(int, np.bool_), where, 'truth')
+    want(results['any'], True, num(int, np.bool_), where, 'any')
+    want(results['float'], 0.5 * n, num(float, np.float64), where, 'float')
 
 
 def exact_data(k):
@@ -83,7 +118,8 @@ def exact_data(k):
     return [
         ('big', BIG + k, 'sum'),                     # past int64 from 2 elements on
         ('negative', -BIG - 1 - k, 'sum'),
-        ('list', [BIG, -BIG, k], 'sum'),
+        ('list', [BIG // 8, -BIG // 8, k], 'sum'),   # exact int64 values
+        ('big_list', [BIG, 1], 'sum'),               # past int64: OverflowError
         ('tuple', (BIG + 1,), 'sum'),
         ('product', 1 << 40, 'product'),             # Python's product: exact
         ('mixed_product', 1.5 if k % 2 else 3, 'product'),
@@ -124,7 +160,7 @@ class Worker(Chare):
     def allreduce_exact(self, ks, section=None):
         fs = {key: self.allreduce(data, getattr(Reducer, name), section=section)
               for key, data, name in exact_data(self.k())}
-        check_exact({key: f.get() for key, f in fs.items()}, ks, 'allreduce')
+        check_exact({key: outcome(f) for key, f in fs.items()}, ks, 'allreduce', section is not None)
         try:
             self.allreduce(1 << 64, Reducer.sum, section=section)
         except OverflowError as e:
@@ -247,7 +283,7 @@ def run_all(proxy, ks, section=None, where=''):
         check_array_result(f.get(), tc, name, ks, where)
     fs = {key: Future() for key, _, _ in exact_data(0)}
     proxy.exact(fs, section)
-    check_exact({key: f.get() for key, f in fs.items()}, ks, where)
+    check_exact({key: outcome(f) for key, f in fs.items()}, ks, where, section is not None)
     assert proxy.allreduce_arrays(ks, section, ret=True).get() == [True] * len(ks), where
     assert proxy.allreduce_exact(ks, section, ret=True).get() == [True] * len(ks), where
 
@@ -268,14 +304,14 @@ def main(args):
     a[0].mismatch_first(f, awaitable=True).get()
     a[1].mismatch_second(f, awaitable=True).get()
     a.mismatch_rest(f, awaitable=True).get()
-    assert np.array_equal(f.get(), np.full((2, 3), 2.0 * n))
-    assert a.pending_result(ret=True).get() == [np.full((2, 3), 2.0 * n).tolist()] * (2 * n)
+    assert np.array_equal(f.get(), np.full(6, 2.0 * n))  # flattened, as charm4py gives it
+    assert a.pending_result(ret=True).get() == [[2.0 * n] * 6] * (2 * n)
     f = {'int': Future(), 'list': Future()}
     a[0].mismatch_kinds_first(f, awaitable=True).get()
     a[1].mismatch_kinds_second(f, awaitable=True).get()
     a.mismatch_kinds_rest(f, awaitable=True).get()
     assert f['int'].get() == 7 + sum(range(2, 2 * n))
-    assert f['list'].get() == [3, 2, 3]
+    assert f['list'].get().tolist() == [3, 2, 3]
     charm.exit(0)
 
 

@@ -134,19 +134,26 @@ def run_reductions(sec, ks, indices):
     product = 1
     for k in ks:
         product *= k % 3 + 1
-    check(f['product'].get() == product, 'section product')
-    check(f['min'].get() == -max(ks), 'section min')
-    check(f['or'].get() is (0 in ks), 'section logical_or')
-    check(f['xor'].get() is (len(ks) % 2 == 1), 'section logical_xor')
-    check(f['list'].get() == [sum(ks), 2 * sum(ks)], 'section list sum')
-    check(f['tuple'].get() == (max(ks), -min(ks)), 'section tuple max')
+    # charm4py's section types (NumPy's reduce): NumPy scalars, arrays of the
+    # contributions' shape
+    def typed(key, typ):
+        got = f[key].get()
+        check(type(got) is typ, 'section %s: %r is a %s, not a %s' % (key, got, type(got), typ))
+        return got
+    check(typed('product', np.int64) == product, 'section product')
+    check(typed('min', np.int64) == -max(ks), 'section min')
+    check(typed('or', np.bool_) == (0 in ks), 'section logical_or')
+    check(typed('xor', np.bool_) == (len(ks) % 2 == 1), 'section logical_xor')
+    check(typed('list', np.ndarray).tolist() == [sum(ks), 2 * sum(ks)], 'section list sum')
+    check(f['list'].get().dtype == np.int64, 'section list of ints: int64')
+    check(typed('tuple', np.ndarray).tolist() == [max(ks), -min(ks)], 'section tuple max')
     a2 = f['array2d'].get()
     check(a2.dtype == np.int16 and a2.shape == (2, 3) and (a2 == max(ks)).all(), 'section 2-d array max')
     check(f['custom'].get() == tuple(sorted(-k for k in ks)), 'section custom reducer with pre/post')
-    check(f['sum'].get() == sum(k + 1 for k in ks), 'section sum')
+    check(typed('sum', np.int64) == sum(k + 1 for k in ks), 'section sum')
     check(np.array_equal(f['array'].get(), np.array([sum(ks), float(len(ks))])), 'section array sum')
-    check(f['max'].get() == max(ks), 'section max')
-    check(f['and'].get() is True, 'section logical_and')
+    check(typed('max', np.int64) == max(ks), 'section max')
+    check(typed('and', np.bool_), 'section logical_and')
     check(f['gather'].get() == indices, 'section gather in section order: %r' % (f['gather'].get(),))
     check(f['barrier'].get() is None, 'section barrier')
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "in_process_job.h"
@@ -163,4 +164,71 @@ TEST_CASE("an allreduce callback must name the contributing collection", "[allre
     charm::exit(0);
   });
   CHECK(refused == 4);  // every element was refused, with std::invalid_argument
+}
+
+namespace {
+
+// Markers (ChareBase::contributeAllReduceMarker): an element whose data goes up
+// the tree stands in the allreduce with a marker under the same number.
+class Marked : public charm::ArrayElement<Marked> {
+ public:
+  void go(charm::Future<int> viaTree, charm::Future<int> checks) {
+    checks_ = checks;
+    auto all = thisProxy();
+    contributeAllReduceMarker("data combined elsewhere", all.allreduceCallback<&Marked::never>());
+    contribute(thisIndex()[0], charm::reducer::sum, viaTree.callback());  // the data: same number
+    contribute(1, charm::reducer::sum, all.allreduceCallback<&Marked::got>());  // the next number
+  }
+  void never() { ++nevers_; }  // markers alone deliver nothing
+  void got(int count) {
+    const bool ok = count == static_cast<int>(charm::elementCount(thisProxy().dims())) && nevers_ == 0;
+    contribute(ok ? 1 : 0, charm::reducer::sum, checks_.callback());
+  }
+  // Elements 0 and 1 on one PE: a marker, then numbers to the same allreduce.
+  void mix(charm::Future<int> refused) {
+    auto all = thisProxy();
+    bool wasRefused = false;
+    try {
+      if (thisIndex()[0] == 0)
+        contributeAllReduceMarker("a Fraction", all.allreduceCallback<&Marked::got>());
+      else
+        contribute(1, charm::reducer::sum, all.allreduceCallback<&Marked::got>());
+    } catch (const std::invalid_argument& e) {
+      wasRefused = std::string(e.what()).find("a Fraction") != std::string::npos;
+    }
+    contribute(wasRefused ? 1 : 0, charm::reducer::sum, refused.callback());
+  }
+
+ private:
+  charm::Future<int> checks_;
+  int nevers_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("allreduce markers agree with each other, keep the number, and refuse numbers",
+          "[allreduce]") {
+  for (int n = 1; n <= 5; ++n) {
+    INFO("PEs: " << n);
+    std::atomic<int> viaTree{-1}, good{-1}, refused{-1};
+    runInProcessJob(n, [&] {
+      const int size = 2 * n + 1;
+      auto array = charm::ArrayProxy<Marked>::create({size});
+      auto tree = charm::Future<int>::make();
+      auto checks = charm::Future<int>::make();
+      array.broadcast<&Marked::go>(tree, checks);
+      viaTree = tree.get();
+      good = checks.get();
+      if (n == 1) {  // both elements on the one PE: the second one is refused
+        auto pair = charm::ArrayProxy<Marked>::create({2});
+        auto r = charm::Future<int>::make();
+        pair.broadcast<&Marked::mix>(r);
+        refused = r.get();
+      }
+      charm::exit(0);
+    });
+    CHECK(viaTree == n * (2 * n + 1));
+    CHECK(good == 2 * n + 1);
+    if (n == 1) CHECK(refused == 1);
+  }
 }
