@@ -96,6 +96,15 @@ void LbManager::atSync(ChareBase& element) {
 }
 
 void LbManager::allAtSync(std::uint64_t collection) {
+  if (period_ > 0) {
+    const double now = secondsNow();
+    auto last = lastAtSyncStep_.find(collection);
+    if (last != lastAtSyncStep_.end() && now - last->second < period_) {
+      Runtime::current().broadcastResumeFromSync(collection);  // too soon: no step
+      return;
+    }
+    lastAtSyncStep_[collection] = now;
+  }
   if (running_) {
     waiting_.push_back(collection);
     return;
@@ -138,16 +147,21 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   };
   if (collection != 0) {
     take(collection);
-  } else {  // periodic: every array and singleton
+  } else {  // periodic: every array not using AtSync, and every singleton
     std::vector<CollectionId> ids;
     rt.forEachCollection([&](Collection& c) {
-      if (c.kind() != CollectionKind::Group) ids.push_back(c.id());
+      if (c.kind() != CollectionKind::Group && !c.spec().useAtSync) ids.push_back(c.id());
     });
     std::sort(ids.begin(), ids.end());
     for (CollectionId id : ids) take(id);
   }
+  // Only the balanced collections start a new period: an AtSync array keeps
+  // measuring until its own step, whatever periodic steps ran meanwhile.
   rt.forEachCollection([&](Collection& c) {
-    for (auto& [index, e] : c.elements) e->resetLoad();
+    const bool balanced = c.kind() != CollectionKind::Group &&
+                          (collection != 0 ? c.id() == collection : !c.spec().useAtSync);
+    if (balanced || c.kind() == CollectionKind::Group)
+      for (auto& [index, e] : c.elements) e->resetLoad();
   });
   const auto commCounts = rt.takeCommCounts();  // taken (and so reset) even when not reported
   if (filter_.communication)

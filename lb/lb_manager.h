@@ -10,6 +10,10 @@
 //   4. once every PE has received the elements sent to it, PE 0 broadcasts
 //      resumeFromSync() to the array (AtSync steps only), and every PE starts
 //      measuring the loads of the next period.
+// +LBPeriod s, as in Charm++: arrays not using AtSync (and single chares) are
+// balanced every s seconds, elements moving at any time; an AtSync array is
+// balanced at most once every s seconds (an AtSync sooner than that resumes its
+// elements at once, without a step).
 // +LBOff turns balancing off (AtSync resumes at once); +LBDebug N prints each step
 // (+LBPrintSummary: the one-line summary); +LBCommOff, +LBNoBackground and
 // +LBObjOnly narrow what the strategy sees (InputFilter); Charm++ balancer names
@@ -20,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -129,6 +134,9 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   std::deque<CollectionId> waiting_;
   std::uint32_t stepsDone_ = 0;
   double stepStart_ = 0;
+  // With +LBPeriod: when each AtSync array's last step started (Charm++'s meaning
+  // for AtSync: the shortest time between two steps of an array).
+  std::unordered_map<CollectionId, double> lastAtSyncStep_;
   std::string stepSummary_;
 
   // Every PE: arrivals expected in the current step, and those seen.

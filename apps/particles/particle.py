@@ -256,7 +256,8 @@ def main(argv):
         cells.run()
     else:
         cells.step()
-    particles, check_x, check_y = done.get()
+    # a sum of int lists is an int64 NumPy array (charm4py's type): exact Python ints here
+    particles, check_x, check_y = (int(v) for v in done.get())
     elapsed = time.time() - started
     if particles != total:
         print('ERROR: %d particles at the end, %d at the start' % (particles, total))
