@@ -57,11 +57,9 @@ class Block(Chare):
     def next_iteration(self):
         for face, neighbour in self.neighbours:
             if face < 2:
-                # An x face goes as a view of u's plane, not a copy; a neighbour on
-                # this PE gets the view itself. It is read before u is written
-                # again: this block sweeps into u two iterations on, which needs
-                # the neighbour's faces of the next iteration, and the neighbour
-                # sends those only after it has stored this one.
+                # An x face goes as a view of u's plane, not packed first: the
+                # call copies it into the message (also for a neighbour on this
+                # PE), straight from u's memory.
                 data = kernels.x_plane(self.u, face, ghost=False)
             else:
                 data = np.empty(kernels.face_shape(self.shape, face))
