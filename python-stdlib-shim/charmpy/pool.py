@@ -30,6 +30,12 @@ How it works:
   `charm.pool.map`) its worker takes other chunks, so nested maps cannot deadlock.
 - A task's exception reaches the caller's future with the task's traceback; the job
   stops handing out chunks and the pool stays usable.
+- Results travel back by message, also from PE 0's worker: a result that does not
+  pickle fails its job like an exception, naming the task and its function ("the
+  result of task 3 (mod.func) cannot be sent back: TypeError: ..."). (With
+  options.local_msg_optim, PE 0's worker passes results by reference, so a caller on
+  PE 0 receives those as they are.) A Task without ret= sends back nothing. Arguments
+  that do not pickle fail at the call, naming the task and its function.
 """
 import itertools
 import pickle
@@ -48,6 +54,9 @@ _NUM_PES = _charmpy.num_pes()
 
 # How a chunk applies its items: func(item), func(*item), or item = (func, arg).
 MAP, STAR, MIXED = 0, 1, 2
+# Added to the mode of jobs whose results nobody receives (Task without ret=): the
+# worker sends back None for each task instead of a result that may not pickle.
+_NO_RESULT = 4
 # What the caller's future(s) receive once the job is done.
 REPLY_LIST, REPLY_ONE, REPLY_NONE, REPLY_PER_TASK, REPLY_NOTHING = range(5)
 
@@ -171,19 +180,34 @@ def _submit(mode, func, items, chunksize, ncores, reply_kind, progress, what):
         bar_key = _next_bar_key
         _next_bar_key += 1
         _bars[bar_key] = _new_progress_bar(n, what)
-    if _scheduler is not None:
-        # The scheduler keeps the job until workers are free: take the values the
-        # tasks have now (a call behaves as if its arguments were copied at the call).
-        if mode == MIXED:   # (func, args) pairs: the functions travel by name anyway
-            items = list(zip([f for f, _ in items], _snapshot([a for _, a in items])))
+    try:
+        if _scheduler is not None:
+            # The scheduler keeps the job until workers are free: take the values the
+            # tasks have now (a call behaves as if its arguments were copied at the call).
+            if mode == MIXED:   # (func, args) pairs: the functions travel by name anyway
+                items = list(zip([f for f, _ in items], _snapshot([a for _, a in items])))
+            else:
+                items = _snapshot(items)
         else:
-            items = _snapshot(items)
-    spec = (_MY_PE, mode, func, items, chunksize, ncores, reply_kind, reply, bar_key)
-    if _scheduler is not None:
-        _scheduler.add(spec)
-    else:
-        chare._send(_cid, (0,), 0, _entries['_charmpy_pool_submit'], (spec,), None)
+            spec = (_MY_PE, mode, func, items, chunksize, ncores, reply_kind, reply, bar_key)
+            chare._send(_cid, (0,), 0, _entries['_charmpy_pool_submit'], (spec,), None)
+            return result
+    except Exception as e:
+        _raise_unsendable_arguments(e, mode, func, items, what)
+    _scheduler.add((_MY_PE, mode, func, items, chunksize, ncores, reply_kind, reply, bar_key))
     return result
+
+
+def _raise_unsendable_arguments(exc, mode, func, items, what):
+    """The job's arguments did not pickle (`exc`): raises an error naming the first
+    task whose arguments do not, and its function (or `exc` itself if none alone fails)."""
+    args = [a for _, a in items] if mode == MIXED else items
+    k, error = _first_unpicklable(args)
+    if error is None:
+        raise exc
+    f = items[k][0] if mode == MIXED else func
+    raise _named_error('%s: the arguments of task %d (%s) cannot be sent to the workers'
+                       % (what, k, _function_name(f)), error) from None
 
 
 def _as_list(iterable, what):
@@ -259,6 +283,42 @@ def _sendable(func, what):
     return func
 
 
+def _function_name(func):
+    """`module.qualname` of a task's function, for error messages."""
+    if isinstance(func, _ByValue):
+        func = func.func
+    if not hasattr(func, '__qualname__'):
+        func = type(func)    # a callable object
+    return '%s.%s' % (getattr(func, '__module__', None) or '?', func.__qualname__)
+
+
+def _first_unpicklable(values):
+    """(index, pickling exception) of the first of `values` that does not pickle the
+    way the runtime sends it, or (0, None) when each one does."""
+    from . import _pickling
+    for k, value in enumerate(values):
+        try:
+            _pickling.dumps(value, _drop_buffer)
+        except Exception as e:
+            return k, e
+    return 0, None
+
+
+def _drop_buffer(buffer):
+    return False   # out of band: _first_unpicklable need not copy the bytes
+
+
+def _named_error(text, cause):
+    """An exception of `cause`'s type (RuntimeError if that cannot be made) whose
+    message is `text` followed by the cause's type and message."""
+    text = '%s: %s: %s' % (text, type(cause).__name__, cause)
+    try:
+        error = type(cause)(text)
+    except Exception:
+        return RuntimeError(text)
+    return error if str(error) == text else RuntimeError(text)
+
+
 def _new_progress_bar(total, what):
     try:
         from tqdm import tqdm
@@ -314,12 +374,15 @@ class PoolWorker(Chare):
         except Exception as e:
             self._failed(job_id, start, [], e, False)
             return
-        chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_done1'],
-                    (_MY_PE, job_id, start, result), None)
+        try:
+            chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_done1'],
+                        (_MY_PE, job_id, start, result), None)
+        except Exception as e:
+            self._unsendable(job_id, start, MAP, func, None, [result], e, False)
 
     def _charmpy_pool_run(self, job_id, start, mode, number, func, items):
         """A chunk: applies the function(s) to `items`; coroutine functions on a fiber."""
-        if mode == MIXED:
+        if mode & 3 == MIXED:
             coro = any(is_coro(f) for f, _ in items)
         else:
             func = self._function(number, func)
@@ -339,9 +402,10 @@ class PoolWorker(Chare):
         # extend() keeps the results computed before a task raises (for multi_future).
         results = []
         try:
-            if mode == MAP:
+            kind = mode & 3
+            if kind == MAP:
                 results.extend(map(func, items))
-            elif mode == STAR:
+            elif kind == STAR:
                 results.extend(itertools.starmap(func, items))
             else:
                 for f, arg in items:
@@ -356,8 +420,23 @@ class PoolWorker(Chare):
         if state is not None:
             state[0] = True
             released = state[1]
-        chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_done'],
-                    (_MY_PE, job_id, start, results, released), None)
+        if mode & _NO_RESULT:
+            results = [None] * len(results)
+        try:
+            chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_done'],
+                        (_MY_PE, job_id, start, results, released), None)
+        except Exception as e:
+            self._unsendable(job_id, start, mode & 3, func, items, results, e, released)
+
+    def _unsendable(self, job_id, start, kind, func, items, results, exc, released):
+        """The chunk's results did not pickle (`exc`): the job fails with an error
+        naming the first task whose result does not, and its function."""
+        k, error = _first_unpicklable(results)
+        if kind == MIXED:
+            func = items[k][0]
+        error = _named_error('charm.pool: the result of task %d (%s) cannot be sent back'
+                             % (start + k, _function_name(func)), error or exc)
+        self._failed(job_id, start, results[:k], error, released)
 
     def _failed(self, job_id, start, results, exc, released):
         error = _error_tuple(exc)
@@ -365,9 +444,10 @@ class PoolWorker(Chare):
             chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_failed'],
                         (_MY_PE, job_id, start, results, error, released), None)
         except Exception:
-            # A result computed before the failure does not pickle: drop the results.
+            # A result computed before the failure does not pickle: keep those before it.
+            results = results[:_first_unpicklable(results)[0]]
             chare._send(_cid, self._reply_index, 0, _entries['_charmpy_pool_failed'],
-                        (_MY_PE, job_id, start, [], error, released), None)
+                        (_MY_PE, job_id, start, results, error, released), None)
 
     # --- the scheduler's entries (PE 0) ---------------------------------------------------
     def _charmpy_pool_submit(self, spec):
@@ -457,6 +537,8 @@ class _Scheduler:
             if job.number < 0:
                 job.number = self.numbers[func] = len(self.numbers)
         job.fast = mode == MAP and chunksize == 1 and not is_coro(func)
+        if reply_kind in (REPLY_NONE, REPLY_NOTHING):
+            job.mode |= _NO_RESULT
         self.jobs[job.id] = job
         self.active.append(job)
         self.fill()
@@ -613,9 +695,9 @@ class _Scheduler:
             del self.jobs[job.id]
             kind = job.reply_kind
             if kind == REPLY_LIST:
-                _charmpy.send_future(job.caller, job.reply, job.results)
+                self._send_results(job, job.reply, job.results, 0, True)
             elif kind == REPLY_ONE:
-                _charmpy.send_future(job.caller, job.reply, job.results[0])
+                self._send_results(job, job.reply, job.results[0], 0, False)
             elif kind == REPLY_NONE:
                 _charmpy.send_future(job.caller, job.reply, None)
 
@@ -627,9 +709,25 @@ class _Scheduler:
                         _entries['_charmpy_pool_progress'], (job.bar_key, job.done, final), None)
 
     def _reply_each(self, job, start, results):
-        caller, fids = job.caller, job.reply
+        fids = job.reply
         for i, value in enumerate(results, start):
-            _charmpy.send_future(caller, fids[i], value)
+            self._send_results(job, fids[i], value, i, False)
+
+    def _send_results(self, job, fid, value, first, is_list):
+        """Sends `value` (the result of task `first`, or with `is_list` the list of
+        results from task `first` on) to the caller's future; an error there if it does not pickle. (The
+        workers' results reach the scheduler pickled, unless options.local_msg_optim
+        passed them by reference from PE 0's worker.)"""
+        try:
+            _charmpy.send_future(job.caller, fid, value)
+        except Exception as e:
+            values = value if is_list else [value]
+            k, error = _first_unpicklable(values)
+            task = first + k
+            func = job.items[task][0] if job.mode & 3 == MIXED else job.func
+            error = _named_error('charm.pool: the result of task %d (%s) cannot be sent back'
+                                 % (task, _function_name(func)), error or e)
+            self._send_error(job.caller, fid, _error_tuple(error))
 
     def _send_error(self, caller, fid, error):
         _charmpy.send_future(caller, fid, error, True)
