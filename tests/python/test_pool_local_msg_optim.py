@@ -1,0 +1,52 @@
+# charm.pool with charm.options.local_msg_optim = True: PE 0's worker passes its results
+# to the scheduler by reference, so a caller on PE 0 receives even results that do not
+# pickle (charm4py's same-PE behaviour with the option), while a caller on another PE
+# gets the error naming the task and its function, and the pool stays usable.
+import sys
+
+from charmpy import charm, Chare, coro
+
+charm.options.local_msg_optim = True
+
+
+def numbers():
+    yield 1
+
+
+def gen_on_pe0(x):
+    return numbers() if charm.myPe() == 0 else x
+
+
+def square(x):
+    return x * x
+
+
+class Caller(Chare):
+    @coro
+    def run(self):
+        for chunksize in (1, 2):
+            for multi_future in (False, True):
+                try:
+                    charm.pool.map(gen_on_pe0, range(8 * charm.numPes()), chunksize=chunksize,
+                                   multi_future=multi_future)
+                except TypeError as e:
+                    text = str(e)
+                    assert 'cannot be sent back' in text and 'gen_on_pe0' in text, text
+                    assert "cannot pickle 'generator'" in text, text
+                else:
+                    raise AssertionError('an unpicklable result reached PE %d' % charm.myPe())
+        assert charm.pool.map(square, range(10)) == [x * x for x in range(10)]
+        return 'done'
+
+
+def main(args):
+    results = charm.pool.map(gen_on_pe0, range(8 * charm.numPes()))
+    assert any(not isinstance(r, int) for r in results)   # PE 0's worker ran some
+    if charm.numPes() > 1:
+        assert Chare(Caller, onPE=1).run(ret=True).get() == 'done'
+    print('pool local_msg_optim ok on %d PEs' % charm.numPes())
+    sys.stdout.flush()
+    charm.exit()
+
+
+charm.start(main)
