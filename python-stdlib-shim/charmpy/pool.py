@@ -193,6 +193,8 @@ def _submit(mode, func, items, chunksize, ncores, reply_kind, progress, what):
             chare._send(_cid, (0,), 0, _entries['_charmpy_pool_submit'], (spec,), None)
             return result
     except Exception as e:
+        if bar_key >= 0:
+            _bars.pop(bar_key).close()
         _raise_unsendable_arguments(e, mode, func, items, what)
     _scheduler.add((_MY_PE, mode, func, items, chunksize, ncores, reply_kind, reply, bar_key))
     return result
