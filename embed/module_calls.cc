@@ -106,6 +106,8 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
 
 }  // namespace
 
+bool mayShareWithThisPe(PyObject* value) { return embedState().localMsgOptim || unobservablyShared(value); }
+
 // Places an element of an array created with map=: asks the Python hook, which
 // calls procNum on this PE's element of the ArrayMap group.
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex&) {

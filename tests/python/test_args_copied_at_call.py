@@ -5,8 +5,10 @@
 # 64 KiB or more passed last to another PE was sent from the caller's memory, so
 # the receiver saw later values, some torn. Only an array nothing can change (read
 # only, over an immutable bytes object) may still be sent from where it is.
+# Replies (ret=True, Future.send) carry the value they had when sent, also to a
+# future on the same PE (before, that got the object itself).
 import numpy as np
-from charm4py import charm, Chare, Group, coro
+from charm4py import charm, Chare, Group, Future, coro
 
 SIZES = (64 << 10, 1 << 20)       # bytes of the reused buffer
 ITERATIONS = {64 << 10: 24, 1 << 20: 8}
@@ -26,6 +28,7 @@ class Receiver(Chare):
     def __init__(self):
         self.wrong = []
         self.got = {}
+        self.buf = np.empty((1 << 20) // 8)
 
     def take(self, tag, i, buf):
         check(tag, i, buf, self.wrong)
@@ -33,6 +36,17 @@ class Receiver(Chare):
 
     def report(self):
         return self.wrong, self.got
+
+    def give(self, i):
+        """A ret=True reply from a buffer the chare writes again afterwards."""
+        self.buf[:] = i
+        return self.buf
+
+    def push(self, future, i):
+        """Future.send of a buffer written again right after."""
+        self.give(i)
+        future.send(self.buf)
+        self.buf[:] = -i
 
 
 def fill_loop(peer, tag, nbytes, iterations, wait=None):
@@ -124,6 +138,18 @@ def main(args):
         assert sorted(counts['coro-bcast']) == sorted([1, 2, 3] * n), (pe, counts['coro-bcast'])
         if pe == 1 % n:
             assert counts['plain-big'] == [1] and counts['coro-big'] == [1]
+    # replies from every PE (PE 0's to this PE's futures), buffer reused each time
+    for pe in range(n):
+        replies = [peers[pe].give(i, ret=True) for i in range(1, 4)]
+        wrong = []
+        for i, r in enumerate(replies, start=1):
+            check('reply', i, r.get(), wrong)
+        futures = [Future() for _ in range(3)]
+        for i, f in enumerate(futures, start=1):
+            peers[pe].push(f, i)
+        for i, f in enumerate(futures, start=1):
+            check('future', i, f.get(), wrong)
+        assert not wrong, (pe, wrong)
     print('test_args_copied_at_call: ok')
     charm.exit(0)
 
