@@ -12,7 +12,8 @@
 
 namespace charmpy {
 
-// Arrays and buffers at least this large travel from their own memory.
+// Arrays and buffers at least this large travel from their own memory, when
+// nothing can change that memory (FastCodec::pack checks); others are copied.
 inline constexpr std::size_t kExternalThreshold = std::size_t{64} << 10;
 
 struct BufferHold {

@@ -16,6 +16,40 @@ constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15
 
 bool isNdarray(PyObject* o) { return std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0; }
 
+// True when nothing can change the memory of `array` (viewed read-only as
+// `view`) any more: it is read-only, and so is every array of its base chain,
+// which ends in an immutable bytes object (e.g. numpy.frombuffer(some_bytes)).
+// Read-only alone is not enough: a read-only view of a writable array changes
+// when its base is written, and an array owning its memory can be made writable
+// again. Only then may a remote call send the array from its own memory after
+// the call returned; anything else is copied into the message at the call.
+bool isImmutableArray(PyObject* array, const Py_buffer& view) {
+  if (!view.readonly) return false;
+  PyRef base = PyRef::steal(PyObject_GetAttrString(array, "base"));
+  for (int depth = 0; base && depth < 32; ++depth) {
+    PyObject* b = base.get();
+    if (PyBytes_CheckExact(b)) return true;
+    if (PyMemoryView_Check(b)) {
+      if (!PyMemoryView_GET_BUFFER(b)->readonly) return false;
+      PyObject* under = PyMemoryView_GET_BUFFER(b)->obj;
+      if (!under) return false;
+      base = PyRef::borrow(under);
+    } else if (isNdarray(b)) {
+      Py_buffer inner;
+      if (PyObject_GetBuffer(b, &inner, PyBUF_SIMPLE | PyBUF_WRITABLE) == 0) {
+        PyBuffer_Release(&inner);
+        return false;  // a writable array in the chain: its memory can change
+      }
+      PyErr_Clear();
+      base = PyRef::steal(PyObject_GetAttrString(b, "base"));
+    } else {
+      return false;  // None (owns its memory) or any other exporter
+    }
+  }
+  PyErr_Clear();
+  return false;
+}
+
 // One item as it will be written.
 struct Item {
   Tag tag;
@@ -149,9 +183,12 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
       return {};
     }
   }
-  // A large last array goes from its own memory: the message ends where its data starts.
+  // A large last array that nothing can change goes from its own memory (the
+  // message ends where its data starts); any other is copied in now, as the call
+  // must send the values it had at the call.
   const bool external = tail && n > 0 && list.v.back().tag == kArray &&
-                        static_cast<std::size_t>(list.v.back().view.len) >= kExternalThreshold;
+                        static_cast<std::size_t>(list.v.back().view.len) >= kExternalThreshold &&
+                        isImmutableArray(PyTuple_GET_ITEM(items, n - 1), list.v.back().view);
   std::size_t tailBytes = 0;
   if (external) {
     tailBytes = static_cast<std::size_t>(list.v.back().view.len);

@@ -26,8 +26,10 @@ class FastCodec {
  public:
   // Packs the tuple `items` into a new message of `kind`, or returns an empty
   // buffer (no Python exception set) when some item needs pickle.
-  // With `tail`, a last item that is a large array is not copied: its bytes are
-  // left in *tail for the caller to send from the array's memory.
+  // With `tail`, a last item that is a large array whose memory nothing can
+  // change (read-only down to an immutable bytes object) is not copied: its bytes
+  // are left in *tail for the caller to send from the array's memory. Every other
+  // array is copied into the message, so later writes cannot reach the receiver.
   charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind,
                             charm::comm::ExternalPayload* tail = nullptr);
   // Rebuilds the tuple; arrays view `owner` (a _charmpy.Message whose bytes start

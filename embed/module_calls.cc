@@ -1,6 +1,7 @@
 // `_charmpy` functions that create collections, place elements and call entry
 // methods: the hot path of a remote call (by reference on the same PE, the fast
-// codec or pickle otherwise; a large last array sent from its own memory).
+// codec or pickle otherwise; a large last array that nothing can change is sent
+// from its own memory, any other argument is copied at the call).
 #include <cstring>
 #include <string>
 
@@ -33,8 +34,8 @@ PyObject* fail(PyObject* type, const std::string& message) {
 }
 
 // Packs a call for another PE: the fast codec when it applies, else pickle.
-// With `tail`, a large last array may be left out of the message, to be sent from
-// its own memory.
+// With `tail`, a large last array that nothing can change (see FastCodec::pack)
+// may be left out of the message, to be sent from its own memory.
 charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
                                       charm::comm::ExternalPayload* tail) {
   if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
@@ -104,6 +105,8 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
 }
 
 }  // namespace
+
+bool mayShareWithThisPe(PyObject* value) { return embedState().localMsgOptim || unobservablyShared(value); }
 
 // Places an element of an array created with map=: asks the Python hook, which
 // calls procNum on this PE's element of the ArrayMap group.

@@ -44,6 +44,9 @@ PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 // `tail`, a large last array may stay out of the message (sent from its memory).
 charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
                                       charm::comm::ExternalPayload* tail);
+// True when `value` may reach a future (or call) on this PE as the object itself:
+// the receiver cannot tell it from a copy, or options.local_msg_optim asks for it.
+bool mayShareWithThisPe(PyObject* value);
 // A broadcast's (args, kwargs) packed for the runtime (never by reference: it is copied to every PE).
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags);
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "message_object.h"
+#include "module_support.h"
 #include "runtime/reducer.h"
 
 namespace charmpy {
@@ -272,7 +273,9 @@ PyRef takeExceptionForFuture() {
 bool sendFutureValue(charm::FutureRef reply, PyObject* value, FutureFormat format) {
   EmbedState& st = embedState();
   charm::MessageBuffer m;
-  if (reply.pe == st.runtime->myPe() && format == FutureFormat::Pickled) {
+  // A value for a future on this PE is the object itself only when that cannot be
+  // observed (as for calls): a reply or Future.send carries the value it had then.
+  if (reply.pe == st.runtime->myPe() && format == FutureFormat::Pickled && mayShareWithThisPe(value)) {
     m = charm::newMessage(charm::MessageKind::FutureValue, sizeof(PyObject*));
     Py_INCREF(value);
     std::memcpy(charm::payloadOf(m), &value, sizeof value);

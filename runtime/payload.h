@@ -4,6 +4,14 @@
 // to an entry method whose only parameter is `charm::Payload`: the bytes are
 // sent from where they are, and the receiver gets the very buffer MPI received
 // into. Forwarding a received Payload reuses that buffer again.
+//
+// Sending gives the buffer up: the call takes the Payload (it is empty after),
+// so nothing the sender does later can change what is sent, and a call still
+// behaves as if its arguments were copied at the call. Do not keep a pointer
+// from data() across the call to write through. Sending bytes that stay in the
+// caller's own memory after the call (no copy at all) is the explicit opt-in
+// Runtime::send(pe, message, comm::ExternalPayload): there the caller promises
+// not to change the bytes until the transport releases its keepAlive.
 #pragma once
 
 #include <cstddef>

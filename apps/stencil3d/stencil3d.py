@@ -57,12 +57,9 @@ class Block(Chare):
     def next_iteration(self):
         for face, neighbour in self.neighbours:
             if face < 2:
-                # An x face goes as a view of u's plane, not packed first. A
-                # neighbour on this PE gets a copy; to another PE a large face may
-                # be sent from u's memory after this call, which is safe here: this
-                # block sweeps into u two iterations on, which needs the
-                # neighbour's faces of the next iteration, and the neighbour sends
-                # those only after it has stored this one.
+                # An x face goes as a view of u's plane, not packed first: the
+                # call copies it into the message (a call sends the values its
+                # arguments had at the call), so u may change right after.
                 data = kernels.x_plane(self.u, face, ghost=False)
             else:
                 data = np.empty(kernels.face_shape(self.shape, face))
