@@ -48,6 +48,8 @@ void InProcessTransport::shutdown() {
 
 void InProcessTransport::abortJob(int exitCode) { throw JobAborted(exitCode); }
 
+void InProcessTransport::endJob(int exitCode) { throw JobAborted(exitCode); }
+
 std::size_t InProcessTransport::queuedMessages() const {
   std::lock_guard lock(inboxMutex_);
   return inbox_.size();

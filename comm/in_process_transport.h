@@ -53,8 +53,9 @@ class InProcessTransport final : public Transport {
   // Closes this PE's inbox and drops what is in it. Does not wait for the other
   // PEs (in one process there is nothing in flight to wait for).
   void shutdown() override;
-  // Throws JobAborted(exitCode).
+  // Both throw JobAborted(exitCode).
   [[noreturn]] void abortJob(int exitCode) override;
+  [[noreturn]] void endJob(int exitCode) override;
 
   // Messages waiting in this PE's inbox.
   std::size_t queuedMessages() const;

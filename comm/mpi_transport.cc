@@ -1,6 +1,7 @@
 // MpiTransport; see mpi_transport.h for the design.
 #include "comm/mpi_transport.h"
 
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -432,12 +433,16 @@ bool MpiTransport::discardIncoming() {
   return any || !activeSources_.empty();
 }
 
-void MpiTransport::shutdown() {
+void MpiTransport::shutdown() { shutdownBy(std::chrono::steady_clock::time_point::max()); }
+
+bool MpiTransport::shutdownBy(std::chrono::steady_clock::time_point deadline) {
   if (shutDown_) throw std::logic_error("MpiTransport::shutdown() called twice");
   IdleBackoff backoff;
+  const auto late = [deadline] { return std::chrono::steady_clock::now() >= deadline; };
   // 1. Complete our own sends. Peers may be sending to us meanwhile (and a large
   //    send of theirs completes only when we receive it), so keep receiving.
   while (pendingSends() > 0) {
+    if (late()) return false;  // a send waits for a PE that is not receiving
     const std::size_t before = pendingSends();
     const bool received = discardIncoming();
     if (received || pendingSends() != before)
@@ -452,6 +457,7 @@ void MpiTransport::shutdown() {
     int done = 0;
     MPI_Test(&barrier, &done, MPI_STATUS_IGNORE);
     if (done) break;
+    if (late()) return false;  // left pending: the caller ends the job
     if (discardIncoming())
       backoff.reset();
     else
@@ -464,6 +470,7 @@ void MpiTransport::shutdown() {
   ready_.clear();
   freeMpiObjects();
   shutDown_ = true;
+  return true;
 }
 
 void MpiTransport::freeMpiObjects() {
@@ -477,7 +484,10 @@ void MpiTransport::freeMpiObjects() {
 }
 
 void MpiTransport::abortJob(int exitCode) {
-  if (exitCode == 0) exitCode = 1;  // an abort never reports success
+  endJob(exitCode == 0 ? 1 : exitCode);  // an abort never reports success
+}
+
+void MpiTransport::endJob(int exitCode) {
   int initialized = 0;
   int finalized = 0;
   MPI_Initialized(&initialized);

@@ -27,6 +27,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -71,7 +72,10 @@ class MpiTransport final : public Transport {
     return sendRequests_.size() + externalRequests_.size();
   }
   void shutdown() override;
+  bool shutdownBy(std::chrono::steady_clock::time_point deadline) override;
   [[noreturn]] void abortJob(int exitCode) override;
+  // MPI_Abort with `exitCode`: mpirun then exits with it.
+  [[noreturn]] void endJob(int exitCode) override;
 
   // Host information (computed once, at construction).
   int hostIndex() const noexcept { return hosts_.myHost; }

@@ -14,6 +14,7 @@
 // message. The receiver cannot tell: it gets one contiguous MessageBuffer.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -101,9 +102,24 @@ class Transport {
   // waits until every PE has done the same. No send() or poll() afterwards.
   virtual void shutdown() = 0;
 
+  // shutdown(), giving up at `deadline` if some PE has not reached its shutdown by
+  // then (it may be busy and never come back): returns false, and the transport is
+  // then unusable (the caller ends the job with endJob()). True when done.
+  // Transports whose shutdown never waits for other PEs keep this default.
+  virtual bool shutdownBy(std::chrono::steady_clock::time_point deadline) {
+    (void)deadline;
+    shutdown();
+    return true;
+  }
+
   // Ends the whole job now with a non-zero exit code, from any PE, without the
   // other PEs' cooperation. Prints nothing; the caller prints the reason first.
   [[noreturn]] virtual void abortJob(int exitCode) = 0;
+
+  // Ends the whole job now with `exitCode` (0 included), from any PE, without the
+  // other PEs' cooperation: how an exit ends PEs that do not take part in it.
+  // Prints nothing; the caller prints the reason first.
+  [[noreturn]] virtual void endJob(int exitCode) = 0;
 
  protected:
   // The preconditions of send(dest, header, payload), for every implementation.

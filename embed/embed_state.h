@@ -108,6 +108,9 @@ void setEmbedState(EmbedState* state);
 // Clears the pending SystemExit and returns its exit code as python3 would (None:
 // 0, an int: itself, anything else: printed, 1).
 int takeSystemExitCode();
+// Flushes sys.stdout and sys.stderr (errors ignored): before the job may be ended
+// by force, so nothing printed is lost.
+void flushPythonOutput();
 // Handles a Python exception escaping user code run by the runtime: SystemExit
 // ends the program with its code; anything else aborts the job with the traceback.
 void handleUncaught(const std::string& where);

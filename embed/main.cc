@@ -125,6 +125,11 @@ int main(int argc, char** argv) {
   PyConfig_Clear(&config);
   if (PyStatus_Exception(status)) runtime.abort("cannot start the Python interpreter");
 
+  // Under mpirun stdout is a pipe, which Python would block-buffer: line-buffer it, as
+  // on a terminal, so a PE ended by force (an exit while it computes, an abort) has
+  // lost no complete line it printed. (stderr is line-buffered already.)
+  PyRun_SimpleString("import sys\nif sys.stdout is not None: sys.stdout.reconfigure(line_buffering=True)\n");
+
   state.schedulerState = PyThreadState_Get();
   state.threadStates.install(runtime.fibers(), state.schedulerState);
 

@@ -155,6 +155,7 @@ PyObject* py_start(PyObject*, PyObject* entry) {
   st.runtime->setFlags(st.flags);  // with those the program added to sys.argv
   st.runtime->setExternalFutureHandler(&deliverFutureMessage);
   st.runtime->allreduces().setExternalHandler(&deliverAllReduce);
+  st.runtime->setExitHook(&flushPythonOutput);
   std::function<void()> main;
   if (entry != Py_None) {
     PyRef fn = PyRef::borrow(entry);
@@ -301,10 +302,19 @@ void abortWithPythonError(const std::string& where) {
       if (PyRef s = PyRef::steal(PyObject_Str(value.get()))) text += ": " + std::string(PyUnicode_AsUTF8(s.get()));
     PyErr_Clear();
   }
-  PyRef flushed = PyRef::steal(PyRun_String("import sys\nsys.stdout.flush()\nsys.stderr.flush()", Py_file_input,
-                                            PyModule_GetDict(PyImport_AddModule("__main__")),
-                                            PyModule_GetDict(PyImport_AddModule("__main__"))));
+  flushPythonOutput();
   embedState().runtime->abort(text);
+}
+
+void flushPythonOutput() {
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);  // keep an exception being handled
+  for (const char* name : {"stdout", "stderr"}) {
+    PyObject* stream = PySys_GetObject(name);  // borrowed
+    if (stream && stream != Py_None) Py_XDECREF(PyObject_CallMethod(stream, "flush", nullptr));
+    PyErr_Clear();
+  }
+  PyErr_Restore(t, v, tb);
 }
 
 int takeSystemExitCode() {

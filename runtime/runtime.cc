@@ -61,7 +61,18 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   takeLoadSample();         // loads count from here, not from the program's start-up
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
   schedulerLoop();
-  transport_.shutdown();
+  if (exitHook_) exitHook_();
+  std::fflush(nullptr);
+  // A PE that never comes back to its scheduler would keep the others in shutdown
+  // forever: past the grace period, end the job with the exit code.
+  if (!transport_.shutdownBy(std::chrono::steady_clock::now() + kExitGrace)) {
+    std::fprintf(stderr,
+                 "charm: exit(%d): not every PE stopped within %.1f s after PE %d did (a PE is busy, not "
+                 "returning to its scheduler); ending the job\n",
+                 exitCode_, std::chrono::duration<double>(kExitGrace).count(), myPe_);
+    std::fflush(stderr);
+    transport_.endJob(exitCode_);
+  }
   return exitCode_;
 }
 

@@ -248,7 +248,15 @@ class Runtime {
 
   // --- ending ---------------------------------------------------------------
   // Ends the program on every PE with `code` (callable from any PE, any time).
+  // Each PE stops once back in its scheduler; a PE that does not get there within
+  // kExitGrace of another reaching its exit (busy in a long computation) is ended
+  // by force with the same code (comm::Transport::endJob).
   void exit(int code);
+  static constexpr std::chrono::milliseconds kExitGrace{1500};
+  // Runs on this PE when its scheduler stops for exit, before the PEs shut down
+  // together: the embedding flushes its buffered output there, since the job may
+  // then be ended by force while this PE waits for the others.
+  void setExitHook(std::function<void()> hook) { exitHook_ = std::move(hook); }
   // Prints `message` naming this PE and ends the job with a non-zero code.
   [[noreturn]] void abort(const std::string& message);
   bool exiting() const noexcept { return exiting_; }
@@ -347,6 +355,7 @@ class Runtime {
   };
   std::vector<PendingMigration> pendingMigrations_;
   std::function<void(MessageBuffer&)> forwardHook_;
+  std::function<void()> exitHook_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
 

@@ -20,6 +20,7 @@ program exits, then ends the process with the exit code.
 import functools
 import importlib
 import inspect
+import operator
 import pickle
 import platform
 import sys
@@ -197,10 +198,25 @@ class Charm:
 
     def exit(self, exit_code=0):
         """Ends the program on every PE with `exit_code` (callable from anywhere; returns,
-        and the PE stops once it is back in the scheduler). `exit()`/`sys.exit()` in the
-        entry or in a chare do the same."""
+        and the PE stops once it is back in the scheduler; a PE still busy 1.5 s after
+        another stopped is ended by force, with the same code). `exit_code` follows
+        `sys.exit`: an int, None (0) or a string (printed to stderr, code 1); anything
+        else is a TypeError. `exit()`/`sys.exit()` in the entry or in a chare do the same."""
+        if exit_code is None:
+            code = 0
+        elif isinstance(exit_code, str):
+            sys.stderr.write(exit_code + '\n')
+            sys.stderr.flush()
+            code = 1
+        else:
+            try:
+                code = operator.index(exit_code)
+            except TypeError:
+                raise TypeError('charm.exit: the exit code must be an int, None or a string '
+                                '(as for sys.exit), not %s %r'
+                                % (type(exit_code).__name__, exit_code)) from None
         _startup.before_exit()
-        _charmpy.exit(int(exit_code))
+        _charmpy.exit(code)
 
     def abort(self, message):
         """Prints `message` naming this PE, with the Python stack of the caller (as
