@@ -21,6 +21,10 @@
 // the total, and the reductions and allreduces that waited for them go on.
 // Broadcast requests that reach PE 0 meanwhile wait, so a broadcast made after
 // ckDoneInserting (from the same PE) reaches every element.
+//
+// Once insertion has ended, an index that its home never registered will never
+// have an element: a message for it (sent then, or waiting at the home since
+// before) is raised at its reply future, or aborts the job; it is never dropped.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -280,8 +284,8 @@ void Runtime::rejectUndeliverable(MessageBuffer message, const std::string& reas
   const Registry& registry = Registry::instance();
   const std::string entry = env.entry < registry.numEntries() ? registry.entry(env.entry).name
                                                               : "#" + std::to_string(env.entry);
-  abort("a message for entry method " + entry + " of element " + env.index.toString() + " of the sparse array " +
-        std::to_string(env.collection) + " cannot be delivered: the element " + reason +
+  abort("a message for entry method " + entry + " of element " + env.index.toString() +
+        " of sparse array collection " + std::to_string(env.collection) + " cannot be delivered: the element " + reason +
         (env.reply.valid() ? "" : "; the call has no future to raise the error at"));
 }
 
