@@ -154,6 +154,7 @@ PyObject* py_start(PyObject*, PyObject* entry) {
   st.started = true;
   st.runtime->setFlags(st.flags);  // with those the program added to sys.argv
   st.runtime->setExternalFutureHandler(&deliverFutureMessage);
+  st.runtime->setUndeliverableHandler(&raiseUndeliverable);
   st.runtime->allreduces().setExternalHandler(&deliverAllReduce);
   st.runtime->setExitHook(&flushPythonOutput);
   std::function<void()> main;

@@ -139,6 +139,28 @@ void deliverFutureMessage(charm::MessageBuffer message) {
   if (!r) handleUncaught("delivering a future's value");
 }
 
+void raiseUndeliverable(const charm::Envelope& env, const std::string& reason) {
+  EmbedState& st = embedState();
+  std::string cls = "?", method = "?";
+  if (auto it = st.entries.find(env.entry); it != st.entries.end()) {
+    const PythonEntry& entry = it->second;
+    cls = reinterpret_cast<PyTypeObject*>(entry.cls.get())->tp_name;
+    if (entry.methodName) method = PyUnicode_AsUTF8(entry.methodName.get());
+  }
+  const std::string index = env.index.toString();
+  const std::string text = cls + "[" + index + "]." + method + "(): element " + index + " of the sparse array of " +
+                           cls + " (collection " + std::to_string(env.collection) + ") " + reason +
+                           ", so the call cannot be delivered";
+  // (exception, traceback text, type name), as an entry method's failure arrives.
+  PyRef error = PyRef::steal(PyObject_CallFunction(PyExc_LookupError, "s", text.c_str()));
+  const std::string where = "raised by the charmpy runtime on PE " + std::to_string(st.runtime->myPe()) +
+                            ", the element's home";
+  PyRef failure =
+      error ? PyRef::steal(Py_BuildValue("(Oss)", error.get(), where.c_str(), "LookupError")) : PyRef();
+  if (!failure || !sendFutureValue(env.reply, failure.get(), FutureFormat::Exception))
+    abortWithPythonError("raising an undeliverable call at its future: " + text);
+}
+
 PyObject* py_send_future(PyObject*, PyObject* args) {
   int pe, isException = 0;
   unsigned long long fid;

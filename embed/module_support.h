@@ -59,6 +59,9 @@ PyObject* py_sparse_home_pe(PyObject*, PyObject* index);
 
 // module_futures.cc: futures, fibers, timers and quiescence.
 void deliverFutureMessage(charm::MessageBuffer message);
+// Raises `reason` (an entry call that can never be delivered) at the call's reply
+// future, as a LookupError naming the chare class, the index and the method.
+void raiseUndeliverable(const charm::Envelope& env, const std::string& reason);
 PyObject* py_send_future(PyObject*, PyObject* args);
 PyObject* py_new_future_id(PyObject*, PyObject*);
 PyObject* py_spawn(PyObject*, PyObject* args);

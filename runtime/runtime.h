@@ -240,6 +240,11 @@ class Runtime {
   void setExternalFutureHandler(std::function<void(MessageBuffer)> handler) {
     externalFutureHandler_ = std::move(handler);
   }
+  // Receives an entry call that can never be delivered (e.g. to a sparse-array
+  // element never inserted) and carries a reply future: the embedding layer raises
+  // `reason` at that future. Without a handler such calls abort the job.
+  using UndeliverableHandler = std::function<void(const Envelope&, const std::string& reason)>;
+  void setUndeliverableHandler(UndeliverableHandler handler) { undeliverableHandler_ = std::move(handler); }
   // Places elements of arrays created with a custom map (CollectionSpec::arrayMap).
   void setArrayMapFunction(ArrayMapFunction fn) { arrayMap_ = std::move(fn); }
   const ArrayMapFunction& arrayMapFunction() const { return arrayMap_; }
@@ -281,6 +286,15 @@ class Runtime {
   void handleRemoteContribution(MessageBuffer& message);
   void handleRemoteAllReduce(MessageBuffer& message);
   void elementArrived(Collection& collection, const ArrayIndex& index);
+  // True when `index` can never have an element in `collection`: a sparse array
+  // whose insertion ended (asked at the index's home, which registered every insertion).
+  bool neverInserted(const Collection& collection, const ArrayIndex& index) const;
+  // A message for an element that will never exist: raised at its reply future
+  // (an entry call with one), else the job aborts naming it. Never dropped.
+  void rejectUndeliverable(MessageBuffer message, const std::string& reason);
+  // Home PE, once a sparse array's insertion ended: rejects the messages that
+  // waited here for indices that were never inserted.
+  void rejectNeverInserted(Collection& collection);
   bool runPendingMigrations();
   bool doMigrate(CollectionId collection, const ArrayIndex& index, int pe);
   void forwardSectionCopy(Collection& collection, const SectionRouting::LocalMember& member,
@@ -360,6 +374,7 @@ class Runtime {
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
+  UndeliverableHandler undeliverableHandler_;
   ArrayMapFunction arrayMap_;
   bool exiting_ = false;
   int exitCode_ = 0;

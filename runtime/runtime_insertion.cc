@@ -21,6 +21,10 @@
 // the total, and the reductions and allreduces that waited for them go on.
 // Broadcast requests that reach PE 0 meanwhile wait, so a broadcast made after
 // ckDoneInserting (from the same PE) reaches every element.
+//
+// Once insertion has ended, an index that its home never registered will never
+// have an element: a message for it (sent then, or waiting at the home since
+// before) is raised at its reply future, or aborts the job; it is never dropped.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -235,6 +239,7 @@ void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t
   ins.done = true;
   reductions_.collectionSized(c);
   allreduces_.collectionSized(c);
+  rejectNeverInserted(c);
   if (myPe_ != 0) return;
   ins.counting = false;
   ins.closing = false;
@@ -248,6 +253,40 @@ void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t
   std::vector<MessageBuffer> held = std::move(ins.heldBroadcastRequests);
   ins.heldBroadcastRequests.clear();
   for (MessageBuffer& m : held) handleBroadcastRequest(std::move(m));
+}
+
+// --- messages for indices never inserted ---------------------------------------------
+
+bool Runtime::neverInserted(const Collection& c, const ArrayIndex& index) const {
+  return c.insertion && c.insertion->done && !c.insertion->homed.count(index) && c.peOf(index) == myPe_;
+}
+
+void Runtime::rejectNeverInserted(Collection& c) {
+  std::vector<ElementKey> dead;
+  for (const auto& [key, messages] : waitingForElement_)
+    if (key.collection == c.id() && neverInserted(c, key.index)) dead.push_back(key);
+  for (const ElementKey& key : dead) {
+    std::vector<MessageBuffer> messages = std::move(waitingForElement_[key]);
+    waitingForElement_.erase(key);
+    for (MessageBuffer& m : messages)
+      rejectUndeliverable(std::move(m), "was never inserted (ckDoneInserting has completed)");
+  }
+}
+
+void Runtime::rejectUndeliverable(MessageBuffer message, const std::string& reason) {
+  const Envelope& env = envelopeOf(message);
+  // Only a single element's call answers its future directly; a broadcast's reply
+  // is a gather over the elements, which a missing one would leave incomplete.
+  if (env.kind == MessageKind::EntryCall && env.reply.valid() && undeliverableHandler_) {
+    undeliverableHandler_(env, reason);
+    return;
+  }
+  const Registry& registry = Registry::instance();
+  const std::string entry = env.entry < registry.numEntries() ? registry.entry(env.entry).name
+                                                              : "#" + std::to_string(env.entry);
+  abort("a message for entry method " + entry + " of element " + env.index.toString() +
+        " of sparse array collection " + std::to_string(env.collection) + " cannot be delivered: the element " + reason +
+        (env.reply.valid() ? "" : "; the call has no future to raise the error at"));
 }
 
 }  // namespace charm

@@ -275,6 +275,10 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
   const int home = collection.peOf(env.index);
   const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home, myPe_);
   if (d.action == LocationTable::Action::Buffer) {
+    if (neverInserted(collection, env.index)) {
+      rejectUndeliverable(std::move(message), "was never inserted (ckDoneInserting has completed)");
+      return;
+    }
     waitingForElement_[ElementKey{env.collection, env.index}].push_back(std::move(message));
     return;
   }

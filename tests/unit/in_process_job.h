@@ -10,13 +10,16 @@
 #include "comm/in_process_transport.h"
 #include "runtime/runtime.h"
 
-inline std::vector<int> runInProcessJob(int n, const std::function<void()>& main) {
+// `setup`, when given, runs on each PE's runtime before it starts (e.g. to set hooks).
+inline std::vector<int> runInProcessJob(int n, const std::function<void()>& main,
+                                        const std::function<void(charm::Runtime&)>& setup = {}) {
   charm::comm::InProcessNetwork network(n);
   std::vector<int> codes(static_cast<std::size_t>(n), -1);
   std::vector<std::thread> pes;
   for (int pe = 0; pe < n; ++pe)
     pes.emplace_back([&, pe] {
       charm::Runtime runtime(network.endpoint(pe));
+      if (setup) setup(runtime);
       codes[static_cast<std::size_t>(pe)] = runtime.run(pe == 0 ? main : std::function<void()>());
     });
   for (auto& t : pes) t.join();

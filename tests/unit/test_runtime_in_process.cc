@@ -1,8 +1,12 @@
 // The runtime's logic without MPI: several PEs run as threads of one process over
-// the in-process transport (creation, broadcast, reductions, futures, exit).
+// the in-process transport (creation, broadcast, reductions, futures, exit, calls
+// to sparse-array elements never inserted).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,6 +29,11 @@ class Square : public charm::ArrayElement<Square> {
   long offset_;
 };
 
+class Slot : public charm::ArrayElement<Slot> {
+ public:
+  int pe() const { return charm::myPe(); }
+  void poke() {}
+};
 
 }  // namespace
 
@@ -54,6 +63,57 @@ TEST_CASE("charm::abort ends the job through the transport with a non-zero code"
   try {
     runtime.run([] { charm::abort("stop here"); });
     FAIL("run() returned after abort");
+  } catch (const charm::comm::JobAborted& e) {
+    CHECK(e.exitCode() != 0);
+  }
+}
+
+TEST_CASE("a call with a future to a sparse-array element never inserted reaches the undeliverable handler") {
+  for (int n : {1, 2, 3}) {
+    std::mutex mutex;
+    std::vector<std::string> rejected;  // "index: reason" of each call handed to the handler
+    std::atomic<int> insertedPe{-1};
+    const auto codes = runInProcessJob(
+        n,
+        [&] {
+          auto slots = charm::ArrayProxy<Slot>::createSparse(1);
+          auto early = slots[41].call<&Slot::pe>();  // waits at its home until insertion ends
+          for (int i = 0; i < 4; ++i) slots.insert(charm::ArrayIndex::of1d(i), i % charm::numPes());
+          slots.doneInserting();
+          charm::waitQuiescence();
+          auto late = slots[42].call<&Slot::pe>();  // insertion has ended at its home
+          insertedPe = slots[3].call<&Slot::pe>().get();
+          charm::waitQuiescence();
+          charm::exit(0);
+        },
+        [&](charm::Runtime& runtime) {
+          runtime.setUndeliverableHandler([&](const charm::Envelope& env, const std::string& reason) {
+            std::lock_guard<std::mutex> lock(mutex);
+            rejected.push_back(env.index.toString() + ": " + reason);
+          });
+        });
+    std::sort(rejected.begin(), rejected.end());
+    CHECK(rejected == std::vector<std::string>{"(41,): was never inserted (ckDoneInserting has completed)",
+                                               "(42,): was never inserted (ckDoneInserting has completed)"});
+    CHECK(insertedPe == 3 % n);
+    CHECK(codes == std::vector<int>(static_cast<std::size_t>(n), 0));
+  }
+}
+
+TEST_CASE("a call without a future to a sparse-array element never inserted aborts the job") {
+  charm::comm::InProcessNetwork network(1);
+  charm::Runtime runtime(network.endpoint(0));
+  try {
+    runtime.run([] {
+      auto slots = charm::ArrayProxy<Slot>::createSparse(1);
+      slots.insert(charm::ArrayIndex::of1d(0), -1);
+      slots.doneInserting();
+      charm::waitQuiescence();
+      slots[7].invoke<&Slot::poke>();
+      charm::waitQuiescence();
+      charm::exit(0);
+    });
+    FAIL("the call to a never-inserted element was dropped: run() returned");
   } catch (const charm::comm::JobAborted& e) {
     CHECK(e.exitCode() != 0);
   }
