@@ -72,13 +72,18 @@ bool unobservablyShared(PyObject* value, int depth = 0) {
   return false;
 }
 
+}  // namespace
+
+bool mayShareWithThisPe(PyObject* value) { return embedState().localMsgOptim || unobservablyShared(value); }
+
+namespace {
+
 // A call to this PE may pass its argument objects themselves only when that
 // cannot be observed (or the program asked for it: options.local_msg_optim): a
 // call behaves as if its arguments were copied at the call.
 bool mayPassByReference(PyObject* args, PyObject* kwargs) {
-  if (embedState().localMsgOptim) return true;
-  if (!unobservablyShared(args)) return false;
-  if (!kwargs) return true;
+  if (!mayShareWithThisPe(args)) return false;
+  if (!kwargs || embedState().localMsgOptim) return true;
   PyObject *key, *value;
   Py_ssize_t pos = 0;
   while (PyDict_Next(kwargs, &pos, &key, &value))
@@ -105,8 +110,6 @@ charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uin
 }
 
 }  // namespace
-
-bool mayShareWithThisPe(PyObject* value) { return embedState().localMsgOptim || unobservablyShared(value); }
 
 // Places an element of an array created with map=: asks the Python hook, which
 // calls procNum on this PE's element of the ArrayMap group.
