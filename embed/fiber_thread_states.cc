@@ -14,8 +14,26 @@ PyObject* FiberThreadStates::chareOf(const charm::Fiber* fiber) noexcept {
   return slot ? slot->chare : nullptr;
 }
 
-void FiberThreadStates::setChare(charm::Fiber* fiber, PyObject* chare) noexcept {
-  if (auto* slot = static_cast<Slot*>(charm::FiberPool::userData(fiber))) slot->chare = chare;
+void FiberThreadStates::setChare(charm::Fiber* fiber, PyObject* chare, PyObject* method) noexcept {
+  if (auto* slot = static_cast<Slot*>(charm::FiberPool::userData(fiber))) {
+    slot->chare = chare;
+    slot->method = method;
+  }
+}
+
+void FiberThreadStates::setWaitingFor(charm::Fiber* fiber, PyObject* what) noexcept {
+  auto* slot = static_cast<Slot*>(charm::FiberPool::userData(fiber));
+  if (!slot) return;
+  Py_XINCREF(what);
+  Py_XSETREF(slot->waitingFor, what);
+}
+
+std::vector<FiberThreadStates::Waiting> FiberThreadStates::suspended(const charm::Fiber* running) const {
+  std::vector<Waiting> out;
+  for (const Slot* slot : all_)
+    if (slot->fiber && slot->fiber != running)
+      out.push_back(Waiting{slot->chare, slot->method, slot->waitingFor, slot->state});
+  return out;
 }
 
 void FiberThreadStates::switchedIn(charm::Fiber* fiber, void* selfPtr) {
@@ -30,7 +48,9 @@ void FiberThreadStates::switchedIn(charm::Fiber* fiber, void* selfPtr) {
       slot->state = PyThreadState_New(self->scheduler_->interp);
       // As if PyGILState_Ensure held it: a matching Release must never delete it.
       slot->state->gilstate_counter = 1;
+      self->all_.push_back(slot);
     }
+    slot->fiber = fiber;
     charm::FiberPool::setUserData(fiber, slot);
   }
   PyThreadState_Swap(slot->state);
@@ -44,8 +64,11 @@ void FiberThreadStates::switchingOut(charm::Fiber* fiber, void* selfPtr) {
   if (charm::FiberPool::bodyFinished(fiber)) {
     auto* slot = static_cast<Slot*>(charm::FiberPool::userData(fiber));
     if (slot) {
+      Py_CLEAR(slot->waitingFor);
       PyThreadState_Clear(slot->state);
       slot->chare = nullptr;
+      slot->method = nullptr;
+      slot->fiber = nullptr;
       self->idle_.push_back(slot);
       charm::FiberPool::setUserData(fiber, nullptr);
     }

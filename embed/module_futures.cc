@@ -197,7 +197,9 @@ PyObject* py_current_fiber(PyObject*, PyObject*) {
   return PyLong_FromVoidPtr(rt().fibers().current());
 }
 
-PyObject* py_suspend(PyObject*, PyObject*) {
+PyObject* py_suspend(PyObject*, PyObject* args) {
+  PyObject* what = nullptr;  // what it waits for, named by the deadlock report and SIGUSR1
+  if (!PyArg_ParseTuple(args, "|O", &what)) return nullptr;
   charm::FiberPool& pool = rt().fibers();
   if (!pool.inFiber())
     return fail(PyExc_RuntimeError,
@@ -207,13 +209,53 @@ PyObject* py_suspend(PyObject*, PyObject*) {
   // A coroutine of a chare that pauses may have made the conditions of calls
   // waiting on that chare true (charm4py re-checks them when a thread pauses).
   if (PyObject* chare = FiberThreadStates::chareOf(self)) recheckWaiting(chare);
+  if (what) FiberThreadStates::setWaitingFor(self, what);
   pool.suspend();
+  if (what) FiberThreadStates::setWaitingFor(self, nullptr);
   auto& values = embedState().resumeValues;
   auto it = values.find(self);
   if (it == values.end()) Py_RETURN_NONE;
   PyRef v = std::move(it->second);
   values.erase(it);
   return v.release();
+}
+
+// [(chare or None, method name or None, what it waits for or None, frame or None)]
+// for every coroutine of this PE that is suspended (the running one excluded).
+PyObject* py_waiting_coroutines(PyObject*, PyObject*) {
+  EmbedState& st = embedState();
+  const auto waiting = st.threadStates.suspended(st.runtime->fibers().current());
+  PyRef list = PyRef::steal(PyList_New(0));
+  if (!list) return nullptr;
+  auto orNone = [](PyObject* o) { return o ? o : Py_None; };
+  for (const auto& w : waiting) {
+    PyRef frame = PyRef::steal(reinterpret_cast<PyObject*>(PyThreadState_GetFrame(w.state)));
+    PyRef item = PyRef::steal(PyTuple_Pack(4, orNone(w.chare), orNone(w.method), orNone(w.waitingFor),
+                                           orNone(frame.get())));
+    if (!item || PyList_Append(list.get(), item.get()) < 0) return nullptr;
+  }
+  return list.release();
+}
+
+// set_diagnosis(report): `report()` returns this PE's text about its waiting
+// coroutines, for the deadlock report; and Python's signal handlers (SIGUSR1's
+// report) run whenever the scheduler is idle, not only when Python code runs.
+PyObject* py_set_diagnosis(PyObject*, PyObject* report) {
+  if (!PyCallable_Check(report)) return fail(PyExc_TypeError, "set_diagnosis takes a function");
+  PyRef fn = PyRef::borrow(report);
+  rt().quiescence().setReportHook([fn]() -> std::string {
+    PyRef text = PyRef::steal(PyObject_CallNoArgs(fn.get()));
+    const char* utf8 = text && PyUnicode_Check(text.get()) ? PyUnicode_AsUTF8(text.get()) : nullptr;
+    if (!utf8) {
+      PyErr_Clear();
+      return "PE " + std::to_string(rt().myPe()) + ": (its report of waiting coroutines failed)\n";
+    }
+    return utf8;
+  });
+  rt().setIdleHook([] {
+    if (PyErr_CheckSignals() < 0) handleUncaught("a signal handler");
+  });
+  Py_RETURN_NONE;
 }
 
 PyObject* py_resume(PyObject*, PyObject* args) {

@@ -203,7 +203,7 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   ++static_cast<PythonChare*>(chare)->runningCoroutines;
   st.runtime->spawnFiber([chare, object, &entry, call, origin, id]() mutable {
     charm::Fiber* self = embedState().runtime->fibers().current();
-    FiberThreadStates::setChare(self, object.get());  // object outlives the call below
+    FiberThreadStates::setChare(self, object.get(), entry.methodName.get());  // both outlive the call below
     profiledCall(id, [&] { runCall(chare, object, entry, std::move(call), origin); });
     FiberThreadStates::setChare(self, nullptr);
     --static_cast<PythonChare*>(chare)->runningCoroutines;

@@ -10,6 +10,8 @@ namespace charm {
 namespace {
 constexpr double kFirstRetryDelay = 50e-6;  // seconds between waves while busy
 constexpr double kMaxRetryDelay = 5e-3;
+// QuiescenceWave flag: every PE adds its report of waiting coroutines to its reply.
+constexpr std::uint8_t kWaveWithReports = 1;
 }  // namespace
 
 void QuiescenceDetector::start(const Callback& callback) {
@@ -30,6 +32,12 @@ void QuiescenceDetector::whenQuiescent(std::function<void()> fn) {
   startDetecting();
 }
 
+void QuiescenceDetector::probe(ProbeResult fn, bool withReports) {
+  if (runtime_.myPe() != 0) throw std::logic_error("charm: QuiescenceDetector::probe() runs on PE 0 only");
+  probes_.push_back(Probe{std::move(fn), 0, withReports});
+  startDetecting();
+}
+
 void QuiescenceDetector::startDetecting() {
   if (detecting_) return;
   detecting_ = true;
@@ -41,6 +49,8 @@ void QuiescenceDetector::startDetecting() {
 void QuiescenceDetector::startWave() {
   MessageBuffer m = newMessage(MessageKind::QuiescenceWave, 0);
   envelopeOf(m).sequence = wave_ + 1;
+  for (const Probe& p : probes_)
+    if (p.withReports) envelopeOf(m).flags = kWaveWithReports;
   runtime_.send(0, std::move(m));
 }
 
@@ -52,7 +62,7 @@ void QuiescenceDetector::handleWave(MessageBuffer& message) {
     MessageBuffer copy = copyMessage(message);
     runtime_.send(tree.child(me, i), std::move(copy));
   }
-  waveCounts_ = Counts{sent_, processed_, active_};
+  waveCounts_ = localCounts((envelopeOf(message).flags & kWaveWithReports) != 0);
   active_ = false;
   repliesMissing_ = tree.numChildren(me);
   if (repliesMissing_ == 0) reportWave();
@@ -64,6 +74,9 @@ void QuiescenceDetector::handleReply(MessageBuffer& message) {
   waveCounts_.sent += child.sent;
   waveCounts_.processed += child.processed;
   waveCounts_.active = waveCounts_.active || child.active;
+  waveCounts_.suspendedFibers += child.suspendedFibers;
+  waveCounts_.pendingTimers += child.pendingTimers;
+  for (auto& report : child.reports) waveCounts_.reports.push_back(std::move(report));
   if (--repliesMissing_ == 0) reportWave();
 }
 
@@ -78,7 +91,10 @@ void QuiescenceDetector::reportWave() {
     return;
   }
   // PE 0: the wave's totals are complete.
-  const Counts now = waveCounts_;
+  Counts now = std::move(waveCounts_);
+  waveCounts_ = Counts{};
+  std::sort(now.reports.begin(), now.reports.end());
+  const bool hadReports = !now.reports.empty();  // every PE reports when asked
   const bool balanced = now.sent == now.processed;
   if (balanced && havePrevious_ && !now.active && previous_.sent == now.sent &&
       previous_.processed == now.processed) {
@@ -88,18 +104,57 @@ void QuiescenceDetector::reportWave() {
     done.swap(waiting_);
     std::vector<std::function<void()>> internal;
     internal.swap(waitingInternal_);
+    std::vector<Probe> probes;
+    probes.swap(probes_);
+    // The program's callbacks make new work: to probes, this wave was not quiet.
+    if (!done.empty() || !internal.empty()) now.active = true;
     for (auto& fn : internal) fn();
     for (const Callback& cb : done) runtime_.fire(cb, nullptr, 0);
+    for (Probe& p : probes) {
+      if (p.withReports && !hadReports)
+        probes_.push_back(std::move(p));  // joined after this wave left: the next one asks
+      else
+        p.fn(!now.active, now);
+    }
+    if (!probes_.empty()) startDetecting();
     return;
   }
   previous_ = now;
+  previous_.reports.clear();
   havePrevious_ = balanced;
+  // Probes give up once they have seen the program busy in a full round (the first
+  // wave of a round can never conclude), or, asking for reports, once they have them.
+  std::vector<Probe> probes;
+  probes.swap(probes_);
+  for (Probe& p : probes) {
+    ++p.wavesSeen;
+    if (p.withReports ? hadReports : p.wavesSeen >= 2)
+      p.fn(false, now);
+    else
+      probes_.push_back(std::move(p));
+  }
+  if (waiting_.empty() && waitingInternal_.empty() && probes_.empty()) {
+    detecting_ = false;  // only probes were waiting: stop, they poll again
+    havePrevious_ = false;
+    return;
+  }
   if (balanced) {
     startWave();  // confirm at once
   } else {
     runtime_.after(retryDelay_, [this] { startWave(); });
     retryDelay_ = std::min(retryDelay_ * 2, kMaxRetryDelay);
   }
+}
+
+QuiescenceDetector::Counts QuiescenceDetector::localCounts(bool withReport) {
+  Counts c{sent_, processed_, active_, runtime_.fibers().live(), runtime_.pendingTimers(), {}};
+  if (withReport) {
+    std::string text = reportHook_ ? reportHook_()
+                                   : (c.suspendedFibers ? std::to_string(c.suspendedFibers) + " suspended fibers\n"
+                                                        : std::string());
+    c.reports.emplace_back(runtime_.myPe(), std::move(text));
+  }
+  return c;
 }
 
 }  // namespace charm

@@ -3,10 +3,16 @@
 // messages excluded). PE 0 runs waves down the spanning tree that sum those
 // counts; two consecutive waves with equal totals, sent == processed, and no
 // activity in between mean quiescence, and PE 0 fires the waiting callbacks.
+//
+// Waves also sum what the deadlock detector needs (suspended fibers, pending
+// timers) and, on request, gather each PE's report of its waiting coroutines: a
+// probe (DeadlockDetector's) rides the same waves as the program's own QD.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/callback.h"
@@ -38,20 +44,42 @@ class QuiescenceDetector {
   void handleWave(MessageBuffer& message);
   void handleReply(MessageBuffer& message);
 
- private:
+  // The totals of one wave over every PE.
   struct Counts {
     std::uint64_t sent = 0;
     std::uint64_t processed = 0;
-    bool active = false;
+    bool active = false;               // some PE counted a message since the previous wave
+    std::uint64_t suspendedFibers = 0;  // coroutines waiting
+    std::uint64_t pendingTimers = 0;
+    // (PE, its report of waiting coroutines): only in waves that ask for reports.
+    std::vector<std::pair<std::int32_t, std::string>> reports;
     void pup(Pup& p) {
       p | sent;
       p | processed;
       p | active;
+      p | suspendedFibers;
+      p | pendingTimers;
+      p | reports;
     }
   };
+  // PE 0 only: one round of detection that gives up when a wave (after the
+  // first two) sees the program busy, unlike whenQuiescent, which retries until
+  // quiescence: a caller that polls costs a few waves per poll. `fn(quiescent,
+  // totals)` runs on the scheduler; when the same wave fired the program's own QD
+  // callbacks (they make new work), `quiescent` is false and totals.active set. With
+  // `withReports`, the next wave asks every PE for its report of waiting
+  // coroutines (the report hook), found in totals.reports.
+  using ProbeResult = std::function<void(bool quiescent, const Counts& totals)>;
+  void probe(ProbeResult fn, bool withReports = false);
+  // Every PE: the text describing this PE's waiting coroutines, asked by waves
+  // that gather reports (set by the embedding layer; by default a count of fibers).
+  void setReportHook(std::function<std::string()> hook) { reportHook_ = std::move(hook); }
+
+ private:
   void startDetecting();
   void startWave();
   void reportWave();
+  Counts localCounts(bool withReport);
 
   Runtime& runtime_;
   std::uint64_t sent_ = 0;
@@ -66,6 +94,13 @@ class QuiescenceDetector {
   // PE 0 only.
   std::vector<Callback> waiting_;
   std::vector<std::function<void()>> waitingInternal_;
+  struct Probe {
+    ProbeResult fn;
+    int wavesSeen = 0;
+    bool withReports = false;
+  };
+  std::vector<Probe> probes_;
+  std::function<std::string()> reportHook_;
   bool detecting_ = false;
   bool havePrevious_ = false;
   Counts previous_;

@@ -35,6 +35,7 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
       reductions_(*this),
       allreduces_(*this),
       quiescence_(*this),
+      deadlock_(*this),
       sections_(myPe_, numPes_, kTreeBranching),
       nextSingletonPe_((myPe_ + 1) % numPes_) {
   if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
@@ -57,6 +58,13 @@ Runtime& Runtime::current() {
 Runtime* Runtime::currentOrNull() noexcept { return tlsCurrent; }
 
 int Runtime::run(std::function<void()> mainOnPeZero) {
+  if (auto it = flags_.values().find("deadlockTimeout"); it != flags_.values().end()) {
+    char* end = nullptr;
+    const double seconds = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !(seconds >= 0))
+      abort("+deadlockTimeout takes seconds (0 turns deadlock detection off), got '" + it->second + "'");
+    deadlock_.setTimeout(seconds);
+  }
   runStartupHooks(*this);  // e.g. the load balancer (lb/)
   takeLoadSample();         // loads count from here, not from the program's start-up
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
@@ -124,6 +132,8 @@ void Runtime::schedulerLoop() {
         idleSince_ = std::chrono::steady_clock::now();
         idle_ = true;
       }
+      if (myPe_ == 0) deadlock_.idle();
+      if (idleHook_) idleHook_();
       backoff_.idle();
     }
   }

@@ -23,6 +23,7 @@
 #include "runtime/allreduce_manager.h"
 #include "runtime/callback.h"
 #include "runtime/collection.h"
+#include "runtime/deadlock_detector.h"
 #include "runtime/fiber.h"
 #include "runtime/element_key.h"
 #include "runtime/future_table.h"
@@ -250,6 +251,13 @@ class Runtime {
   const ArrayMapFunction& arrayMapFunction() const { return arrayMap_; }
   // Calls `fn` on the scheduler context after `seconds`.
   void after(double seconds, std::function<void()> fn);
+  // Timers (after()) not yet run on this PE.
+  std::size_t pendingTimers() const noexcept { return timers_.size(); }
+  // Ends a job whose coroutines wait while nothing can wake them (+deadlockTimeout).
+  DeadlockDetector& deadlock() noexcept { return deadlock_; }
+  // Runs on the scheduler context at every pass that found nothing to do (the
+  // embedding checks for signals there, e.g. the SIGUSR1 report). Must be cheap.
+  void setIdleHook(std::function<void()> hook) { idleHook_ = std::move(hook); }
 
   // --- ending ---------------------------------------------------------------
   // Ends the program on every PE with `code` (callable from any PE, any time).
@@ -326,6 +334,7 @@ class Runtime {
   ReductionManager reductions_;
   AllReduceManager allreduces_;
   QuiescenceDetector quiescence_;
+  DeadlockDetector deadlock_;
   SectionTable sections_;
 
   std::unordered_map<CollectionId, std::unique_ptr<Collection>> collections_;
@@ -370,6 +379,7 @@ class Runtime {
   std::vector<PendingMigration> pendingMigrations_;
   std::function<void(MessageBuffer&)> forwardHook_;
   std::function<void()> exitHook_;
+  std::function<void()> idleHook_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
 

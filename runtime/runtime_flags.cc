@@ -18,6 +18,7 @@ const std::vector<FlagSpec> kFlags = {
     {"setcpuaffinity", FlagValue::None, {}},
     {"stats", FlagValue::None, {}},
     {"stacksize", FlagValue::Required, {}},
+    {"deadlockTimeout", FlagValue::Required, {}},  // seconds; 0: no deadlock detection
     // Load balancing: honoured.
     {"balancer", FlagValue::Required, {}},
     {"LBPeriod", FlagValue::Required, {}},

@@ -80,7 +80,7 @@ class Channel:
             self._waiter = futures.current_fiber_or_raise('Channel.recv()')
             futures.about_to_wait()
             try:
-                _charmpy.suspend()
+                _charmpy.suspend(self)
             finally:
                 self._waiter = None
         args = self._messages.pop(self._next)

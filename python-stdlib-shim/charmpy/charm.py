@@ -28,7 +28,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, futures, pool, reduction, section, when
+from . import _startup, chare, diagnosis, futures, pool, reduction, section, when
 from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -188,6 +188,7 @@ class Charm:
                            recheck_waiting=when.recheck,
                            pack_chare=_pack_chare, unpack_chare=_unpack_chare,
                            format_exception=_format_exception)
+        diagnosis.install()  # the deadlock report; SIGUSR1 prints what every PE waits for
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
                   % (_NUM_PES, '' if _NUM_PES == 1 else 's', self.numHosts(),

@@ -91,7 +91,7 @@ def _suspend_until(waitable, what):
     else:
         waitable._waiters.append(fiber)
     while not waitable._done:
-        _charmpy.suspend()
+        _charmpy.suspend(waitable)
 
 
 class Future:
@@ -290,7 +290,7 @@ def iwait(objs):
             about_to_wait()
             while not ready:
                 state['waiting'] = True
-                _charmpy.suspend()
+                _charmpy.suspend(pending)
         remaining -= 1
         yield ready.pop(0)
 

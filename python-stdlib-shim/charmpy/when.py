@@ -64,7 +64,7 @@ def wait_until(chare, code, scope, globals_):
     w = _Waiting(fiber, code, scope, globals_)
     waiting.append(w)
     while w in waiting:
-        _charmpy.suspend()
+        _charmpy.suspend(w)
 
 
 _compiled = {}

@@ -1,0 +1,74 @@
+# No false deadlock report (issue 14): coroutines that wait while a timer is pending
+# (charm.sleep, charm.scheduleCallableAfter), while a pool job computes for seconds,
+# or for quiescence (charm.waitQD) are not deadlocked: the program completes.
+import time
+from charmpy import charm, Chare, Group, Future, coro
+
+
+def busy(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        pass
+    return seconds
+
+
+class Worker(Chare):
+
+    def __init__(self):
+        self.pings = 0
+
+    def ping(self, hops):
+        self.pings += 1
+        if hops:
+            self.thisProxy[(charm.myPe() + 1) % charm.numPes()].ping(hops - 1)
+
+    @coro
+    def nap(self, seconds):
+        charm.sleep(seconds)  # nothing else happens meanwhile
+        return charm.myPe()
+
+    def count(self):
+        return self.pings
+
+
+def sleep_while_nothing_happens():
+    start = time.time()
+    charm.sleep(3)
+    assert time.time() - start >= 2.9
+
+
+def callable_after_three_seconds():
+    f = Future()
+    charm.scheduleCallableAfter(f, 3, [42])
+    assert f.get() == 42
+
+
+def coroutines_sleeping_on_every_pe():
+    workers = Group(Worker)
+    assert workers.nap(3, ret=True).get() == list(range(charm.numPes()))
+
+
+def pool_job_running_four_seconds():
+    assert charm.pool.map(busy, [4]) == [4]
+
+
+def wait_for_quiescence():
+    workers = Group(Worker)
+    charm.awaitCreation(workers)
+    workers[0].ping(50)
+    charm.waitQD()
+    assert sum(workers.count(ret=True).get()) == 51
+
+
+CASES = [sleep_while_nothing_happens, callable_after_three_seconds, coroutines_sleeping_on_every_pe,
+         pool_job_running_four_seconds, wait_for_quiescence]
+
+
+def main(args):
+    for case in CASES:
+        case()
+        print('no deadlock reported: %s ok' % case.__name__)
+    charm.exit(0)
+
+
+charm.start(main)
