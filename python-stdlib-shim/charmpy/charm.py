@@ -33,6 +33,10 @@ from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_A
 from .coro import coro
 from .options import Options
 
+# The deadlock report, and SIGUSR1 printing what every PE runs and waits for: from
+# import on, so that a signal during start-up does not end the PE.
+diagnosis.install()
+
 _MY_PE = _charmpy.my_pe()
 _NUM_PES = _charmpy.num_pes()
 
@@ -188,7 +192,6 @@ class Charm:
                            recheck_waiting=when.recheck,
                            pack_chare=_pack_chare, unpack_chare=_unpack_chare,
                            format_exception=_format_exception)
-        diagnosis.install()  # the deadlock report; SIGUSR1 prints what every PE waits for
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
                   % (_NUM_PES, '' if _NUM_PES == 1 else 's', self.numHosts(),

@@ -122,10 +122,19 @@ def _describe_coroutine(chare, method, what, frame):
     return ''.join(lines)
 
 
+# A report names at most this many coroutines per PE (thousands may wait, e.g. calls
+# buffered by @when); the rest are counted.
+MAX_REPORTED = 20
+
+
 def report():
     """This PE's waiting coroutines, one block each (empty when none waits)."""
     out = []
-    for chare, method, what, frame in _charmpy.waiting_coroutines():
+    waiting = _charmpy.waiting_coroutines()
+    if len(waiting) > MAX_REPORTED:
+        out.append('PE %d: %d coroutines wait; the first %d:\n' % (_MY_PE, len(waiting), MAX_REPORTED))
+        waiting = waiting[:MAX_REPORTED]
+    for chare, method, what, frame in waiting:
         try:
             out.append(_describe_coroutine(chare, method, what, frame))
         except Exception as e:  # a report must never take the job down by itself
@@ -146,7 +155,7 @@ def _on_sigusr1(signum, frame):
 
 
 def install():
-    """Gives the runtime the deadlock report and handles SIGUSR1 (from charm.start)."""
+    """Gives the runtime the deadlock report and handles SIGUSR1 (when charmpy is imported)."""
     _charmpy.set_diagnosis(report)
     if hasattr(signal, 'SIGUSR1') and signal.getsignal(signal.SIGUSR1) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGUSR1, _on_sigusr1)
