@@ -98,18 +98,18 @@ def main(argv):
     try:
         if case == 'flood':
             check_flood(code, out, err, pes, n)
-        elif case == 'exit_after':
+        elif case in ('exit_after', 'busy_exit'):
             expect(code == 0, 'exit code %d' % code)
             check_lines(out, last, n)
         elif case == 'partial':
             expect(code == 0, 'exit code %d' % code)
             expect(('PARTIAL %d no newline' % last) in out.split('\n'), 'the partial line is missing or torn')
-        elif case in ('exception', 'abort'):
+        elif case in ('exception', 'abort', 'busy_exception'):
             expect(code != 0, 'exit code 0 after an uncaught %s' % case)
             check_lines(out, last, n)
-            if case == 'exception':
+            if case in ('exception', 'busy_exception'):
                 expect(('ValueError: deliberate failure on PE %d' % last) in err.split('\n'), 'no traceback line')
-                expect(re.search(r'^charm: abort on PE %d: .*Printer\.exception' % last, err, re.M),
+                expect(re.search(r'^charm: abort on PE %d: .*Printer\.(exception|busy)' % last, err, re.M),
                        'no abort line naming the method')
             else:
                 expect(re.search(r'^charm: abort on PE %d: deliberate abort on PE %d$' % (last, last), err, re.M),

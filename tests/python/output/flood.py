@@ -7,10 +7,14 @@
 #   partial        the last PE prints a line without its newline and exits
 #   exception N    the last PE prints N lines, then raises in a method nobody waits for
 #   abort N        the last PE prints N lines, then calls charm.abort
+#   busy_exit N, busy_exception N
+#                  the same as exit_after and exception while PE 0 is busy in a long
+#                  loop (it never writes the forwarded lines: the last PE must)
 import json
 import sys
+import time
 
-from charmpy import charm, Chare, Group
+from charmpy import charm, Chare, Group, Future
 
 
 class Printer(Chare):
@@ -22,6 +26,11 @@ class Printer(Chare):
             if i % 10 == 0:
                 sys.stderr.write('STDERR %d %d %s\n' % (pe, i, 'y' * (i % 89)))
         return n
+
+    def busy(self, started, case, n):
+        started.send(True)
+        charm.sleep(0.3)  # PE 0 is in its loop by then
+        getattr(self, case)(n)
 
     def exit_after(self, n):
         for i in range(n):
@@ -60,6 +69,14 @@ def main(args):
         last.exception(n)
     elif case == 'abort':
         last.abort(n)
+    elif case in ('busy_exit', 'busy_exception'):
+        started = Future()
+        last.busy(started, {'busy_exit': 'exit_after', 'busy_exception': 'exception'}[case], n)
+        if charm.numPes() > 1:
+            started.get()
+            end = time.time() + 30
+            while time.time() < end:
+                pass
     else:
         raise ValueError('unknown case %r' % case)
 
