@@ -25,6 +25,10 @@ constexpr int kLocalBatch = 16;
 // on one side (e.g. tasks a PE sends itself) cannot keep the other side waiting for
 // up to a whole batch of them.
 constexpr auto kBatchBudget = std::chrono::microseconds(1000);
+// An exiting PE whose output PE 0 has not acknowledged (PE 0 is busy) writes it
+// itself and ends the job this long before the other PEs give up on the busy one
+// (Runtime::kExitGrace), so that none of them ends the job while it writes.
+constexpr auto kWriteOutputMargin = std::chrono::milliseconds(500);
 }  // namespace
 
 Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
@@ -65,12 +69,17 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
   schedulerLoop();
   const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
-  if (exitHook_) exitHook_();
-  std::fflush(nullptr);
+  // The hook flushes the program's streams: before the last output leaves a PE
+  // other than 0, but on PE 0 after the other PEs' last lines are written, since a
+  // partial line it flushes would have them glued to it.
+  if (exitHook_ && myPe_ != 0) exitHook_();
   // A PE that never comes back to its scheduler would keep the others in shutdown
   // forever: past the grace period, end the job with the exit code (writing first
   // the output PE 0 has not written, which is then lost otherwise).
-  if (!finishOutput(deadline) || !transport_.shutdownBy(deadline)) {
+  const bool outputDone = finishOutput(deadline);
+  if (exitHook_ && myPe_ == 0) exitHook_();
+  std::fflush(nullptr);
+  if (!outputDone || !transport_.shutdownBy(deadline)) {
     output_.writeAllDirectly();
     char text[256];
     const int n = std::snprintf(text, sizeof text,
@@ -133,10 +142,11 @@ bool Runtime::finishOutput(std::chrono::steady_clock::time_point deadline) {
   const auto finished = [this] {
     return myPe_ == 0 ? outputDonePes_ >= numPes_ - 1 : output_.unacknowledgedBatches() == 0;
   };
+  const auto giveUp = myPe_ == 0 ? deadline : deadline - kWriteOutputMargin;
   comm::ReceivedMessage incoming;
   comm::IdleBackoff backoff;
   while (!finished()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (std::chrono::steady_clock::now() >= giveUp) return false;
     if (transport_.poll(incoming)) {
       // The program has ended: anything but output is dropped, as shutdown would.
       if (carriesOutput(envelopeOf(incoming.message).kind)) handleOutputMessage(incoming.message);

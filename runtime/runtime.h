@@ -261,7 +261,9 @@ class Runtime {
   static constexpr std::chrono::milliseconds kExitGrace{1500};
   // Runs on this PE when its scheduler stops for exit, before the PEs shut down
   // together: the embedding flushes its buffered output there, since the job may
-  // then be ended by force while this PE waits for the others.
+  // then be ended by force while this PE waits for the others. (On PE 0 it runs
+  // once the other PEs' last output is written, so that none is glued to a partial
+  // line PE 0 flushes.)
   void setExitHook(std::function<void()> hook) { exitHook_ = std::move(hook); }
   // Prints `message` naming this PE and ends the job with a non-zero code. A PE
   // other than 0 hands its output and the message to PE 0, which ends the job once
@@ -335,7 +337,9 @@ class Runtime {
   void handleOutputMessage(const MessageBuffer& message);
   // Exiting: sends this PE's last output (and tells PE 0 it is done), then waits
   // until PE 0 has written it (PE 0: until every other PE is done), handling only
-  // output messages, at most until `deadline`. False if the deadline passed.
+  // output messages, at most until `deadline` (a PE other than 0: a margin before
+  // it, see kWriteOutputMargin). False if it gave up: the caller writes the output
+  // PE 0 did not and ends the job.
   bool finishOutput(std::chrono::steady_clock::time_point deadline);
 
   comm::Transport& transport_;

@@ -104,6 +104,10 @@ def main(argv):
         elif case == 'partial':
             expect(code == 0, 'exit code %d' % code)
             expect(('PARTIAL %d no newline' % last) in out.split('\n'), 'the partial line is missing or torn')
+        elif case == 'partial0':
+            expect(code == 0, 'exit code %d' % code)
+            check_lines(out, last, n)
+            expect('PARTIAL 0 no newline' in out.split('\n'), 'the partial line is missing or torn')
         elif case in ('exception', 'abort', 'busy_exception'):
             expect(code != 0, 'exit code 0 after an uncaught %s' % case)
             check_lines(out, last, n)

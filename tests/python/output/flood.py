@@ -5,6 +5,8 @@
 #                  once; then PE 0 prints a JSON line and exits
 #   exit_after N   the last PE prints N lines and calls charm.exit(0) right after
 #   partial        the last PE prints a line without its newline and exits
+#   partial0 N     PE 0 prints a line without its newline, then the last PE prints N
+#                  lines and exits: they must not be glued to PE 0's line
 #   exception N    the last PE prints N lines, then raises in a method nobody waits for
 #   abort N        the last PE prints N lines, then calls charm.abort
 #   busy_exit N, busy_exception N
@@ -65,6 +67,9 @@ def main(args):
         last.exit_after(n)
     elif case == 'partial':
         last.partial()
+    elif case == 'partial0':
+        print('PARTIAL 0 no newline', end='')
+        last.exit_after(n)
     elif case == 'exception':
         last.exception(n)
     elif case == 'abort':
