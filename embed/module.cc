@@ -234,6 +234,8 @@ PyMethodDef methods[] = {
     {"start", py_start, METH_O, "Runs the scheduler until exit; returns the exit code."},
     {"exit", py_exit, METH_VARARGS, "Ends the program on every PE."},
     {"abort", py_abort, METH_O, "Ends the job with a message."},
+    {"write_output", py_write_output, METH_VARARGS, "Prints bytes on stdout (1) or stderr (2) as whole lines."},
+    {"flush_output", py_flush_output, METH_O, "Flushes stdout (1) or stderr (2)."},
     {"create", py_create, METH_VARARGS, "Creates a collection; returns its id."},
     {"place_chare", py_place_chare, METH_NOARGS, "A PE for a new singleton chare."},
     {"collection_map", py_collection_map, METH_O, "The ArrayMap of an array known here."},

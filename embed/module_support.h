@@ -77,6 +77,10 @@ PyObject* py_start_qd(PyObject*, PyObject* cb);
 PyObject* py_contribute(PyObject*, PyObject* args);
 PyObject* py_contribute_numeric(PyObject*, PyObject* args);
 
+// module_output.cc: sys.stdout and sys.stderr through the runtime (whole lines).
+PyObject* py_write_output(PyObject*, PyObject* args);
+PyObject* py_flush_output(PyObject*, PyObject* stream);
+
 // python_migration.cc: moving Python chares.
 PyObject* py_migrate(PyObject*, PyObject* args);
 PyObject* py_set_migratable(PyObject*, PyObject* args);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
+#include <string>
 #include <stdexcept>
 
 #include "lb/strategy_registry.h"
@@ -20,6 +22,22 @@ double secondsNow() {
 }
 
 thread_local LbManager* tlsManager = nullptr;
+
+// Prints one line of +LBDebug output through the runtime, so that it reaches mpirun
+// whole like the program's own output (every PE reports its step).
+__attribute__((format(printf, 2, 3))) void printLine(Runtime& rt, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  const int size = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string line(static_cast<std::size_t>(std::max(size, 0)) + 1, '\0');
+  std::vsnprintf(line.data(), line.size(), format, again);
+  va_end(again);
+  line.back() = '\n';
+  rt.writeOutput(OutputStream::Stdout, line);
+}
 
 // Creates the manager group on PE 0 when the runtime starts (every PE builds its
 // element from the creation message, before any user collection reaches it).
@@ -170,10 +188,10 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
                                        pair.to.index, count.messages, count.bytes});
   report.background = std::max(0.0, sample.wall - sample.idle - balanced);
   if (debug_ > 1)
-    std::printf("charm LB step %u PE %d: wall %.3f s, idle %.3f s, in elements %.3f s (balanced %.3f s), "
-                "background %.3f s, %zu objects\n",
-                step, rt.myPe(), sample.wall, sample.idle, sample.objects, balanced, report.background,
-                report.objects.size());
+    printLine(rt, "charm LB step %u PE %d: wall %.3f s, idle %.3f s, in elements %.3f s (balanced %.3f s), "
+              "background %.3f s, %zu objects",
+              step, rt.myPe(), sample.wall, sample.idle, sample.objects, balanced, report.background,
+              report.objects.size());
   contribute(report, charm::reducer::gather, thisProxy()[0].callback<&LbManager::gotStats>());
 }
 
@@ -271,8 +289,8 @@ void LbManager::migrationsDone(std::uint64_t step) {
   Runtime& rt = Runtime::current();
   ++stepsDone_;
   if (debug_ > 0)
-    std::printf("charm LB step %llu (%s): %s; %.3f ms\n", static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic",
-                stepSummary_.c_str(), (secondsNow() - stepStart_) * 1e3);
+    printLine(rt, "charm LB step %llu (%s): %s; %.3f ms", static_cast<unsigned long long>(step),
+              stepCollection_ ? "AtSync" : "periodic", stepSummary_.c_str(), (secondsNow() - stepStart_) * 1e3);
   // The next step's loads are measured from here, not from collectStats: the
   // migrations of this step (packing and unpacking the elements' state) are no
   // load of the next period. Counted in, they made the PEs that received

@@ -41,13 +41,18 @@ enum class MessageKind : std::uint8_t {
   AllReduceResult,          // an allreduce result for PEs whose elements contributed remotely
   InsertElement,            // a sparse array element to construct (to its home, then where it lives)
   InsertionCount,           // ckDoneInserting: request, count gathering and publishing (reserved: phase)
+  Output,                   // to PE 0: whole lines a PE printed (sequence: 1 stdout, 2 stderr)
+  OutputWritten,            // from PE 0: the oldest Output batch not acknowledged yet is written
+  OutputDone,               // to PE 0: an exiting PE sent its last Output
+  AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (sequence: code)
 };
 
-// Kinds the quiescence detector does not count (they exist only to detect it or
-// to end the program).
+// Kinds the quiescence detector does not count (they exist only to detect it, to
+// end the program, or carry printed output, which is no work of the program).
 constexpr bool countsForQuiescence(MessageKind k) {
   return k != MessageKind::QuiescenceStart && k != MessageKind::QuiescenceWave &&
-         k != MessageKind::QuiescenceReply && k != MessageKind::Exit;
+         k != MessageKind::QuiescenceReply && k != MessageKind::Exit && k != MessageKind::Output &&
+         k != MessageKind::OutputWritten && k != MessageKind::OutputDone && k != MessageKind::AbortJob;
 }
 
 // Where the value of a call goes: the future `id` owned by PE `pe`.

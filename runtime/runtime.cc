@@ -1,5 +1,6 @@
 #include "runtime/runtime.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,10 @@ constexpr int kLocalBatch = 16;
 // on one side (e.g. tasks a PE sends itself) cannot keep the other side waiting for
 // up to a whole batch of them.
 constexpr auto kBatchBudget = std::chrono::microseconds(1000);
+// An exiting PE whose output PE 0 has not acknowledged (PE 0 is busy) writes it
+// itself and ends the job this long before the other PEs give up on the busy one
+// (Runtime::kExitGrace), so that none of them ends the job while it writes.
+constexpr auto kWriteOutputMargin = std::chrono::milliseconds(500);
 }  // namespace
 
 Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
@@ -67,21 +72,98 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   }
   runStartupHooks(*this);  // e.g. the load balancer (lb/)
   takeLoadSample();         // loads count from here, not from the program's start-up
+  if (numPes_ > 1 && myPe_ != 0)
+    output_.startForwarding([this](OutputStream stream, std::string_view lines) { sendOutput(stream, lines); });
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
   schedulerLoop();
-  if (exitHook_) exitHook_();
-  std::fflush(nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
+  // The hook flushes the program's streams: before the last output leaves a PE
+  // other than 0, but on PE 0 after the other PEs' last lines are written, since a
+  // partial line it flushes would have them glued to it.
+  if (exitHook_ && myPe_ != 0) exitHook_();
   // A PE that never comes back to its scheduler would keep the others in shutdown
-  // forever: past the grace period, end the job with the exit code.
-  if (!transport_.shutdownBy(std::chrono::steady_clock::now() + kExitGrace)) {
-    std::fprintf(stderr,
-                 "charm: exit(%d): not every PE stopped within %.1f s after PE %d did (a PE is busy, not "
-                 "returning to its scheduler); ending the job\n",
-                 exitCode_, std::chrono::duration<double>(kExitGrace).count(), myPe_);
-    std::fflush(stderr);
+  // forever: past the grace period, end the job with the exit code (writing first
+  // the output PE 0 has not written, which is then lost otherwise).
+  const bool outputDone = finishOutput(deadline);
+  if (exitHook_ && myPe_ == 0) exitHook_();
+  std::fflush(nullptr);
+  if (!outputDone || !transport_.shutdownBy(deadline)) {
+    output_.writeAllDirectly();
+    char text[256];
+    const int n = std::snprintf(text, sizeof text,
+                                "charm: exit(%d): not every PE stopped within %.1f s after PE %d did (a PE is "
+                                "busy, not returning to its scheduler); ending the job\n",
+                                exitCode_, std::chrono::duration<double>(kExitGrace).count(), myPe_);
+    std::fflush(nullptr);
+    writeWhole(2, text, std::min(static_cast<std::size_t>(n), sizeof text - 1));
     transport_.endJob(exitCode_);
   }
   return exitCode_;
+}
+
+// --- output -----------------------------------------------------------------
+
+void Runtime::sendOutput(OutputStream stream, std::string_view lines) {
+  MessageBuffer m = newMessage(MessageKind::Output, lines.size());
+  if (!lines.empty()) std::memcpy(payloadOf(m), lines.data(), lines.size());
+  envelopeOf(m).sequence = static_cast<std::uint32_t>(stream);
+  send(0, std::move(m));
+}
+
+void Runtime::handleOutputMessage(const MessageBuffer& message) {
+  const Envelope& env = envelopeOf(message);
+  switch (env.kind) {
+    case MessageKind::Output:
+      // Written at once, so that it is out even if the job ends soon after.
+      writeWhole(static_cast<int>(env.sequence == 2 ? OutputStream::Stderr : OutputStream::Stdout),
+                 reinterpret_cast<const char*>(payloadOf(message)), env.payloadSize);
+      send(env.sourcePe, newMessage(MessageKind::OutputWritten, 0));
+      break;
+    case MessageKind::OutputWritten:
+      output_.acknowledged();
+      break;
+    case MessageKind::OutputDone:
+      ++outputDonePes_;
+      break;
+    case MessageKind::AbortJob:  // the aborting PE's output and reason were written above
+      output_.writeAllDirectly();
+      std::fflush(nullptr);
+      transport_.abortJob(static_cast<int>(env.sequence));
+    default:
+      break;
+  }
+}
+
+namespace {
+bool carriesOutput(MessageKind kind) {
+  return kind == MessageKind::Output || kind == MessageKind::OutputWritten || kind == MessageKind::OutputDone ||
+         kind == MessageKind::AbortJob;
+}
+}  // namespace
+
+bool Runtime::finishOutput(std::chrono::steady_clock::time_point deadline) {
+  if (numPes_ == 1) return true;
+  if (myPe_ != 0) {
+    output_.stopForwarding();
+    send(0, newMessage(MessageKind::OutputDone, 0));  // after its output: per-pair FIFO
+  }
+  const auto finished = [this] {
+    return myPe_ == 0 ? outputDonePes_ >= numPes_ - 1 : output_.unacknowledgedBatches() == 0;
+  };
+  const auto giveUp = myPe_ == 0 ? deadline : deadline - kWriteOutputMargin;
+  comm::ReceivedMessage incoming;
+  comm::IdleBackoff backoff;
+  while (!finished()) {
+    if (std::chrono::steady_clock::now() >= giveUp) return false;
+    if (transport_.poll(incoming)) {
+      // The program has ended: anything but output is dropped, as shutdown would.
+      if (carriesOutput(envelopeOf(incoming.message).kind)) handleOutputMessage(incoming.message);
+      backoff.reset();
+    } else {
+      backoff.idle();
+    }
+  }
+  return true;
 }
 
 void Runtime::schedulerLoop() {
@@ -121,6 +203,7 @@ void Runtime::schedulerLoop() {
       runTimers();
       worked = true;
     }
+    output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
       if (idle_) {  // idle time: from the first pass that found nothing to the start of one that worked
@@ -367,6 +450,12 @@ void Runtime::handle(MessageBuffer message) {
       case MessageKind::Exit:
         exiting_ = true;
         exitCode_ = static_cast<int>(env.sequence);
+        break;
+      case MessageKind::Output:
+      case MessageKind::OutputWritten:
+      case MessageKind::OutputDone:
+      case MessageKind::AbortJob:
+        handleOutputMessage(message);
         break;
     }
   } catch (const std::exception& e) {
@@ -675,9 +764,36 @@ void Runtime::exit(int code) {
 }
 
 void Runtime::abort(const std::string& message) {
-  std::fprintf(stderr, "charm: abort on PE %d: %s\n", myPe_, message.c_str());
-  std::fflush(stderr);
-  std::fflush(stdout);
+  const std::string text = "charm: abort on PE " + std::to_string(myPe_) + ": " + message + "\n";
+  std::fflush(nullptr);
+  if (output_.forwarding() && !aborting_) {
+    aborting_ = true;
+    try {
+      // PE 0 writes this PE's output and the reason after the lines it already has
+      // from here, then ends the job; meanwhile this PE only counts acknowledgements.
+      output_.write(OutputStream::Stderr, text);
+      output_.stopForwarding();
+      MessageBuffer m = newMessage(MessageKind::AbortJob, 0);
+      envelopeOf(m).sequence = 1;
+      send(0, std::move(m));
+      const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
+      comm::ReceivedMessage incoming;
+      comm::IdleBackoff backoff;
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (transport_.poll(incoming)) {
+          if (envelopeOf(incoming.message).kind == MessageKind::OutputWritten) output_.acknowledged();
+          backoff.reset();
+        } else {
+          backoff.idle();
+        }
+      }
+    } catch (...) {  // the transport failed: write it all here
+    }
+    output_.writeAllDirectly();  // what PE 0, busy, did not write
+  } else {
+    output_.writeAllDirectly();
+    writeWhole(2, text.data(), text.size());
+  }
   transport_.abortJob(1);
   std::abort();  // not reached: abortJob does not return
 }

@@ -31,6 +31,7 @@
 #include "runtime/location_table.h"
 #include "runtime/message.h"
 #include "runtime/message_queue.h"
+#include "runtime/output_forwarder.h"
 #include "runtime/quiescence.h"
 #include "runtime/reduction_manager.h"
 #include "runtime/runtime_flags.h"
@@ -268,11 +269,27 @@ class Runtime {
   static constexpr std::chrono::milliseconds kExitGrace{1500};
   // Runs on this PE when its scheduler stops for exit, before the PEs shut down
   // together: the embedding flushes its buffered output there, since the job may
-  // then be ended by force while this PE waits for the others.
+  // then be ended by force while this PE waits for the others. (On PE 0 it runs
+  // once the other PEs' last output is written, so that none is glued to a partial
+  // line PE 0 flushes.)
   void setExitHook(std::function<void()> hook) { exitHook_ = std::move(hook); }
-  // Prints `message` naming this PE and ends the job with a non-zero code.
+  // Prints `message` naming this PE and ends the job with a non-zero code. A PE
+  // other than 0 hands its output and the message to PE 0, which ends the job once
+  // it has written them (so they reach mpirun whole and after the PE's earlier
+  // lines); if PE 0 does not within kExitGrace (busy), this PE writes them itself.
   [[noreturn]] void abort(const std::string& message);
   bool exiting() const noexcept { return exiting_; }
+
+  // --- output ---------------------------------------------------------------
+  // Prints `bytes` on this PE's stdout or stderr so that it reaches mpirun as whole
+  // lines, never torn by another PE's output: while the scheduler runs on several
+  // PEs, PEs other than 0 forward complete lines to PE 0, which writes them (see
+  // OutputForwarder). A partial line waits for its newline, or the end. The embedded
+  // Python's sys.stdout and sys.stderr write through this; C++ programs may too.
+  void writeOutput(OutputStream stream, std::string_view bytes) { output_.write(stream, bytes); }
+  // An explicit flush of `stream`: sends (or on PE 0 writes) the complete lines now;
+  // where output is written directly (PE 0, one PE, outside run()), a partial line too.
+  void flushOutput(OutputStream stream) { output_.flush(stream); }
 
   // Spanning tree of all PEs rooted at `root` (branching factor 4).
   SpanningTree tree(int root) const { return SpanningTree(numPes_, root, kTreeBranching); }
@@ -322,6 +339,16 @@ class Runtime {
   void startInsertionCount(CollectionId collection);
   void reportInsertionCount(Collection& collection);
   void applyInsertionCount(Collection& collection, const std::vector<std::uint64_t>& counts);
+  // Output forwarding (see OutputForwarder): a batch to PE 0; on PE 0 the messages
+  // that carry output, acknowledgements and the ends of other PEs.
+  void sendOutput(OutputStream stream, std::string_view lines);
+  void handleOutputMessage(const MessageBuffer& message);
+  // Exiting: sends this PE's last output (and tells PE 0 it is done), then waits
+  // until PE 0 has written it (PE 0: until every other PE is done), handling only
+  // output messages, at most until `deadline` (a PE other than 0: a margin before
+  // it, see kWriteOutputMargin). False if it gave up: the caller writes the output
+  // PE 0 did not and ends the job.
+  bool finishOutput(std::chrono::steady_clock::time_point deadline);
 
   comm::Transport& transport_;
   const int myPe_;
@@ -388,6 +415,9 @@ class Runtime {
   ArrayMapFunction arrayMap_;
   bool exiting_ = false;
   int exitCode_ = 0;
+  OutputForwarder output_;
+  int outputDonePes_ = 0;  // PE 0: how many other PEs sent their last output
+  bool aborting_ = false;
 };
 
 }  // namespace charm

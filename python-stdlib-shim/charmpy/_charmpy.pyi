@@ -85,6 +85,12 @@ def exit(code: int = 0) -> None:
     back to the scheduler)."""
 def abort(message: str) -> None:
     """Prints message naming this PE and ends the job non-zero. Does not return."""
+def write_output(stream: int, data: bytes) -> int:
+    """Prints data on stdout (1) or stderr (2) so that it reaches mpirun as whole
+    lines (PEs other than 0 forward complete lines to PE 0); returns len(data)."""
+def flush_output(stream: int) -> None:
+    """Sends the complete lines of stdout (1) or stderr (2) now; where output is
+    written directly (PE 0, one PE), a partial line too."""
 
 # --- collections and calls (the hot path) -------------------------------------
 def create(kind: int, constructor_entry: int, dims: Optional[tuple[int, ...]],

@@ -28,7 +28,7 @@ import traceback
 
 import _charmpy
 
-from . import _startup, chare, diagnosis, futures, pool, reduction, section, when
+from . import _output, _startup, chare, diagnosis, futures, pool, reduction, section, when
 from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
 from .coro import coro
 from .options import Options
@@ -179,6 +179,7 @@ class Charm:
         if _charmpy.runtime_flags().get('quiet'):
             self.options.quiet = True
 
+        _output.install()  # every PE's output reaches mpirun as whole lines
         _charmpy.set_profiling(bool(self.options.profiling))
         _charmpy.set_local_calls(bool(self.options.local_msg_optim), (chare.Proxy, futures.Future))
         _startup.local_by_reference = bool(self.options.local_msg_optim)
