@@ -65,6 +65,25 @@ PyObject* py_done_inserting(PyObject*, PyObject* cid) {
   });
 }
 
+// destroy(collection_id)
+PyObject* py_destroy(PyObject*, PyObject* cid) {
+  const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
+  if (PyErr_Occurred()) return nullptr;
+  return guarded([&]() -> PyObject* {
+    rt().destroyCollection(id);
+    Py_RETURN_NONE;
+  });
+}
+
+void forgetDestroyedCollection(charm::CollectionId collection) {
+  EmbedState& st = embedState();
+  std::erase_if(st.allreduces, [collection](const PendingAllReduce& p) { return p.collection == collection; });
+  if (!st.collectionDestroyed) return;
+  PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(collection));
+  PyRef r = id ? PyRef::steal(PyObject_CallOneArg(st.collectionDestroyed.get(), id.get())) : PyRef();
+  if (!r) abortWithPythonError("forgetting a destroyed array");
+}
+
 // sparse_home_pe(index) -> the home PE of a sparse array element
 PyObject* py_sparse_home_pe(PyObject*, PyObject* indexObj) {
   charm::ArrayIndex index;

@@ -41,6 +41,7 @@ enum class MessageKind : std::uint8_t {
   AllReduceResult,          // an allreduce result for PEs whose elements contributed remotely
   InsertElement,            // a sparse array element to construct (to its home, then where it lives)
   InsertionCount,           // ckDoneInserting: request, count gathering and publishing (reserved: phase)
+  DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (reserved: path)
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it or

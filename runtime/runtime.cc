@@ -221,6 +221,7 @@ void fillEntryCall(Envelope& env, CollectionId collection, const ArrayIndex& ind
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, FutureRef reply,
                             std::uint8_t flags) {
+  checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
   if (instrument_ && running_) countCommunication(collection, index, message.size());
   send(locations_.route(collection, index, pe), std::move(message));
@@ -229,6 +230,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, comm::ExternalPayload tail,
                             FutureRef reply, std::uint8_t flags) {
+  checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
   if (instrument_ && running_) countCommunication(collection, index, message.size() + tail.size);
   send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
@@ -236,6 +238,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
 
 void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
                              FutureRef reply, std::uint8_t flags) {
+  checkNotDestroyed(collection, "broadcast");
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::BroadcastRequest;
   env.reply = reply;
@@ -319,7 +322,7 @@ void Runtime::handle(MessageBuffer message) {
         break;
       case MessageKind::ReductionPartial:
         if (!reductions_.handlePartial(message))
-          waitingForCollection_[env.collection].push_back(std::move(message));
+          waitForCollection(env.collection, std::move(message));
         break;
       case MessageKind::SectionBroadcastRequest:
         handleSectionBroadcastRequest(std::move(message));
@@ -331,7 +334,7 @@ void Runtime::handle(MessageBuffer message) {
         if (Collection* c = findCollection(env.collection))
           allreduces_.handlePartial(*c, message);
         else
-          waitingForCollection_[env.collection].push_back(std::move(message));
+          waitForCollection(env.collection, std::move(message));
         break;
       case MessageKind::FutureValue:
         if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
@@ -354,6 +357,9 @@ void Runtime::handle(MessageBuffer message) {
       case MessageKind::InsertionCount:
         handleInsertionCount(message);
         break;
+      case MessageKind::DestroyCollection:
+        handleDestroy(std::move(message));
+        break;
       case MessageKind::Exit:
         exiting_ = true;
         exitCode_ = static_cast<int>(env.sequence);
@@ -367,7 +373,7 @@ void Runtime::handle(MessageBuffer message) {
 bool Runtime::bufferIfUnknown(MessageBuffer& message) {
   const CollectionId id = envelopeOf(message).collection;
   if (collections_.count(id)) return false;
-  waitingForCollection_[id].push_back(std::move(message));
+  waitForCollection(id, std::move(message));
   return true;
 }
 
@@ -405,7 +411,7 @@ void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
   Collection* c = findCollection(envelopeOf(message).collection);
   if (!c) {
-    waitingForCollection_[envelopeOf(message).collection].push_back(std::move(message));
+    waitForCollection(envelopeOf(message).collection, std::move(message));
     return;
   }
   if (c->insertion && c->insertion->closing) {  // a sparse array being counted: after that
@@ -528,7 +534,7 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
   // Deliver only once every member's collection exists here (creation may be in flight).
   for (const auto& member : routing.members)
     if (!findCollection(member.collection)) {
-      waitingForCollection_[member.collection].push_back(std::move(message));
+      waitForCollection(member.collection, std::move(message));
       return;
     }
   if (!sections_.find(routing.section)) {
@@ -596,10 +602,11 @@ void Runtime::handleCreate(MessageBuffer message) {
     // The array's map is a group that another PE may have created: its creation
     // can reach this PE after the array's. Place nothing (and forward nothing)
     // before the map exists here; messages for the array wait for it meanwhile.
-    waitingForCollection_[spec.arrayMap].push_back(std::move(message));
+    waitForCollection(spec.arrayMap, std::move(message));
     return;
   }
   if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
+  if (destroyedHere(env.collection)) return;  // destroyed here before its creation came
 
   // Register the collection before constructing its elements, so constructors
   // may already use thisProxy and contribute.
@@ -628,9 +635,11 @@ void Runtime::handleCreate(MessageBuffer message) {
 
   // Run what arrived before the collection existed here, in arrival order.
   auto waiting = waitingForCollection_.find(id);
-  if (waiting == waitingForCollection_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForCollection_.erase(waiting);
+  std::vector<MessageBuffer> replay;
+  if (waiting != waitingForCollection_.end()) {
+    replay = std::move(waiting->second);
+    waitingForCollection_.erase(waiting);
+  }
   for (MessageBuffer& m : replay) {
     switch (envelopeOf(m).kind) {
       case MessageKind::EntryCall:
@@ -652,6 +661,9 @@ void Runtime::handleCreate(MessageBuffer message) {
                                " waited for collection " + std::to_string(id) + " and has no handler");
     }
   }
+  // A ckDestroy that reached this PE before the creation: what waited ran, now destroy.
+  if (!destroyed_.empty())
+    if (auto it = destroyed_.find(id); it != destroyed_.end() && it->second.awaitingCreation) destroyHere(id);
 }
 
 // --- ending ----------------------------------------------------------------
