@@ -339,8 +339,9 @@ class Runtime {
   // or the job aborts naming the array; never dropped silently.
   void rejectDestroyed(MessageBuffer message);
   // Keeps `message` until `collection` is created here (or rejects it when the
-  // collection was destroyed here).
-  void waitForCollection(CollectionId collection, MessageBuffer message);
+  // collection was destroyed here). Taken by rvalue reference so that callers may
+  // name the collection from the message itself in the same call.
+  void waitForCollection(CollectionId collection, MessageBuffer&& message);
   // Throws std::logic_error naming `what` when `collection` is (being) destroyed.
   void checkNotDestroyed(CollectionId collection, const char* what) const {
     if (!destroyed_.empty() && destroyed_.count(collection)) throwDestroyed(collection, what);

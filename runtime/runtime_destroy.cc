@@ -170,7 +170,7 @@ void Runtime::destroyHere(CollectionId id) {
   for (MessageBuffer& m : rejected) rejectDestroyed(std::move(m));
 }
 
-void Runtime::waitForCollection(CollectionId collection, MessageBuffer message) {
+void Runtime::waitForCollection(CollectionId collection, MessageBuffer&& message) {
   if (destroyedHere(collection)) {
     rejectDestroyed(std::move(message));
     return;
