@@ -482,6 +482,8 @@ SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
 }  // namespace
 
 const SectionInfo& Runtime::addSection(SectionSpec spec) {
+  if (!destroyed_.empty())
+    for (const SectionMember& m : spec.members) checkNotDestroyed(m.collection, "section");
   const SectionId id = spec.id;
   const bool known = sections_.find(id) != nullptr;  // maybe from a broadcast: partials already run
   const SectionInfo& info = sections_.add(std::move(spec));
@@ -491,6 +493,7 @@ const SectionInfo& Runtime::addSection(SectionSpec spec) {
 
 void Runtime::broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
                                MessageBuffer message, FutureRef reply, std::uint8_t flags) {
+  for (const SectionRouting::Entry& e : entries) checkNotDestroyed(e.collection, "section broadcast");
   const SectionInfo* info = sections_.find(section);
   if (!info) throw std::logic_error("charm: broadcast to a section this PE was never told about");
   SectionRouting routing;

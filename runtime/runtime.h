@@ -343,6 +343,7 @@ class Runtime {
   // name the collection from the message itself in the same call.
   void waitForCollection(CollectionId collection, MessageBuffer&& message);
   // Throws std::logic_error naming `what` when `collection` is (being) destroyed.
+  // One branch on the call path of programs that never destroy an array.
   void checkNotDestroyed(CollectionId collection, const char* what) const {
     if (!destroyed_.empty() && destroyed_.count(collection)) throwDestroyed(collection, what);
   }

@@ -159,6 +159,7 @@ void Runtime::destroyHere(CollectionId id) {
   }
   std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
   insertedFromHere_.erase(id);
+  std::erase_if(comm_, [id](const auto& c) { return c.first.from.collection == id || c.first.to.collection == id; });
   locations_.forgetCollection(id);
   allreduces_.collectionDestroyed(id);
   // The collection leaves the table before its elements are deleted: a Python

@@ -4,7 +4,8 @@
 # call, on any PE that has seen the destroy; a call that waited for an element at
 # destroy time raises at its future; other arrays, their reductions and arrays
 # created afterwards work; sparse arrays and arrays whose elements migrated are
-# destroyed too; an element proxy's ckDestroy raises NotImplementedError.
+# destroyed too; a section of a destroyed array refuses broadcasts at the call; an
+# element proxy's ckDestroy raises NotImplementedError.
 import gc
 
 from charmpy import charm, Chare, Group, Array, Reducer, coro
@@ -190,6 +191,22 @@ def case_other_arrays_and_new_arrays(probes):
     assert live_everywhere(probes, 'Cell') == 0 and live_everywhere(probes, 'Other') == 0
 
 
+def case_sections_of_destroyed_array(probes):
+    n = 4 * charm.numPes()
+    a = Array(Cell, n)
+    sec = a[0:n:2]
+    assert sec.value(ret=True).get() == [i * 10 for i in range(0, n, 2)]
+    a.ckDestroy()
+    try:
+        sec.value()
+    except RuntimeError as e:
+        assert 'destroyed' in str(e), str(e)
+    else:
+        raise AssertionError('a broadcast to a section of a destroyed array did not raise')
+    charm.waitQD()
+    assert live_everywhere(probes, 'Cell') == 0
+
+
 def case_element_proxy_refused(probes):
     a = Array(Cell, 2)
     try:
@@ -205,7 +222,7 @@ def case_element_proxy_refused(probes):
 
 CASES = [case_elements_gone, case_calls_before_destroy_delivered, case_later_calls_raise_at_call_site,
          case_waiting_call_raises_at_future, case_sparse_array, case_migrated_elements,
-         case_other_arrays_and_new_arrays, case_element_proxy_refused]
+         case_other_arrays_and_new_arrays, case_sections_of_destroyed_array, case_element_proxy_refused]
 
 
 def main(args):
