@@ -659,6 +659,7 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::InsertElement: handleInsert(std::move(m)); break;
       case MessageKind::InsertionCount: handleInsertionCount(m); break;
       case MessageKind::CreateCollection: handleCreate(std::move(m)); break;  // an array waiting for its map
+      case MessageKind::DestroyCollection: handleDestroy(std::move(m)); break;  // a request behind broadcasts
       default:  // nothing else waits for a collection: never drop one silently
         throw std::logic_error("charm: a message of kind " + std::to_string(static_cast<int>(envelopeOf(m).kind)) +
                                " waited for collection " + std::to_string(id) + " and has no handler");

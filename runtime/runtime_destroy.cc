@@ -4,11 +4,13 @@
 // PE (Direct) and one to PE 0 (Request), which sends it down the broadcast tree
 // (Tree), as it does broadcasts. A PE destroys the array once both have arrived:
 // FIFO between two PEs puts the Direct one after every call s made earlier to
-// elements living on that PE, and the Tree one after every broadcast PE 0
-// numbered earlier (s's included). So what s sent to the array before ckDestroy
-// is delivered first (calls to elements that migrate meanwhile may be overtaken,
-// as in Charm++, whose ckDestroy orders nothing). A PE the array's creation has not
-// reached yet creates it (running the messages that waited), then destroys it.
+// elements on that PE, and the Tree one after every broadcast PE 0 numbered
+// earlier (s's included: the request waits at PE 0 behind broadcast requests that
+// wait there for the array's creation or a ckDoneInserting count). So what s sent
+// to the array before ckDestroy is delivered first; calls forwarded to an element
+// that moved may be overtaken (Charm++'s ckDestroy orders nothing at all). A PE
+// the array's creation has not reached yet creates it when it comes (running the
+// messages that waited for it), then destroys it.
 //
 // Destroying on a PE deletes its elements (a Python element's object is released)
 // and forgets the array's location records, insertion state, pending migrations,
@@ -90,14 +92,21 @@ void Runtime::handleDestroy(MessageBuffer message) {
   Envelope& env = envelopeOf(message);
   const CollectionId id = env.collection;
   switch (static_cast<DestroyPath>(env.reserved)) {
-    case DestroyPath::Request:
-      if (Collection* c = findCollection(id); c && c->insertion && c->insertion->closing) {
-        // A ckDoneInserting is counting the elements: after it, like broadcasts.
+    case DestroyPath::Request: {
+      // After the broadcast requests that arrived before it: those wait here for
+      // the array's creation, or (sparse arrays) for a ckDoneInserting's count.
+      Collection* c = findCollection(id);
+      if (!c) {
+        waitForCollection(id, std::move(message));
+        return;
+      }
+      if (c->insertion && c->insertion->closing) {
         c->insertion->heldBroadcastRequests.push_back(std::move(message));
         return;
       }
       env.reserved = static_cast<std::uint16_t>(DestroyPath::Tree);
       [[fallthrough]];
+    }
     case DestroyPath::Tree:
       forwardDownTree(message, 0);
       break;

@@ -79,6 +79,15 @@ class Probe(Chare):
     def call_destroyed_coro(self, proxy):
         return self.call_destroyed(proxy)
 
+    def create_call_destroy(self, log, n):
+        """From this PE: creates an array, calls every element and broadcasts to it,
+        then destroys it at once; everything sent before the destroy is delivered."""
+        a = Array(Cell, n, args=[log])
+        for i in range(n):
+            a[i].ping('direct-from-%d' % charm.myPe())
+        a.ping('broadcast-from-%d' % charm.myPe())
+        a.ckDestroy()
+
 
 def live_everywhere(probes, name):
     return sum(probes.live(name, ret=True).get())
@@ -105,6 +114,17 @@ def case_calls_before_destroy_delivered(probes):
     charm.waitQD()
     assert log.count('direct', ret=True).get() == list(range(n))
     assert log.count('broadcast', ret=True).get() == list(range(n))
+    assert live_everywhere(probes, 'Cell') == 0
+
+
+def case_destroy_from_another_pe(probes):
+    log = Chare(Log, onPE=0)
+    n = 6 * charm.numPes()
+    last = charm.numPes() - 1
+    probes[last].create_call_destroy(log, n)
+    charm.waitQD()
+    assert log.count('direct-from-%d' % last, ret=True).get() == list(range(n))
+    assert log.count('broadcast-from-%d' % last, ret=True).get() == list(range(n))
     assert live_everywhere(probes, 'Cell') == 0
 
 
@@ -220,7 +240,8 @@ def case_element_proxy_refused(probes):
     charm.waitQD()
 
 
-CASES = [case_elements_gone, case_calls_before_destroy_delivered, case_later_calls_raise_at_call_site,
+CASES = [case_elements_gone, case_calls_before_destroy_delivered, case_destroy_from_another_pe,
+         case_later_calls_raise_at_call_site,
          case_waiting_call_raises_at_future, case_sparse_array, case_migrated_elements,
          case_other_arrays_and_new_arrays, case_sections_of_destroyed_array, case_element_proxy_refused]
 
