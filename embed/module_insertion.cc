@@ -2,7 +2,8 @@
 // of the index, or by an ArrayMap group), inserting elements (constructor
 // arguments always pickled: the insertion travels through the element's home to
 // the PE it lives on), ending insertion, and the home PE of an index without a
-// map (where messages to an element are sent until its location is known).
+// map (where messages to an element are sent until its location is known). Also
+// destroying any array (ckDestroy) and the runtime's hook run once it is gone.
 #include <string>
 
 #include "module_support.h"

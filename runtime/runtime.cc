@@ -609,7 +609,6 @@ void Runtime::handleCreate(MessageBuffer message) {
     return;
   }
   if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
-  if (destroyedHere(env.collection)) return;  // destroyed here before its creation came
 
   // Register the collection before constructing its elements, so constructors
   // may already use thisProxy and contribute.
