@@ -1,14 +1,15 @@
 # Destroying arrays (proxy.ckDestroy()): every PE deletes its elements (their
 # Python objects are released); calls this PE made to the array before ckDestroy
-# are delivered first; using a proxy of it afterwards raises RuntimeError at the
-# call, on any PE that has seen the destroy; a call that waited for an element at
-# destroy time raises at its future; other arrays, their reductions and arrays
-# created afterwards work; sparse arrays and arrays whose elements migrated are
-# destroyed too; a section of a destroyed array refuses broadcasts at the call; an
+# are delivered first (also when that PE is not PE 0); using a proxy of it
+# afterwards raises RuntimeError at the call, on any PE that has seen the destroy;
+# a call that waited for an element at destroy time raises at its future; other arrays, their reductions and arrays
+# created afterwards work; sparse arrays, arrays whose elements migrated, arrays
+# placed by an ArrayMap and useAtSync arrays (after a balancing step) are destroyed
+# too; a section of a destroyed array refuses broadcasts at the call; an
 # element proxy's ckDestroy raises NotImplementedError.
 import gc
 
-from charmpy import charm, Chare, Group, Array, Reducer, coro
+from charmpy import charm, Chare, Group, Array, ArrayMap, Reducer, coro
 
 
 
@@ -41,6 +42,22 @@ class Other(Chare):
 
     def total(self, done):
         self.reduce(done, 1, Reducer.sum)
+
+
+class Syncing(Chare):
+
+    def sync(self, f):
+        self.resume_future = f
+        self.AtSync()
+
+    def resumeFromSync(self):
+        self.contribute(1, Reducer.sum, self.resume_future)
+
+
+class Reversed(ArrayMap):
+
+    def procNum(self, index):
+        return charm.numPes() - 1 - index[0] % charm.numPes()
 
 
 class Log(Chare):
@@ -227,6 +244,30 @@ def case_sections_of_destroyed_array(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
+def case_at_sync_arrays(probes):
+    n = 3 * charm.numPes()
+    for _ in range(2):   # the second array balances after the first was destroyed
+        a = Array(Syncing, n, useAtSync=True)
+        f = charm.createFuture()
+        a.sync(f)
+        assert f.get() == n
+        a.ckDestroy()
+        charm.waitQD()
+        assert live_everywhere(probes, 'Syncing') == 0
+
+
+def case_mapped_arrays(probes):
+    m = Group(Reversed)
+    n = 3 * charm.numPes()
+    for _ in range(2):
+        a = Array(Cell, n, map=m)
+        assert a[0].value(ret=True).get() == 0
+        assert a.value(ret=True).get() == [i * 10 for i in range(n)]
+        a.ckDestroy()
+        charm.waitQD()
+        assert live_everywhere(probes, 'Cell') == 0
+
+
 def case_element_proxy_refused(probes):
     a = Array(Cell, 2)
     try:
@@ -243,7 +284,8 @@ def case_element_proxy_refused(probes):
 CASES = [case_elements_gone, case_calls_before_destroy_delivered, case_destroy_from_another_pe,
          case_later_calls_raise_at_call_site,
          case_waiting_call_raises_at_future, case_sparse_array, case_migrated_elements,
-         case_other_arrays_and_new_arrays, case_sections_of_destroyed_array, case_element_proxy_refused]
+         case_other_arrays_and_new_arrays, case_sections_of_destroyed_array, case_at_sync_arrays,
+         case_mapped_arrays, case_element_proxy_refused]
 
 
 def main(args):
