@@ -78,6 +78,7 @@ struct EmbedState {
   PyRef allreduceDone;   // reduction.allreduce_done(reducer, form, raw, futures)
   PyRef packChare, unpackChare;  // migration: the state of a chare to bytes and back
   PyRef recheckWaiting;  // when.recheck(chare): calls waiting on a condition of that chare
+  PyRef collectionDestroyed;  // chare.collection_destroyed(cid): forget the Python records of an array
   PyRef waitingKey;      // "_charmpy_waiting", interned
   // The runtime's chare of every Python chare object on this PE (for contribute).
   std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;

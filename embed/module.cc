@@ -68,13 +68,13 @@ PyObject* py_consume_flags(PyObject*, PyObject* argv) {
 PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* names[] = {"make_chare", "deliver_future", "format_exception", "array_map_pe",
                                 "reduction_done", "numeric_reduction_done", "recheck_waiting",
-                                "allreduce_done", "pack_chare", "unpack_chare", nullptr};
+                                "allreduce_done", "pack_chare", "unpack_chare", "collection_destroyed", nullptr};
   PyObject *make = nullptr, *deliver = nullptr, *format = nullptr, *mapPe = nullptr, *reduced = nullptr,
            *numericReduced = nullptr, *recheck = nullptr, *allreduced = nullptr, *pack = nullptr,
-           *unpack = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOO", const_cast<char**>(names), &make, &deliver,
+           *unpack = nullptr, *destroyed = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOOO", const_cast<char**>(names), &make, &deliver,
                                    &format, &mapPe, &reduced, &numericReduced, &recheck, &allreduced, &pack,
-                                   &unpack))
+                                   &unpack, &destroyed))
     return nullptr;
   if (!make || !deliver || !format)
     return fail(PyExc_TypeError, "set_hooks needs make_chare, deliver_future and format_exception");
@@ -89,6 +89,8 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.allreduceDone = allreduced ? PyRef::borrow(allreduced) : PyRef();
   st.packChare = pack ? PyRef::borrow(pack) : PyRef();
   st.unpackChare = unpack ? PyRef::borrow(unpack) : PyRef();
+  st.collectionDestroyed = destroyed ? PyRef::borrow(destroyed) : PyRef();
+  st.runtime->setDestroyHook(&forgetDestroyedCollection);
   st.runtime->setForwardHook(&makeRemotable);
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
@@ -243,6 +245,7 @@ PyMethodDef methods[] = {
     {"create_sparse", py_create_sparse, METH_VARARGS, "Creates an empty sparse array; returns its id."},
     {"insert", py_insert, METH_VARARGS, "Inserts an element into a sparse array."},
     {"done_inserting", py_done_inserting, METH_O, "Ends insertion into a sparse array."},
+    {"destroy", py_destroy, METH_O, "Destroys an array on every PE (ckDestroy)."},
     {"sparse_home_pe", py_sparse_home_pe, METH_O, "Home PE of a sparse array element."},
     {"send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_send)), METH_FASTCALL,
      "Calls an entry method of one element."},

@@ -148,7 +148,7 @@ void raiseUndeliverable(const charm::Envelope& env, const std::string& reason) {
     if (entry.methodName) method = PyUnicode_AsUTF8(entry.methodName.get());
   }
   const std::string index = env.index.toString();
-  const std::string text = cls + "[" + index + "]." + method + "(): element " + index + " of the sparse array of " +
+  const std::string text = cls + "[" + index + "]." + method + "(): element " + index + " of the array of " +
                            cls + " (collection " + std::to_string(env.collection) + ") " + reason +
                            ", so the call cannot be delivered";
   // (exception, traceback text, type name), as an entry method's failure arrives.

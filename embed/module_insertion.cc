@@ -2,7 +2,8 @@
 // of the index, or by an ArrayMap group), inserting elements (constructor
 // arguments always pickled: the insertion travels through the element's home to
 // the PE it lives on), ending insertion, and the home PE of an index without a
-// map (where messages to an element are sent until its location is known).
+// map (where messages to an element are sent until its location is known). Also
+// destroying any array (ckDestroy) and the runtime's hook run once it is gone.
 #include <string>
 
 #include "module_support.h"
@@ -63,6 +64,25 @@ PyObject* py_done_inserting(PyObject*, PyObject* cid) {
     rt().doneInserting(id);
     Py_RETURN_NONE;
   });
+}
+
+// destroy(collection_id)
+PyObject* py_destroy(PyObject*, PyObject* cid) {
+  const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
+  if (PyErr_Occurred()) return nullptr;
+  return guarded([&]() -> PyObject* {
+    rt().destroyCollection(id);
+    Py_RETURN_NONE;
+  });
+}
+
+void forgetDestroyedCollection(charm::CollectionId collection) {
+  EmbedState& st = embedState();
+  std::erase_if(st.allreduces, [collection](const PendingAllReduce& p) { return p.collection == collection; });
+  if (!st.collectionDestroyed) return;
+  PyRef id = PyRef::steal(PyLong_FromUnsignedLongLong(collection));
+  PyRef r = id ? PyRef::steal(PyObject_CallOneArg(st.collectionDestroyed.get(), id.get())) : PyRef();
+  if (!r) abortWithPythonError("forgetting a destroyed array");
 }
 
 // sparse_home_pe(index) -> the home PE of a sparse array element

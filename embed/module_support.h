@@ -56,6 +56,10 @@ PyObject* py_create_sparse(PyObject*, PyObject* args);
 PyObject* py_insert(PyObject*, PyObject* args);
 PyObject* py_done_inserting(PyObject*, PyObject* cid);
 PyObject* py_sparse_home_pe(PyObject*, PyObject* index);
+// destroy(collection_id): ckDestroy of an array.
+PyObject* py_destroy(PyObject*, PyObject* cid);
+// Runtime destroy hook: the Python layer forgets what it keeps for the array.
+void forgetDestroyedCollection(charm::CollectionId collection);
 
 // module_futures.cc: futures, fibers, timers and quiescence.
 void deliverFutureMessage(charm::MessageBuffer message);

@@ -275,6 +275,19 @@ void LbManager::elementArrived(CollectionId collection, const ArrayIndex& index)
   if (expecting_) maybeDoneMigrating();
 }
 
+void LbManager::collectionDestroyed(CollectionId collection) {
+  auto ofIt = [collection](const ElementKey& k) { return k.collection == collection; };
+  const bool stepRunsHere = (running_ && stepCollection_ == collection) ||
+                            (expecting_ && std::any_of(expected_.begin(), expected_.end(), ofIt));
+  if (stepRunsHere)
+    Runtime::current().abort("ckDestroy: array " + std::to_string(collection) +
+                             " was destroyed during its load-balancing step; destroy it after resumeFromSync");
+  std::erase(waiting_, collection);
+  lastAtSyncStep_.erase(collection);
+  std::erase_if(arrived_, ofIt);
+  std::erase_if(cancelled_, ofIt);
+}
+
 void LbManager::maybeDoneMigrating() {
   for (const ElementKey& k : expected_)
     if (!arrived_.count(k)) return;

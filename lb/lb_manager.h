@@ -100,6 +100,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   // LoadBalancerHooks
   void atSync(ChareBase& element) override;
   void elementArrived(CollectionId collection, const ArrayIndex& index) override;
+  void collectionDestroyed(CollectionId collection) override;
 
   // Entry methods.
   void allAtSync(std::uint64_t collection);                        // PE 0

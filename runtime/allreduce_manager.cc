@@ -131,6 +131,12 @@ void AllReduceManager::contributeRemote(Collection& collection, std::uint32_t nu
   }
 }
 
+bool AllReduceManager::hasPending(CollectionId collection) const {
+  for (const auto& p : pending_)
+    if (p->inUse && p->collection == collection) return true;
+  return false;
+}
+
 void AllReduceManager::collectionSized(Collection& collection) {
   plans_.erase(collection.id());
   const std::uint64_t local = collection.elementsOnPe(runtime_.myPe());

@@ -115,6 +115,10 @@ class AllReduceManager {
   // A sparse array's element counts became known (ckDoneInserting): drops the
   // cached plan and lets the allreduces that waited for the counts go on.
   void collectionSized(Collection& collection);
+  // Whether an allreduce over `collection` is in flight on this PE.
+  bool hasPending(CollectionId collection) const;
+  // `collection` was destroyed (ckDestroy): forget what is kept for it.
+  void collectionDestroyed(CollectionId collection) { plans_.erase(collection); }
   // An AllReduceResult message: the result for elements of this PE that
   // contributed away from home (handed to the external handler).
   void handleForwardedResult(MessageBuffer message);

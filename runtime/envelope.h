@@ -45,6 +45,7 @@ enum class MessageKind : std::uint8_t {
   OutputWritten,            // from PE 0: the oldest Output batch not acknowledged yet is written
   OutputDone,               // to PE 0: an exiting PE sent its last Output
   AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (sequence: code)
+  DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (reserved: path)
 };
 
 // Kinds the quiescence detector does not count (they exist only to detect it, to

@@ -19,6 +19,9 @@ class LoadBalancerHooks {
   virtual void atSync(ChareBase& element) = 0;
   // A migrated element has landed on this PE.
   virtual void elementArrived(CollectionId collection, const ArrayIndex& index) = 0;
+  // Array `collection` is being destroyed on this PE (ckDestroy): forget what is
+  // kept for it. Called before its elements are deleted.
+  virtual void collectionDestroyed(CollectionId collection) { (void)collection; }
 };
 
 // Functions run on every PE when Runtime::run starts, in registration order.

@@ -38,6 +38,11 @@ class LocationTable {
   // The element now lives on this PE (at home, also the record).
   void arrived(CollectionId collection, const ArrayIndex& index, int myPe, bool iAmHome);
 
+  // Forgets every element of `collection` (destroyed).
+  void forgetCollection(CollectionId collection) {
+    std::erase_if(entries_, [collection](const auto& entry) { return entry.first.collection == collection; });
+  }
+
   std::size_t size() const { return entries_.size(); }
 
  private:

@@ -216,6 +216,12 @@ class ArrayProxy : public CollectionProxyBase<T> {
     if (!sparse()) throw std::invalid_argument("charm: doneInserting() is for sparse arrays");
     Runtime::current().doneInserting(this->id_);
   }
+  // Destroys the whole array on every PE (Charm++'s ckDestroy): each PE deletes
+  // its elements and forgets what it keeps for the array. Calls this PE made to
+  // the array before are delivered first; using a proxy of it afterwards throws
+  // std::logic_error, and a message reaching it later raises at its future or
+  // aborts the job. See Runtime::destroyCollection.
+  void destroy() const { Runtime::current().destroyCollection(this->id_); }
   bool sparse() const { return isSparseDims(dims_); }
 
   // Throws std::out_of_range for an index outside the array (sparse arrays:

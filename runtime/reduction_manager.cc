@@ -27,6 +27,13 @@ void ReductionManager::collectionCreated(Collection& collection) {
   collection.expectedChildPartials = expected;
 }
 
+bool ReductionManager::hasPending(std::uint64_t scope) const {
+  auto it = pending_.lower_bound(Key{scope, 0, 0});
+  if (it != pending_.end() && std::get<0>(it->first) == scope) return true;
+  auto waiting = waitingForSection_.find(scope);
+  return waiting != waitingForSection_.end() && !waiting->second.empty();
+}
+
 void ReductionManager::collectionSized(Collection& collection) {
   collectionCreated(collection);  // the children whose subtree holds elements, now known
   const std::uint64_t id = collection.id();

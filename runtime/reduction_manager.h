@@ -53,6 +53,9 @@ class ReductionManager {
   bool handlePartial(MessageBuffer& message);
   // Section `id` became known on this PE: runs the partials that waited for it.
   void sectionAdded(SectionId id);
+  // Whether a reduction over `scope` has contributions or partials on this PE
+  // that have not gone on yet (ckDestroy refuses to lose them).
+  bool hasPending(std::uint64_t scope) const;
 
  private:
   struct Pending {

@@ -314,6 +314,7 @@ void fillEntryCall(Envelope& env, CollectionId collection, const ArrayIndex& ind
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, FutureRef reply,
                             std::uint8_t flags) {
+  checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
   if (instrument_ && running_) countCommunication(collection, index, message.size());
   send(locations_.route(collection, index, pe), std::move(message));
@@ -322,6 +323,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, comm::ExternalPayload tail,
                             FutureRef reply, std::uint8_t flags) {
+  checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
   if (instrument_ && running_) countCommunication(collection, index, message.size() + tail.size);
   send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
@@ -329,6 +331,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
 
 void Runtime::broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer message,
                              FutureRef reply, std::uint8_t flags) {
+  checkNotDestroyed(collection, "broadcast");
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::BroadcastRequest;
   env.reply = reply;
@@ -412,7 +415,7 @@ void Runtime::handle(MessageBuffer message) {
         break;
       case MessageKind::ReductionPartial:
         if (!reductions_.handlePartial(message))
-          waitingForCollection_[env.collection].push_back(std::move(message));
+          waitForCollection(env.collection, std::move(message));
         break;
       case MessageKind::SectionBroadcastRequest:
         handleSectionBroadcastRequest(std::move(message));
@@ -424,7 +427,7 @@ void Runtime::handle(MessageBuffer message) {
         if (Collection* c = findCollection(env.collection))
           allreduces_.handlePartial(*c, message);
         else
-          waitingForCollection_[env.collection].push_back(std::move(message));
+          waitForCollection(env.collection, std::move(message));
         break;
       case MessageKind::FutureValue:
         if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
@@ -447,6 +450,9 @@ void Runtime::handle(MessageBuffer message) {
       case MessageKind::InsertionCount:
         handleInsertionCount(message);
         break;
+      case MessageKind::DestroyCollection:
+        handleDestroy(std::move(message));
+        break;
       case MessageKind::Exit:
         exiting_ = true;
         exitCode_ = static_cast<int>(env.sequence);
@@ -466,7 +472,7 @@ void Runtime::handle(MessageBuffer message) {
 bool Runtime::bufferIfUnknown(MessageBuffer& message) {
   const CollectionId id = envelopeOf(message).collection;
   if (collections_.count(id)) return false;
-  waitingForCollection_[id].push_back(std::move(message));
+  waitForCollection(id, std::move(message));
   return true;
 }
 
@@ -504,7 +510,7 @@ void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
   Collection* c = findCollection(envelopeOf(message).collection);
   if (!c) {
-    waitingForCollection_[envelopeOf(message).collection].push_back(std::move(message));
+    waitForCollection(envelopeOf(message).collection, std::move(message));
     return;
   }
   if (c->insertion && c->insertion->closing) {  // a sparse array being counted: after that
@@ -575,6 +581,8 @@ SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
 }  // namespace
 
 const SectionInfo& Runtime::addSection(SectionSpec spec) {
+  if (!destroyed_.empty())
+    for (const SectionMember& m : spec.members) checkNotDestroyed(m.collection, "section");
   const SectionId id = spec.id;
   const bool known = sections_.find(id) != nullptr;  // maybe from a broadcast: partials already run
   const SectionInfo& info = sections_.add(std::move(spec));
@@ -584,6 +592,7 @@ const SectionInfo& Runtime::addSection(SectionSpec spec) {
 
 void Runtime::broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
                                MessageBuffer message, FutureRef reply, std::uint8_t flags) {
+  for (const SectionRouting::Entry& e : entries) checkNotDestroyed(e.collection, "section broadcast");
   const SectionInfo* info = sections_.find(section);
   if (!info) throw std::logic_error("charm: broadcast to a section this PE was never told about");
   SectionRouting routing;
@@ -627,7 +636,7 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
   // Deliver only once every member's collection exists here (creation may be in flight).
   for (const auto& member : routing.members)
     if (!findCollection(member.collection)) {
-      waitingForCollection_[member.collection].push_back(std::move(message));
+      waitForCollection(member.collection, std::move(message));
       return;
     }
   if (!sections_.find(routing.section)) {
@@ -695,7 +704,7 @@ void Runtime::handleCreate(MessageBuffer message) {
     // The array's map is a group that another PE may have created: its creation
     // can reach this PE after the array's. Place nothing (and forward nothing)
     // before the map exists here; messages for the array wait for it meanwhile.
-    waitingForCollection_[spec.arrayMap].push_back(std::move(message));
+    waitForCollection(spec.arrayMap, std::move(message));
     return;
   }
   if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
@@ -727,9 +736,11 @@ void Runtime::handleCreate(MessageBuffer message) {
 
   // Run what arrived before the collection existed here, in arrival order.
   auto waiting = waitingForCollection_.find(id);
-  if (waiting == waitingForCollection_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForCollection_.erase(waiting);
+  std::vector<MessageBuffer> replay;
+  if (waiting != waitingForCollection_.end()) {
+    replay = std::move(waiting->second);
+    waitingForCollection_.erase(waiting);
+  }
   for (MessageBuffer& m : replay) {
     switch (envelopeOf(m).kind) {
       case MessageKind::EntryCall:
@@ -746,11 +757,15 @@ void Runtime::handleCreate(MessageBuffer message) {
       case MessageKind::InsertElement: handleInsert(std::move(m)); break;
       case MessageKind::InsertionCount: handleInsertionCount(m); break;
       case MessageKind::CreateCollection: handleCreate(std::move(m)); break;  // an array waiting for its map
+      case MessageKind::DestroyCollection: handleDestroy(std::move(m)); break;  // a request behind broadcasts
       default:  // nothing else waits for a collection: never drop one silently
         throw std::logic_error("charm: a message of kind " + std::to_string(static_cast<int>(envelopeOf(m).kind)) +
                                " waited for collection " + std::to_string(id) + " and has no handler");
     }
   }
+  // A ckDestroy that reached this PE before the creation: what waited ran, now destroy.
+  if (!destroyed_.empty())
+    if (auto it = destroyed_.find(id); it != destroyed_.end() && it->second.awaitingCreation) destroyHere(id);
 }
 
 // --- ending ----------------------------------------------------------------

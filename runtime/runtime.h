@@ -142,6 +142,25 @@ class Runtime {
   // after this call reach every inserted element.
   void doneInserting(CollectionId collection);
 
+  // --- destroying arrays (runtime_destroy.cc) ----------------------------------
+  // Destroys array `collection` on every PE (ckDestroy; callable from any PE):
+  // each PE deletes its elements and forgets everything it keeps for the array
+  // (locations, insertion and reduction state, sections over it, load records).
+  // Messages this PE sent to the array before the call are delivered first;
+  // calls made later from a PE that knows of the destroy throw
+  // std::logic_error at the call, and messages that reach a PE after the array
+  // was destroyed there raise at their reply future or abort the job naming it.
+  // Throws std::invalid_argument for a group or singleton chare, std::logic_error
+  // for an array already destroyed (as far as this PE knows).
+  void destroyCollection(CollectionId collection);
+  // Whether `collection` was destroyed, or is being destroyed, as far as this PE knows.
+  bool isDestroyed(CollectionId collection) const {
+    return !destroyed_.empty() && destroyed_.count(collection) != 0;
+  }
+  // Runs on every PE right after an array was destroyed there, so the embedding
+  // layer forgets its own records of it.
+  void setDestroyHook(std::function<void(CollectionId)> hook) { destroyHook_ = std::move(hook); }
+
   // --- migration and locations ----------------------------------------------
   // Moves element `index` of `collection` (living on this PE) to PE `pe` once
   // the running entry method has returned (and, for an element with a suspended
@@ -349,6 +368,27 @@ class Runtime {
   // it, see kWriteOutputMargin). False if it gave up: the caller writes the output
   // PE 0 did not and ends the job.
   bool finishOutput(std::chrono::steady_clock::time_point deadline);
+  void handleDestroy(MessageBuffer message);
+  void destroyHere(CollectionId collection);
+  // A message for a collection destroyed on this PE: raised at its reply future
+  // or the job aborts naming the array; never dropped silently.
+  void rejectDestroyed(MessageBuffer message);
+  // Keeps `message` until `collection` is created here (or rejects it when the
+  // collection was destroyed here). Taken by rvalue reference so that callers may
+  // name the collection from the message itself in the same call.
+  void waitForCollection(CollectionId collection, MessageBuffer&& message);
+  // Throws std::logic_error naming `what` when `collection` is (being) destroyed.
+  // One branch on the call path of programs that never destroy an array.
+  void checkNotDestroyed(CollectionId collection, const char* what) const {
+    if (!destroyed_.empty() && destroyed_.count(collection)) throwDestroyed(collection, what);
+  }
+  [[noreturn]] void throwDestroyed(CollectionId collection, const char* what) const;
+  // Whether `collection` was destroyed on this PE (messages for it are rejected).
+  bool destroyedHere(CollectionId collection) const {
+    if (destroyed_.empty()) return false;
+    auto it = destroyed_.find(collection);
+    return it != destroyed_.end() && it->second.done;
+  }
 
   comm::Transport& transport_;
   const int myPe_;
@@ -409,6 +449,18 @@ class Runtime {
   std::function<void()> idleHook_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
+  // Arrays destroyed or being destroyed (ckDestroy), as this PE knows them. A
+  // destroy takes effect on a PE once two messages have arrived there: one
+  // straight from the destroying PE (after that PE's earlier calls to elements
+  // here) and one down the broadcast tree from PE 0 (after its earlier broadcasts).
+  struct DestroyState {
+    bool requestedHere = false;  // ckDestroy was called on this PE
+    int arrivals = 0;
+    bool awaitingCreation = false;  // both arrived before the array's creation did
+    bool done = false;              // destroyed here: later messages are rejected
+  };
+  std::unordered_map<CollectionId, DestroyState> destroyed_;
+  std::function<void(CollectionId)> destroyHook_;
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
   UndeliverableHandler undeliverableHandler_;

@@ -65,6 +65,7 @@ MessageBuffer countMessage(CollectionId collection, CountPhase phase, const std:
 
 void Runtime::insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
                             MessageBuffer message, CollectionId arrayMap) {
+  checkNotDestroyed(collection, "insert()");
   if (onPe < -1 || onPe >= numPes_)
     throw std::out_of_range("charm: insert element " + index.toString() + " on PE " + std::to_string(onPe) +
                             ", which does not exist (0.." + std::to_string(numPes_ - 1) + ", or -1 for its home)");
@@ -107,7 +108,7 @@ void Runtime::handleInsert(MessageBuffer message) {
   Envelope& env = envelopeOf(message);
   Collection* c = findCollection(env.collection);
   if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   if (!c->insertion) throw std::logic_error("charm: an insertion into a collection that is not a sparse array");
@@ -169,6 +170,7 @@ void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home,
 // --- ending insertion ----------------------------------------------------------------
 
 void Runtime::doneInserting(CollectionId collection) {
+  checkNotDestroyed(collection, "doneInserting()");
   if (const Collection* c = findCollection(collection); c && !c->insertion)
     throw std::invalid_argument("charm: doneInserting(): collection " + std::to_string(collection) +
                                 " is not a sparse array");
@@ -185,7 +187,7 @@ void Runtime::handleInsertionCount(MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   Collection* c = findCollection(env.collection);
   if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   if (!c->insertion) throw std::logic_error("charm: doneInserting() on a collection that is not a sparse array");
@@ -252,7 +254,12 @@ void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t
   }
   std::vector<MessageBuffer> held = std::move(ins.heldBroadcastRequests);
   ins.heldBroadcastRequests.clear();
-  for (MessageBuffer& m : held) handleBroadcastRequest(std::move(m));
+  for (MessageBuffer& m : held) {
+    if (envelopeOf(m).kind == MessageKind::DestroyCollection)
+      handleDestroy(std::move(m));  // a ckDestroy held like the broadcasts before it
+    else
+      handleBroadcastRequest(std::move(m));
+  }
 }
 
 // --- messages for indices never inserted ---------------------------------------------

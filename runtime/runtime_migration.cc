@@ -168,7 +168,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
     reductions_.collectionCreated(*c);
   }
   if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   // The constructor may adopt the message (a Python chare's arrays keep using it),
@@ -211,6 +211,7 @@ void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   const int pe = static_cast<int>(env.sequence);
+  if (destroyedHere(env.collection)) return;  // nothing is kept for it any more
   if (env.reserved == kArrivalRecord)
     locations_.record(env.collection, env.index, pe);
   else
@@ -223,7 +224,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
   Envelope& env = envelopeOf(message);
   Collection* c = findCollection(env.collection);
   if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   auto it = c->elements.find(env.index);
@@ -393,7 +394,7 @@ void Runtime::sendRemoteContribution(int countingPe, std::uint64_t scope, std::u
 void Runtime::handleRemoteContribution(MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   if (!isSectionId(env.collection) && !findCollection(env.collection)) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   auto [callback, value, spec] =
@@ -422,7 +423,7 @@ void Runtime::handleRemoteAllReduce(MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   Collection* c = findCollection(env.collection);
   if (!c) {
-    waitingForCollection_[env.collection].push_back(std::move(message));
+    waitForCollection(env.collection, std::move(message));
     return;
   }
   auto [callback, value] = unpackTuple<Callback, ReductionValue>(payloadOf(message), payloadSizeOf(message));

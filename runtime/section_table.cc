@@ -109,4 +109,20 @@ SectionInfo* SectionTable::find(SectionId id) {
   return it == sections_.end() ? nullptr : it->second.get();
 }
 
+std::vector<SectionId> SectionTable::removeCollection(CollectionId collection) {
+  std::vector<SectionId> removed;
+  for (auto it = sections_.begin(); it != sections_.end();) {
+    const auto& members = it->second->spec().members;
+    const bool uses = std::any_of(members.begin(), members.end(),
+                                  [collection](const SectionMember& m) { return m.collection == collection; });
+    if (!uses) {
+      ++it;
+      continue;
+    }
+    removed.push_back(it->first);
+    it = sections_.erase(it);
+  }
+  return removed;
+}
+
 }  // namespace charm

@@ -70,6 +70,8 @@ class SectionTable {
   // Records what a routed broadcast says of a section this PE does not know yet.
   const SectionInfo& addFromRouting(const SectionRouting& routing);
   SectionInfo* find(SectionId id);
+  // Forgets the sections with members in `collection` (destroyed) and returns their ids.
+  std::vector<SectionId> removeCollection(CollectionId collection);
 
  private:
   int myPe_;

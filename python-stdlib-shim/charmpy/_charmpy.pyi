@@ -48,7 +48,8 @@ def set_hooks(*, make_chare: Callable[..., Any],
               recheck_waiting: Optional[Callable[[Any], None]] = None,
               allreduce_done: Optional[Callable[..., None]] = None,
               pack_chare: Optional[Callable[[Any], bytes]] = None,
-              unpack_chare: Optional[Callable[..., Any]] = None) -> None:
+              unpack_chare: Optional[Callable[..., Any]] = None,
+              collection_destroyed: Optional[Callable[[int], None]] = None) -> None:
     """make_chare(cls, kind, collection_id, index, dims, args, kwargs) ->
          (object, run_constructor): the Python object of one element (thisProxy
          and thisIndex set, __init__ not run yet) and a callable without
@@ -69,6 +70,8 @@ def set_hooks(*, make_chare: Callable[..., Any],
          leaves); unpack_chare(cls, kind, collection_id, index, dims, home_pe,
          state) -> object: the chare rebuilt on the PE it moved to (thisProxy and
          thisIndex set); its migrated() runs next.
+       collection_destroyed(collection_id): an array was destroyed (ckDestroy) on
+         this PE, its elements deleted; the Python layer forgets its records.
        make_chare is always called on the scheduler context, never in a fiber (an
        element whose constructor suspends must already be registered)."""
 
@@ -122,6 +125,10 @@ def done_inserting(collection_id: int) -> None:
     """Ends insertion into a sparse array: once every insertion made before it has
     landed (quiescence) the elements are counted; reductions complete from then
     on, and broadcasts requested after it reach every element."""
+def destroy(collection_id: int) -> None:
+    """Destroys an array on every PE (ckDestroy). Raises ValueError for a
+    collection known here that is not an array, RuntimeError for an array already
+    destroyed (as far as this PE knows)."""
 def sparse_home_pe(index: tuple[int, ...]) -> int:
     """The home PE of an element of a sparse array without a map (a hash of its
     index)."""

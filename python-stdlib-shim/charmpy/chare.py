@@ -414,6 +414,12 @@ def _create(kind, info, dims, on_pe, args, map_cid=0, use_at_sync=False):
 _array_maps = {}
 
 
+def collection_destroyed(cid):
+    """Runtime hook: array `cid` was destroyed on this PE (ckDestroy); forget its records."""
+    _array_maps.pop(cid, None)
+    _array_use_at_sync.pop(cid, None)
+
+
 def _map_of(cid):
     """The ArrayMap group id of array `cid` (0: the default block map)."""
     m = _array_maps.get(cid)
@@ -802,6 +808,29 @@ class ArrayProxy(Proxy):
         if self._dims[0] != 0:
             return
         _charmpy.done_inserting(self._cid)
+
+    def ckDestroy(self):
+        """Destroys the whole array, on every PE: each PE deletes its elements (their
+        objects are released) and everything charmpy keeps for the array. Call it on
+        the proxy of the array (charm4py also accepts an element proxy, destroying
+        one element: charmpy raises NotImplementedError there).
+
+            a = Array(Worker, 2000)
+            a.work(awaitable=True).get()
+            a.ckDestroy()
+
+        Calls this PE made to the array before ckDestroy are delivered first. Using a
+        proxy of the array afterwards raises RuntimeError at the call (on any PE that
+        has seen the destroy); a call that reaches the array after it was destroyed
+        raises LookupError at its future, or aborts the job (no future) naming the
+        array. Destroying an array while a reduction over it is incomplete, one of
+        its elements has a suspended coroutine, or its load-balancing step runs,
+        aborts the job naming the array: let that work finish first."""
+        if self._index is not None:
+            raise NotImplementedError(
+                'ckDestroy() on %r: charmpy destroys whole arrays only (call it on the '
+                'array proxy); destroying single elements is not supported' % (self,))
+        _charmpy.destroy(self._cid)
 
     @property
     def aid(self):

@@ -192,6 +192,7 @@ class Charm:
                            allreduce_done=reduction.allreduce_done,
                            recheck_waiting=when.recheck,
                            pack_chare=_pack_chare, unpack_chare=_unpack_chare,
+                           collection_destroyed=chare.collection_destroyed,
                            format_exception=_format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
