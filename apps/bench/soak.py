@@ -24,7 +24,11 @@
 # Memory: after --warmup (10 %) of the rounds and at the end, on quiescence, every PE
 # collects garbage and reads its current RSS (/proc/self/statm, not the max RSS). The
 # run fails (exit 1) if any PE's RSS grew by --rss-threshold percent (1 %) or more
-# after warm-up. --malloc-trim returns free heap to the system before each sample (a
+# after warm-up. Beside RSS the table shows, warm-up -> end, the bytes malloc has
+# handed out and not had back (mallinfo2: the C++ runtime's and Python's larger
+# allocations; flat while RSS grows = the allocator's high-water mark, not a leak) and
+# the file-backed part of RSS (library code first run late, MPI shared memory).
+# --malloc-trim returns free heap to the system before each sample (a
 # growth that disappears with it is fragmentation, not a leak); --tracemalloc also
 # reports the bytes Python allocations hold at both points, and where the blocks
 # that grew most were allocated.
@@ -33,6 +37,7 @@
 # (each broadcast counted once per element it reaches), future replies, channel
 # messages. Reduction and runtime-internal messages are not counted.
 import argparse
+import ctypes
 import gc
 import os
 import sys
@@ -46,6 +51,7 @@ LARGE_SIZES = (64 * 1024, 256 * 1024, 1024 * 1024)   # bytes, in turn
 TRACE_FRAMES = 6                                     # frames kept by --tracemalloc
 SMALL_LEN = 16                                       # float64 values of the small arrays
 PAGE = os.sysconf('SC_PAGE_SIZE')
+libc = ctypes.CDLL(None)
 
 # The large arrays are filled in this PE's buffer (sent copies: a call copies a
 # writable array at the call), not in the elements: 1 MiB travelling with each element
@@ -99,8 +105,29 @@ def large_plan(r, n):
 
 
 def rss_bytes():
+    """(current RSS, the part of it mapped from files: code of libraries, shared memory)."""
     with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * PAGE
+        fields = f.read().split()
+    return int(fields[1]) * PAGE, int(fields[2]) * PAGE
+
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ('arena', 'ordblks', 'smblks', 'hblks', 'hblkhd', 'usmblks', 'fsmblks', 'uordblks',
+                 'fordblks', 'keepcost')]
+
+
+def malloc_in_use():
+    """Bytes glibc malloc has handed out and not had back (heap + mmapped chunks; the
+    C++ runtime's and Python's allocations alike), or -1 without mallinfo2. RSS
+    growing while this stays flat is the allocator's high-water mark or
+    fragmentation, not a leak."""
+    mallinfo2 = getattr(libc, 'mallinfo2', None)
+    if mallinfo2 is None:
+        return -1
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
 
 
 class Worker(Chare):
@@ -268,8 +295,7 @@ class Monitor(Chare):
     def sample(self):
         gc.collect()
         if self.malloc_trim:
-            import ctypes
-            ctypes.CDLL('libc.so.6').malloc_trim(0)
+            libc.malloc_trim(0)
         traced = 0
         if self.trace:
             import tracemalloc
@@ -279,7 +305,8 @@ class Monitor(Chare):
                 self.first_snapshot = snapshot
             else:
                 self.last_snapshot = snapshot
-        return rss_bytes(), pe_sent, pe_received, traced
+        rss, file_backed = rss_bytes()
+        return rss, pe_sent, pe_received, traced, malloc_in_use(), file_backed
 
     def traced_growth(self, top):
         """The `top` allocation sites (tracebacks) whose Python blocks grew most between
@@ -360,14 +387,16 @@ def main(argv):
     check(arrivals == asked + lb_moves, 'migrations', arrivals, asked, lb_moves)
 
     print('\nsoak result: %d PEs, %d elements, %d rounds, %d load-balancing steps' % (pes, n, rounds, lb_steps))
-    print('%4s %14s %14s %10s %14s %14s' % ('PE', 'RSS warm MiB', 'RSS end MiB', 'growth %', 'msgs sent', 'msgs recv')
-          + ('  %16s' % 'py-traced warm->end KiB' if args.tracemalloc else ''))
+    print('%4s %13s %12s %9s %11s %11s %18s %18s' % ('PE', 'RSS warm MiB', 'RSS end MiB', 'growth %', 'msgs sent',
+                                                     'msgs recv', 'malloc in use MiB', 'file-backed MiB')
+          + ('  %16s' % 'py-traced KiB' if args.tracemalloc else ''))
     worst = 0.0
     for pe in range(pes):
         growth = 100.0 * (end[pe][0] - warm[pe][0]) / warm[pe][0]
         worst = max(worst, growth)
-        print('%4d %14.2f %14.2f %+10.2f %14d %14d' % (pe, warm[pe][0] / 2**20, end[pe][0] / 2**20, growth,
-                                                       end[pe][1], end[pe][2])
+        print('%4d %13.2f %12.2f %+9.2f %11d %11d %8.2f -> %6.2f %8.2f -> %6.2f'
+              % (pe, warm[pe][0] / 2**20, end[pe][0] / 2**20, growth, end[pe][1], end[pe][2],
+                 warm[pe][4] / 2**20, end[pe][4] / 2**20, warm[pe][5] / 2**20, end[pe][5] / 2**20)
               + ('  %10.1f -> %.1f' % (warm[pe][3] / 1024, end[pe][3] / 1024) if args.tracemalloc else ''))
     if args.tracemalloc:
         for lines in monitor.traced_growth(3, ret=True).get():
