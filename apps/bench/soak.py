@@ -22,12 +22,14 @@
 # at the end the messages sent equal the messages received.
 #
 # Memory: after --warmup (10 %) of the rounds and at the end, on quiescence, every PE
-# collects garbage and reads its current RSS (/proc/self/statm, not the max RSS). The
-# run fails (exit 1) if any PE's RSS grew by --rss-threshold percent (1 %) or more
-# after warm-up. Beside RSS the table shows, warm-up -> end, the bytes malloc has
-# handed out and not had back (mallinfo2: the C++ runtime's and Python's larger
-# allocations; flat while RSS grows = the allocator's high-water mark, not a leak) and
-# the file-backed part of RSS (library code first run late, MPI shared memory).
+# collects garbage and reads its current RSS (/proc/self/smaps, not the max RSS). The
+# run fails (exit 1) if any PE's RSS, less MPI's shared-memory segments, grew by
+# --rss-threshold percent (1 %) or more after warm-up. Those segments (fixed size, 4
+# MiB per process with OpenMPI) fill page by page as bursts of messages first reach
+# them: bounded, and not the program's memory; the table shows them and the total
+# RSS growth too. It also shows, warm-up -> end, the bytes malloc has handed out and
+# not had back (mallinfo2: the C++ runtime's and Python's larger allocations; flat
+# while RSS grows = the allocator's high-water mark, not a leak).
 # --malloc-trim returns free heap to the system before each sample (a
 # growth that disappears with it is fragmentation, not a leak); --tracemalloc also
 # reports the bytes Python allocations hold at both points, and where the blocks
@@ -105,10 +107,26 @@ def large_plan(r, n):
 
 
 def rss_bytes():
-    """(current RSS, the part of it mapped from files: code of libraries, shared memory)."""
-    with open('/proc/self/statm') as f:
-        fields = f.read().split()
-    return int(fields[1]) * PAGE, int(fields[2]) * PAGE
+    """(current RSS, the part of it in MPI's shared-memory segments), from /proc/self/smaps.
+
+    The segments (/dev/shm: OpenMPI's vader transport maps a 4 MiB one per process and
+    those of its peers) have a fixed size; their pages count in RSS from the first time
+    a burst of messages reaches them, so they climb in steps until every page has
+    been used once. That is bounded by the segments' size and is not the program's
+    memory: the growth criterion leaves it out (the table shows both)."""
+    rss = shm = 0
+    in_shm = False
+    with open('/proc/self/smaps') as f:
+        for line in f:
+            if line.startswith('Rss:'):
+                kib = int(line.split()[1]) * 1024
+                rss += kib
+                if in_shm:
+                    shm += kib
+            elif '-' in line.split(' ', 1)[0] and not line[0].isupper():
+                fields = line.split()
+                in_shm = len(fields) > 5 and fields[5].startswith('/dev/shm/')
+    return rss, shm
 
 
 class MallInfo2(ctypes.Structure):
@@ -305,8 +323,8 @@ class Monitor(Chare):
                 self.first_snapshot = snapshot
             else:
                 self.last_snapshot = snapshot
-        rss, file_backed = rss_bytes()
-        return rss, pe_sent, pe_received, traced, malloc_in_use(), file_backed
+        rss, mpi_shm = rss_bytes()
+        return rss, pe_sent, pe_received, traced, malloc_in_use(), mpi_shm
 
     def traced_growth(self, top):
         """The `top` allocation sites (tracebacks) whose Python blocks grew most between
@@ -387,15 +405,18 @@ def main(argv):
     check(arrivals == asked + lb_moves, 'migrations', arrivals, asked, lb_moves)
 
     print('\nsoak result: %d PEs, %d elements, %d rounds, %d load-balancing steps' % (pes, n, rounds, lb_steps))
-    print('%4s %13s %12s %9s %11s %11s %18s %18s' % ('PE', 'RSS warm MiB', 'RSS end MiB', 'growth %', 'msgs sent',
-                                                     'msgs recv', 'malloc in use MiB', 'file-backed MiB')
+    print('%4s %13s %12s %9s %11s %11s %11s %18s %18s' % ('PE', 'RSS warm MiB', 'RSS end MiB', 'growth %',
+                                                          'w/o shm %', 'msgs sent', 'msgs recv',
+                                                          'malloc in use MiB', 'MPI shm MiB')
           + ('  %16s' % 'py-traced KiB' if args.tracemalloc else ''))
     worst = 0.0
     for pe in range(pes):
         growth = 100.0 * (end[pe][0] - warm[pe][0]) / warm[pe][0]
-        worst = max(worst, growth)
-        print('%4d %13.2f %12.2f %+9.2f %11d %11d %8.2f -> %6.2f %8.2f -> %6.2f'
-              % (pe, warm[pe][0] / 2**20, end[pe][0] / 2**20, growth, end[pe][1], end[pe][2],
+        own_warm, own_end = warm[pe][0] - warm[pe][5], end[pe][0] - end[pe][5]
+        own_growth = 100.0 * (own_end - own_warm) / own_warm
+        worst = max(worst, own_growth)
+        print('%4d %13.2f %12.2f %+9.2f %+11.2f %11d %11d %8.2f -> %6.2f %8.2f -> %6.2f'
+              % (pe, warm[pe][0] / 2**20, end[pe][0] / 2**20, growth, own_growth, end[pe][1], end[pe][2],
                  warm[pe][4] / 2**20, end[pe][4] / 2**20, warm[pe][5] / 2**20, end[pe][5] / 2**20)
               + ('  %10.1f -> %.1f' % (warm[pe][3] / 1024, end[pe][3] / 1024) if args.tracemalloc else ''))
     if args.tracemalloc:
@@ -404,7 +425,8 @@ def main(argv):
     print('messages: %d sent, %d received (%.3g s after creation, %.0f messages/s); migrations: %d '
           '(%d asked with migrate(), %d by load balancing)'
           % (sent, received, elapsed, received / elapsed, arrivals, asked, lb_moves))
-    print('largest RSS growth after warm-up: %+.2f %% (threshold: fails at >= %.2f %%)' % (worst, args.rss_threshold))
+    print('largest RSS growth after warm-up, MPI shared memory left out: %+.2f %% (threshold: fails at >= %.2f %%)'
+          % (worst, args.rss_threshold))
     ok = worst < args.rss_threshold
     print('soak %s' % ('ok' if ok else 'FAILED: RSS grew after warm-up'), flush=True)
     charm.exit(0 if ok else 1)
