@@ -90,6 +90,7 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.packChare = pack ? PyRef::borrow(pack) : PyRef();
   st.unpackChare = unpack ? PyRef::borrow(unpack) : PyRef();
   st.runtime->setForwardHook(&makeRemotable);
+  st.runtime->setIncomingCheck(&incomingProblem);
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;
