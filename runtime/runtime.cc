@@ -364,7 +364,7 @@ void Runtime::handle(MessageBuffer message) {
         break;
     }
   } catch (const std::exception& e) {
-    abort(std::string("uncaught exception handling a ") + messageKindName(kind) + " message from PE " +
+    abort(std::string("uncaught exception handling message ") + messageKindName(kind) + " from PE " +
           std::to_string(sourcePe) + ": " + e.what());
   }
 }
@@ -375,8 +375,9 @@ void Runtime::checkIncoming(const comm::ReceivedMessage& incoming) {
   if (!problem) [[likely]]
     return;
   const bool sized = incoming.message.size() >= kPayloadOffset;
-  abort("corrupt message from PE " + std::to_string(incoming.source) + " (" + std::to_string(incoming.message.size()) +
-        " bytes, kind " + (sized ? messageKindName(envelopeOf(incoming.message).kind) : "unreadable") + "): " + problem);
+  abort(std::string("corrupt message ") + (sized ? messageKindName(envelopeOf(incoming.message).kind) : "(no envelope)") +
+        " from PE " + std::to_string(incoming.source) + " (" + std::to_string(incoming.message.size()) + " bytes): " +
+        problem);
 }
 
 bool Runtime::bufferIfUnknown(MessageBuffer& message) {

@@ -8,8 +8,13 @@
 // or throw a std::exception, never crash, read outside the input (ASan) or
 // allocate more than the input could describe.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <functional>
+#include <thread>
+#include <utility>
 #include <cstdlib>
 #include <map>
 #include <new>
@@ -19,11 +24,14 @@
 
 #include "../fuzz/fuzz_inputs.h"
 #include "runtime/allreduce_manager.h"
+#include "comm/in_process_transport.h"
 #include "runtime/callback.h"
+#include "runtime/charm.h"
 #include "runtime/collection.h"
 #include "runtime/message.h"
 #include "runtime/pup.h"
 #include "runtime/reducer.h"
+#include "runtime/runtime.h"
 #include "runtime/section.h"
 #include "runtime/wire_framing.h"
 
@@ -355,6 +363,94 @@ TEST_CASE("fuzz: framed payloads (migration, sections, allreduce)", "[fuzz]") {
     const std::size_t bytes = static_cast<std::size_t>(h.length) * valueTypeSize(h.type);
     REQUIRE(bytes == n - sizeof h);
   });
+}
+
+// Runs a 2-PE in-process job whose PE 0 sends `message` straight through the
+// transport to PE 1; returns what the job printed to stderr, and whether PE 1
+// aborted (JobAborted) rather than return from run().
+std::pair<std::string, bool> sendRawToPeOne(std::function<MessageBuffer()> make) {
+  std::fflush(stderr);
+  std::FILE* captured = std::tmpfile();
+  const int savedStderr = dup(fileno(stderr));
+  dup2(fileno(captured), fileno(stderr));
+  comm::InProcessNetwork network(2);
+  std::atomic<bool> peOneAborted{false};
+  std::vector<std::thread> pes;
+  for (int pe = 0; pe < 2; ++pe)
+    pes.emplace_back([&, pe] {
+      Runtime runtime(network.endpoint(pe));
+      try {
+        runtime.run(pe == 0 ? std::function<void()>([&] {
+          Runtime::current().transport().send(1, make());
+          charm::exit(0);  // reaches PE 1 after the message (FIFO per pair of PEs)
+        })
+                            : std::function<void()>());
+      } catch (const comm::JobAborted&) {
+        if (pe == 1) peOneAborted = true;
+      }
+    });
+  for (auto& t : pes) t.join();
+  std::fflush(stderr);
+  dup2(savedStderr, fileno(stderr));
+  close(savedStderr);
+  std::string text;
+  std::rewind(captured);
+  for (int c; (c = std::fgetc(captured)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(captured);
+  return {text, peOneAborted.load()};
+}
+
+TEST_CASE("a corrupt message from another PE aborts the job naming its kind and sender") {
+  auto message = [](MessageKind kind, std::size_t payload) {
+    MessageBuffer m = newMessage(kind, payload);
+    envelopeOf(m).sourcePe = 0;
+    return m;
+  };
+  SECTION("a payload size beyond the bytes received") {
+    const auto [text, aborted] = sendRawToPeOne([&] {
+      MessageBuffer m = message(MessageKind::EntryCall, 8);
+      envelopeOf(m).payloadSize = 1u << 30;
+      return m;
+    });
+    CHECK(aborted);
+    CHECK_THAT(text, Catch::Contains("abort on PE 1: corrupt message EntryCall from PE 0") &&
+                         Catch::Contains("payload size differs"));
+  }
+  SECTION("an unknown kind") {
+    const auto [text, aborted] = sendRawToPeOne([&] {
+      MessageBuffer m = message(MessageKind::Exit, 0);
+      envelopeOf(m).kind = static_cast<MessageKind>(200);
+      return m;
+    });
+    CHECK(aborted);
+    CHECK_THAT(text, Catch::Contains("corrupt message ? from PE 0") && Catch::Contains("unknown message kind"));
+  }
+  SECTION("another sender named") {
+    const auto [text, aborted] = sendRawToPeOne([&] {
+      MessageBuffer m = message(MessageKind::LocationUpdate, 0);
+      envelopeOf(m).sourcePe = 5;
+      return m;
+    });
+    CHECK(aborted);
+    CHECK_THAT(text, Catch::Contains("corrupt message LocationUpdate from PE 0") &&
+                         Catch::Contains("names another sending PE"));
+  }
+  SECTION("shorter than an envelope") {
+    const auto [text, aborted] = sendRawToPeOne([] { return MessageBuffer::allocate(5); });
+    CHECK(aborted);
+    CHECK_THAT(text, Catch::Contains("corrupt message (no envelope) from PE 0 (5 bytes)"));
+  }
+  SECTION("a migration whose state size runs past the message") {
+    const auto [text, aborted] = sendRawToPeOne([&] {
+      MessageBuffer m = message(MessageKind::MigrateElement, 16);
+      const std::uint64_t runtimeBytes = 1000;
+      std::memcpy(payloadOf(m), &runtimeBytes, sizeof runtimeBytes);
+      return m;
+    });
+    CHECK(aborted);
+    CHECK_THAT(text, Catch::Contains("uncaught exception handling message MigrateElement from PE 0") &&
+                         Catch::Contains("migration runtime state size (1000)"));
+  }
 }
 
 TEST_CASE("fuzz: total inputs across the runtime decoders", "[fuzz]") {
