@@ -36,23 +36,31 @@
 #include "runtime/wire_framing.h"
 
 // The largest single allocation made while decoding, to catch a size taken from
-// the input without a bound (watched only inside a fuzz loop).
+// the input without a bound (watched only inside a fuzz loop). Not under ASan,
+// whose own operator new must pair with its operator delete everywhere.
+#ifndef __SANITIZE_ADDRESS__
+#define CHARM_FUZZ_WATCH_ALLOCATIONS 1
+#endif
 namespace {
 std::atomic<bool> watching{false};
 std::atomic<std::size_t> largestAllocation{0};
+#ifdef CHARM_FUZZ_WATCH_ALLOCATIONS
 void* allocate(std::size_t n) {
   if (watching.load(std::memory_order_relaxed) && n > largestAllocation.load(std::memory_order_relaxed))
     largestAllocation.store(n, std::memory_order_relaxed);
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+#endif
 }  // namespace
+#ifdef CHARM_FUZZ_WATCH_ALLOCATIONS
 void* operator new(std::size_t n) { return allocate(n); }
 void* operator new[](std::size_t n) { return allocate(n); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace {
 
