@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -333,8 +334,18 @@ void MpiTransport::postExternalPart(PendingReceive& receive, int source) {
   std::memcpy(&partBytes, receive.buffer.data() + headerBytes, sizeof partBytes);
   // Header and part become one message, as if the part had been copied in:
   // resize() moves the header (small, typically) into a block big enough for
-  // the whole message, unless its own block already is.
-  receive.buffer.resize(headerBytes + static_cast<std::size_t>(partBytes));
+  // the whole message, unless its own block already is. The size comes from the
+  // sender's trailer: a corrupt one ends the job naming the sender, not by
+  // std::bad_alloc out of poll().
+  if (partBytes > std::numeric_limits<std::size_t>::max() / 2)
+    fatal(rank_, "corrupt message from PE " + std::to_string(source) + ": an external part of " +
+                     std::to_string(partBytes) + " bytes announced");
+  try {
+    receive.buffer.resize(headerBytes + static_cast<std::size_t>(partBytes));
+  } catch (const std::exception& e) {
+    fatal(rank_, "corrupt message from PE " + std::to_string(source) + "? cannot allocate its announced " +
+                     std::to_string(partBytes) + "-byte external part (" + e.what() + ")");
+  }
   receive.externalToPost = false;
   if (partBytes == 0) return;
   const ExternalPartType part(static_cast<std::size_t>(partBytes), largeThreshold_, blockType_,

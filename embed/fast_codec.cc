@@ -93,8 +93,11 @@ class Writer {
 class Reader {
  public:
   Reader(const std::byte* p, std::size_t n) : p_(p), n_(n) {}
+  // Every read checks k against the bytes left (at_ <= n_ always holds), so no
+  // length from the message can reach past its end, however large.
+  std::size_t left() const { return n_ - at_; }
   bool get(void* out, std::size_t k) {
-    if (at_ + k > n_) return false;
+    if (k > left()) return false;
     std::memcpy(out, p_ + at_, k);
     at_ += k;
     return true;
@@ -105,11 +108,15 @@ class Reader {
   }
   const std::byte* here() const { return p_ + at_; }
   bool skip(std::size_t k) {
-    if (at_ + k > n_) return false;
+    if (k > left()) return false;
     at_ += k;
     return true;
   }
-  void align() { at_ = align16(at_); }
+  bool align() {
+    if (align16(at_) > n_) return false;
+    at_ = align16(at_);
+    return true;
+  }
   std::size_t at() const { return at_; }
 
  private:
@@ -285,6 +292,7 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
     return PyRef();
   };
   if (!r.get(n) || !r.get(flags) || !r.get(reserved)) return corrupt();
+  if (n > r.left()) return corrupt();  // every item takes at least its tag byte
   PyRef tuple = PyRef::steal(PyTuple_New(n));
   if (!tuple) return {};
   for (std::uint32_t k = 0; k < n; ++k) {
@@ -310,7 +318,7 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
       case kStr:
       case kBytes: {
         std::uint64_t len;
-        if (!r.get(len) || r.at() + len > size) return corrupt();
+        if (!r.get(len) || len > r.left()) return corrupt();
         const char* d = reinterpret_cast<const char*>(r.here());
         item = tag == kStr ? PyUnicode_DecodeUTF8(d, static_cast<Py_ssize_t>(len), nullptr)
                            : PyBytes_FromStringAndSize(d, static_cast<Py_ssize_t>(len));
@@ -323,14 +331,16 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
         std::uint64_t nbytes = 0;
         if (!r.get(dtypeLen) || !r.get(dt, dtypeLen) || !r.get(ndim)) return corrupt();
         PyRef shape = PyRef::steal(PyTuple_New(ndim));
+        if (!shape) return {};
         for (int d = 0; d < ndim; ++d) {
           std::int64_t extent;
           if (!r.get(extent)) return corrupt();
-          PyTuple_SET_ITEM(shape.get(), d, PyLong_FromLongLong(extent));
+          PyObject* e = PyLong_FromLongLong(extent);
+          if (!e) return {};
+          PyTuple_SET_ITEM(shape.get(), d, e);
         }
-        if (!r.get(nbytes)) return corrupt();
-        r.align();
-        if (r.at() + nbytes > size || (!owner && nbytes > kCopyBelow)) return corrupt();
+        if (!r.get(nbytes) || !r.align()) return corrupt();
+        if (nbytes > r.left() || (!owner && nbytes > kCopyBelow)) return corrupt();
         PyObject* dtype = dtypeFromString(dt, dtypeLen);  // also imports numpy
         if (!dtype) return {};
         // Small arrays get their own copy (cheaper than a view keeping the message
@@ -350,8 +360,8 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
           PyRef name = PyRef::steal(PyUnicode_FromString("reshape"));
           item = PyObject_VectorcallMethod(name.get(), margs, 2, nullptr);
         }
-        r.skip(nbytes);
-        r.align();
+        r.skip(static_cast<std::size_t>(nbytes));
+        if (!r.align() && k + 1 < n) return corrupt();  // the last array's padding may be cut
         break;
       }
       default:

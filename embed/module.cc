@@ -92,6 +92,7 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.collectionDestroyed = destroyed ? PyRef::borrow(destroyed) : PyRef();
   st.runtime->setDestroyHook(&forgetDestroyedCollection);
   st.runtime->setForwardHook(&makeRemotable);
+  st.runtime->setIncomingCheck(&incomingProblem);
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
   st.runtime->setArrayMapFunction(&mapPeOf);
   Py_RETURN_NONE;

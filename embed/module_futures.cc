@@ -44,6 +44,10 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       for (std::size_t i = 0; i < items.size(); ++i) {
         PyRef item = st.codec.loadsBytes(items[i].data(), items[i].size());
         if (!item) abortWithPythonError("unpickling a broadcast reply");
+        if (!PyTuple_Check(item.get()) || PyTuple_GET_SIZE(item.get()) != 2) {
+          PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload (a reply is no (ok, value) pair)");
+          abortWithPythonError("unpickling a broadcast reply");
+        }
         PyObject* v = PyTuple_GET_ITEM(item.get(), 1);
         if (PyTuple_GET_ITEM(item.get(), 0) == Py_False) {
           if (!wantList) {
@@ -77,6 +81,10 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       ctx.adoptable = &message;
       ctx.flags = kCallFast;
       PyRef call = decodeCall(ctx);
+      if (call && PyTuple_GET_SIZE(PyTuple_GET_ITEM(call.get(), 0)) != 1) {
+        PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload (a future's value is no 1-tuple)");
+        call = PyRef();
+      }
       if (!call) abortWithPythonError("unpacking a future's value");
       value = PyRef::borrow(PyTuple_GET_ITEM(PyTuple_GET_ITEM(call.get(), 0), 0));
       break;
@@ -102,7 +110,7 @@ void deliverFutureMessage(charm::MessageBuffer message) {
       std::uint64_t tagLength = 0;
       if (size < sizeof tagLength) abortWithPythonError("a corrupt reduction result");
       std::memcpy(&tagLength, payload, sizeof tagLength);
-      if (sizeof tagLength + tagLength > size) abortWithPythonError("a corrupt reduction result");
+      if (tagLength > size - sizeof tagLength) abortWithPythonError("a corrupt reduction result");
       PyRef tag = PyRef::steal(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(payload + sizeof tagLength),
                                                          static_cast<Py_ssize_t>(tagLength)));
       const std::size_t resultOffset = static_cast<std::size_t>(payload - message.data()) + sizeof tagLength + tagLength;

@@ -94,6 +94,9 @@ PyObject* py_lb_instrument(PyObject*, PyObject* on);
 // Forward hook: an element message made for this PE (arguments by reference)
 // that must travel after all, repacked so it can.
 void makeRemotable(charm::MessageBuffer& message);
+// Why a message from another PE cannot be accepted by the Python layer, or null
+// (installed with Runtime::setIncomingCheck; incoming_check.cc).
+const char* incomingProblem(const charm::Envelope& env);
 
 // module_sections.cc: sections.
 PyObject* py_section_new_id(PyObject*, PyObject*);

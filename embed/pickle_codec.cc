@@ -1,5 +1,6 @@
 #include "pickle_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -78,10 +79,13 @@ PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* 
     return {};
   }
   std::memcpy(&h, payload, sizeof h);
-  if (kHeader + h.length > size) {
+  // Lengths are compared with the bytes left, never added to (a corrupt one could
+  // wrap around); each buffer takes at least its header, which bounds the count.
+  auto corrupt = [] {
     PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
-    return {};
-  }
+    return PyRef();
+  };
+  if (h.length > size - kHeader) return corrupt();
   PyRef pickleView;
   if (h.bufferCount == 0) {
     // No out-of-band data: read the pickle in place, no owner needed.
@@ -92,22 +96,28 @@ PyRef PickleCodec::unpack(const std::byte* payload, std::size_t size, PyObject* 
     PyObject* args[] = {pickleView.get()};
     return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, nullptr));
   }
+  std::size_t at = kHeader + align16(static_cast<std::size_t>(h.length));
+  if (at > size || h.bufferCount > (size - at) / kHeader) return corrupt();
+  if (!owner) {
+    PyErr_SetString(PyExc_SystemError, "charmpy: out-of-band buffers need the message that holds them");
+    return {};
+  }
   const std::size_t base = static_cast<std::size_t>(payload - ownerBase);
-  pickleView = viewOf(owner, base + kHeader, h.length);
+  pickleView = viewOf(owner, base + kHeader, static_cast<std::size_t>(h.length));
   PyRef list = PyRef::steal(PyList_New(h.bufferCount));
   if (!pickleView || !list) return {};
-  std::size_t at = kHeader + align16(h.length);
   for (std::uint32_t i = 0; i < h.bufferCount; ++i) {
     Header bh;
-    if (at + kHeader > size) {
-      PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
-      return {};
-    }
+    if (kHeader > size - at) return corrupt();
     std::memcpy(&bh, payload + at, sizeof bh);
-    PyRef view = viewOf(owner, base + at + kHeader, bh.length);
+    at += kHeader;
+    if (bh.length > size - at) return corrupt();
+    PyRef view = viewOf(owner, base + at, static_cast<std::size_t>(bh.length));
     if (!view) return {};
     PyList_SET_ITEM(list.get(), i, view.release());
-    at += kHeader + align16(bh.length);
+    // The last buffer's padding may be cut (the end of the message); `at` then
+    // passes `size`, which only a further buffer would notice.
+    at = std::min(size, at + align16(static_cast<std::size_t>(bh.length)));
   }
   PyObject* args[] = {pickleView.get(), list.get()};
   return PyRef::steal(PyObject_Vectorcall(loads_.get(), args, 1, kwnamesLoads_.get()));

@@ -8,6 +8,7 @@
 
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
+#include "runtime/wire_framing.h"
 
 namespace charm {
 
@@ -164,13 +165,10 @@ void AllReduceManager::handleForwardedResult(MessageBuffer message) {
   Result r;
   r.collection = env.collection;
   r.number = env.sequence;
-  NumericSpan value;
-  std::memcpy(&value, payloadOf(message), sizeof value);
-  value.data = nullptr;  // the sender's pointers mean nothing here
-  value.form = {};
-  Pup p = Pup::unpacker(payloadOf(message) + sizeof value, payloadSizeOf(message) - sizeof value);
-  p | r.callback;
-  const std::size_t header = (sizeof value + p.offset() + 15) & ~std::size_t{15};
+  ForwardedAllReduce forwarded = readForwardedAllReduce(payloadOf(message), payloadSizeOf(message));
+  NumericSpan value = forwarded.value;
+  r.callback = forwarded.callback;
+  const std::size_t header = forwarded.header;
   r.data = payloadOf(message) + header;
   r.size = payloadSizeOf(message) - header;
   const bool counted = value.kind != ReducerKind::Nop &&
@@ -269,12 +267,8 @@ void AllReduceManager::startPartial(Pending& p, const Collection& collection, co
 void AllReduceManager::handlePartial(Collection& collection, MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   const std::uint32_t number = env.sequence;
-  if (env.payloadSize < sizeof(AllReduceHeader))
-    throw std::runtime_error("charm: a truncated allreduce message");
+  checkAllReducePartial(payloadOf(message), env.payloadSize);
   const AllReduceHeader& h = headerAt(message.data());
-  if (h.type > ValueType::Double || h.step > 63 ||
-      env.payloadSize != sizeof(AllReduceHeader) + valueBytesOf(h))
-    throw std::runtime_error("charm: a corrupt allreduce message");
   Pending& p = slot(collection.id(), number);
   const std::size_t step = h.step;
   if (p.early.size() <= step) p.early.resize(step + 1);

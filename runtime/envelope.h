@@ -47,6 +47,36 @@ enum class MessageKind : std::uint8_t {
   AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (sequence: code)
   DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (reserved: path)
 };
+inline constexpr MessageKind kLastMessageKind = MessageKind::InsertionCount;
+
+// The kind's name, for errors about a message ("?" for a value no kind has).
+constexpr const char* messageKindName(MessageKind k) {
+  switch (k) {
+    case MessageKind::EntryCall: return "EntryCall";
+    case MessageKind::BroadcastRequest: return "BroadcastRequest";
+    case MessageKind::Broadcast: return "Broadcast";
+    case MessageKind::CreateCollection: return "CreateCollection";
+    case MessageKind::ReductionPartial: return "ReductionPartial";
+    case MessageKind::FutureValue: return "FutureValue";
+    case MessageKind::QuiescenceStart: return "QuiescenceStart";
+    case MessageKind::QuiescenceWave: return "QuiescenceWave";
+    case MessageKind::QuiescenceReply: return "QuiescenceReply";
+    case MessageKind::Exit: return "Exit";
+    case MessageKind::SectionBroadcastRequest: return "SectionBroadcastRequest";
+    case MessageKind::SectionBroadcast: return "SectionBroadcast";
+    case MessageKind::AllReducePartial: return "AllReducePartial";
+    case MessageKind::MigrateElement: return "MigrateElement";
+    case MessageKind::LocationUpdate: return "LocationUpdate";
+    case MessageKind::ElementBroadcast: return "ElementBroadcast";
+    case MessageKind::ElementSectionBroadcast: return "ElementSectionBroadcast";
+    case MessageKind::RemoteContribution: return "RemoteContribution";
+    case MessageKind::RemoteAllReduce: return "RemoteAllReduce";
+    case MessageKind::AllReduceResult: return "AllReduceResult";
+    case MessageKind::InsertElement: return "InsertElement";
+    case MessageKind::InsertionCount: return "InsertionCount";
+  }
+  return "?";
+}
 
 // Kinds the quiescence detector does not count (they exist only to detect it, to
 // end the program, or carry printed output, which is no work of the program).

@@ -8,6 +8,7 @@
 
 #include "runtime/chare.h"
 #include "runtime/registry.h"
+#include "runtime/wire_framing.h"
 
 namespace charm {
 
@@ -173,6 +174,7 @@ void Runtime::schedulerLoop() {
     const auto passStart = idle_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     auto batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
+      checkIncoming(incoming);
       handle(std::move(incoming.message));
       if (!pendingMigrations_.empty()) runPendingMigrations();
       worked = true;
@@ -381,6 +383,8 @@ void Runtime::forwardDownTree(const MessageBuffer& message, int root) {
 
 void Runtime::handle(MessageBuffer message) {
   Envelope& env = envelopeOf(message);
+  const MessageKind kind = env.kind;  // for errors: the handler may move the message
+  const int sourcePe = env.sourcePe;
   if (countsForQuiescence(env.kind)) quiescence_.countProcessed();
   try {
     switch (env.kind) {
@@ -465,8 +469,20 @@ void Runtime::handle(MessageBuffer message) {
         break;
     }
   } catch (const std::exception& e) {
-    abort(std::string("uncaught exception: ") + e.what());
+    abort(std::string("uncaught exception handling message ") + messageKindName(kind) + " from PE " +
+          std::to_string(sourcePe) + ": " + e.what());
   }
+}
+
+void Runtime::checkIncoming(const comm::ReceivedMessage& incoming) {
+  const char* problem = envelopeProblem(incoming.message, incoming.source, numPes_);
+  if (!problem && incomingCheck_) problem = incomingCheck_(envelopeOf(incoming.message));
+  if (!problem) [[likely]]
+    return;
+  const bool sized = incoming.message.size() >= kPayloadOffset;
+  abort(std::string("corrupt message ") + (sized ? messageKindName(envelopeOf(incoming.message).kind) : "(no envelope)") +
+        " from PE " + std::to_string(incoming.source) + " (" + std::to_string(incoming.message.size()) + " bytes): " +
+        problem);
 }
 
 bool Runtime::bufferIfUnknown(MessageBuffer& message) {
@@ -568,15 +584,7 @@ MessageBuffer sectionMessage(MessageKind kind, const SectionRouting& routing, co
 
 // The routing of a section broadcast and where the caller's payload starts.
 SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
-  std::uint64_t headerField = 0;
-  if (payloadSizeOf(m) < sizeof headerField) throw std::runtime_error("charm: truncated section broadcast");
-  std::memcpy(&headerField, payloadOf(m), sizeof headerField);
-  if (headerField > payloadSizeOf(m)) throw std::runtime_error("charm: corrupt section broadcast");
-  header = static_cast<std::size_t>(headerField);
-  SectionRouting routing;
-  Pup p = Pup::unpacker(payloadOf(m) + sizeof headerField, header - sizeof headerField);
-  p | routing;
-  return routing;
+  return readSectionRouting(payloadOf(m), payloadSizeOf(m), header);
 }
 }  // namespace
 

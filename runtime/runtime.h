@@ -266,6 +266,12 @@ class Runtime {
   // `reason` at that future. Without a handler such calls abort the job.
   using UndeliverableHandler = std::function<void(const Envelope&, const std::string& reason)>;
   void setUndeliverableHandler(UndeliverableHandler handler) { undeliverableHandler_ = std::move(handler); }
+  // Checks the envelope of every message that arrives from another PE, after the
+  // runtime's own checks (envelopeProblem): returns why the embedding layer could
+  // not accept it (e.g. a flag that only same-PE messages may carry), or nullptr.
+  // A problem aborts the job naming the message kind and the sending PE.
+  using IncomingCheck = const char* (*)(const Envelope&);
+  void setIncomingCheck(IncomingCheck check) { incomingCheck_ = check; }
   // Places elements of arrays created with a custom map (CollectionSpec::arrayMap).
   void setArrayMapFunction(ArrayMapFunction fn) { arrayMap_ = std::move(fn); }
   const ArrayMapFunction& arrayMapFunction() const { return arrayMap_; }
@@ -317,6 +323,8 @@ class Runtime {
  private:
   void schedulerLoop();
   void handle(MessageBuffer message);
+  // Aborts unless a message from another PE has a sound envelope (see setIncomingCheck).
+  void checkIncoming(const comm::ReceivedMessage& incoming);
   void handleBroadcastRequest(MessageBuffer message);
   void handleBroadcast(MessageBuffer message);
   void handleCreate(MessageBuffer message);
@@ -464,6 +472,7 @@ class Runtime {
 
   std::function<void(MessageBuffer)> externalFutureHandler_;
   UndeliverableHandler undeliverableHandler_;
+  IncomingCheck incomingCheck_ = nullptr;
   ArrayMapFunction arrayMap_;
   bool exiting_ = false;
   int exitCode_ = 0;

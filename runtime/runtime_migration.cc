@@ -12,6 +12,7 @@
 #include "runtime/chare_base.h"
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
+#include "runtime/wire_framing.h"
 
 namespace charm {
 
@@ -24,12 +25,6 @@ constexpr std::uint8_t kForwardedToElement = kRuntimeFlagBits;
 // LocationUpdate: `reserved` says whether it is the element's arrival, reported
 // to its home (which keeps a record), or a hint for a sender's routing.
 constexpr std::uint16_t kArrivalRecord = 1;
-
-// Where a migration message's user state starts in its payload: after the u64
-// size and the runtime state, rounded up to 16 bytes.
-std::size_t userStateOffset(std::size_t runtimeBytes) {
-  return (sizeof(std::uint64_t) + runtimeBytes + 15) & ~std::size_t{15};
-}
 
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
 struct SectionDelivery {
@@ -154,9 +149,9 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
 
 void Runtime::handleMigrate(MessageBuffer message) {
   const Envelope& env = envelopeOf(message);
-  std::uint64_t runtimeBytes = 0;
-  std::memcpy(&runtimeBytes, payloadOf(message), sizeof runtimeBytes);
-  const std::byte* runtimeState = payloadOf(message) + sizeof runtimeBytes;
+  const MigrationFraming framing = readMigrationFraming(payloadOf(message), payloadSizeOf(message));
+  const std::size_t runtimeBytes = framing.runtimeBytes;
+  const std::byte* runtimeState = payloadOf(message) + sizeof(std::uint64_t);
   Pup p = Pup::unpacker(runtimeState, runtimeBytes);
   CollectionSpec spec;
   p | spec;
@@ -177,7 +172,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
   const CollectionId collection = env.collection;
   const ArrayIndex index = env.index;
   const std::vector<std::byte> rest(runtimeState + p.offset(), runtimeState + runtimeBytes);
-  const std::size_t userOffset = userStateOffset(runtimeBytes);
+  const std::size_t userOffset = framing.userOffset;
   construction_ = ConstructionContext{collection, index};
   InvokeContext ctx;
   ctx.entry = env.entry;
@@ -211,6 +206,9 @@ void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   const int pe = static_cast<int>(env.sequence);
+  if (env.sequence >= static_cast<std::uint32_t>(numPes_))
+    throw PupError("charm: a location update names PE " + std::to_string(env.sequence) + " of " +
+                   std::to_string(numPes_));
   if (destroyedHere(env.collection)) return;  // nothing is kept for it any more
   if (env.reserved == kArrivalRecord)
     locations_.record(env.collection, env.index, pe);
@@ -249,6 +247,9 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
       deliverBroadcastInOrder(element, ElementKey{env.collection, env.index}, env, &message);
       return;
     case MessageKind::ElementSectionBroadcast: {
+      if (env.payloadSize < kSectionDeliveryBytes)
+        throw PupError("charm: a truncated element section broadcast (" + std::to_string(env.payloadSize) +
+                       " bytes)");
       SectionDelivery d;
       std::memcpy(&d, payloadOf(message), sizeof d);
       InvokeContext ctx;
