@@ -47,7 +47,7 @@ enum class MessageKind : std::uint8_t {
   AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (sequence: code)
   DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (reserved: path)
 };
-inline constexpr MessageKind kLastMessageKind = MessageKind::InsertionCount;
+inline constexpr MessageKind kLastMessageKind = MessageKind::DestroyCollection;
 
 // The kind's name, for errors about a message ("?" for a value no kind has).
 constexpr const char* messageKindName(MessageKind k) {
@@ -74,9 +74,18 @@ constexpr const char* messageKindName(MessageKind k) {
     case MessageKind::AllReduceResult: return "AllReduceResult";
     case MessageKind::InsertElement: return "InsertElement";
     case MessageKind::InsertionCount: return "InsertionCount";
+    case MessageKind::Output: return "Output";
+    case MessageKind::OutputWritten: return "OutputWritten";
+    case MessageKind::OutputDone: return "OutputDone";
+    case MessageKind::AbortJob: return "AbortJob";
+    case MessageKind::DestroyCollection: return "DestroyCollection";
   }
   return "?";
 }
+// A kind added after kLastMessageKind would be refused on arrival as corrupt: the
+// switch above must name every kind (-Wswitch), and this that none follows the last.
+static_assert(messageKindName(static_cast<MessageKind>(static_cast<std::uint8_t>(kLastMessageKind) + 1))[0] == '?',
+              "kLastMessageKind must be the last MessageKind");
 
 // Kinds the quiescence detector does not count (they exist only to detect it, to
 // end the program, or carry printed output, which is no work of the program).
