@@ -6,7 +6,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-.PHONY: deps build test demo bench soak install clean
+.PHONY: deps build test test-sanitize demo bench soak install clean
 
 deps:
 	@bash cmake/install-deps.sh
@@ -19,6 +19,27 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# The whole ctest suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build
+# of everything (build-sanitize/, -DCHARMPY_SANITIZE=ON, see cmake/Sanitize.cmake).
+# Every finding ends its process with a non-zero code, so it fails its test; mpirun
+# hands these variables to every PE it starts. LeakSanitizer is off here and turned
+# on by tests/CMakeLists.txt for the unit tests and the C++ MPI programs (with the
+# suppressions of tests/sanitize/lsan.supp); charmpy-run ends with _Exit, which
+# skips it anyway.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_ENV = ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+# Warnings are errors in the normal build only: GCC warns falsely on instrumented code
+# (-Wmaybe-uninitialized in libstdc++'s <regex> under -fsanitize=address).
+$(SANITIZE_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 \
+	  -DCHARMPY_SANITIZE=ON -DCHARMRT_WERROR=OFF
+
+test-sanitize: deps $(SANITIZE_BUILD)/CMakeCache.txt
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 300
 
 demo: build
 	mpirun -n 2 --oversubscribe $(BUILD)/bin/charmpy-run apps/hello/hello.py
