@@ -97,6 +97,15 @@ void ReductionManager::contribute(std::uint64_t scope, ReductionStream stream, s
   tryForward(key);
 }
 
+ReductionManager::PartialPayload ReductionManager::decodePartial(const std::byte* data, std::size_t size) {
+  PartialPayload partial;
+  Pup p = Pup::unpacker(data, size);
+  p | partial.hasCallback;
+  p | partial.callback;
+  p | partial.value;
+  return partial;
+}
+
 bool ReductionManager::handlePartial(MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   const std::uint64_t scope = env.collection;
@@ -107,15 +116,9 @@ bool ReductionManager::handlePartial(MessageBuffer& message) {
     return true;
   }
   const Key key{scope, static_cast<std::uint8_t>(env.reserved), env.sequence};
-  Pup p = Pup::unpacker(payloadOf(message), payloadSizeOf(message));
-  bool hasCallback = false;
-  Callback callback;
-  ReductionValue value;
-  p | hasCallback;
-  p | callback;
-  p | value;
+  PartialPayload partial = decodePartial(payloadOf(message), payloadSizeOf(message));
   Pending& pending = pending_[key];
-  fold(pending, std::move(value), callback, hasCallback);
+  fold(pending, std::move(partial.value), partial.callback, partial.hasCallback);
   ++pending.childPartials;
   tryForward(key);
   return true;

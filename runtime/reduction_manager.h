@@ -57,6 +57,16 @@ class ReductionManager {
   // that have not gone on yet (ckDestroy refuses to lose them).
   bool hasPending(std::uint64_t scope) const;
 
+  // What a ReductionPartial's payload carries (packed in this order by the child
+  // that sends it). Reads only within [data, data + size): throws PupError on
+  // bytes that are not a partial (the decoder the fuzz tests feed).
+  struct PartialPayload {
+    bool hasCallback = false;
+    Callback callback;
+    ReductionValue value;
+  };
+  static PartialPayload decodePartial(const std::byte* data, std::size_t size);
+
  private:
   struct Pending {
     ReductionValue value = ReductionValue::identity(ReducerKind::Nop);

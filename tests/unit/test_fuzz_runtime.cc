@@ -31,6 +31,7 @@
 #include "runtime/message.h"
 #include "runtime/pup.h"
 #include "runtime/reducer.h"
+#include "runtime/reduction_manager.h"
 #include "runtime/runtime.h"
 #include "runtime/section.h"
 #include "runtime/wire_framing.h"
@@ -238,14 +239,7 @@ TEST_CASE("fuzz: reduction partials and contributions", "[fuzz]") {
     allreduces.push_back(packed(c, values[i]));
   }
   fuzzDecoder("reduction partial (ReductionPartial)", partials, 100000, 8, [](const std::byte* d, std::size_t n) {
-    Pup p = Pup::unpacker(d, n);
-    bool hasCallback = false;
-    Callback callback;
-    ReductionValue value;
-    p | hasCallback;
-    p | callback;
-    p | value;
-    exercise(value);
+    exercise(ReductionManager::decodePartial(d, n).value);
   });
   fuzzDecoder("remote contribution (RemoteContribution)", contributions, 60000, 9,
               [](const std::byte* d, std::size_t n) {
