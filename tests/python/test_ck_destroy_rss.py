@@ -4,7 +4,9 @@
 # flat after warm-up. RSS is the current one (/proc/self/statm, not the maximum),
 # measured on every PE after round 10 and at the end; growth must stay under
 # 2 MiB per PE (without ckDestroy each element kept about 1.7 KiB: 90 rounds of
-# 2,000 elements are about 300 MiB in all).
+# 2,000 elements are about 300 MiB in all). In the sanitizer build (make
+# test-sanitize sets CHARMPY_RSS_CHECK=off) the figures are printed but not checked:
+# ASan's quarantine holds up to 256 MiB of freed memory, so RSS grows there anyway.
 import gc
 import os
 
@@ -64,6 +66,9 @@ def main(args):
                  growth / per_pe_elements))
         if growth > ALLOWED_GROWTH:
             failed.append(pe)
+    if os.environ.get('CHARMPY_RSS_CHECK') == 'off':
+        print('RSS not checked (CHARMPY_RSS_CHECK=off: a sanitizer build, whose quarantine keeps freed memory)')
+        failed = []
     assert not failed, 'RSS grew by more than %d MiB on PEs %s' % (ALLOWED_GROWTH >> 20, failed)
     charm.exit(0)
 
