@@ -4,6 +4,8 @@
 import numpy as np
 from charmpy import charm, Chare, Array, Channel, coro
 
+from cases import case, run_cases
+
 MESSAGES = 500
 
 
@@ -55,26 +57,40 @@ class Node(Chare):
         Channel(self, remote=to).send(word)
 
 
-def main(args):
-    n = charm.numPes()
-    size = 2 * n + 1
-    nodes = Array(Node, size)
+@case
+def ring_messages_arrive_in_send_order(nodes):
+    """many messages (ints, tuples of several arguments, NumPy arrays) arrive in
+    send order, on the same PE and across PEs"""
+    size = 2 * charm.numPes() + 1
     dones = [charm.Future() for _ in range(size)]
     for i in range(size):
         nodes[i].ring(dones[i])
     assert sorted(f.get() for f in dones) == list(range(size))
 
+
+@case
+def messages_sent_before_the_receiving_end_exists_are_kept(nodes):
+    size = 2 * charm.numPes() + 1
     done = charm.Future()
     nodes[0].late_receiver(nodes[size - 1], done)
     nodes[size - 1].early_sender(nodes[0])
     assert done.get() == list(range(10))
 
+
+@case
+def charm_iwait_over_channels(nodes):
     done = charm.Future()
     nodes[1].gather_two(nodes[0], nodes[2], done)
     nodes[0].say(nodes[1], 'from 0')
     nodes[2].say(nodes[1], 'from 2')
     assert done.get() == ['from 0', 'from 2']
-    charm.exit(0)
+
+
+def main(args):
+    n = charm.numPes()
+    size = 2 * n + 1
+    nodes = Array(Node, size)
+    run_cases(nodes)
 
 
 charm.start(main)

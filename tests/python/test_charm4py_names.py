@@ -9,12 +9,7 @@ from charm4py import wait
 from charm4py.threads import NotThreadedError
 from charm4py.entry_method import coro_ext as coro_ext_again
 
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
+from cases import case, run_cases
 
 
 def double(x):
@@ -79,7 +74,7 @@ class Worker(Chare):
 
 
 @case
-def wait_module_classifies_conditions():
+def wait_module_classifies_conditions(g, a):
     args = {'it': 0, 'x': 1, 'y': 2}
     tag = wait.parse_cond_str('self.iterations == it', __name__, args)
     assert isinstance(tag, wait.MsgTagCond) and tag.group, tag
@@ -99,29 +94,29 @@ def wait_module_classifies_conditions():
 
 
 @case
-def numthreads_counts_the_running_coroutines(g):
+def numthreads_counts_the_running_coroutines(g, a):
     assert g[0].plain_numthreads(ret=True).get() == 0
     assert g[0].coro_numthreads(ret=True).get() == 1
 
 
 @case
-def coro_ext_methods_may_suspend(g):
+def coro_ext_methods_may_suspend(g, a):
     assert coro_ext_again is coro_ext
     assert g[0].waits_on_future(ret=True).get() == 7
 
 
 @case
-def waiting_outside_a_coroutine_raises_NotThreadedError(g):
+def waiting_outside_a_coroutine_raises_NotThreadedError(g, a):
     assert g[0].get_outside_coroutine(ret=True).get() is True
 
 
 @case
-def migratable_follows_setMigratable(a):
+def migratable_follows_setMigratable(g, a):
     assert a[1].migratable_states(ret=True).get() == (True, False, True)
 
 
 @case
-def channel_remote_is_the_peer_proxy(a):
+def channel_remote_is_the_peer_proxy(g, a):
     fs = [a[0].channel_remote(a[1], ret=True), a[1].channel_remote(a[0], ret=True)]
     assert [f.get() for f in fs] == [True, True]
 
@@ -137,7 +132,7 @@ def charm4py_keyword_names(g, a):
 
 
 @case
-def charm_object_attributes():
+def charm_object_attributes(g, a):
     assert charm.started is True and charm.interactive is False
     assert charm.reducers is Reducer
     assert charm.lib.name == 'charmpy' and charm.lib.CkMyPe() == charm.myPe()
@@ -153,7 +148,7 @@ def charm_object_attributes():
 
 
 @case
-def futures_take_charm4py_keywords():
+def futures_take_charm4py_keywords(g, a):
     f = charm.createFuture(num_vals=2)
     assert f.src == charm.myPe() and f.nvals == 2
     f.send(result=1)
@@ -178,12 +173,7 @@ def main(args):
     g = Group(Worker)
     a = Array(Worker, 4)
     charm.awaitCreation(g, a)
-    objects = {'g': g, 'a': a}
-    for fn in CASES:
-        names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
-        fn(*[objects[n] for n in names])
-        print('ok', fn.__name__)
-    charm.exit(0)
+    run_cases(g, a)
 
 
 charm.start(main)

@@ -11,6 +11,7 @@ import gc
 
 from charmpy import charm, Chare, Group, Array, ArrayMap, Reducer, coro
 
+from cases import case, run_cases
 
 
 def live_objects(name):
@@ -110,7 +111,12 @@ def live_everywhere(probes, name):
     return sum(probes.live(name, ret=True).get())
 
 
-def case_elements_gone(probes):
+# Each case destroys what it created and checks that no element is left alive, so a
+# case's live counts hold only if the cases before it cleaned up: they run in order.
+
+
+@case
+def destroy_releases_every_element(probes):
     n = 8 * charm.numPes() + 3
     a = Array(Cell, n)
     charm.awaitCreation(a)
@@ -120,7 +126,8 @@ def case_elements_gone(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_calls_before_destroy_delivered(probes):
+@case
+def calls_before_destroy_are_delivered(probes):
     log = Chare(Log, onPE=0)
     n = 6 * charm.numPes()
     a = Array(Cell, n, args=[log])
@@ -134,7 +141,8 @@ def case_calls_before_destroy_delivered(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_destroy_from_another_pe(probes):
+@case
+def destroy_from_another_pe_delivers_its_earlier_calls(probes):
     log = Chare(Log, onPE=0)
     n = 6 * charm.numPes()
     last = charm.numPes() - 1
@@ -145,7 +153,8 @@ def case_destroy_from_another_pe(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_later_calls_raise_at_call_site(probes):
+@case
+def calls_after_destroy_raise_at_the_call(probes):
     a = Array(Cell, 4)
     a.ckDestroy()
     for call in (lambda: a.value(), lambda: a[1].value(ret=True), lambda: a[2].value(awaitable=True),
@@ -161,7 +170,8 @@ def case_later_calls_raise_at_call_site(probes):
     assert probes.call_destroyed_coro(a, ret=True).get() == ['call'] * charm.numPes()
 
 
-def case_waiting_call_raises_at_future(probes):
+@case
+def call_waiting_for_an_element_raises_at_its_future(probes):
     s = Array(Cell, ndims=1)
     s.ckInsert(0)
     waiting = s[999].value(ret=True)     # waits at its home for an insertion
@@ -179,7 +189,8 @@ def case_waiting_call_raises_at_future(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_sparse_array(probes):
+@case
+def sparse_array_destroyed(probes):
     s = Array(Cell, ndims=2)
     for i in range(3 * charm.numPes()):
         s.ckInsert((i, i), onPE=i % charm.numPes())
@@ -191,7 +202,8 @@ def case_sparse_array(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_migrated_elements(probes):
+@case
+def array_with_migrated_elements_destroyed(probes):
     n = 4 * charm.numPes()
     a = Array(Cell, n)
     a.move(awaitable=True).get()
@@ -202,7 +214,8 @@ def case_migrated_elements(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_other_arrays_and_new_arrays(probes):
+@case
+def other_and_new_arrays_work_after_a_destroy(probes):
     n = 5 * charm.numPes()
     b = Array(Other, n)
     doomed = [Array(Cell, n) for _ in range(3)]
@@ -228,7 +241,8 @@ def case_other_arrays_and_new_arrays(probes):
     assert live_everywhere(probes, 'Cell') == 0 and live_everywhere(probes, 'Other') == 0
 
 
-def case_sections_of_destroyed_array(probes):
+@case
+def section_of_destroyed_array_refuses_broadcasts(probes):
     n = 4 * charm.numPes()
     a = Array(Cell, n)
     sec = a[0:n:2]
@@ -244,7 +258,8 @@ def case_sections_of_destroyed_array(probes):
     assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_at_sync_arrays(probes):
+@case
+def at_sync_arrays_destroyed_after_balancing(probes):
     n = 3 * charm.numPes()
     for _ in range(2):   # the second array balances after the first was destroyed
         a = Array(Syncing, n, useAtSync=True)
@@ -256,7 +271,8 @@ def case_at_sync_arrays(probes):
         assert live_everywhere(probes, 'Syncing') == 0
 
 
-def case_mapped_arrays(probes):
+@case
+def array_map_arrays_destroyed(probes):
     m = Group(Reversed)
     n = 3 * charm.numPes()
     for _ in range(2):
@@ -268,7 +284,8 @@ def case_mapped_arrays(probes):
         assert live_everywhere(probes, 'Cell') == 0
 
 
-def case_element_proxy_refused(probes):
+@case
+def element_proxy_ck_destroy_raises_not_implemented(probes):
     a = Array(Cell, 2)
     try:
         a[0].ckDestroy()
@@ -281,20 +298,10 @@ def case_element_proxy_refused(probes):
     charm.waitQD()
 
 
-CASES = [case_elements_gone, case_calls_before_destroy_delivered, case_destroy_from_another_pe,
-         case_later_calls_raise_at_call_site,
-         case_waiting_call_raises_at_future, case_sparse_array, case_migrated_elements,
-         case_other_arrays_and_new_arrays, case_sections_of_destroyed_array, case_at_sync_arrays,
-         case_mapped_arrays, case_element_proxy_refused]
-
-
 def main(args):
     probes = Group(Probe)
     charm.awaitCreation(probes)
-    for case in CASES:
-        case(probes)
-        print('ok', case.__name__)
-    charm.exit(0)
+    run_cases(probes)
 
 
 charm.start(main)

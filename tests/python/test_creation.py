@@ -5,6 +5,8 @@
 # several PEs at the same time get distinct ids.
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
 
+from cases import case, run_cases
+
 
 class Leaf(Chare):
 
@@ -39,22 +41,37 @@ class Maker(Chare):
         return Array(Leaf, 1, args=[0])
 
 
-def main(args):
+@case
+def coroutine_on_last_pe_creates_awaits_and_uses_collections(makers):
     n = charm.numPes()
-    makers = Group(Maker)
     last = makers[n - 1]
     size = 2 * n + 1
     sa, sg, pe = last.build_and_use(size, ret=True).get()
     assert pe == n - 1
     assert sa == 100 * size + size * (size - 1) // 2, sa
     assert sg == 10 * n + n * (n - 1) // 2, sg
+
+
+@case
+def calls_made_right_after_creation_wait_for_the_elements(makers):
+    n = charm.numPes()
+    last = makers[n - 1]
+    size = 2 * n + 1
     f = Future()
     last.build_and_call(size, f)
     assert f.get() == size + size * (size - 1) // 2
+
+
+@case
+def collections_created_at_once_on_several_pes_get_distinct_ids(makers):
+    n = charm.numPes()
     proxies = makers.ids(ret=True).get()        # one array per PE, created at once
     assert len(set(proxies)) == n, proxies
-    print('creation ok on', n, 'PEs')
-    charm.exit()
+
+
+def main(args):
+    makers = Group(Maker)
+    run_cases(makers)
 
 
 charm.start(main)

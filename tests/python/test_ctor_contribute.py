@@ -10,6 +10,8 @@ import numpy as np
 
 from charmpy import charm, Chare, Group, Array, Reducer, Future, Channel, coro
 
+from cases import case, run_cases
+
 
 def check(cond, what):
     if not cond:
@@ -136,7 +138,8 @@ def futures(*names):
     return {name: Future() for name in names}
 
 
-def array_elements():
+@case
+def array_elements_contribute_from_constructor():
     n = 2 * charm.numPes() + 1
     f = futures('sum', 'barrier', 'gather', 'array', 'list')
     cells = Array(Cell, n, args=[f])
@@ -152,13 +155,19 @@ def array_elements():
     check(f2.get() == 10 * n * (n - 1) // 2, 'a later contribution after the constructor\'s')
 
 
-def group_elements():
+@case
+def group_elements_contribute_from_constructor():
     n = charm.numPes()
     f, g = Future(), Future()
     members = Group(Member, args=[f, g])
     check(f.get() == n * (n - 1) // 2, 'group sum')
     check(g.get() == list(range(n)), 'group gather')
     check(members.everyone_of(ret=True).get() == [n] * n, 'group allreduce')
+
+
+@case
+def group_on_some_pes_contributes_over_its_section():
+    n = charm.numPes()
     some = list(range(0, n, 2))
     f, g, h = Future(), Future(), Future()
     part = Group(Member, args=[f, g, h], onPEs=some)
@@ -168,7 +177,8 @@ def group_elements():
     check(part.everyone_of(ret=True).get() == [len(some)] * len(some), 'group on some PEs: allreduce')
 
 
-def sparse_elements():
+@case
+def inserted_sparse_elements_contribute_from_constructor():
     n = charm.numPes()
     indices = [3, 11, 20, 42, 57]
     f, g = Future(), Future()
@@ -182,7 +192,8 @@ def sparse_elements():
     check(all(pe == k % n for k, (_, pe) in enumerate(got) if k % 2), 'inserted on the PE asked: %r' % (got,))
 
 
-def single_chare():
+@case
+def single_chare_reduces_over_itself_from_constructor():
     n = charm.numPes()
     f = futures('sum', 'gather')
     s = Chare(Single, args=[f], onPE=n - 1)
@@ -195,7 +206,8 @@ def single_chare():
     check(f2.get().tolist() == [0, 1], 'single chare contributing after it moved')
 
 
-def coro_constructor():
+@case
+def coro_constructor_contributes_before_and_after_suspending():
     n = charm.numPes() + 1
     before, after = Future(), Future()
     late = Array(Late, n, args=[before, after])
@@ -205,7 +217,8 @@ def coro_constructor():
     check(late.value_of(ret=True).get() == [2 * n] * n, 'coro constructor: allreduce waited in __init__')
 
 
-def migrating_elements():
+@case
+def contributions_stay_in_step_when_elements_migrate():
     n, pes = 2 * charm.numPes(), charm.numPes()
     f = Future()
     movers = Array(Mover, n, args=[f])
@@ -219,7 +232,8 @@ def migrating_elements():
     check(f2.get() == n * (n - 1) // 2, 'a contribution after migrating')
 
 
-def other_calls():
+@case
+def constructor_opens_channel_calls_itself_and_forbids_migration():
     peers = Array(Peer, 2)
     check(peers.exchange(ret=True).get() == [(1, ['self-call']), (0, ['self-call'])],
           'Channel and a call to itself from __init__')
@@ -231,16 +245,8 @@ def other_calls():
         check(False, 'setMigratable(False) from __init__ not honoured')
 
 
-CASES = [array_elements, group_elements, sparse_elements, single_chare, coro_constructor,
-         migrating_elements, other_calls]
-
-
 def main(args):
-    for case in CASES:
-        case()
-        print('ok', case.__name__)
-    print('ctor_contribute ok on', charm.numPes(), 'PEs')
-    charm.exit(0)
+    run_cases()
 
 
 charm.start(main)

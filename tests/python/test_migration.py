@@ -14,6 +14,8 @@ import random
 import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
 
+from cases import case, run_cases
+
 ROUNDS = 10
 PINGS = 3
 
@@ -166,11 +168,23 @@ class G(Chare):
         return 'moved'
 
 
-def main(args):
-    n = charm.numPes()
-    size = 3 * n + 2
-    walkers = Array(Walker, size, args=[2])
-    charm.awaitCreation(walkers)
+def storm_size():
+    return 3 * charm.numPes() + 2
+
+
+def storm_report(walkers):
+    """The walkers' sums after the storm: sent, pings and the counts of elements
+    whose checks held (reading them changes nothing)."""
+    f = Future()
+    walkers.report(f)
+    return f.get()
+
+
+@case
+def storm_rounds_sum_and_gather_right(walkers):
+    """Runs the storm (the cases after it read what it left): each round's sum and
+    gather right while elements move."""
+    size = storm_size()
     for rnd in range(ROUNDS):
         fsum, fgather = Future(), Future()
         done = walkers.step(rnd, fsum, fgather, awaitable=True)
@@ -178,17 +192,38 @@ def main(args):
         assert fgather.get() == list(range(size)), fgather.get()
         done.get()
     charm.waitQD()
-    f = Future()
-    walkers.report(f)
-    sent, pings, in_order, state, moves, allreduces, moved = f.get()
+
+
+@case
+def storm_delivers_every_ping_exactly_once(walkers):
+    size = storm_size()
+    sent, pings, in_order, state, moves, allreduces, moved = storm_report(walkers)
     assert sent == size * ROUNDS * PINGS and pings == sent, (sent, pings)
+
+
+@case
+def storm_keeps_broadcast_order_state_and_allreduces(walkers):
+    """every broadcast once and in order, state preserved, migrated() on every
+    arrival, every allreduce right"""
+    size = storm_size()
+    sent, pings, in_order, state, moves, allreduces, moved = storm_report(walkers)
     assert in_order == size and state == size and moves == size and allreduces == size, \
         (in_order, state, moves, allreduces)
+
+
+@case
+def storm_moves_elements_to_other_pes(walkers):
+    n = charm.numPes()
+    sent, pings, in_order, state, moves, allreduces, moved = storm_report(walkers)
     if n > 1:
         assert moved > 0, 'no element moved'
         places = walkers.where(ret=True).get()
         assert len(set(places)) > 1 or n == 1
 
+
+@case
+def element_with_own_getstate_migrates(walkers):
+    n = charm.numPes()
     customs = Array(Custom, 2)
     charm.awaitCreation(customs)
     customs[0].go(n - 1)
@@ -196,8 +231,20 @@ def main(args):
     value, pe, rebuilt = customs[0].check(ret=True).get()
     assert (value, pe) == (100, n - 1), (value, pe)
     assert rebuilt == (n > 1)
+
+
+@case
+def non_migratable_element_refuses_to_move(walkers):
+    customs = Array(Custom, 2)
+    charm.awaitCreation(customs)
     assert 'not migratable' in customs[1].pin(ret=True).get()
 
+
+@case
+def large_arrays_migrate_as_views_of_the_message(walkers):
+    """A chare's large arrays arrive without a copy: they view the migration
+    message, aligned and writable, and move on from there unchanged."""
+    n = charm.numPes()
     holder = Chare(Holder, onPE=0)
     charm.awaitCreation(holder)
     for hop in range(1, 4):
@@ -209,6 +256,10 @@ def main(args):
         assert small == [1, 2, 3], small
         assert backed == (n > 1), 'a migrated grid should view its message, not a copy'
 
+
+@case
+def single_chare_migrates(walkers):
+    n = charm.numPes()
     single = Chare(Single, onPE=0)
     charm.awaitCreation(single)
     assert single.bump(ret=True).get() == (1, 0)
@@ -216,10 +267,18 @@ def main(args):
     for k in range(2, 6):
         assert single.bump(ret=True).get() == (k, n - 1)
 
+
+@case
+def group_element_refuses_to_move(walkers):
+    n = charm.numPes()
     g = Group(G)
     assert g[n - 1].try_move(ret=True).get().startswith('refused: ')
-    print('migration ok on', n, 'PEs')
-    charm.exit()
+
+
+def main(args):
+    walkers = Array(Walker, storm_size(), args=[2])
+    charm.awaitCreation(walkers)
+    run_cases(walkers)
 
 
 charm.start(main)
