@@ -10,6 +10,8 @@
 import numpy as np
 from charm4py import charm, Chare, Group, Future, coro
 
+from cases import case, run_cases
+
 SIZES = (64 << 10, 1 << 20)       # bytes of the reused buffer
 ITERATIONS = {64 << 10: 24, 1 << 20: 8}
 BIG = 50 << 20                    # sent once, from an entry method and from a coroutine
@@ -109,10 +111,16 @@ class Sender(Chare):
         return [peers[pe].report(ret=True).get() for pe in range(charm.numPes())]
 
 
-def main(args):
+# What the receivers reported after every send (filled by the first case, which
+# does the sending; the second reads it): one (wrong, got) pair per PE.
+reports = []
+
+
+@case
+def arguments_have_their_values_at_the_call(peers, senders):
+    """every sender writes its buffer again right after each call (from entry
+    methods and from coroutines, to one PE and to all): no receiver sees that"""
     n = charm.numPes()
-    peers = Group(Receiver)
-    senders = Group(Sender)
     done = [senders[pe].plain(peers, (pe + 1) % n, pe == 0, ret=True) for pe in range(n)]
     for f in done:
         f.get()
@@ -124,10 +132,18 @@ def main(args):
     for pe in range(n):
         senders[pe].collect(peers, ret=True).get()
     got = senders[0].collect(peers, ret=True).get()
+    reports.extend(got)
     wrong = [w for (ws, _) in got for w in ws]
     assert not wrong, 'receivers saw values written after the call (%s): %s' % (
         sorted(set(w[0] for w in wrong)), wrong[:5])
-    # every message arrived, each sender's in order
+
+
+@case
+def every_message_arrives_in_sender_order(peers, senders):
+    """every message arrived, each sender's in order"""
+    n = charm.numPes()
+    assert len(reports) == n, 'the sending case did not collect the reports'
+    got = reports
     for pe in range(n):
         counts = got[pe][1]
         for nbytes in SIZES:
@@ -138,7 +154,12 @@ def main(args):
         assert sorted(counts['coro-bcast']) == sorted([1, 2, 3] * n), (pe, counts['coro-bcast'])
         if pe == 1 % n:
             assert counts['plain-big'] == [1] and counts['coro-big'] == [1]
-    # replies from every PE (PE 0's to this PE's futures), buffer reused each time
+
+
+@case
+def replies_carry_the_value_they_had_when_sent(peers, senders):
+    """replies from every PE (PE 0's to this PE's futures), buffer reused each time"""
+    n = charm.numPes()
     for pe in range(n):
         replies = [peers[pe].give(i, ret=True) for i in range(1, 4)]
         wrong = []
@@ -150,8 +171,12 @@ def main(args):
         for i, f in enumerate(futures, start=1):
             check('future', i, f.get(), wrong)
         assert not wrong, (pe, wrong)
-    print('test_args_copied_at_call: ok')
-    charm.exit(0)
+
+
+def main(args):
+    peers = Group(Receiver)
+    senders = Group(Sender)
+    run_cases(peers, senders)
 
 
 charm.start(main)

@@ -6,6 +6,8 @@
 # coroutine methods, every element failing, and an exception that cannot be pickled.
 from charm4py import charm, Chare, Group, Array, coro, RemoteException
 
+from cases import case, run_cases
+
 
 class Unpicklable(Exception):
     def __init__(self, msg):
@@ -70,14 +72,16 @@ def targets():
     return out
 
 
-def case_ret_true_gives_the_exceptions_in_place(all_targets):
+@case
+def ret_true_gives_the_exceptions_in_place(all_targets):
     for proxy, keys, label in all_targets:
         for period in (2, 3):
             expect_failures(proxy.bad(period, ret=True).get(), keys, period, label)
             expect_failures(proxy.bad_th(period, ret=2).get(), keys, period, label + ' (coroutine)')
 
 
-def case_awaitable_raises(all_targets):
+@case
+def awaitable_get_raises_a_failing_elements_exception(all_targets):
     for proxy, keys, label in all_targets:
         if not any(k % 2 == 1 for k in keys):
             continue   # no element fails (group section on 1 PE)
@@ -86,21 +90,24 @@ def case_awaitable_raises(all_targets):
         expect_raise(lambda: proxy.allbad(awaitable=True).get(), KeyError, label + ' all failing')
 
 
-def case_every_element_failing(all_targets):
+@case
+def every_element_failing_gives_only_exceptions_in_order(all_targets):
     for proxy, keys, label in all_targets:
         results = proxy.allbad(ret=True).get()
         assert [type(r) for r in results] == [KeyError] * len(keys), (label, results)
         assert [r.args[0] for r in results] == keys, (label, results)
 
 
-def case_no_failure_is_a_plain_list(all_targets):
+@case
+def no_failure_gives_a_plain_list(all_targets):
     for proxy, keys, label in all_targets:
         period = 10 ** 6   # nobody fails
         assert proxy.bad(period, ret=True).get() == ['good %d' % k for k in keys], label
         assert proxy.bad(period, awaitable=True).get() is None, label
 
 
-def case_unpicklable_exception_arrives_as_remote_exception(all_targets):
+@case
+def unpicklable_exception_arrives_as_remote_exception(all_targets):
     proxy, keys, label = all_targets[1]
     results = proxy.unpicklable(ret=True).get()
     assert len(results) == len(keys)
@@ -108,17 +115,8 @@ def case_unpicklable_exception_arrives_as_remote_exception(all_targets):
         assert isinstance(r, RemoteException) and r.type_name.endswith('Unpicklable'), r
 
 
-CASES = [case_ret_true_gives_the_exceptions_in_place, case_awaitable_raises,
-         case_every_element_failing, case_no_failure_is_a_plain_list,
-         case_unpicklable_exception_arrives_as_remote_exception]
-
-
 def main(args):
-    all_targets = targets()
-    for case in CASES:
-        case(all_targets)
-        print('ok', case.__name__)
-    charm.exit(0)
+    run_cases(targets())
 
 
 charm.start(main)

@@ -5,6 +5,8 @@ import sys
 
 from charmpy import charm, Chare, Group, Array
 
+from cases import case, run_cases
+
 
 class Worker(Chare):
 
@@ -43,29 +45,48 @@ def check_broadcast_modes(proxy, count, offset, label):
     assert proxy.getLog(ret=True).get() == [[7, 2, 3]] * count, label
 
 
-def main(args):
+# g2, the group of the broadcast case, is shared with calls_never_run_inline, which
+# runs after it.
+@case
+def entry_function_gets_the_program_argv(args, g2):
     assert args is sys.argv
     assert args[0].endswith('test_call_modes.py'), args
-    n = charm.numPes()
 
-    # groups
+
+@case
+def group_element_call_modes(args, g2):
+    n = charm.numPes()
     g = Group(Worker, args=[100])
     for pe in range(n):
         check_element_modes(g[pe], 100, 1, 'group element %d' % pe)
-    g2 = Group(Worker, args=[1])
-    check_broadcast_modes(g2, n, 1, 'group broadcast')
 
-    # arrays, 1-d and 2-d
+
+@case
+def group_broadcast_call_modes(args, g2):
+    check_broadcast_modes(g2, charm.numPes(), 1, 'group broadcast')
+
+
+@case
+def array_element_call_modes(args, g2):
+    n = charm.numPes()
     a = Array(Worker, 2 * n + 1, args=[10])
     for i in range(2 * n + 1):
         check_element_modes(a[i], 10, 1, 'array element %d' % i)
+
+
+@case
+def two_d_array_broadcast_call_modes_and_indices(args, g2):
+    n = charm.numPes()
     a2 = Array(Worker, (2, n))
     check_broadcast_modes(a2, 2 * n, 0, '2-d array broadcast')
     for i in range(2):
         for j in range(n):
             assert a2[i, j].where(ret=True).get()[0] == (i, j)
 
-    # single chares, placed by the runtime and on a given PE
+
+@case
+def single_chare_call_modes_placed_by_runtime_and_on_each_pe(args, g2):
+    n = charm.numPes()
     for pe in [-1] + list(range(n)):
         c = Chare(Worker, args=[1000], onPE=pe)
         check_element_modes(c, 1000, 1, 'chare on %d' % pe)
@@ -74,11 +95,17 @@ def main(args):
         if pe >= 0:
             assert where == pe
 
-    # constructor with keyword-only parameters: not through args, so scale stays 1
-    c = Chare(Worker, args=[0], onPE=n - 1)
+
+@case
+def keyword_only_constructor_parameters_not_set_through_args(args, g2):
+    """constructor with keyword-only parameters: not through args, so scale stays 1"""
+    c = Chare(Worker, args=[0], onPE=charm.numPes() - 1)
     assert c.add(2, ret=True).get() == 2
 
-    # calls never run inline, even to an element on this PE
+
+@case
+def calls_never_run_inline(args, g2):
+    """calls never run inline, even to an element on this PE"""
     local = g2.ckLocalBranch()
     before = list(local.log)
     g2[0].add(1000)
@@ -86,8 +113,10 @@ def main(args):
     g2[0].getLog(ret=True).get()
     assert local.log == before + [1000]
 
-    print('test_call_modes: ok on %d PEs' % n)
-    charm.exit(0)
+
+def main(args):
+    g2 = Group(Worker, args=[1])
+    run_cases(args, g2)
 
 
 charm.start(main)

@@ -6,6 +6,8 @@
 # lost its channel state and waited for ever.)
 from charmpy import charm, Chare, Array, Channel, coro
 
+from cases import case, run_cases
+
 ROUNDS = 12
 
 
@@ -72,7 +74,15 @@ class Node(Chare):
         return charm.myPe()
 
 
-def check_ring_with_migrations(nodes, size):
+def nodes_size():
+    return 2 * charm.numPes() + 1
+
+
+# The cases share the ring's nodes and their channels (sequence numbers go on from
+# case to case): they run in this order.
+@case
+def ring_keeps_its_channels_across_migrations(nodes):
+    size = nodes_size()
     dones = [charm.Future() for _ in range(size)]
     for i in range(size):
         nodes[i].ring(dones[i])
@@ -82,7 +92,8 @@ def check_ring_with_migrations(nodes, size):
         assert moves == (ROUNDS - 1) // 3, (i, moves)
 
 
-def check_iwait_on_moved_channels(nodes, size):
+@case
+def iwait_on_channels_that_moved_with_the_chare(nodes):
     # Node 1's neighbours send to it while it moves; it then waits on both.
     nodes[1].move_to((nodes[1].where(ret=True).get() + 1) % charm.numPes())
     done = charm.Future()
@@ -93,7 +104,8 @@ def check_iwait_on_moved_channels(nodes, size):
     assert got == ['from 0 right', 'from 2 left'], got
 
 
-def check_unread_and_early_messages_travel(nodes, size):
+@case
+def unread_and_early_messages_travel_with_the_chare(nodes):
     # Node 0 sends on a new channel to node 1 (early: node 1 has not opened its end)
     # and on its existing right channel (node 1's left, unread); then node 1 moves.
     count = 5
@@ -109,13 +121,8 @@ def check_unread_and_early_messages_travel(nodes, size):
 
 
 def main(args):
-    size = 2 * charm.numPes() + 1
-    nodes = Array(Node, size)
-    for case in (check_ring_with_migrations, check_iwait_on_moved_channels,
-                 check_unread_and_early_messages_travel):
-        case(nodes, size)
-        print('ok', case.__name__)
-    charm.exit(0)
+    nodes = Array(Node, nodes_size())
+    run_cases(nodes)
 
 
 charm.start(main)

@@ -2,6 +2,8 @@
 # describe one spanning tree, the same on every PE.
 from charmpy import charm, Chare, Group
 
+from cases import case, run_cases
+
 
 def layout():
     hosts = [charm.getHostPes(h) for h in range(charm.numHosts())]
@@ -53,7 +55,8 @@ def check_tree(root, pes, bfactor):
         assert charm.getTopoTreeEdges(s[0], s[0], s, bfactor)[1] == edges[s[0]][1]
 
 
-def main(args):
+@case
+def host_queries_agree_with_each_other():
     n = charm.numPes()
     my_host, num_hosts, hosts, host_of, rank_of, first, counts = layout()
     assert num_hosts >= 1
@@ -65,6 +68,10 @@ def main(args):
             assert host_of[pe] == h and rank_of[pe] == r
     assert my_host == host_of[0]
 
+
+@case
+def topo_tree_edges_and_subtrees_describe_one_spanning_tree():
+    n = charm.numPes()
     for root in range(n):
         for bfactor in (1, 2, 4):
             check_tree(root, list(range(root, n)) + list(range(root)), bfactor)
@@ -72,6 +79,10 @@ def main(args):
     check_tree(n - 1, pes, 2)
     assert charm.getTopoTreeEdges(0, 0) == charm.getTopoTreeEdges(0, 0, None, 4)
 
+
+@case
+def every_pe_sees_the_same_hosts_and_trees():
+    my_host, num_hosts, hosts, host_of, rank_of, first, counts = layout()
     reports = Group(Reporter).report(ret=True).get()
     mine = trees()
     for pe, (who, their_layout, their_trees) in enumerate(reports):
@@ -80,6 +91,11 @@ def main(args):
         assert their_layout[1:] == (num_hosts, hosts, host_of, rank_of, first, counts)
         assert their_trees == mine
 
+
+@case
+def out_of_range_host_queries_raise_index_error():
+    n = charm.numPes()
+    num_hosts = charm.numHosts()
     for bad in (lambda: charm.getPeHost(n), lambda: charm.getHostPes(num_hosts),
                 lambda: charm.getPeHostRank(-1)):
         try:
@@ -88,6 +104,10 @@ def main(args):
             pass
         else:
             raise AssertionError('no IndexError')
+
+
+@case
+def topo_tree_root_must_be_first_in_pes():
     try:
         charm.getTopoTreeEdges(0, 0, [1, 0])
     except ValueError:
@@ -95,8 +115,9 @@ def main(args):
     else:
         raise AssertionError('root_pe must be first in pes')
 
-    print('test_hosts: ok on %d PEs, %d host(s)' % (n, num_hosts))
-    charm.exit(0)
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

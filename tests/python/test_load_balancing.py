@@ -13,6 +13,8 @@ import time
 import _charmpy
 from charmpy import charm, Chare, Group, Array, Reducer, Future
 
+from cases import case, run_cases
+
 ELEMENTS_PER_PE = 4
 UNIT = 0.01  # seconds of work for a light element per iteration (well above scheduling noise)
 
@@ -71,14 +73,16 @@ def imbalance(loads):
     return max(loads) / (sum(loads) / len(loads))
 
 
-def main(args):
-    # Without +balancer, AtSync runs the default strategy (GreedyRefineLB).
-    expect = args[args.index('--expect') + 1] if '--expect' in args else 'balance'
+# Where the elements were before the first step and after each step (each a list of
+# where() results): the first case runs the steps, the second judges the moves.
+placements = []
+
+
+@case
+def at_sync_steps_resume_every_element_once_and_keep_state(a, expect):
     n = charm.numPes()
     size = ELEMENTS_PER_PE * n
-    a = Array(Worker, size, useAtSync=True)
-    charm.awaitCreation(a)
-    before = a.where(ret=True).get()
+    placements.append(a.where(ret=True).get())
     for step in range(2):
         for _ in range(3):
             a.work(awaitable=True).get()
@@ -89,6 +93,17 @@ def main(args):
         assert all(ok for *_, ok in after), 'state lost'
         assert [d for _, _, d, _, _ in after] == [3 * (step + 1)] * size
         assert [r for _, _, _, r, _ in after] == [step + 1] * size
+        placements.append(after)
+
+
+@case
+def strategy_moves_elements_as_expected(a, expect):
+    """--expect balance: the max/avg PE load drops in the first step; rotate: every
+    element moves to the next PE; none: nothing moves."""
+    n = charm.numPes()
+    assert len(placements) == 3, 'the steps did not run'
+    for step in range(2):
+        before, after = placements[step], placements[step + 1]
         moved = sum(1 for b, c in zip(before, after) if b[0] != c[0])
         if n > 1:
             if expect == 'balance':
@@ -101,8 +116,13 @@ def main(args):
                 assert moved == 0, moved
             else:
                 raise ValueError('unknown --expect ' + expect)
-        before = after
-    # Load measurement can be turned off and on again everywhere.
+    # a ctest greps this line (with the exit code 0 that all cases passing gives)
+    print('load balancing (%s) ok on %d PEs: PE loads now %s' % (expect, n, pe_loads(placements[-1], n)))
+
+
+@case
+def load_measurement_turns_off_and_on_everywhere(a, expect):
+    n = charm.numPes()
     probes = Group(Probe)
     charm.awaitCreation(probes)
     assert probes.instrumenting(ret=True).get() == [True] * n
@@ -112,8 +132,15 @@ def main(args):
     charm.LBTurnInstrumentOn()
     charm.waitQD()
     assert probes.instrumenting(ret=True).get() == [True] * n
-    print('load balancing (%s) ok on %d PEs: PE loads now %s' % (expect, n, pe_loads(before, n)))
-    charm.exit()
+
+
+def main(args):
+    # Without +balancer, AtSync runs the default strategy (GreedyRefineLB).
+    expect = args[args.index('--expect') + 1] if '--expect' in args else 'balance'
+    size = ELEMENTS_PER_PE * charm.numPes()
+    a = Array(Worker, size, useAtSync=True)
+    charm.awaitCreation(a)
+    run_cases(a, expect)
 
 
 charm.start(main)
