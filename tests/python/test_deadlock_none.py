@@ -4,6 +4,8 @@
 import time
 from charmpy import charm, Chare, Group, Future, coro
 
+from cases import case, run_cases
+
 
 def busy(seconds):
     end = time.time() + seconds
@@ -31,28 +33,33 @@ class Worker(Chare):
         return self.pings
 
 
-def sleep_while_nothing_happens():
+@case
+def no_deadlock_reported_sleep_while_nothing_happens():
     start = time.time()
     charm.sleep(3)
     assert time.time() - start >= 2.9
 
 
-def callable_after_three_seconds():
+@case
+def no_deadlock_reported_callable_after_three_seconds():
     f = Future()
     charm.scheduleCallableAfter(f, 3, [42])
     assert f.get() == 42
 
 
-def coroutines_sleeping_on_every_pe():
+@case
+def no_deadlock_reported_coroutines_sleeping_on_every_pe():
     workers = Group(Worker)
     assert workers.nap(3, ret=True).get() == list(range(charm.numPes()))
 
 
-def pool_job_running_four_seconds():
+@case
+def no_deadlock_reported_pool_job_running_four_seconds():
     assert charm.pool.map(busy, [4]) == [4]
 
 
-def wait_for_quiescence():
+@case
+def no_deadlock_reported_wait_for_quiescence():
     workers = Group(Worker)
     charm.awaitCreation(workers)
     workers[0].ping(50)
@@ -60,15 +67,8 @@ def wait_for_quiescence():
     assert sum(workers.count(ret=True).get()) == 51
 
 
-CASES = [sleep_while_nothing_happens, callable_after_three_seconds, coroutines_sleeping_on_every_pe,
-         pool_job_running_four_seconds, wait_for_quiescence]
-
-
 def main(args):
-    for case in CASES:
-        case()
-        print('no deadlock reported: %s ok' % case.__name__)
-    charm.exit(0)
+    run_cases()
 
 
 charm.start(main)

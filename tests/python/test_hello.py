@@ -2,6 +2,8 @@
 # from the PE it lives on, with its own index; broadcast results come in element order.
 from charmpy import charm, Chare, Group, Array
 
+from cases import case, run_cases
+
 
 class Hello(Chare):
 
@@ -16,15 +18,19 @@ class Hello(Chare):
         return (self.thisIndex, charm.myPe(), self.greeting)
 
 
-def main(args):
+@case
+def group_elements_answer_once_from_their_pe():
     n = charm.numPes()
-
     g = Group(Hello, args=['Hello'])
     replies = g.sayHi('group', ret=True).get()
     assert replies == [(pe, pe, 'Hello') for pe in range(n)], replies
     for pe in range(n):
         assert g[pe].sayHi('group element', ret=True).get() == (pe, pe, 'Hello')
 
+
+@case
+def one_d_array_elements_answer_once_in_element_order():
+    n = charm.numPes()
     size = 2 * n + 1
     a = Array(Hello, size, args=['Hi'])
     replies = a.sayHi('1-d array', ret=True).get()
@@ -35,6 +41,10 @@ def main(args):
         assert a[i].sayHi('1-d element', ret=True).get() == replies[i]
         assert a[(i,)].sayHi('1-d element', ret=True).get() == replies[i]
 
+
+@case
+def two_d_array_elements_answer_once_in_element_order():
+    n = charm.numPes()
     dims = (3, n + 1)
     a2 = Array(Hello, dims, args=['Hey'])
     replies = a2.sayHi('2-d array', ret=True).get()
@@ -45,8 +55,9 @@ def main(args):
         assert a2[(i, j)].sayHi('2-d element', ret=True).get() == replies[k]
         assert a2[[i, j]].sayHi('2-d element', ret=True).get() == replies[k]
 
-    print('test_hello: ok on %d PEs' % n)
-    charm.exit(0)
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

@@ -8,6 +8,8 @@ import sys
 import _charmpy
 from charmpy import charm, Chare, Array, Reducer, Future
 
+from cases import case, run_cases
+
 sys.argv += ['+balancer', 'RandCentLB', '+LBCommOff', '+LBObjOnly', '+LBSyncResume',
              '+LBTestPESpeed', 'keep-me', '+LBDebug']
 
@@ -38,12 +40,17 @@ class Worker(Chare):
         return charm.myPe(), self.value == self.thisIndex[0] * 10, self.resumed
 
 
-def main(args):
+@case
+def charm_lb_flags_are_taken_out_of_argv_and_recorded(args):
     assert 'keep-me' in args and not [a for a in args[1:] if a.startswith('+')], args
     flags = _charmpy.runtime_flags()
     for name in ('LBCommOff', 'LBObjOnly', 'LBSyncResume', 'LBTestPESpeed', 'LBDebug'):
         assert name in flags, (name, flags)
     assert flags['balancer'] == 'RandCentLB', flags
+
+
+@case
+def at_sync_step_under_these_flags_moves_elements_keeping_state(args):
     n = charm.numPes()
     a = Array(Worker, PER_PE * n, useAtSync=True)
     charm.awaitCreation(a)
@@ -57,8 +64,11 @@ def main(args):
     moved = sum(1 for b, c in zip(before, after) if b[0] != c[0])
     if n > 1:
         assert moved > 0, 'RandCentLB (RandomLB) moved nothing'
-    print('Charm++ LB flags ok on %d PEs: %d of %d elements moved' % (n, moved, len(after)))
-    charm.exit(0)
+    print('Charm++ LB flags: %d of %d elements moved on %d PEs' % (moved, len(after), n))
+
+
+def main(args):
+    run_cases(args)
 
 
 charm.start(main)

@@ -5,6 +5,8 @@
 import numpy as np
 from charm4py import charm, Chare, Array, Group, Future, coro
 
+from cases import case, run_cases
+
 
 class Peer(Chare):
 
@@ -59,20 +61,27 @@ class Sender(Chare):
         return 'ok'
 
 
-def main(args):
-    # Element 0 of each array sits on PE 0 with the sender: same-PE calls; on
-    # several PEs the other pairs cover calls between PEs.
+@case
+def single_chare_calls_to_array_elements_copy_their_arguments():
+    """Element 0 of each array sits on PE 0 with the sender: same-PE calls; on
+    several PEs the other pairs cover calls between PEs."""
     for pe in range(charm.numPes()):
         peer = Array(Peer, 1)                 # element 0 lives on PE 0
         sender = Chare(Sender, onPE=pe)
         assert sender.run(peer[0], ret=True).get() == 'ok'
-    # a group element calling its own PE's element of another group
+
+
+@case
+def group_element_calls_to_its_own_pe_copy_their_arguments():
+    """a group element calling its own PE's element of another group"""
     senders = Group(Sender)
     peers = Group(Peer)
     results = [senders[pe].run(peers[pe], ret=True) for pe in range(charm.numPes())]
     assert [r.get() for r in results] == ['ok'] * charm.numPes()
-    print('test_local_copy: ok')
-    charm.exit(0)
+
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)
