@@ -8,6 +8,8 @@ import pickle
 import numpy as np
 from charmpy import charm, Chare, Group
 
+from cases import case, run_cases
+
 
 def payloads():
     return {
@@ -39,7 +41,8 @@ class Receiver(Chare):
         return sum(len(memoryview(v).cast('B')) for v in box.values())
 
 
-def main(args):
+@case
+def pickler_takes_every_large_buffer_out_of_band(g):
     # The pickler the runtime uses takes every large buffer out of band (all but
     # the 4-byte bytes object).
     from charmpy import _pickling
@@ -47,12 +50,27 @@ def main(args):
     _pickling.dumps(payloads(), buffers.append)
     assert len(buffers) == 5, len(buffers)
     assert all(isinstance(b, pickle.PickleBuffer) for b in buffers)
-    total = sum(len(memoryview(v).cast('B')) for v in payloads().values())
-    g = Group(Receiver)
+
+
+def total_size():
+    return sum(len(memoryview(v).cast('B')) for v in payloads().values())
+
+
+@case
+def buffers_reach_each_pe_intact_of_the_same_type_and_writable(g):
+    total = total_size()
     for pe in range(charm.numPes()):
         assert g[pe].check(payloads(), kw='k', ret=True).get() == total
+
+
+@case
+def buffers_broadcast_to_every_pe_intact(g):
+    total = total_size()
     assert g.check(payloads(), kw='k', ret=True).get() == [total] * charm.numPes()
-    charm.exit(0)
+
+
+def main(args):
+    run_cases(Group(Receiver))
 
 
 charm.start(main)

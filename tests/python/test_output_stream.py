@@ -8,12 +8,14 @@ import sys
 
 from charmpy import charm, Chare, Group
 
+from cases import case, run_cases
+
 
 def check_streams():
     pe = charm.myPe()
     failures = []
 
-    def case(name, fn):
+    def attempt(name, fn):
         try:
             fn()
         except Exception as e:  # report every case by name
@@ -57,7 +59,7 @@ def check_streams():
 
     for name, fn in (('text calls', text_calls), ('attributes', attributes), ('non-ASCII', non_ascii),
                      ('bytes refused', bytes_refused), ('redirect_stdout', redirect)):
-        case(name, fn)
+        attempt(name, fn)
     return failures
 
 
@@ -67,13 +69,22 @@ class Checker(Chare):
         return check_streams()
 
 
-def main(args):
+@case
+def pe0_streams_behave_as_python_text_streams(checkers):
     failures = check_streams()
-    for pe_failures in Group(Checker).check(ret=True).get() or []:
+    assert not failures, '\n'.join(failures)
+
+
+@case
+def every_pes_streams_behave_as_python_text_streams(checkers):
+    failures = []
+    for pe_failures in checkers.check(ret=True).get() or []:
         failures += pe_failures
     assert not failures, '\n'.join(failures)
-    print('output streams ok on %d PEs' % charm.numPes())
-    charm.exit(0)
+
+
+def main(args):
+    run_cases(Group(Checker))
 
 
 charm.start(main)

@@ -8,6 +8,8 @@ import numpy as np
 
 from charmpy import charm, coro, Chare, Array, Future, RemoteException
 
+from cases import case, run_cases
+
 
 def square(x):
     return x * x
@@ -112,183 +114,6 @@ def max_overlap(records):
     return peak
 
 
-def check_map_basics():
-    for chunksize in (1, 7, 100):
-        assert charm.pool.map(square, list(range(250)), chunksize=chunksize) == \
-            [x * x for x in range(250)]
-        assert charm.pool.map(square, (x for x in range(250)), chunksize=chunksize) == \
-            [x * x for x in range(250)]
-    assert charm.pool.map(square, []) == []
-    assert charm.pool.map(square, iter(())) == []
-    assert charm.pool.map_async(square, range(0)).get() == []
-    f = charm.pool.map_async(square, range(30), chunksize=4)
-    assert f.get() == [x * x for x in range(30)]
-    fs = charm.pool.map_async(square, range(12), chunksize=5, multi_future=True)
-    assert [x.get() for x in fs] == [x * x for x in range(12)]
-    assert charm.pool.map(square, range(6), multi_future=True) == [0, 1, 4, 9, 16, 25]
-    assert charm.pool.map(lambda x: x + 1, range(10), chunksize=3) == list(range(1, 11))
-    assert charm.pool.map(abs, [-1, -2, 3]) == [1, 2, 3]     # a builtin
-    mixed = [(square, 3), (negate, 4), (square, 5)] * 10
-    assert charm.pool.submit(mixed) == [9, -4, 25] * 10
-    assert charm.pool.submit(mixed, chunksize=4) == [9, -4, 25] * 10
-    assert charm.pool.submit_async(mixed, chunksize=7).get() == [9, -4, 25] * 10
-    fs = charm.pool.submit_async(mixed[:3], multi_future=True)
-    assert [x.get() for x in fs] == [9, -4, 25]
-    assert charm.pool.submit([]) == []
-    print('map/submit ok')
-
-
-def check_every_pe_works():
-    records = charm.pool.map(where_and_when, range(20 * charm.numPes()))
-    assert [r[0] for r in records] == list(range(20 * charm.numPes()))
-    pes = set(r[1] for r in records)
-    assert pes == set(range(charm.numPes())), pes   # PE 0 computes too
-    if charm.numPes() > 1:
-        assert max_overlap(records) > 1, 'tasks never ran at the same time'
-    print('workers on PEs', sorted(pes))
-
-
-def check_ncores():
-    for ncores in (1, 2):
-        records = charm.pool.map(where_and_when, range(30), ncores=ncores)
-        assert [r[0] for r in records] == list(range(30))
-        assert max_overlap(records) <= ncores, (ncores, max_overlap(records))
-    records = charm.pool.map(where_and_when, range(30), chunksize=4, ncores=1)
-    assert max_overlap(records) == 1
-    print('ncores ok')
-
-
-def check_concurrent_jobs():
-    # Two maps from the entry, started together, share the workers.
-    fa = charm.pool.map_async(where_and_when, [('a', i) for i in range(80)])
-    fb = charm.pool.map_async(where_and_when, [('b', i) for i in range(80)])
-    a, b = fa.get(), fb.get()
-    assert [r[0] for r in a] == [('a', i) for i in range(80)]
-    assert [r[0] for r in b] == [('b', i) for i in range(80)]
-    first_b = min(r[2] for r in b)
-    a_after = sum(1 for r in a if r[2] > first_b)
-    assert a_after >= 20, 'job b waited for job a: only %d of a started after b' % a_after
-    # Maps from coroutines of chares on other PEs, while the entry runs one too.
-    clients = Array(Client, 3)
-    futures = [clients[i].run_map(40, i, ret=True) for i in range(3)]
-    mine = charm.pool.map(square, range(500), chunksize=5)
-    assert mine == [x * x for x in range(500)]
-    for i, f in enumerate(futures):
-        assert [r[0] for r in f.get()] == [(i, k) for k in range(40)]
-    assert 'coroutine' in clients[0].not_a_coroutine(ret=True).get()
-    print('concurrent jobs ok')
-
-
-def check_nested():
-    assert fib(1) == 1
-    assert charm.pool.Task(fib, (14,), ret=True).get() == 377
-    assert charm.pool.map(fib, range(12)) == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
-    assert charm.pool.map(nested_sum, [10, 20], chunksize=2) == [288, 2473]
-    print('nested ok')
-
-
-def check_tasks():
-    assert charm.pool.Task(divmod, (17, 5), ret=True).get() == (3, 2)
-    assert charm.pool.Task(add, [2, 3], ret=True).get() == 5
-    assert charm.pool.Task(where_and_when, ('t', 0.01), awaitable=True).get() is None
-    f = Future()
-    assert charm.pool.Task(send_to, (f, 'sent')) is None
-    assert f.get() == 'sent'
-    many = [charm.pool.Task(square, (i,), ret=True) for i in range(50)]
-    assert [x.get() for x in many] == [i * i for i in range(50)]
-    print('tasks ok')
-
-
-def check_exceptions():
-    for chunksize in (1, 7):
-        try:
-            charm.pool.map(fails_on_13, range(40), chunksize=chunksize)
-            raise AssertionError('the task exception did not reach map')
-        except ValueError as e:
-            assert 'task 13 refuses' in str(e)
-            assert 'fails_on_13' in e.remote_stacktrace, e.remote_stacktrace
-            assert 'traceback on PE' in e.remote_stacktrace
-        assert charm.pool.map(square, range(40), chunksize=chunksize) == \
-            [x * x for x in range(40)]
-    fs = charm.pool.map_async(fails_on_13, range(20), chunksize=3, multi_future=True)
-    for i, f in enumerate(fs):
-        if i < 12:     # chunks before the failing one ran
-            assert f.get() == i
-        elif i == 13:
-            try:
-                f.get()
-                raise AssertionError('task 13 did not fail')
-            except ValueError:
-                pass
-    try:
-        charm.pool.Task(fails_on_13, (13,), ret=True).get()
-        raise AssertionError('Task exception lost')
-    except ValueError:
-        pass
-    try:
-        charm.pool.Task(fails_on_13, (13,), awaitable=True).get()
-        raise AssertionError('Task exception lost (awaitable)')
-    except ValueError:
-        pass
-    try:
-        charm.pool.map(raises_unpicklable, range(3))
-        raise AssertionError('unpicklable exception lost')
-    except (Unpicklable, RemoteException) as e:
-        assert 'Unpicklable' in str(e)
-    try:
-        charm.pool.submit([(square, 2), (fails_on_13, 13)], chunksize=2)
-        raise AssertionError('submit exception lost')
-    except ValueError:
-        pass
-    try:
-        charm.pool.map(waits_outside_coroutine, [1])
-        raise AssertionError('waiting outside a coroutine must fail')
-    except RuntimeError as e:
-        assert 'coroutine' in str(e)
-    assert charm.pool.map(square, range(10)) == [x * x for x in range(10)]
-    print('exceptions ok')
-
-
-def check_numpy():
-    for chunksize in (1, 4):
-        arrays = charm.pool.map(array_of, range(1, 30), chunksize=chunksize)
-        for n, a in zip(range(1, 30), arrays):
-            assert isinstance(a, np.ndarray) and a.dtype == np.float64
-            assert np.array_equal(a, np.arange(n) * 2.0)
-    big = charm.pool.map(array_of, [1 << 17] * 4)
-    assert all(np.array_equal(a, np.arange(1 << 17) * 2.0) for a in big)
-    print('numpy ok')
-
-
-def check_bad_input():
-    def expect(error, fn, *args, **kwargs):
-        try:
-            fn(*args, **kwargs)
-        except error as e:
-            return str(e)
-        raise AssertionError('%s%r did not raise %s' % (fn.__name__, args, error.__name__))
-    assert 'chunksize' in expect(ValueError, charm.pool.map, square, [1], chunksize=0)
-    assert 'ncores' in expect(ValueError, charm.pool.map, square, [1], ncores=0)
-    assert 'callable' in expect(TypeError, charm.pool.map, 42, [1])
-    assert 'not iterable' in expect(TypeError, charm.pool.map, square, 5)
-    assert '(func, args)' in expect(TypeError, charm.pool.submit, [square])
-    assert 'args' in expect(TypeError, charm.pool.Task, square, 3)
-    captured = 7
-    assert 'cannot be sent' in expect(TypeError, charm.pool.map, lambda x: x + captured, [1])
-    print('bad input ok')
-
-
-def check_progress():
-    text = with_progress(200)
-    assert '200/200' in text and 'task/s' in text, text
-    assert text.count('\r') >= 3, 'the bar was not updated while the map ran: %r' % text
-    if charm.numPes() > 1:    # a caller on another PE: its bar is drawn there
-        client = Chare(Client, onPE=1)
-        text = client.run_with_progress(60, ret=True).get()
-        assert '60/60' in text and 'PE 1' in text, text
-    print('progress ok')
-
-
 def first_and_index(item):
     return item[0], item[1][0]
 
@@ -297,7 +122,8 @@ def snapshot_task(i, buf):
     return i, buf[0]
 
 
-def check_arguments_copied_at_the_call():
+@case
+def arguments_copied_at_the_call():
     # A job waits in the scheduler until workers are free; what the tasks see is what
     # their arguments held at the call, not what the caller wrote afterwards (charm4py
     # copies them too; the nqueen example reuses one buffer for every Task).
@@ -315,24 +141,228 @@ def check_arguments_copied_at_the_call():
         item[1][0] = -1
     assert f.get() == [(i, i) for i in range(50)]
     assert g.get() == [(i, i) for i in range(50)]
-    print('arguments copied at the call ok')
+
+
+@case
+def map_results_in_input_order_for_every_chunksize():
+    for chunksize in (1, 7, 100):
+        assert charm.pool.map(square, list(range(250)), chunksize=chunksize) == \
+            [x * x for x in range(250)]
+        assert charm.pool.map(square, (x for x in range(250)), chunksize=chunksize) == \
+            [x * x for x in range(250)]
+
+
+@case
+def map_of_empty_input_is_empty():
+    assert charm.pool.map(square, []) == []
+    assert charm.pool.map(square, iter(())) == []
+    assert charm.pool.map_async(square, range(0)).get() == []
+
+
+@case
+def map_async_and_multi_future_results():
+    f = charm.pool.map_async(square, range(30), chunksize=4)
+    assert f.get() == [x * x for x in range(30)]
+    fs = charm.pool.map_async(square, range(12), chunksize=5, multi_future=True)
+    assert [x.get() for x in fs] == [x * x for x in range(12)]
+    assert charm.pool.map(square, range(6), multi_future=True) == [0, 1, 4, 9, 16, 25]
+
+
+@case
+def map_of_lambda_and_builtin():
+    assert charm.pool.map(lambda x: x + 1, range(10), chunksize=3) == list(range(1, 11))
+    assert charm.pool.map(abs, [-1, -2, 3]) == [1, 2, 3]     # a builtin
+
+
+@case
+def submit_of_mixed_functions_in_order():
+    mixed = [(square, 3), (negate, 4), (square, 5)] * 10
+    assert charm.pool.submit(mixed) == [9, -4, 25] * 10
+    assert charm.pool.submit(mixed, chunksize=4) == [9, -4, 25] * 10
+    assert charm.pool.submit_async(mixed, chunksize=7).get() == [9, -4, 25] * 10
+    fs = charm.pool.submit_async(mixed[:3], multi_future=True)
+    assert [x.get() for x in fs] == [9, -4, 25]
+    assert charm.pool.submit([]) == []
+
+
+@case
+def every_pe_runs_tasks_at_the_same_time():
+    records = charm.pool.map(where_and_when, range(20 * charm.numPes()))
+    assert [r[0] for r in records] == list(range(20 * charm.numPes()))
+    pes = set(r[1] for r in records)
+    assert pes == set(range(charm.numPes())), pes   # PE 0 computes too
+    if charm.numPes() > 1:
+        assert max_overlap(records) > 1, 'tasks never ran at the same time'
+    print('workers on PEs', sorted(pes))
+
+
+@case
+def ncores_bounds_tasks_running_at_once():
+    for ncores in (1, 2):
+        records = charm.pool.map(where_and_when, range(30), ncores=ncores)
+        assert [r[0] for r in records] == list(range(30))
+        assert max_overlap(records) <= ncores, (ncores, max_overlap(records))
+    records = charm.pool.map(where_and_when, range(30), chunksize=4, ncores=1)
+    assert max_overlap(records) == 1
+
+
+@case
+def concurrent_jobs_from_the_entry_share_the_workers():
+    # Two maps from the entry, started together, share the workers.
+    fa = charm.pool.map_async(where_and_when, [('a', i) for i in range(80)])
+    fb = charm.pool.map_async(where_and_when, [('b', i) for i in range(80)])
+    a, b = fa.get(), fb.get()
+    assert [r[0] for r in a] == [('a', i) for i in range(80)]
+    assert [r[0] for r in b] == [('b', i) for i in range(80)]
+    first_b = min(r[2] for r in b)
+    a_after = sum(1 for r in a if r[2] > first_b)
+    assert a_after >= 20, 'job b waited for job a: only %d of a started after b' % a_after
+
+
+@case
+def maps_from_coroutines_of_chares_on_other_pes():
+    # Maps from coroutines of chares on other PEs, while the entry runs one too.
+    clients = Array(Client, 3)
+    futures = [clients[i].run_map(40, i, ret=True) for i in range(3)]
+    mine = charm.pool.map(square, range(500), chunksize=5)
+    assert mine == [x * x for x in range(500)]
+    for i, f in enumerate(futures):
+        assert [r[0] for r in f.get()] == [(i, k) for k in range(40)]
+    assert 'coroutine' in clients[0].not_a_coroutine(ret=True).get()
+
+
+@case
+def nested_maps_from_coroutine_tasks():
+    assert fib(1) == 1
+    assert charm.pool.Task(fib, (14,), ret=True).get() == 377
+    assert charm.pool.map(fib, range(12)) == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
+    assert charm.pool.map(nested_sum, [10, 20], chunksize=2) == [288, 2473]
+
+
+@case
+def task_ret_awaitable_and_fire_and_forget():
+    assert charm.pool.Task(divmod, (17, 5), ret=True).get() == (3, 2)
+    assert charm.pool.Task(add, [2, 3], ret=True).get() == 5
+    assert charm.pool.Task(where_and_when, ('t', 0.01), awaitable=True).get() is None
+    f = Future()
+    assert charm.pool.Task(send_to, (f, 'sent')) is None
+    assert f.get() == 'sent'
+    many = [charm.pool.Task(square, (i,), ret=True) for i in range(50)]
+    assert [x.get() for x in many] == [i * i for i in range(50)]
+
+
+@case
+def task_exception_reaches_map_with_remote_traceback_then_pool_works():
+    for chunksize in (1, 7):
+        try:
+            charm.pool.map(fails_on_13, range(40), chunksize=chunksize)
+            raise AssertionError('the task exception did not reach map')
+        except ValueError as e:
+            assert 'task 13 refuses' in str(e)
+            assert 'fails_on_13' in e.remote_stacktrace, e.remote_stacktrace
+            assert 'traceback on PE' in e.remote_stacktrace
+        assert charm.pool.map(square, range(40), chunksize=chunksize) == \
+            [x * x for x in range(40)]
+
+
+@case
+def multi_future_chunks_before_the_failing_task_still_deliver():
+    fs = charm.pool.map_async(fails_on_13, range(20), chunksize=3, multi_future=True)
+    for i, f in enumerate(fs):
+        if i < 12:     # chunks before the failing one ran
+            assert f.get() == i
+        elif i == 13:
+            try:
+                f.get()
+                raise AssertionError('task 13 did not fail')
+            except ValueError:
+                pass
+
+
+@case
+def task_exception_reaches_ret_and_awaitable_futures():
+    try:
+        charm.pool.Task(fails_on_13, (13,), ret=True).get()
+        raise AssertionError('Task exception lost')
+    except ValueError:
+        pass
+    try:
+        charm.pool.Task(fails_on_13, (13,), awaitable=True).get()
+        raise AssertionError('Task exception lost (awaitable)')
+    except ValueError:
+        pass
+
+
+@case
+def unpicklable_task_exception_still_reaches_map():
+    try:
+        charm.pool.map(raises_unpicklable, range(3))
+        raise AssertionError('unpicklable exception lost')
+    except (Unpicklable, RemoteException) as e:
+        assert 'Unpicklable' in str(e)
+
+
+@case
+def submit_exception_reaches_the_caller():
+    try:
+        charm.pool.submit([(square, 2), (fails_on_13, 13)], chunksize=2)
+        raise AssertionError('submit exception lost')
+    except ValueError:
+        pass
+
+
+@case
+def waiting_in_a_task_outside_a_coroutine_fails_then_pool_works():
+    try:
+        charm.pool.map(waits_outside_coroutine, [1])
+        raise AssertionError('waiting outside a coroutine must fail')
+    except RuntimeError as e:
+        assert 'coroutine' in str(e)
+    assert charm.pool.map(square, range(10)) == [x * x for x in range(10)]
+
+
+@case
+def numpy_results_small_and_large():
+    for chunksize in (1, 4):
+        arrays = charm.pool.map(array_of, range(1, 30), chunksize=chunksize)
+        for n, a in zip(range(1, 30), arrays):
+            assert isinstance(a, np.ndarray) and a.dtype == np.float64
+            assert np.array_equal(a, np.arange(n) * 2.0)
+    big = charm.pool.map(array_of, [1 << 17] * 4)
+    assert all(np.array_equal(a, np.arange(1 << 17) * 2.0) for a in big)
+
+
+@case
+def bad_input_raises_naming_the_argument():
+    def expect(error, fn, *args, **kwargs):
+        try:
+            fn(*args, **kwargs)
+        except error as e:
+            return str(e)
+        raise AssertionError('%s%r did not raise %s' % (fn.__name__, args, error.__name__))
+    assert 'chunksize' in expect(ValueError, charm.pool.map, square, [1], chunksize=0)
+    assert 'ncores' in expect(ValueError, charm.pool.map, square, [1], ncores=0)
+    assert 'callable' in expect(TypeError, charm.pool.map, 42, [1])
+    assert 'not iterable' in expect(TypeError, charm.pool.map, square, 5)
+    assert '(func, args)' in expect(TypeError, charm.pool.submit, [square])
+    assert 'args' in expect(TypeError, charm.pool.Task, square, 3)
+    captured = 7
+    assert 'cannot be sent' in expect(TypeError, charm.pool.map, lambda x: x + captured, [1])
+
+
+@case
+def progress_bar_drawn_on_the_callers_pe():
+    text = with_progress(200)
+    assert '200/200' in text and 'task/s' in text, text
+    assert text.count('\r') >= 3, 'the bar was not updated while the map ran: %r' % text
+    if charm.numPes() > 1:    # a caller on another PE: its bar is drawn there
+        client = Chare(Client, onPE=1)
+        text = client.run_with_progress(60, ret=True).get()
+        assert '60/60' in text and 'PE 1' in text, text
 
 
 def main(args):
-    check_arguments_copied_at_the_call()
-    check_map_basics()
-    check_every_pe_works()
-    check_ncores()
-    check_concurrent_jobs()
-    check_nested()
-    check_tasks()
-    check_exceptions()
-    check_numpy()
-    check_bad_input()
-    check_progress()
-    print('pool ok on %d PEs' % charm.numPes())
-    sys.stdout.flush()
-    charm.exit()
+    run_cases()
 
 
 charm.start(main)

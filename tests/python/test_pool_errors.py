@@ -5,10 +5,11 @@
 # PE 0's worker (results are sent by message there too); the pool stays usable. A
 # task whose arguments do not pickle fails at the call; a Task without ret= whose
 # result does not pickle is fine (nothing is sent back).
-import sys
 import threading
 
 from charmpy import charm, coro, Chare, Future
+
+from cases import case, run_cases
 
 
 def numbers():
@@ -115,16 +116,30 @@ class Client(Chare):
         return 'done'
 
 
-def main(args):
+@case
+def unsendable_results_raise_naming_the_task_and_function():
     check_results(0)
+
+
+@case
+def unsendable_arguments_refused_at_the_call():
     check_arguments()
+
+
+@case
+def task_without_ret_with_an_unsendable_result_is_fine():
     check_task_without_ret()
+
+
+@case
+def unsendable_results_and_arguments_with_the_caller_on_another_pe():
     if charm.numPes() > 1:
         client = Chare(Client, onPE=1)
         assert client.run(ret=True).get() == 'done'
-    print('pool errors ok on %d PEs' % charm.numPes())
-    sys.stdout.flush()
-    charm.exit()
+
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

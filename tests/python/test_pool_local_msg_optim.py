@@ -2,9 +2,9 @@
 # to the scheduler by reference, so a caller on PE 0 receives even results that do not
 # pickle (charm4py's same-PE behaviour with the option), while a caller on another PE
 # gets the error naming the task and its function, and the pool stays usable.
-import sys
-
 from charmpy import charm, Chare, coro
+
+from cases import case, run_cases
 
 charm.options.local_msg_optim = True
 
@@ -39,14 +39,20 @@ class Caller(Chare):
         return 'done'
 
 
-def main(args):
+@case
+def caller_on_pe0_receives_unpicklable_results_by_reference():
     results = charm.pool.map(gen_on_pe0, range(8 * charm.numPes()))
     assert any(not isinstance(r, int) for r in results)   # PE 0's worker ran some
+
+
+@case
+def caller_on_another_pe_gets_the_error_naming_the_task():
     if charm.numPes() > 1:
         assert Chare(Caller, onPE=1).run(ret=True).get() == 'done'
-    print('pool local_msg_optim ok on %d PEs' % charm.numPes())
-    sys.stdout.flush()
-    charm.exit()
+
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

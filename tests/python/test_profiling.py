@@ -3,6 +3,8 @@
 import numpy as np
 from charmpy import charm, Chare, Group, Array
 
+from cases import case, run_cases
+
 
 class Worker(Chare):
 
@@ -22,7 +24,30 @@ class Sink(Chare):
         self.total += value
 
 
+@case
+def profile_counts_calls_and_bytes_of_each_entry_method(stats):
+    n = charm.numPes()
+    calls = {key: value[0] for key, value in stats.items()}
+    assert calls[('Sink', 'done')] == 4 * n, stats
+    sent = stats[('Sink', 'done')]
+    assert sent[2] > 0  # bytes received
+
+
+@case
+def stats_table_names_entry_methods_and_the_pe_total(stats):
+    table = charm._stats_table()
+    assert 'Sink.done' in table and 'total (PE 0)' in table, table
+
+
+@case
+def print_stats_here_and_on_another_pe(stats):
+    n = charm.numPes()
+    charm.printStats()
+    charm.thisProxy[n - 1].printStats(awaitable=True).get()
+
+
 def main(args):
+    """Runs the traffic the cases read the profile of."""
     n = charm.numPes()
     workers = Array(Worker, 4 * n)
     sink = Chare(Sink, onPE=0)
@@ -31,16 +56,7 @@ def main(args):
         workers[i].work(data, sink)
     workers.idle(awaitable=True).get()
     charm.waitQD()
-    stats = _profile()
-    calls = {key: value[0] for key, value in stats.items()}
-    assert calls[('Sink', 'done')] == 4 * n, stats
-    sent = stats[('Sink', 'done')]
-    assert sent[2] > 0  # bytes received
-    table = charm._stats_table()
-    assert 'Sink.done' in table and 'total (PE 0)' in table, table
-    charm.printStats()
-    charm.thisProxy[n - 1].printStats(awaitable=True).get()
-    charm.exit(0)
+    run_cases(_profile())
 
 
 def _profile():

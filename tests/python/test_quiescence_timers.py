@@ -7,6 +7,8 @@ import time
 
 from charmpy import charm, Chare, Array, Future, coro
 
+from cases import case, run_cases
+
 
 class Hopper(Chare):
 
@@ -37,10 +39,8 @@ class Hopper(Chare):
         return getattr(self, 'noted', None)
 
 
-def main(args):
-    n = charm.numPes()
-    size = 3 * n + 2
-    hoppers = Array(Hopper, size)
+@case
+def wait_qd_returns_once_every_hop_of_a_burst_ran(hoppers, size):
     expected = 0
     for burst in range(3):
         for c in range(30):
@@ -49,10 +49,16 @@ def main(args):
         charm.waitQD()
         assert sum(hoppers.count(ret=True).get()) == expected
 
+
+@case
+def start_qd_sets_a_future(hoppers, size):
     done = Future()
     charm.startQD(done)
     assert done.get() is None
 
+
+@case
+def sleeping_pe_keeps_serving_messages(hoppers, size):
     # sleep: the sleeper's PE keeps serving messages while it naps
     napper = hoppers[size - 1].nap_then_count(0.2, ret=True)
     t0 = time.time()
@@ -61,6 +67,9 @@ def main(args):
     assert time.time() - t0 < 0.19  # answered during the nap
     assert napper.get() == before
 
+
+@case
+def scheduled_function_future_and_proxy_method_fire(hoppers, size):
     # scheduled callables: a function, a future, a proxy method
     fired = []
     charm.scheduleCallableAfter(lambda x: fired.append(x), 0.02, args=['fn'])
@@ -72,7 +81,12 @@ def main(args):
     charm.waitQD()
     assert fired == ['fn']
     assert hoppers[0].get_noted(ret=True).get() == 42
-    charm.exit(0)
+
+
+def main(args):
+    n = charm.numPes()
+    size = 3 * n + 2
+    run_cases(Array(Hopper, size), size)
 
 
 charm.start(main)

@@ -9,6 +9,8 @@ from charmpy import readonlies as ro
 
 import readonly_helper
 
+from cases import case, run_cases
+
 
 class Worker(Chare):
 
@@ -42,7 +44,43 @@ class Reporter(Chare):
         return ro.after_creation, ro.group == self.thisProxy
 
 
+# The first case makes the entry's first suspension (which sends the readonlies out):
+# the cases run in this order on the chares main() created.
+@case
+def methods_see_every_readonly_also_those_set_after_the_call(workers, n):
+    results = workers.check(ret=True).get()    # first suspension: readonlies go out
+    expected = ('before', 'after', float(np.arange(1000.0).sum()), True, True, 'after')
+    assert results == [expected] * (2 * n + 1), results
+
+
+@case
+def group_created_before_a_readonly_was_set_sees_it(workers, n):
+    assert ro.group.report(ret=True).get() == [('after', True)] * n
+
+
+@case
+def readonly_group_proxy_usable_from_the_chares(workers, n):
+    pes = [workers[i].callGroup(ret=True) for i in range(2 * n + 1)]
+    assert all(0 <= f.get() < n for f in pes)
+
+
+@case
+def update_globals_sets_module_globals_on_every_pe(workers, n):
+    # updateGlobals: module globals on every PE
+    charm.thisProxy.updateGlobals({'GLOBAL_X': 42}, awaitable=True).get()
+    charm.thisProxy.updateGlobals({'SETTING': 'set'}, module_name='readonly_helper',
+                                  awaitable=True).get()
+    assert workers.getGlobal('GLOBAL_X', ret=True).get() == [(42, 'set')] * (2 * n + 1)
+
+
+@case
+def runtime_group_replies_in_pe_order(workers, n):
+    assert charm.thisProxy.myPe(ret=True).get() == list(range(n))
+
+
 def main(args):
+    """Sets the readonlies and makes the calls the cases check, all before the
+    entry first suspends (in the first case)."""
     n = charm.numPes()
     ro.before_creation = 'before'
     ro.table = {'n': n}
@@ -53,23 +91,7 @@ def main(args):
     ro.group = Group(Reporter)
     ro.group.report()
     ro.after_creation = 'after'          # set after the calls above were made
-
-    results = workers.check(ret=True).get()    # first suspension: readonlies go out
-    expected = ('before', 'after', float(np.arange(1000.0).sum()), True, True, 'after')
-    assert results == [expected] * (2 * n + 1), results
-    assert ro.group.report(ret=True).get() == [('after', True)] * n
-    pes = [workers[i].callGroup(ret=True) for i in range(2 * n + 1)]
-    assert all(0 <= f.get() < n for f in pes)
-
-    # updateGlobals: module globals on every PE
-    charm.thisProxy.updateGlobals({'GLOBAL_X': 42}, awaitable=True).get()
-    charm.thisProxy.updateGlobals({'SETTING': 'set'}, module_name='readonly_helper',
-                                  awaitable=True).get()
-    assert workers.getGlobal('GLOBAL_X', ret=True).get() == [(42, 'set')] * (2 * n + 1)
-    assert charm.thisProxy.myPe(ret=True).get() == list(range(n))
-
-    print('test_readonlies: ok on %d PEs' % n)
-    charm.exit(0)
+    run_cases(workers, n)
 
 
 charm.start(main)

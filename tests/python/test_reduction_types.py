@@ -15,6 +15,8 @@ from fractions import Fraction
 import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
 
+from cases import case, run_cases
+
 
 def want(result, typ, value, dtype=None, shape=None):
     assert type(result) is typ, 'got %r of type %s, want %s' % (result, type(result), typ)
@@ -175,18 +177,35 @@ def run(proxy, n, sec=None, section_typed=False):
     assert (sec or proxy).allreduce_all(n, sec, ret=True).get() == [True] * n
 
 
-def main(args):
+@case
+def group_results_have_charm4py_types():
     pes = charm.numPes()
     run(Group(Typed), pes)
-    size = 2 * pes + 1
+
+
+@case
+def array_results_have_charm4py_types():
+    size = 2 * charm.numPes() + 1   # more elements than PEs
     a = Array(Typed, size)
     run(a, size)
+
+
+@case
+def array_section_results_have_numpy_types():
+    size = 2 * charm.numPes() + 1
     m = max(1, size - 2)  # a section of the array's first m elements
     b = Array(Typed, size)
     run(b, m, b[0:m], section_typed=True)
-    on = list(range(0, pes, 2))
+
+
+@case
+def group_on_some_pes_results_have_numpy_types():
+    on = list(range(0, charm.numPes(), 2))
     run(Group(OnPes, onPEs=on), len(on), section_typed=True)
-    charm.exit(0)
+
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

@@ -9,6 +9,8 @@
 import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
 
+from cases import case, run_cases
+
 MIB_DOUBLES = 1 << 17  # 1 MiB of float64
 
 
@@ -202,22 +204,6 @@ class Allreducer(Chare):
         return self.pending.get().tolist()
 
 
-def check_allreduce(n):
-    g = Group(Allreducer)
-    assert g.big(n, ret=True).get() == [n * (MIB_DOUBLES - 1) + n * (n - 1) // 2] * n
-    assert g.mixed(n, ret=True).get() == [True] * n
-    for size in (1, max(1, n - 1), 8 * n):  # fewer elements than PEs, and 8 per PE
-        a = Array(Allreducer, size)
-        assert a.big(size, ret=True).get() == [size * (MIB_DOUBLES - 1) + size * (size - 1) // 2] * size
-        assert a.mixed(size, ret=True).get() == [True] * size
-    # refused contributions: elements 0 and 1 share PE 0
-    a = Array(Allreducer, 2 * n)
-    a[0].bad_first(awaitable=True).get()
-    a[1].bad_second(awaitable=True).get()
-    a.bad_rest(awaitable=True).get()
-    assert a.bad_result(ret=True).get() == [[2.0 * n] * 3] * (2 * n)
-
-
 def futures():
     return {name: Future() for name in ('sum', 'fsum', 'product', 'max', 'min', 'list', 'tuple',
                                         'array', 'array2d', 'and', 'or', 'xor', 'gather',
@@ -256,29 +242,72 @@ def check(proxy, n):
         assert r == [s], r
 
 
-def main(args):
-    n = charm.numPes()
+@case
+def numeric_data_under_numeric_reducers_takes_the_c_path():
     # Numbers, lists and NumPy arrays under numeric reducers are combined in C.
     from charmpy import reduction
     for data in (3, 2.5, True, [1, 2.0], (4, 5), np.ones(3), np.float32(2)):
         assert reduction.numeric_form(Reducer.sum, data) is not None, data
     assert reduction.numeric_form(Reducer.sum, ['a']) is None
     assert reduction.numeric_form(Reducer.gather, 3) is None
+
+
+@case
+def contribute_refuses_an_unknown_reducer():
     try:
         Worker.contribute(None, 1, 12345, None)
         raise AssertionError('an unknown reducer must be refused')
     except TypeError:
         pass
-    check_allreduce(n)
+
+
+@case
+def group_allreduce_of_1mib_arrays_and_mixed_forms():
+    n = charm.numPes()
+    g = Group(Allreducer)
+    assert g.big(n, ret=True).get() == [n * (MIB_DOUBLES - 1) + n * (n - 1) // 2] * n
+    assert g.mixed(n, ret=True).get() == [True] * n
+
+
+@case
+def array_allreduce_of_1mib_arrays_and_mixed_forms():
+    n = charm.numPes()
+    for size in (1, max(1, n - 1), 8 * n):  # fewer elements than PEs, and 8 per PE
+        a = Array(Allreducer, size)
+        assert a.big(size, ret=True).get() == [size * (MIB_DOUBLES - 1) + size * (size - 1) // 2] * size
+        assert a.mixed(size, ret=True).get() == [True] * size
+
+
+@case
+def refused_allreduce_contributions_change_nothing():
+    n = charm.numPes()
+    # refused contributions: elements 0 and 1 share PE 0
+    a = Array(Allreducer, 2 * n)
+    a[0].bad_first(awaitable=True).get()
+    a[1].bad_second(awaitable=True).get()
+    a.bad_rest(awaitable=True).get()
+    assert a.bad_result(ret=True).get() == [[2.0 * n] * 3] * (2 * n)
+
+
+@case
+def group_reductions_reach_futures_and_callbacks():
     g = Group(Worker)
-    check(g, n)
+    check(g, charm.numPes())
+
+
+@case
+def array_reductions_callbacks_and_coroutine_allreduce_then_reused():
+    n = charm.numPes()
     for size in (1, n + 1, 2 * n + 3):
         a = Array(Worker, size)
         check(a, size)
         assert a.all_max(ret=True).get() == [size - 1] * size
         a.clear(awaitable=True).get()
         check(a, size)  # later reductions reuse the machinery
-    charm.exit(0)
+
+
+def main(args):
+    run_cases()
 
 
 charm.start(main)

@@ -21,6 +21,8 @@ import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
 from charmpy import reduction
 
+from cases import case, run_cases
+
 TYPECODES = 'bBhHiIlLqQfd'
 REDUCERS = ('sum', 'product', 'max', 'min', 'logical_and', 'logical_or', 'logical_xor')
 NP_OPS = {'sum': np.add, 'product': np.multiply, 'max': np.maximum, 'min': np.minimum,
@@ -242,7 +244,21 @@ class Worker(Chare):
         return self.pending.get().tolist()
 
 
-def check_python_path():
+def run_all(proxy, ks, section=None, where=''):
+    """Every case over `proxy` (elements numbered ks), with contribute and allreduce."""
+    fs = {(tc, name): Future() for tc in TYPECODES for name in REDUCERS}
+    proxy.arrays(fs, section)
+    for (tc, name), f in fs.items():
+        check_array_result(f.get(), tc, name, ks, where)
+    fs = {key: Future() for key, _, _ in exact_data(0)}
+    proxy.exact(fs, section)
+    check_exact({key: outcome(f) for key, f in fs.items()}, ks, where, section is not None)
+    assert proxy.allreduce_arrays(ks, section, ret=True).get() == [True] * len(ks), where
+    assert proxy.allreduce_exact(ks, section, ret=True).get() == [True] * len(ks), where
+
+
+@case
+def python_combine_refuses_mismatched_contributions(_pair):
     """Data combined in Python at the root: the same checks, and Python's arithmetic."""
     for values, words in (
             ([['a', 'b'], ['c']], 'Reducer.sum: contributions have different lengths 2 and 1'),
@@ -256,9 +272,17 @@ def check_python_path():
             assert words in str(e), e
         else:
             raise AssertionError('combining %r must be refused' % (values,))
+
+
+@case
+def python_combine_follows_python_arithmetic(_pair):
     assert reduction.combine(Reducer.sum, [['a', 'b'], ['c', 'd']]) == ['ac', 'bd']
     assert reduction.combine(Reducer.product, [3, 2 ** 70, 0.5]) == 3 * 2 ** 69
     assert reduction.combine(Reducer.max, [(1, 'z'), (2, 'a')]) == (2, 'z')
+
+
+@case
+def numeric_form_chooses_the_c_path_and_refuses_ints_past_64_bits(_pair):
     # which data goes the C path, and how it is described
     assert reduction.numeric_form(Reducer.sum, array.array('q', [1]))[2] == \
         b"Reducer.sum of an array.array('q') of length 1"
@@ -275,44 +299,50 @@ def check_python_path():
             raise AssertionError('%r must be refused' % (big,))
 
 
-def run_all(proxy, ks, section=None, where=''):
-    """Every case over `proxy` (elements numbered ks), with contribute and allreduce."""
-    fs = {(tc, name): Future() for tc in TYPECODES for name in REDUCERS}
-    proxy.arrays(fs, section)
-    for (tc, name), f in fs.items():
-        check_array_result(f.get(), tc, name, ks, where)
-    fs = {key: Future() for key, _, _ in exact_data(0)}
-    proxy.exact(fs, section)
-    check_exact({key: outcome(f) for key, f in fs.items()}, ks, where, section is not None)
-    assert proxy.allreduce_arrays(ks, section, ret=True).get() == [True] * len(ks), where
-    assert proxy.allreduce_exact(ks, section, ret=True).get() == [True] * len(ks), where
+@case
+def group_reductions_exact(_pair):
+    run_all(Group(Worker), tuple(range(charm.numPes())), where='group')
 
 
-def main(args):
+@case
+def array_and_section_reductions_exact(_pair):
     n = charm.numPes()
-    check_python_path()
-    run_all(Group(Worker), tuple(range(n)), where='group')
     for size in (1, 2 * n + 3):
         a = Array(Worker, size)
         run_all(a, tuple(range(size)), where='array of %d' % size)
         sec = a[::2]
         run_all(sec, tuple(range(0, size, 2)), section=sec, where='section of an array of %d' % size)
 
-    # refused contributions on one PE (elements 0 and 1 share PE 0)
-    a = Array(Worker, 2 * n)
+
+# The two cases below share `pair` (Array(Worker, 2 * numPes): elements 0 and 1 on
+# PE 0), in this order: the second one's reductions follow the first one's.
+@case
+def mismatched_shapes_refused_on_one_pe_then_accepted(pair):
+    n = charm.numPes()
+    a = pair
     f = Future()
     a[0].mismatch_first(f, awaitable=True).get()
     a[1].mismatch_second(f, awaitable=True).get()
     a.mismatch_rest(f, awaitable=True).get()
     assert np.array_equal(f.get(), np.full(6, 2.0 * n))  # flattened, as charm4py gives it
     assert a.pending_result(ret=True).get() == [[2.0 * n] * 6] * (2 * n)
+
+
+@case
+def mismatched_kinds_refused_on_one_pe_then_accepted(pair):
+    n = charm.numPes()
+    a = pair
     f = {'int': Future(), 'list': Future()}
     a[0].mismatch_kinds_first(f, awaitable=True).get()
     a[1].mismatch_kinds_second(f, awaitable=True).get()
     a.mismatch_kinds_rest(f, awaitable=True).get()
     assert f['int'].get() == 7 + sum(range(2, 2 * n))
     assert f['list'].get().tolist() == [3, 2, 3]
-    charm.exit(0)
+
+
+def main(args):
+    # refused contributions on one PE (elements 0 and 1 share PE 0)
+    run_cases(Array(Worker, 2 * charm.numPes()))
 
 
 charm.start(main)

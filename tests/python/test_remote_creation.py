@@ -9,6 +9,8 @@
 # (a charmpy addition with Group's arguments).
 from charmpy import charm, Chare, Group, Array, ArrayMap, Reducer, Future, coro
 
+from cases import case, run_cases
+
 
 class Cell(Chare):
 
@@ -65,7 +67,8 @@ class Asker(Chare):
         return f.get(), proxy.info(ret=True).get()
 
 
-def case_dense_arrays(n):
+@case
+def dense_arrays_created_on_another_pe(n):
     last = n - 1
     size = 2 * n + 1
     a = charm.thisProxy[last].createArray(Cell, size, args=[100], ret=True).get()
@@ -82,7 +85,8 @@ def case_dense_arrays(n):
     assert [t for _, t, _ in c.info(ret=True).get()] == ['kw'] * 3
 
 
-def case_sparse_array(n):
+@case
+def sparse_array_created_on_another_pe_then_filled(n):
     s = charm.thisProxy[n - 1].createArray(Cell, ndims=2, args=[], ret=True).get()
     assert s.dims is None and s.ndims == 2
     for i in range(n + 2):
@@ -95,13 +99,15 @@ def case_sparse_array(n):
     assert f.get() == sum(10 * i + i + 7 for i in range(n + 2))
 
 
-def case_array_map(n):
+@case
+def array_created_on_another_pe_placed_by_its_map(n):
     m = Group(OnLast)
     a = charm.thisProxy[0 if n == 1 else 1].createArray(Cell, 4, args=[0], map=m, ret=True).get()
     assert [pe for _, _, pe in a.info(ret=True).get()] == [n - 1] * 4
 
 
-def case_cb_future(n):
+@case
+def creation_cb_future_receives_the_proxy(n):
     f = Future()
     charm.thisProxy[n - 1].createArray(Cell, 3, args=[7], cb=f)
     a = f.get()
@@ -109,20 +115,23 @@ def case_cb_future(n):
     assert a.value(ret=True).get() == [7, 8, 9]
 
 
-def case_cb_proxy_method(n):
+@case
+def creation_cb_proxy_method_receives_the_proxy(n):
     collector = Chare(Collector, onPE=0)
     charm.thisProxy[n - 1].createArray(Cell, 4, args=[2], cb=collector.take, awaitable=True).get()
     assert collector.collected_sum(ret=True).get() == sum(2 + i for i in range(4))
 
 
-def case_asked_from_a_chare(n):
+@case
+def creation_asked_from_a_chare_on_another_pe(n):
     asker = Chare(Asker, onPE=n - 1)
     total, infos = asker.ask(0, 3, ret=True).get()
     assert total == 5 * 3 + 3
     assert sorted(index for index, _, _ in infos) == [(0,), (1,), (2,)]
 
 
-def case_await_creation_of_several(n):
+@case
+def await_creation_of_several_received_proxies(n):
     pes = list(range(n))
     proxies = [charm.thisProxy[pe].createArray(Cell, pe + 1, args=[pe], ret=True) for pe in pes]
     proxies = [f.get() for f in proxies]
@@ -132,7 +141,8 @@ def case_await_creation_of_several(n):
         assert p.value(ret=True).get() == [pe + i for i in range(pe + 1)]
 
 
-def case_create_group(n):
+@case
+def create_group_on_another_pe(n):
     g = charm.thisProxy[n - 1].createGroup(Cell, args=[50], ret=True).get()
     charm.awaitCreation(g)
     assert g.value(ret=True).get() == [50 + pe for pe in range(n)]
@@ -141,7 +151,8 @@ def case_create_group(n):
     assert [t for _, t, _ in f.get().info(ret=True).get()] == ['cb'] * n
 
 
-def case_bad_class(n):
+@case
+def bad_class_refused_at_creation(n):
     f = charm.thisProxy[n - 1].createArray(int, 3, ret=True)
     try:
         f.get()
@@ -151,17 +162,9 @@ def case_bad_class(n):
         raise AssertionError('createArray(int) gave a proxy')
 
 
-CASES = [case_dense_arrays, case_sparse_array, case_array_map, case_cb_future,
-         case_cb_proxy_method, case_asked_from_a_chare, case_await_creation_of_several,
-         case_create_group, case_bad_class]
-
-
 def main(args):
     n = charm.numPes()
-    for case in CASES:
-        case(n)
-        print('ok', case.__name__)
-    charm.exit(0)
+    run_cases(n)
 
 
 charm.start(main)

@@ -5,8 +5,12 @@
 # and NumPy arrays, gather in section order, allreduce,
 # callbacks to futures and to a section's method), elements in several sections,
 # and section broadcasts interleaved with collection broadcasts with replies.
+import types
+
 import numpy as np
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
+
+from cases import case, run_cases
 
 
 def parity(obj):
@@ -158,16 +162,14 @@ def run_reductions(sec, ks, indices):
     check(f['barrier'].get() is None, 'section barrier')
 
 
-def main(args):
+# The cases share the collections created in main() and, in `shared`, the sections
+# the earlier cases made (evens, first, rest, three): they run in this order, and
+# section_method_as_reduction_callback counts the `collect` calls that
+# split_by_elems_reductions_and_section_of_a_section made before it.
+@case
+def group_slice_broadcast_ret_order_and_reductions(g, a, m2, m3, shared):
     n = charm.numPes()
-    g = Group(Member)
-    a = Array(Member, 2 * n + 3)
-    m2 = Array(Other, (3, n + 1))
-    m3 = Array(Member, (3, n + 2))
-    charm.awaitCreation(g, a, m2, m3)
-
-    # --- slicing ---
-    evens = g[::2]
+    shared.evens = evens = g[::2]
     pes = list(range(0, n, 2))
     check(evens.who(ret=True).get() == [('Member', pe) for pe in pes], 'group slice ret order')
     evens.hit('evens', awaitable=True).get()
@@ -175,6 +177,10 @@ def main(args):
     check(hits == [['evens'] if pe % 2 == 0 else [] for pe in range(n)], 'group slice broadcast %r' % hits)
     run_reductions(evens, pes, pes)
 
+
+@case
+def array_box_slice_members_and_reduction(g, a, m2, m3, shared):
+    n = charm.numPes()
     box = m2[0:2, 1:]
     box_idx = [(i, j) for i in range(2) for j in range(1, n + 1)]
     check(box.who(ret=True).get() == [('Other', ij) for ij in box_idx], 'array box slice')
@@ -183,21 +189,41 @@ def main(args):
     check(f.get() == 100 * len(box_idx), 'box reduction')
     check(len(box) == len(box_idx), 'len(section)')
 
+
+@case
+def slice_of_2d_array_reductions(g, a, m2, m3, shared):
+    n = charm.numPes()
     box3 = [(i, j) for i in range(1, 3) for j in range(0, n + 2, 2)]
     run_reductions(m3[1:, ::2], [i for i, _ in box3], box3)   # a section of a 2-d array
 
-    # --- split with elems; sections of sections; split with section_func ---
+
+# --- split with elems; sections of sections; split with section_func ---
+@case
+def split_by_elems_reductions_and_section_of_a_section(g, a, m2, m3, shared):
+    n = charm.numPes()
     size = 2 * n + 3
     first, second = charm.split(a, 2, elems=[list(range(0, size, 3)), [i for i in range(size) if i % 3]])
+    shared.first = first
     ks1 = list(range(0, size, 3))
     run_reductions(first, ks1, [(k,) for k in ks1])
     ks2 = [i for i in range(size) if i % 3]
     run_reductions(second, ks2, [(k,) for k in ks2])
     (sub,) = charm.split(second, 1, elems=[[ks2[-1], ks2[0]]])
     check(sub.who(ret=True).get() == [('Member', (ks2[0],)), ('Member', (ks2[-1],))], 'section of a section')
+
+
+@case
+def split_by_section_func(g, a, m2, m3, shared):
+    size = 2 * charm.numPes() + 3
     odd_even = charm.split(a, 2, section_func=parity)
     check([s.who(ret=True).get() for s in odd_even] ==
           [[('Member', (k,)) for k in range(size) if k % 2 == p] for p in (0, 1)], 'split by section_func')
+
+
+@case
+def split_by_lambda_members_in_several_sections_or_none(g, a, m2, m3, shared):
+    first = shared.first
+    ks1 = list(range(0, 2 * charm.numPes() + 3, 3))
     # a lambda (shipped as code); members in several sections or none
     lam = charm.split(first, 3, section_func=lambda obj: [0, 2] if obj.thisIndex[0] == 3 else
                       (-1 if obj.thisIndex[0] == 0 else 1)) if len(ks1) > 2 else None
@@ -210,8 +236,14 @@ def main(args):
     else:
         raise AssertionError('an empty section from section_func must be an error')
     three, rest = charm.split(first, 2, section_func=lambda obj: 0 if obj.thisIndex[0] == 3 else 1)
+    shared.three, shared.rest = three, rest
     check(three.who(ret=True).get() == [('Member', (3,))], 'lambda split members')
 
+
+@case
+def section_allreduce_and_element_in_two_sections_in_flight(g, a, m2, m3, shared):
+    first, three, rest = shared.first, shared.three, shared.rest
+    ks1 = list(range(0, 2 * charm.numPes() + 3, 3))
     # --- allreduce over sections; elements in several sections at once ---
     total = sum(ks1)
     check(first.all_sum(first, ret=True).get() == [total] * len(ks1), 'section allreduce')
@@ -219,6 +251,12 @@ def main(args):
     both = first.two_sections(first, again, ret=True).get()
     check(both == [(len(ks1), len(ks1))] * len(ks1), 'two sections in flight: %r' % (both,))
 
+
+@case
+def section_method_as_reduction_callback(g, a, m2, m3, shared):
+    first = shared.first
+    ks1 = list(range(0, 2 * charm.numPes() + 3, 3))
+    total = sum(ks1)
     # --- a section's method as the reduction callback ---
     f = futures_for(REDUCTION_NAMES)
     first.reduce_over(first, f)
@@ -228,6 +266,12 @@ def main(args):
     got = first.got_of(ret=True).get()
     check(got == [[total, total]] * len(ks1), 'callback to section method (run twice): %r' % (got,))
 
+
+@case
+def combine_over_two_collections(g, a, m2, m3, shared):
+    n = charm.numPes()
+    evens = shared.evens
+    pes = list(range(0, n, 2))
     # --- combine over two collections (two classes) ---
     mixed = charm.combine(evens, m2[2, :], evens)
     expect = [('Member', pe) for pe in pes] + [('Other', (2, j)) for j in range(n + 1)]
@@ -238,6 +282,12 @@ def main(args):
     mixed.count_in(mixed, fs)
     check(fs.get() == len(expect), 'reduction over a combined section')
 
+
+@case
+def section_and_collection_broadcast_replies_interleaved(g, a, m2, m3, shared):
+    first = shared.first
+    size = 2 * charm.numPes() + 3
+    ks1 = list(range(0, size, 3))
     # --- section broadcasts with replies interleaved with collection broadcasts ---
     futs = []
     for i in range(20):
@@ -247,6 +297,10 @@ def main(args):
         want = [('Member', (k,)) for k in (ks1 if i % 2 == 0 else range(size))]
         check(fut.get() == want, 'interleaved replies %d' % i)
 
+
+@case
+def group_on_some_pes_members_reduction_and_this_proxy(g, a, m2, m3, shared):
+    n = charm.numPes()
     # --- Group(onPEs=) ---
     some = Group(OnSome, args=[7], onPEs=[n - 1, 0])
     on = sorted({0, n - 1})
@@ -257,6 +311,11 @@ def main(args):
     values = fp.get() if len(on) > 1 else [fp.get()]
     check(sorted(values) == sorted(on * len(on)), 'thisProxy of a group on some PEs is its section')
 
+
+@case
+def bad_section_input_raises(g, a, m2, m3, shared):
+    n = charm.numPes()
+    size = 2 * n + 3
     # --- bad input ---
     for bad, what in ((lambda: charm.split(a, 2, elems=[[0], [size]]), 'not a member'),
                       (lambda: charm.split(a, 0, elems=[]), 'numsections'),
@@ -268,8 +327,16 @@ def main(args):
             pass
         else:
             raise AssertionError('no error for ' + what)
-    print('sections ok on', n, 'PEs')
-    charm.exit()
+
+
+def main(args):
+    n = charm.numPes()
+    g = Group(Member)
+    a = Array(Member, 2 * n + 3)
+    m2 = Array(Other, (3, n + 1))
+    m3 = Array(Member, (3, n + 2))
+    charm.awaitCreation(g, a, m2, m3)
+    run_cases(g, a, m2, m3, types.SimpleNamespace())
 
 
 charm.start(main)

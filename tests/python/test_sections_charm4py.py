@@ -13,6 +13,8 @@ import pickle
 import numpy
 from charm4py import charm, Chare, Group, Array, Reducer, Future, coro
 
+from cases import case, run_cases
+
 
 def odd(obj):
     idx = obj.thisIndex[0] if isinstance(obj.thisIndex, tuple) else obj.thisIndex
@@ -125,7 +127,8 @@ def members(section):
     return section.getIdx(ret=True).get()
 
 
-def case_split_with_positional_section_func(a, g, n):
+@case
+def split_with_positional_section_func(a, g, n):
     size = 2 * n + 5
     (odds,) = charm.split(a, 1, odd)
     assert members(odds) == [(i,) for i in range(1, size, 2)]
@@ -135,7 +138,8 @@ def case_split_with_positional_section_func(a, g, n):
     assert members(godd) == (list(range(1, n, 2)) if n > 1 else [0])
 
 
-def case_split_elems_forms(a, g, n):
+@case
+def split_accepts_every_elems_form(a, g, n):
     a2 = Array(Test, (3, 4))
     forms = [
         (a, 1, [1, 3], [[(1,), (3,)]]),                        # one section, ints given flat
@@ -159,7 +163,8 @@ def case_split_elems_forms(a, g, n):
     assert members(zeros) == [0, (0,)]
 
 
-def case_issec_and_section_attributes(a, g, n):
+@case
+def proxies_have_issec_and_section_attributes(a, g, n):
     for proxy in (a, g, a[0], g[0]):
         assert proxy.issec is False and not hasattr(proxy, 'section'), proxy
     secs = [charm.split(a, 1, odd)[0], a[0:2], g[0:1], charm.combine(a, g),
@@ -179,7 +184,8 @@ def case_issec_and_section_attributes(a, g, n):
     assert attrs == [(False, False, True, secs[1].section)] * 2, attrs
 
 
-def case_section_method_as_reduction_callback(a, g, n):
+@case
+def section_method_as_reduction_callback(a, g, n):
     size = 2 * n + 5
     (sec,) = charm.split(a, 1, odd)
     nmembers = len(range(1, size, 2))
@@ -207,7 +213,8 @@ def case_section_method_as_reduction_callback(a, g, n):
     assert len(f.get()) == nmembers
 
 
-def case_section_method_as_quiescence_callback(a, g, n):
+@case
+def section_method_as_quiescence_callback(a, g, n):
     (sec,) = charm.split(a, 1, odd)
     f = Future(len(sec))
     sec.setTest(f, None, awaitable=True).get()
@@ -215,7 +222,8 @@ def case_section_method_as_quiescence_callback(a, g, n):
     assert len(f.get()) == len(sec)
 
 
-def case_group_on_some_pes(a, g, n):
+@case
+def group_on_some_pes_is_a_section_indexed_by_pe(a, g, n):
     pes = sorted({0, n - 1, n // 2})
     some = Group(OnSome, args=[4862], onPEs=pes)
     for pe in pes:
@@ -239,7 +247,8 @@ def case_group_on_some_pes(a, g, n):
             raise AssertionError('indexing a Group(onPEs=) proxy with a PE outside onPEs')
 
 
-def case_section_allreduce(a, g, n):
+@case
+def section_allreduces_alongside_a_group_allreduce(a, g, n):
     size = 2 * n + 5
     (sec,) = charm.split(a, 1, odd)
     f1 = sec.allreduce_in(sec, 20, ret=True)
@@ -256,7 +265,8 @@ def key_of(index):
     return index if isinstance(index, int) else index[0]
 
 
-def case_sections_of_sections(a, g, n):
+@case
+def sections_of_sections_reduce_over_their_members(a, g, n):
     size = 2 * n + 5
     thirds = charm.split(a, 3, by_third)
     both = charm.combine(thirds[0], thirds[1], g)
@@ -288,7 +298,8 @@ def case_sections_of_sections(a, g, n):
     assert inner[2, 3].getIdx(ret=True).get() == (2, 3)
 
 
-def case_combined_parts_of_one_collection_in_index_order(a, g, n):
+@case
+def combined_parts_of_one_collection_in_index_order(a, g, n):
     # charm4py gathers ret=True and Reducer.gather results sorted by index
     both = charm.combine(a[4:6], a[0:2], a[1:3])
     assert members(both) == [(0,), (1,), (2,), (4,), (5,)]
@@ -297,7 +308,8 @@ def case_combined_parts_of_one_collection_in_index_order(a, g, n):
     assert f.get() == [0, 1, 2, 4, 5]
 
 
-def case_section_proxies_in_messages(a, g, n):
+@case
+def section_proxies_sent_in_messages_carry_reductions(a, g, n):
     sections = charm.split(a, 3, by_third) + [g[0:n:2]]
     for sec in sections:
         sec.recvSecProxy(sec, awaitable=True).get()
@@ -310,19 +322,12 @@ def case_section_proxies_in_messages(a, g, n):
         assert sorted(f.get()) == expected
 
 
-def case_ck_local_branch(a, g, n):
+@case
+def ck_local_branch_is_this_pes_member(a, g, n):
     assert g.ckLocalBranch().thisIndex == charm.myPe()
     assert g[::2].ckLocalBranch().thisIndex == charm.myPe()
     assert a.local_branch_is_mine(g, ret=True).get() == [True] * (2 * n + 5)
     assert g.local_branch_is_mine(g[0:n], ret=True).get() == [True] * n
-
-
-CASES = [case_split_with_positional_section_func, case_split_elems_forms,
-         case_issec_and_section_attributes, case_section_method_as_reduction_callback,
-         case_section_method_as_quiescence_callback, case_group_on_some_pes,
-         case_section_allreduce, case_sections_of_sections,
-         case_combined_parts_of_one_collection_in_index_order, case_section_proxies_in_messages,
-         case_ck_local_branch]
 
 
 def main(args):
@@ -330,10 +335,7 @@ def main(args):
     a = Array(Test, 2 * n + 5)
     g = Group(Test)
     charm.awaitCreation(a, g)
-    for case in CASES:
-        case(a, g, n)
-        print('ok', case.__name__)
-    charm.exit(0)
+    run_cases(a, g, n)
 
 
 charm.start(main)

@@ -10,8 +10,11 @@
 # broadcast right after ckDoneInserting reaches every element); bad input raises
 # at the call.
 import random
+import types
 
 from charmpy import charm, Chare, Group, Array, Reducer, Future, coro
+
+from cases import case, run_cases
 
 PER_PE = 5
 ROUNDS = 4
@@ -93,10 +96,96 @@ def expect(exc, fn, *args, **kwargs):
     raise AssertionError('%s did not raise %s' % (fn, exc.__name__))
 
 
+# The cases below share the sparse array main() filled (in `s`), in this order:
+# the first ends its insertions, the later ones use its elements as they left them.
+@case
+def contributions_before_done_inserting_wait_then_cover_every_element(s):
+    assert s.cells.dims is None and s.cells.ndims == 1
+    charm.waitQD()   # every element exists and contributed
+    assert not s.early.ready(), 'a reduction over a sparse array completed before ckDoneInserting'
+    s.cells.ckDoneInserting()
+    assert s.early.get() == s.tag_sum, (s.early.get(), s.tag_sum)
+
+
+@case
+def elements_placed_where_ck_insert_asked(s):
+    n, cells, indices = charm.numPes(), s.cells, s.indices
+    # Elements placed where asked: odd k on the next PE.
+    placed = dict(cells.built_on(ret=True).get())
+    assert sorted(placed) == indices
+    for pe in range(n):
+        for k in range(1, PER_PE, 2):
+            idx = pe * 1000 + 7 * k
+            assert placed[idx] == (pe + 1) % n, (idx, placed[idx])
+    assert cells[-5].built_on(ret=True).get() == (-5, n - 1)
+
+
+@case
+def broadcasts_and_reductions_cover_the_inserted_elements_while_they_migrate(s):
+    cells, indices, count, tag_sum = s.cells, s.indices, s.count, s.tag_sum
+    for rnd in range(ROUNDS):
+        fsum, fgather = Future(), Future()
+        cells.step(rnd, fsum, fgather)
+        assert fsum.get() == tag_sum + rnd * count, (fsum.get(), tag_sum + rnd * count)
+        assert fgather.get() == [(i,) for i in indices], fgather.get()
+
+
+@case
+def messages_reach_every_element_exactly_once_also_after_migration(s):
+    cells, indices, count = s.cells, s.indices, s.count
+    charm.waitQD()
+    for idx in indices:   # after migration: messages still find every element
+        cells[idx].ping(-2, {'to': idx, 'list': [1, 2, 3]})
+    charm.waitQD()
+    f = Future()
+    cells.report(f)
+    pings, in_order, totals = f.get()
+    assert pings == 2 * count, (pings, count)            # each exactly once
+    assert in_order == count, in_order
+    assert totals == count * count * ROUNDS, totals       # every allreduce saw every element
+
+
+@case
+def bad_input_raises_at_the_call(s):
+    n, cells, early = charm.numPes(), s.cells, s.early
+    # Bad input raises at the call.
+    expect(ValueError, cells.ckInsert, -5, args=[-15, early])            # inserted from here before
+    expect(IndexError, cells.ckInsert, (1, 2))                           # wrong ndims
+    expect(IndexError, cells.ckInsert, 77, onPE=n)                       # no such PE
+    expect(IndexError, cells.ckInsert, 1 << 40)                          # not 32-bit
+    expect(RuntimeError, cells.ckInsert, 123456, args=[0, early])        # after ckDoneInserting
+    expect(IndexError, cells.__getitem__, (1, 2))
+    expect(TypeError, cells.__getitem__, slice(0, 3))
+    dense = Array(Tile, (2, 2), args=[1])
+    expect(TypeError, dense.ckInsert, (0, 0))
+    dense.ckDoneInserting()                # nothing to end on a dense array (as charm4py)
+    expect(TypeError, dense[0, 0].ckDoneInserting)
+    expect(ValueError, Array, Tile, ndims=7)
+    expect(TypeError, cells[-5].ckInsert, 3)
+
+
+@case
+def two_dimensional_sparse_array_broadcast_right_after_done_inserting(s):
+    n = charm.numPes()
+    # 2-d: inserted round robin, a broadcast right after ckDoneInserting reaches all.
+    tiles = Array(Tile, ndims=2)
+    assert tiles.dims is None and tiles.ndims == 2
+    expected = []
+    for i in range(3):
+        for j in range(i, 5):
+            tiles.ckInsert((i, j), args=[2], onPE=(i + j) % n)
+            expected.append(((i, j), 2 * (i * 100 + j)))
+    tiles.ckDoneInserting()
+    f = Future()
+    tiles.collect(f)
+    assert f.get() == expected, f.get()
+
+
 def main(args):
+    """Fills the sparse array the cases share: messages sent before its elements
+    exist, contributions made before ckDoneInserting."""
     n = charm.numPes()
     cells = Array(Cell, ndims=1)
-    assert cells.dims is None and cells.ndims == 1
     early = Future()
     cells.old()   # before any insertion: later elements must not wait for it
 
@@ -115,66 +204,7 @@ def main(args):
                                  for pe in range(n) for k in range(PER_PE)])
     count = len(indices)
     tag_sum = 3 * sum(indices)
-
-    charm.waitQD()   # every element exists and contributed
-    assert not early.ready(), 'a reduction over a sparse array completed before ckDoneInserting'
-    cells.ckDoneInserting()
-    assert early.get() == tag_sum, (early.get(), tag_sum)
-
-    # Elements placed where asked: odd k on the next PE.
-    placed = dict(cells.built_on(ret=True).get())
-    assert sorted(placed) == indices
-    for pe in range(n):
-        for k in range(1, PER_PE, 2):
-            idx = pe * 1000 + 7 * k
-            assert placed[idx] == (pe + 1) % n, (idx, placed[idx])
-    assert cells[-5].built_on(ret=True).get() == (-5, n - 1)
-
-    for rnd in range(ROUNDS):
-        fsum, fgather = Future(), Future()
-        cells.step(rnd, fsum, fgather)
-        assert fsum.get() == tag_sum + rnd * count, (fsum.get(), tag_sum + rnd * count)
-        assert fgather.get() == [(i,) for i in indices], fgather.get()
-    charm.waitQD()
-    for idx in indices:   # after migration: messages still find every element
-        cells[idx].ping(-2, {'to': idx, 'list': [1, 2, 3]})
-    charm.waitQD()
-    f = Future()
-    cells.report(f)
-    pings, in_order, totals = f.get()
-    assert pings == 2 * count, (pings, count)            # each exactly once
-    assert in_order == count, in_order
-    assert totals == count * count * ROUNDS, totals       # every allreduce saw every element
-
-    # Bad input raises at the call.
-    expect(ValueError, cells.ckInsert, -5, args=[-15, early])            # inserted from here before
-    expect(IndexError, cells.ckInsert, (1, 2))                           # wrong ndims
-    expect(IndexError, cells.ckInsert, 77, onPE=n)                       # no such PE
-    expect(IndexError, cells.ckInsert, 1 << 40)                          # not 32-bit
-    expect(RuntimeError, cells.ckInsert, 123456, args=[0, early])        # after ckDoneInserting
-    expect(IndexError, cells.__getitem__, (1, 2))
-    expect(TypeError, cells.__getitem__, slice(0, 3))
-    dense = Array(Tile, (2, 2), args=[1])
-    expect(TypeError, dense.ckInsert, (0, 0))
-    dense.ckDoneInserting()                # nothing to end on a dense array (as charm4py)
-    expect(TypeError, dense[0, 0].ckDoneInserting)
-    expect(ValueError, Array, Tile, ndims=7)
-    expect(TypeError, cells[-5].ckInsert, 3)
-
-    # 2-d: inserted round robin, a broadcast right after ckDoneInserting reaches all.
-    tiles = Array(Tile, ndims=2)
-    assert tiles.dims is None and tiles.ndims == 2
-    expected = []
-    for i in range(3):
-        for j in range(i, 5):
-            tiles.ckInsert((i, j), args=[2], onPE=(i + j) % n)
-            expected.append(((i, j), 2 * (i * 100 + j)))
-    tiles.ckDoneInserting()
-    f = Future()
-    tiles.collect(f)
-    assert f.get() == expected, f.get()
-    print('sparse arrays ok on', n, 'PEs')
-    charm.exit()
+    run_cases(types.SimpleNamespace(cells=cells, early=early, indices=indices, count=count, tag_sum=tag_sum))
 
 
 charm.start(main)

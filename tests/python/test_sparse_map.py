@@ -9,6 +9,8 @@
 # and called on a PE that the creation of their map has not reached yet.
 from charmpy import charm, Chare, Group, Array, ArrayMap, Reducer, Future, coro
 
+from cases import case, run_cases
+
 
 class ByFirst(ArrayMap):
     """Element (i, ...) on PE i mod numPes (negative indices too)."""
@@ -66,7 +68,8 @@ def check_placement(infos, pe_of):
         assert now_on == built_on, (index, now_on)
 
 
-def case_inserted_from_main(n):
+@case
+def elements_inserted_from_main_placed_by_the_map(n):
     cells = Array(Cell, ndims=1, map=Group(ByFirst))
     indices = list(range(-3, 2 * n + 3))
     for i in indices:
@@ -84,7 +87,8 @@ def case_inserted_from_main(n):
     assert f.get() == sum(indices)
 
 
-def case_inserted_from_every_pe(n):
+@case
+def elements_inserted_from_every_pe_placed_by_the_map(n):
     cells = Array(Cell, ndims=1, map=Group(ByFirst))
     inserters = Group(Inserter)
     inserters.fill(cells, 3, awaitable=True).get()
@@ -100,7 +104,8 @@ def case_inserted_from_every_pe(n):
         assert got[1] == expected[pe % len(expected)][0] % n
 
 
-def case_on_pe_wins(n):
+@case
+def ck_insert_on_pe_wins_over_the_map(n):
     cells = Array(Cell, ndims=1, map=Group(ByFirst))
     for i in range(2 * n):
         if i % 2:
@@ -114,7 +119,8 @@ def case_on_pe_wins(n):
     assert all(pings == 1 for _, _, _, pings, _ in infos), infos
 
 
-def case_messages_follow_migration(n):
+@case
+def calls_reach_mapped_elements_after_migration(n):
     cells = Array(Cell, ndims=1, map=Group(ByFirst))
     for i in range(n + 1):
         cells.ckInsert(i, args=[1])
@@ -135,7 +141,8 @@ def case_messages_follow_migration(n):
     assert f.get() == n + 1
 
 
-def case_two_dimensions(n):
+@case
+def two_dimensional_sparse_array_placed_by_the_map(n):
     cells = Array(Cell, ndims=2, map=Group(BySum))
     indices = [(i, j) for i in range(3) for j in range(-1, 2)]
     for index in indices:
@@ -148,7 +155,8 @@ def case_two_dimensions(n):
     assert f.get() == sorted(indices)
 
 
-def case_created_on_another_pe(n):
+@case
+def sparse_array_created_on_another_pe_than_main(n):
     m = Group(ByFirst)
     cells = charm.thisProxy[n - 1].createArray(Cell, ndims=1, map=m, ret=True).get()
     for i in range(2 * n):
@@ -193,7 +201,8 @@ class MapMaker(Chare):
         return user.build_and_use(sparse, ret=True).get()
 
 
-def case_map_not_yet_here(n):
+@case
+def arrays_created_where_their_map_has_not_arrived_yet(n):
     users, makers = Group(User), Group(MapMaker)
     charm.awaitCreation(users, makers)
     for sparse in (False, True):
@@ -201,7 +210,8 @@ def case_map_not_yet_here(n):
         assert got == [0, 0, 0], (sparse, got)
 
 
-def case_bad_map(n):
+@case
+def group_of_a_plain_chare_refused_as_a_map(n):
     try:
         Array(Cell, ndims=1, map=Group(Cell, args=[0]))
     except TypeError as e:
@@ -210,17 +220,9 @@ def case_bad_map(n):
         raise AssertionError('a group of a plain chare class was taken as a map')
 
 
-CASES = [case_inserted_from_main, case_inserted_from_every_pe, case_on_pe_wins,
-         case_messages_follow_migration, case_two_dimensions, case_created_on_another_pe,
-         case_map_not_yet_here, case_bad_map]
-
-
 def main(args):
     n = charm.numPes()
-    for case in CASES:
-        case(n)
-        print('ok', case.__name__, flush=True)
-    charm.exit(0)
+    run_cases(n)
 
 
 charm.start(main)

@@ -5,6 +5,8 @@
 # Before, split() over a sparse array found no member and refused every index.
 from charm4py import charm, Chare, Array, Future, Reducer, coro
 
+from cases import case, run_cases
+
 
 class Cell(Chare):
 
@@ -22,14 +24,9 @@ class Cell(Chare):
         return self.thisIndex, charm.myPe()
 
 
-def main(args):
+@case
+def split_by_elems_finds_members_where_they_live_and_reduces(cells, indices):
     n = charm.numPes()
-    cells = Array(Cell, ndims=2)
-    indices = [(i, 2 * i + 1) for i in range(3 * n)]
-    for k, index in enumerate(indices):
-        cells.ckInsert(index, onPE=(k + 1) % n)      # most live away from their home PE
-    cells.ckDoneInserting()
-
     chosen = indices[::2]
     (sec,) = charm.split(cells, 1, elems=chosen)      # one section: indices given flat
     sec.join(sec, awaitable=True).get()
@@ -39,20 +36,41 @@ def main(args):
     assert sorted(sec.where(ret=True).get()) == sorted(
         (index, (indices.index(index) + 1) % n) for index in chosen)
 
+
+@case
+def split_by_section_func_asks_every_inserted_element(cells, indices):
+    n = charm.numPes()
     # section_func, asked of every inserted element; two sections
     low, high = charm.split(cells, 2, lambda obj: 0 if obj.thisIndex[0] < charm.numPes() else 1)
     assert [i for i, _ in low.where(ret=True).get()] == indices[:n]
     assert [i for i, _ in high.where(ret=True).get()] == indices[n:]
+
+
+@case
+def elems_naming_an_index_twice_count_it_once(cells, indices):
     # elems naming an index twice counts it once
     (twice,) = charm.split(cells, 1, elems=[[indices[0], indices[0], indices[1]]])
     assert len(twice.where(ret=True).get()) == 2
+
+
+@case
+def index_never_inserted_refused(cells, indices):
+    n = charm.numPes()
     try:
         charm.split(cells, 1, elems=[(5 * n, 0)])
         raise AssertionError('an index never inserted was accepted')
     except ValueError as e:
         assert 'was not inserted' in str(e), e
-    print('test_sparse_sections: ok')
-    charm.exit(0)
+
+
+def main(args):
+    n = charm.numPes()
+    cells = Array(Cell, ndims=2)
+    indices = [(i, 2 * i + 1) for i in range(3 * n)]
+    for k, index in enumerate(indices):
+        cells.ckInsert(index, onPE=(k + 1) % n)      # most live away from their home PE
+    cells.ckDoneInserting()
+    run_cases(cells, indices)
 
 
 charm.start(main)

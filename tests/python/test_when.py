@@ -4,6 +4,8 @@
 # k), conditions over arguments only, and ret=True through a waiting call.
 from charmpy import charm, Chare, Array, when, coro
 
+from cases import case, run_cases
+
 ITERATIONS = 30
 
 
@@ -58,26 +60,36 @@ class Cell(Chare):
         self.bumps = getattr(self, 'bumps', 0) + 1
 
 
-def main(args):
-    n = charm.numPes()
-    size = 2 * n + 1
-    cells = Array(Cell, size)
+@case
+def ring_neighbours_running_ahead_wait_for_their_iteration(cells, size):
     dones = [charm.Future() for _ in range(size)]
     for i in range(size):
         cells[i].start(dones[i])
     for f in dones:
         assert f.get() == list(range(ITERATIONS))
 
+
+@case
+def calls_sent_in_reverse_run_in_stamp_order_with_ret_values(cells, size):
     # Calls sent in reverse order run in stamp order; every ret future gets its value.
     futures = [cells[0].ordered(s, ret=True) for s in reversed(range(20))]
     assert [f.get() for f in futures] == [s * 10 for s in reversed(range(20))]
     assert cells[0].get_log(ret=True).get() == list(range(20))
 
+
+@case
+def chare_wait_suspends_the_coroutine_until_its_condition(cells, size):
     waiter = cells[size - 1].wait_for_bumps(5, ret=True)
     for _ in range(5):
         cells[size - 1].bump()
     assert waiter.get() == 5
-    charm.exit(0)
+
+
+def main(args):
+    n = charm.numPes()
+    size = 2 * n + 1
+    cells = Array(Cell, size)
+    run_cases(cells, size)
 
 
 charm.start(main)

@@ -7,6 +7,8 @@
 # waiting calls then, and the simulation stopped.)
 from charmpy import charm, Chare, Array, Reducer, coro, when
 
+from cases import case, run_cases
+
 ITERATIONS = 12
 SYNC_EVERY = 3
 
@@ -73,7 +75,10 @@ class Cell(Chare):
         self.send()
 
 
-def check_when_call_released_by_resume(workers):
+# The two Worker cases share `workers`, in this order: the second one's phase 2
+# follows the first one's phase 1.
+@case
+def when_call_released_by_resume_from_sync(workers, size):
     # The calls for phase 1 arrive first and wait; resumeFromSync sets phase 1.
     done = charm.Future()
     workers.in_phase(1, done)
@@ -81,14 +86,16 @@ def check_when_call_released_by_resume(workers):
     assert done.get() == workers.dims[0]   # every element ran in_phase(1) once
 
 
-def check_wait_released_by_resume(workers):
+@case
+def chare_wait_released_by_resume_from_sync(workers, size):
     done = charm.Future()
     workers.wait_for_phase(2, done)
     workers.sync()
     assert done.get() == 2
 
 
-def check_ring_with_atsync(size):
+@case
+def ring_whose_iterations_resume_from_sync(workers, size):
     done = charm.Future()
     cells = Array(Cell, size, useAtSync=True)
     cells.start(done)
@@ -99,13 +106,7 @@ def check_ring_with_atsync(size):
 def main(args):
     size = 2 * charm.numPes() + 1
     workers = Array(Worker, size, useAtSync=True)
-    check_when_call_released_by_resume(workers)
-    print('ok check_when_call_released_by_resume')
-    check_wait_released_by_resume(workers)
-    print('ok check_wait_released_by_resume')
-    check_ring_with_atsync(size)
-    print('ok check_ring_with_atsync')
-    charm.exit(0)
+    run_cases(workers, size)
 
 
 charm.start(main)

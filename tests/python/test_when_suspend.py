@@ -3,6 +3,8 @@
 # a chare's wait queue when one of its threads pauses). Before, each of these hung.
 from charm4py import charm, Chare, Array, Future, Reducer, coro, when
 
+from cases import case, run_cases
+
 
 class Stage(Chare):
     """One chare: a coroutine moves `phase` forward, then waits for the calls that
@@ -72,13 +74,22 @@ class Cell(Chare):
         self.contribute(self.value, Reducer.sum, done)
 
 
-def main(args):
-    s = Chare(Stage, onPE=charm.numPes() - 1)
+# Both Stage cases use the one Stage chare `s`, in this order (the second moves its
+# phase on from where the first left it).
+@case
+def when_calls_released_while_a_coroutine_of_the_chare_waits(s):
     assert s.run(ret=True).get() == [1, 2, 3]
+
+
+@case
+def chare_wait_released_while_another_coroutine_pauses(s):
     woken = s.waiter(ret=True)
     assert s.mover(ret=True).get() == 'moved'
     assert woken.get() == 'woken'
 
+
+@case
+def ring_of_coroutines_waiting_for_when_ghosts(s):
     n = 2 * charm.numPes() + 1
     cells = Array(Cell, n, args=[n])
     done = Future()
@@ -86,8 +97,10 @@ def main(args):
     total = done.get()
     # Averaging over a ring keeps the sum: 0 + 1 + ... + n-1
     assert abs(total - n * (n - 1) / 2) < 1e-9, total
-    print('test_when_suspend: ok')
-    charm.exit(0)
+
+
+def main(args):
+    run_cases(Chare(Stage, onPE=charm.numPes() - 1))
 
 
 charm.start(main)
