@@ -17,8 +17,8 @@
 namespace charm {
 
 namespace {
-// LocationUpdate: Envelope::locationUpdateKind() says whether it is the element's arrival, reported
-// to its home (which keeps a record), or a hint for a sender's routing.
+// LocationUpdate: Envelope::locationUpdateKind() says whether it is the element's
+// arrival, reported to its home (which keeps a record), or a hint for a sender's routing.
 constexpr std::uint16_t kArrivalRecord = 1;
 
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
