@@ -15,17 +15,21 @@
 #include "fiber_thread_states.h"
 #include "pickle_codec.h"
 #include "py_ref.h"
+#include "runtime/envelope_flags.h"
 #include "runtime/runtime.h"
 #include "runtime/runtime_flags.h"
 
 namespace charmpy {
 
-// Flags of Python call messages (envelope flag bits the runtime leaves free).
-inline constexpr std::uint8_t kCallByReference = 0x02;  // payload: a PyObject* (args, kwargs)
-inline constexpr std::uint8_t kReplyGathered = 0x04;    // broadcast ret=True: list of results
-inline constexpr std::uint8_t kCallFast = 0x08;         // payload: FastCodec-encoded args, no kwargs
+// This layer's envelope flags: defined with every other flag bit, their kinds
+// and meanings, in the table of runtime/envelope_flags.h.
+using charm::kCallByReference;   // EntryCall: payload is a PyObject* (args, kwargs)
+using charm::kCallFast;          // calls, broadcasts: payload is FastCodec-encoded args, no kwargs
+using charm::kFutureFormatMask;  // FutureValue: the bits holding a FutureFormat
+using charm::kReplyGathered;     // broadcasts with ret=True: the reply is a list of results
+using charm::kWantList;          // FutureValue, Gathered: deliver the list (ret=True), not None
 
-// Formats of Python future values (low bits of the FutureValue flags).
+// Formats of Python future values (the kFutureFormatMask bits of the FutureValue flags).
 enum class FutureFormat : std::uint8_t {
   Pickled = 1,      // a pickled value
   ByReference = 2,  // a PyObject* (same PE)
@@ -36,6 +40,8 @@ enum class FutureFormat : std::uint8_t {
   Reduction = 7,    // a Python reduction's contributions (pup vector<string> of pickles), at PE 0
   NumericReduction = 8,  // [u64 tag length][tag][result bytes] of a reduction combined in C
 };
+static_assert(static_cast<std::uint8_t>(FutureFormat::NumericReduction) <= kFutureFormatMask,
+              "a FutureFormat must fit the flag bits kFutureFormatMask");
 
 // The futures of this PE's elements waiting for one allreduce (module_allreduce.cc).
 struct PendingAllReduce {

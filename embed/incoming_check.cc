@@ -10,7 +10,7 @@ const char* incomingProblem(const charm::Envelope& env) {
   if (env.kind != charm::MessageKind::FutureValue)
     return (env.flags & kCallByReference) ? "a by-reference call (same-PE only) arrived from another PE" : nullptr;
   if (!(env.flags & charm::kExternalFutureFlag)) return nullptr;
-  const auto format = static_cast<FutureFormat>(env.flags & 0x0f);
+  const auto format = static_cast<FutureFormat>(env.flags & kFutureFormatMask);
   if (format == FutureFormat::ByReference) return "a by-reference future value (same-PE only) arrived from another PE";
   if (format < FutureFormat::Pickled || format > FutureFormat::NumericReduction) return "unknown future value format";
   return nullptr;

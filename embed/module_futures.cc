@@ -16,8 +16,8 @@ namespace charmpy {
 void deliverFutureMessage(charm::MessageBuffer message) {
   EmbedState& st = embedState();
   const charm::Envelope& env = charm::envelopeOf(message);
-  const auto format = static_cast<FutureFormat>(env.flags & 0x0f);
-  const bool wantList = env.flags & 0x10;
+  const auto format = static_cast<FutureFormat>(env.flags & kFutureFormatMask);
+  const bool wantList = env.flags & kWantList;
   const std::uint64_t fid = env.reply.id;
   PyRef value;
   bool isException = false;

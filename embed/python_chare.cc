@@ -18,10 +18,6 @@ PyRef indexToTuple(const charm::ArrayIndex& index) {
 
 namespace {
 
-// Bit of the Gathered future format: deliver the list of results (ret=True)
-// rather than None (awaitable=True).
-constexpr std::uint8_t kWantList = 0x10;
-
 std::string describe(PyObject* obj, const PythonEntry& entry) {
   std::string s = Py_TYPE(obj)->tp_name;
   if (entry.methodName) s += std::string(".") + PyUnicode_AsUTF8(entry.methodName.get());

@@ -164,7 +164,7 @@ void AllReduceManager::handleForwardedResult(MessageBuffer message) {
   const Envelope& env = envelopeOf(message);
   Result r;
   r.collection = env.collection;
-  r.number = env.sequence;
+  r.number = env.reductionNumber();
   ForwardedAllReduce forwarded = readForwardedAllReduce(payloadOf(message), payloadSizeOf(message));
   NumericSpan value = forwarded.value;
   r.callback = forwarded.callback;
@@ -249,7 +249,7 @@ void AllReduceManager::startPartial(Pending& p, const Collection& collection, co
   p.acc = newMessage(MessageKind::AllReducePartial, sizeof(AllReduceHeader) + bytes);
   Envelope& env = envelopeOf(p.acc);
   env.collection = collection.id();
-  env.sequence = p.number;
+  env.setReductionNumber(p.number);
   AllReduceHeader* h = new (p.acc.data() + kPayloadOffset) AllReduceHeader{};
   h->kind = value.kind;
   h->type = marker ? ValueType::UInt8 : value.type;
@@ -266,7 +266,7 @@ void AllReduceManager::startPartial(Pending& p, const Collection& collection, co
 
 void AllReduceManager::handlePartial(Collection& collection, MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
-  const std::uint32_t number = env.sequence;
+  const std::uint32_t number = env.reductionNumber();
   checkAllReducePartial(payloadOf(message), env.payloadSize);
   const AllReduceHeader& h = headerAt(message.data());
   Pending& p = slot(collection.id(), number);
@@ -425,7 +425,7 @@ void AllReduceManager::sendToRemoteContributors(const Result& r,
       if (r.size) std::memcpy(payloadOf(m) + header, r.data, r.size);
       Envelope& env = envelopeOf(m);
       env.collection = r.collection;
-      env.sequence = r.number;
+      env.setReductionNumber(r.number);
       runtime_.send(pe, std::move(m));
     }
     return;

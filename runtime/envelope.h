@@ -40,12 +40,12 @@ enum class MessageKind : std::uint8_t {
   RemoteAllReduce,          // an allreduce contribution of an element away from home
   AllReduceResult,          // an allreduce result for PEs whose elements contributed remotely
   InsertElement,            // a sparse array element to construct (to its home, then where it lives)
-  InsertionCount,           // ckDoneInserting: request, count gathering and publishing (reserved: phase)
-  Output,                   // to PE 0: whole lines a PE printed (sequence: 1 stdout, 2 stderr)
+  InsertionCount,           // ckDoneInserting: request, count gathering and publishing (insertionPhase)
+  Output,                   // to PE 0: whole lines a PE printed (outputStream)
   OutputWritten,            // from PE 0: the oldest Output batch not acknowledged yet is written
   OutputDone,               // to PE 0: an exiting PE sent its last Output
-  AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (sequence: code)
-  DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (reserved: path)
+  AbortJob,                 // to PE 0: a PE aborts; its reason came before as Output (exitCode)
+  DestroyCollection,        // ckDestroy of an array: request to PE 0, then to every PE (destroyPath)
 };
 inline constexpr MessageKind kLastMessageKind = MessageKind::DestroyCollection;
 
@@ -102,29 +102,82 @@ struct FutureRef {
   bool valid() const { return pe >= 0; }
 };
 
+// Three fields hold what the message's kind needs and are named for their shape
+// only (kindCode, kindPe, kindNumber): read and write them through the accessors
+// named for what they hold on that kind. The flag bits are in envelope_flags.h.
 struct Envelope {
   MessageKind kind = MessageKind::EntryCall;
-  std::uint8_t flags = 0;
-  std::uint16_t reserved = 0;        // ReductionPartial: the reduction's numbering stream
+  std::uint8_t flags = 0;             // per kind: the table in envelope_flags.h
+  std::uint16_t kindCode = 0;         // per kind: see the accessors below
   std::int32_t sourcePe = -1;
-  std::int32_t treeRoot = 0;          // root PE of the tree a Broadcast/Create travels on;
-                                      // forwarded element messages: the original sender
+  std::int32_t kindPe = 0;            // per kind: see the accessors below
   EntryId entry = kNoEntry;
-  std::uint32_t sequence = 0;         // broadcast number, reduction number or QD wave
+  std::uint32_t kindNumber = 0;       // per kind: see the accessors below
   CollectionId collection = 0;        // or the section (section broadcasts, section reductions)
   ArrayIndex index;                   // destination element (EntryCall)
   FutureRef reply;                    // where the return value goes, if valid
   std::uint64_t payloadSize = 0;
+
+  // kindCode
+  // ReductionPartial, RemoteContribution: the reduction's numbering stream (a ReductionStream).
+  std::uint16_t reductionStream() const { return kindCode; }
+  void setReductionStream(std::uint16_t s) { kindCode = s; }
+  // InsertionCount: the phase of the count (runtime_insertion.cc).
+  std::uint16_t insertionPhase() const { return kindCode; }
+  void setInsertionPhase(std::uint16_t p) { kindCode = p; }
+  // DestroyCollection: the path of the destruction (runtime_destroy.cc).
+  std::uint16_t destroyPath() const { return kindCode; }
+  void setDestroyPath(std::uint16_t p) { kindCode = p; }
+  // LocationUpdate: an element's arrival reported to its home, or a hint (runtime_migration.cc).
+  std::uint16_t locationUpdateKind() const { return kindCode; }
+  void setLocationUpdateKind(std::uint16_t k) { kindCode = k; }
+
+  // kindPe
+  // Broadcast, CreateCollection (and InsertionCount, DestroyCollection: 0): the root
+  // PE of the spanning tree the message travels down.
+  int treeRoot() const { return kindPe; }
+  void setTreeRoot(int pe) { kindPe = pe; }
+  // EntryCall, ElementBroadcast, ElementSectionBroadcast with kForwardedToElement:
+  // the PE that first sent it, to be told where the element is.
+  int originalSender() const { return kindPe; }
+  void setOriginalSender(int pe) { kindPe = pe; }
+  // InsertElement: the PE the element is to live on (-1: its home).
+  int insertOnPe() const { return kindPe; }
+  void setInsertOnPe(int pe) { kindPe = pe; }
+
+  // kindNumber
+  // Broadcast, ElementBroadcast, SectionBroadcast, ElementSectionBroadcast: the
+  // broadcast's number in its collection's or section's order (0 on EntryCall).
+  std::uint32_t broadcastNumber() const { return kindNumber; }
+  void setBroadcastNumber(std::uint32_t n) { kindNumber = n; }
+  // ReductionPartial, RemoteContribution, AllReducePartial, RemoteAllReduce,
+  // AllReduceResult: the reduction's number (in its stream).
+  std::uint32_t reductionNumber() const { return kindNumber; }
+  void setReductionNumber(std::uint32_t n) { kindNumber = n; }
+  // QuiescenceWave, QuiescenceReply: the detection wave's number.
+  std::uint32_t quiescenceWave() const { return kindNumber; }
+  void setQuiescenceWave(std::uint32_t n) { kindNumber = n; }
+  // Exit, AbortJob: the program's exit code.
+  int exitCode() const { return static_cast<int>(kindNumber); }
+  void setExitCode(int code) { kindNumber = static_cast<std::uint32_t>(code); }
+  // Output: the stream the lines go to (OutputStream: 1 stdout, 2 stderr).
+  std::uint32_t outputStream() const { return kindNumber; }
+  void setOutputStream(std::uint32_t s) { kindNumber = s; }
+  // LocationUpdate: the PE the element lives on (checked against the PE count on arrival).
+  std::uint32_t locationPe() const { return kindNumber; }
+  void setLocationPe(std::uint32_t pe) { kindNumber = pe; }
+  // InsertElement with kPlacedByHome: the first broadcast the new element takes.
+  std::uint32_t firstBroadcast() const { return kindNumber; }
+  void setFirstBroadcast(std::uint32_t n) { kindNumber = n; }
 };
-static_assert(std::is_trivially_copyable_v<Envelope>);
-
-// Envelope flag bits the runtime uses itself on calls and broadcasts; the others
-// are free for the layer that made the message.
-inline constexpr std::uint8_t kRuntimeFlagBits = 0x01;
-
-// FutureValue messages with this flag belong to futures managed outside the
-// runtime's FutureTable (the embedded Python layer); the other flag bits are theirs.
-inline constexpr std::uint8_t kExternalFutureFlag = 0x80;
+static_assert(std::is_trivially_copyable_v<Envelope> && std::is_standard_layout_v<Envelope>);
+// The wire layout (no message format change when fields are renamed).
+static_assert(sizeof(Envelope) == 88);
+static_assert(offsetof(Envelope, kind) == 0 && offsetof(Envelope, flags) == 1 && offsetof(Envelope, kindCode) == 2 &&
+              offsetof(Envelope, sourcePe) == 4 && offsetof(Envelope, kindPe) == 8 && offsetof(Envelope, entry) == 12 &&
+              offsetof(Envelope, kindNumber) == 16 && offsetof(Envelope, collection) == 24 &&
+              offsetof(Envelope, index) == 32 && offsetof(Envelope, reply) == 64 &&
+              offsetof(Envelope, payloadSize) == 80);
 
 // Payloads start at a 16-byte boundary so packed doubles (and SIMD loads over
 // them) are aligned.

@@ -8,6 +8,7 @@
 
 #include "comm/message_buffer.h"
 #include "runtime/envelope.h"
+#include "runtime/envelope_flags.h"
 
 namespace charm {
 

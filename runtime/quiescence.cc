@@ -10,8 +10,6 @@ namespace charm {
 namespace {
 constexpr double kFirstRetryDelay = 50e-6;  // seconds between waves while busy
 constexpr double kMaxRetryDelay = 5e-3;
-// QuiescenceWave flag: every PE adds its report of waiting coroutines to its reply.
-constexpr std::uint8_t kWaveWithReports = 1;
 }  // namespace
 
 void QuiescenceDetector::start(const Callback& callback) {
@@ -48,28 +46,28 @@ void QuiescenceDetector::startDetecting() {
 
 void QuiescenceDetector::startWave() {
   MessageBuffer m = newMessage(MessageKind::QuiescenceWave, 0);
-  envelopeOf(m).sequence = wave_ + 1;
+  envelopeOf(m).setQuiescenceWave(wave_ + 1);
   for (const Probe& p : probes_)
     if (p.withReports) envelopeOf(m).flags = kWaveWithReports;
   runtime_.send(0, std::move(m));
 }
 
 void QuiescenceDetector::handleWave(MessageBuffer& message) {
-  wave_ = envelopeOf(message).sequence;
+  wave_ = envelopeOf(message).quiescenceWave();
   const SpanningTree tree = runtime_.tree(0);
   const int me = runtime_.myPe();
   for (int i = 0; i < tree.numChildren(me); ++i) {
     MessageBuffer copy = copyMessage(message);
     runtime_.send(tree.child(me, i), std::move(copy));
   }
-  waveCounts_ = localCounts((envelopeOf(message).flags & kWaveWithReports) != 0);
+  waveCounts_ = localCounts(hasFlag(envelopeOf(message), kWaveWithReports));
   active_ = false;
   repliesMissing_ = tree.numChildren(me);
   if (repliesMissing_ == 0) reportWave();
 }
 
 void QuiescenceDetector::handleReply(MessageBuffer& message) {
-  if (envelopeOf(message).sequence != wave_) return;  // cannot happen: waves do not overlap
+  if (envelopeOf(message).quiescenceWave() != wave_) return;  // cannot happen: waves do not overlap
   auto child = unpackAs<Counts>(payloadOf(message), payloadSizeOf(message));
   waveCounts_.sent += child.sent;
   waveCounts_.processed += child.processed;
@@ -85,7 +83,7 @@ void QuiescenceDetector::reportWave() {
   if (me != 0) {
     const std::size_t size = packedSize(waveCounts_);
     MessageBuffer m = newMessage(MessageKind::QuiescenceReply, size);
-    envelopeOf(m).sequence = wave_;
+    envelopeOf(m).setQuiescenceWave(wave_);
     packInto(payloadOf(m), size, waveCounts_);
     runtime_.send(runtime_.tree(0).parent(me), std::move(m));
     return;

@@ -115,7 +115,7 @@ bool ReductionManager::handlePartial(MessageBuffer& message) {
     waitingForSection_[scope].push_back(std::move(message));
     return true;
   }
-  const Key key{scope, static_cast<std::uint8_t>(env.reserved), env.sequence};
+  const Key key{scope, static_cast<std::uint8_t>(env.reductionStream()), env.reductionNumber()};
   PartialPayload partial = decodePartial(payloadOf(message), payloadSizeOf(message));
   Pending& pending = pending_[key];
   fold(pending, std::move(partial.value), partial.callback, partial.hasCallback);
@@ -146,8 +146,8 @@ void ReductionManager::tryForward(const Key& key) {
     MessageBuffer m = newMessage(MessageKind::ReductionPartial, size);
     Envelope& env = envelopeOf(m);
     env.collection = std::get<0>(key);
-    env.reserved = std::get<1>(key);
-    env.sequence = std::get<2>(key);
+    env.setReductionStream(std::get<1>(key));
+    env.setReductionNumber(std::get<2>(key));
     packInto(payloadOf(m), size, pending.hasCallback, pending.callback, pending.value);
     pending_.erase(it);
     runtime_.send(shape.parent, std::move(m));

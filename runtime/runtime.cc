@@ -15,9 +15,6 @@ namespace charm {
 namespace {
 thread_local Runtime* tlsCurrent = nullptr;
 
-// Set on a Broadcast whose copies to the children were already sent, so that a
-// replay (after the collection's creation arrived) only delivers locally.
-constexpr std::uint8_t kForwarded = kRuntimeFlagBits;
 // How many incoming messages one scheduler pass takes before looking at the
 // local queue, so neither source starves the other.
 constexpr int kNetworkBatch = 16;
@@ -107,7 +104,7 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
 void Runtime::sendOutput(OutputStream stream, std::string_view lines) {
   MessageBuffer m = newMessage(MessageKind::Output, lines.size());
   if (!lines.empty()) std::memcpy(payloadOf(m), lines.data(), lines.size());
-  envelopeOf(m).sequence = static_cast<std::uint32_t>(stream);
+  envelopeOf(m).setOutputStream(static_cast<std::uint32_t>(stream));
   send(0, std::move(m));
 }
 
@@ -116,7 +113,7 @@ void Runtime::handleOutputMessage(const MessageBuffer& message) {
   switch (env.kind) {
     case MessageKind::Output:
       // Written at once, so that it is out even if the job ends soon after.
-      writeWhole(static_cast<int>(env.sequence == 2 ? OutputStream::Stderr : OutputStream::Stdout),
+      writeWhole(static_cast<int>(env.outputStream() == 2 ? OutputStream::Stderr : OutputStream::Stdout),
                  reinterpret_cast<const char*>(payloadOf(message)), env.payloadSize);
       send(env.sourcePe, newMessage(MessageKind::OutputWritten, 0));
       break;
@@ -129,7 +126,7 @@ void Runtime::handleOutputMessage(const MessageBuffer& message) {
     case MessageKind::AbortJob:  // the aborting PE's output and reason were written above
       output_.writeAllDirectly();
       std::fflush(nullptr);
-      transport_.abortJob(static_cast<int>(env.sequence));
+      transport_.abortJob(env.exitCode());
     default:
       break;
   }
@@ -459,7 +456,7 @@ void Runtime::handle(MessageBuffer message) {
         break;
       case MessageKind::Exit:
         exiting_ = true;
-        exitCode_ = static_cast<int>(env.sequence);
+        exitCode_ = env.exitCode();
         break;
       case MessageKind::Output:
       case MessageKind::OutputWritten:
@@ -502,7 +499,7 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
   ctx.entry = env.entry;
   ctx.broadcast = env.kind == MessageKind::Broadcast || env.kind == MessageKind::ElementBroadcast;
   ctx.replyScope = env.collection;
-  ctx.broadcastNumber = env.sequence;
+  ctx.broadcastNumber = env.broadcastNumber();
   ctx.flags = env.flags;
   invokeEntry(element, ctx);
 }
@@ -535,16 +532,16 @@ void Runtime::handleBroadcastRequest(MessageBuffer message) {
   }
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::Broadcast;
-  env.sequence = c->nextBroadcast++;
-  env.treeRoot = myPe_;
+  env.setBroadcastNumber(c->nextBroadcast++);
+  env.setTreeRoot(myPe_);
   handleBroadcast(std::move(message));
 }
 
 void Runtime::handleBroadcast(MessageBuffer message) {
   Envelope& env = envelopeOf(message);
-  if (!(env.flags & kForwarded)) {
-    forwardDownTree(message, env.treeRoot);
-    env.flags |= kForwarded;
+  if (!hasFlag(env, kForwardedDownTree)) {
+    forwardDownTree(message, env.treeRoot());
+    setFlag(env, kForwardedDownTree);
   }
   if (bufferIfUnknown(message)) return;
   Collection& c = *findCollection(env.collection);
@@ -631,7 +628,7 @@ void Runtime::handleSectionBroadcastRequest(MessageBuffer message) {
     if (routing.members.empty()) continue;  // the root need not hold members
     MessageBuffer m = sectionMessage(MessageKind::SectionBroadcast, routing, payload, payloadSize);
     Envelope& out = envelopeOf(m);
-    out.sequence = number;
+    out.setBroadcastNumber(number);
     out.reply = env.reply;
     out.flags = env.flags;
     send(pe, std::move(m));
@@ -670,7 +667,7 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
     ctx.entry = routing.entryFor(member.collection);
     ctx.broadcast = true;
     ctx.replyScope = routing.section;
-    ctx.broadcastNumber = env.sequence;
+    ctx.broadcastNumber = env.broadcastNumber();
     ctx.sectionPosition = member.position;
     ctx.flags = env.flags;
     if (ctx.entry == kNoEntry)
@@ -699,7 +696,7 @@ void Runtime::createCollection(CollectionId id, const CollectionSpec& spec, Mess
   Envelope& env = envelopeOf(message);
   env.kind = MessageKind::CreateCollection;
   env.collection = id;
-  env.treeRoot = myPe_;
+  env.setTreeRoot(myPe_);
   send(spec.kind == CollectionKind::Singleton ? spec.onPe : myPe_, std::move(message));
 }
 
@@ -715,7 +712,7 @@ void Runtime::handleCreate(MessageBuffer message) {
     waitForCollection(spec.arrayMap, std::move(message));
     return;
   }
-  if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot);
+  if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot());
 
   // Register the collection before constructing its elements, so constructors
   // may already use thisProxy and contribute.
@@ -781,7 +778,7 @@ void Runtime::handleCreate(MessageBuffer message) {
 void Runtime::exit(int code) {
   for (int pe = 0; pe < numPes_; ++pe) {
     MessageBuffer m = newMessage(MessageKind::Exit, 0);
-    envelopeOf(m).sequence = static_cast<std::uint32_t>(code);
+    envelopeOf(m).setExitCode(code);
     send(pe, std::move(m));
   }
 }
@@ -797,7 +794,7 @@ void Runtime::abort(const std::string& message) {
       output_.write(OutputStream::Stderr, text);
       output_.stopForwarding();
       MessageBuffer m = newMessage(MessageKind::AbortJob, 0);
-      envelopeOf(m).sequence = 1;
+      envelopeOf(m).setExitCode(1);
       send(0, std::move(m));
       const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
       comm::ReceivedMessage incoming;

@@ -32,7 +32,7 @@
 namespace charm {
 
 namespace {
-// DestroyCollection paths (Envelope::reserved).
+// DestroyCollection paths (Envelope::destroyPath).
 enum class DestroyPath : std::uint16_t {
   Request = 0,  // destroying PE -> PE 0
   Tree = 1,     // PE 0 -> every PE, down the broadcast tree
@@ -43,8 +43,8 @@ MessageBuffer destroyMessage(CollectionId collection, DestroyPath path) {
   MessageBuffer m = newMessage(MessageKind::DestroyCollection, 0);
   Envelope& env = envelopeOf(m);
   env.collection = collection;
-  env.reserved = static_cast<std::uint16_t>(path);
-  env.treeRoot = 0;
+  env.setDestroyPath(static_cast<std::uint16_t>(path));
+  env.setTreeRoot(0);
   return m;
 }
 
@@ -91,7 +91,7 @@ void Runtime::destroyCollection(CollectionId collection) {
 void Runtime::handleDestroy(MessageBuffer message) {
   Envelope& env = envelopeOf(message);
   const CollectionId id = env.collection;
-  switch (static_cast<DestroyPath>(env.reserved)) {
+  switch (static_cast<DestroyPath>(env.destroyPath())) {
     case DestroyPath::Request: {
       // After the broadcast requests that arrived before it: those wait here for
       // the array's creation, or (sparse arrays) for a ckDoneInserting's count.
@@ -104,7 +104,7 @@ void Runtime::handleDestroy(MessageBuffer message) {
         c->insertion->heldBroadcastRequests.push_back(std::move(message));
         return;
       }
-      env.reserved = static_cast<std::uint16_t>(DestroyPath::Tree);
+      env.setDestroyPath(static_cast<std::uint16_t>(DestroyPath::Tree));
       [[fallthrough]];
     }
     case DestroyPath::Tree:

@@ -37,11 +37,8 @@
 namespace charm {
 
 namespace {
-// InsertElement flag: the home has registered the index; this PE constructs it
-// (env.sequence holds the first broadcast it takes).
-constexpr std::uint8_t kPlacedByHome = 0x01;
-
-// InsertionCount phases (Envelope::reserved).
+// InsertionCount phases (Envelope::insertionPhase).
+// (InsertElement's flag kPlacedByHome is in envelope_flags.h.)
 enum class CountPhase : std::uint16_t {
   Request = 0,  // any PE -> PE 0: ckDoneInserting
   Collect = 1,  // down the tree: report your homed counts
@@ -55,8 +52,8 @@ MessageBuffer countMessage(CollectionId collection, CountPhase phase, const std:
   if (counts) packInto(payloadOf(m), size, *counts);
   Envelope& env = envelopeOf(m);
   env.collection = collection;
-  env.reserved = static_cast<std::uint16_t>(phase);
-  env.treeRoot = 0;
+  env.setInsertionPhase(static_cast<std::uint16_t>(phase));
+  env.setTreeRoot(0);
   return m;
 }
 }  // namespace
@@ -94,8 +91,8 @@ void Runtime::insertElement(CollectionId collection, const ArrayIndex& index, in
   env.collection = collection;
   env.index = index;
   env.entry = constructor;
-  env.treeRoot = onPe;
-  env.sequence = 0;
+  env.setInsertOnPe(onPe);
+  env.setFirstBroadcast(0);
   // The home: known from the array when it exists here; from the index alone
   // without a map; else this PE keeps the insertion until the array (created
   // after its map) exists here, then passes it on to the home (handleInsert).
@@ -114,8 +111,8 @@ void Runtime::handleInsert(MessageBuffer message) {
   if (!c->insertion) throw std::logic_error("charm: an insertion into a collection that is not a sparse array");
   const ArrayIndex index = env.index;
   const int home = c->peOf(index);
-  if (env.flags & kPlacedByHome) {
-    constructInserted(*c, message, home, env.sequence);
+  if (hasFlag(env, kPlacedByHome)) {
+    constructInserted(*c, message, home, env.firstBroadcast());
     return;
   }
   if (home != myPe_) {  // sent here by a PE that could not place it (see insertElement)
@@ -130,7 +127,7 @@ void Runtime::handleInsert(MessageBuffer message) {
     throw std::logic_error("element " + index.toString() + " was inserted twice into a sparse array");
   c->homeIndices.push_back(index);  // sorted when insertion ends
   const std::uint32_t firstBroadcast = c->nextHomeBroadcast;
-  const int target = env.treeRoot < 0 ? myPe_ : env.treeRoot;
+  const int target = env.insertOnPe() < 0 ? myPe_ : env.insertOnPe();
   if (target == myPe_) {
     constructInserted(*c, message, home, firstBroadcast);
     return;
@@ -139,7 +136,7 @@ void Runtime::handleInsert(MessageBuffer message) {
   // the insertion, then what waited here for it, in that order.
   locations_.record(env.collection, index, target);
   env.flags = kPlacedByHome;
-  env.sequence = firstBroadcast;
+  env.setFirstBroadcast(firstBroadcast);
   send(target, std::move(message));
   auto waiting = waitingForElement_.find(ElementKey{c->id(), index});
   if (waiting == waitingForElement_.end()) return;
@@ -193,7 +190,7 @@ void Runtime::handleInsertionCount(MessageBuffer& message) {
   if (!c->insertion) throw std::logic_error("charm: doneInserting() on a collection that is not a sparse array");
   InsertionState& ins = *c->insertion;
   const CollectionId id = c->id();
-  switch (static_cast<CountPhase>(env.reserved)) {
+  switch (static_cast<CountPhase>(env.insertionPhase())) {
     case CountPhase::Request:  // PE 0
       if (ins.counting) {
         ins.countAgain = true;

@@ -17,13 +17,8 @@
 namespace charm {
 
 namespace {
-// EntryCall / ElementBroadcast / ElementSectionBroadcast flag (these kinds leave
-// bit 0 to the runtime): the message was forwarded, and treeRoot holds the PE
-// that first sent it, to be told where the element is.
-constexpr std::uint8_t kForwardedToElement = kRuntimeFlagBits;
-
-// LocationUpdate: `reserved` says whether it is the element's arrival, reported
-// to its home (which keeps a record), or a hint for a sender's routing.
+// LocationUpdate: Envelope::locationUpdateKind() says whether it is the element's
+// arrival, reported to its home (which keeps a record), or a hint for a sender's routing.
 constexpr std::uint16_t kArrivalRecord = 1;
 
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
@@ -40,8 +35,8 @@ MessageBuffer locationUpdate(CollectionId collection, const ArrayIndex& index, i
   Envelope& env = envelopeOf(m);
   env.collection = collection;
   env.index = index;
-  env.sequence = static_cast<std::uint32_t>(pe);
-  env.reserved = kind;
+  env.setLocationPe(static_cast<std::uint32_t>(pe));
+  env.setLocationUpdateKind(kind);
   return m;
 }
 }  // namespace
@@ -205,12 +200,12 @@ void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
 
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
-  const int pe = static_cast<int>(env.sequence);
-  if (env.sequence >= static_cast<std::uint32_t>(numPes_))
-    throw PupError("charm: a location update names PE " + std::to_string(env.sequence) + " of " +
+  const int pe = static_cast<int>(env.locationPe());
+  if (env.locationPe() >= static_cast<std::uint32_t>(numPes_))
+    throw PupError("charm: a location update names PE " + std::to_string(env.locationPe()) + " of " +
                    std::to_string(numPes_));
   if (destroyedHere(env.collection)) return;  // nothing is kept for it any more
-  if (env.reserved == kArrivalRecord)
+  if (env.locationUpdateKind() == kArrivalRecord)
     locations_.record(env.collection, env.index, pe);
   else
     locations_.learn(env.collection, env.index, pe);
@@ -233,10 +228,10 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
     forwardToElement(*c, std::move(message));
     return;
   }
-  if ((env.flags & kForwardedToElement) && env.treeRoot != myPe_ && env.treeRoot >= 0) {
+  if (hasFlag(env, kForwardedToElement) && env.originalSender() != myPe_ && env.originalSender() >= 0) {
     // Tell the original sender where the element is, so its next messages come here.
-    send(env.treeRoot, locationUpdate(env.collection, env.index, myPe_, 0));
-    env.flags &= static_cast<std::uint8_t>(~kForwardedToElement);
+    send(env.originalSender(), locationUpdate(env.collection, env.index, myPe_, 0));
+    clearFlag(env, kForwardedToElement);
   }
   ChareBase* element = it->second.get();
   switch (env.kind) {
@@ -260,7 +255,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
       ctx.entry = env.entry;
       ctx.broadcast = true;
       ctx.replyScope = d.section;
-      ctx.broadcastNumber = env.sequence;
+      ctx.broadcastNumber = env.broadcastNumber();
       ctx.sectionPosition = d.position;
       ctx.countingPe = d.countingPe;
       ctx.flags = env.flags;
@@ -284,9 +279,9 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
     waitingForElement_[ElementKey{env.collection, env.index}].push_back(std::move(message));
     return;
   }
-  if (!(env.flags & kForwardedToElement)) {
-    env.flags |= kForwardedToElement;
-    env.treeRoot = env.sourcePe;
+  if (!hasFlag(env, kForwardedToElement)) {
+    setFlag(env, kForwardedToElement);
+    env.setOriginalSender(env.sourcePe);
   }
   if (forwardHook_) forwardHook_(message);
   send(d.pe, std::move(message));
@@ -298,7 +293,7 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
   // This PE hands broadcast k to the elements it is home to. Copies go to those
   // that moved away first, so they start at once rather than after the local
   // elements' entry methods; then the local ones get it.
-  c.nextHomeBroadcast = envelopeOf(message).sequence + 1;  // elements inserted from now start after it
+  c.nextHomeBroadcast = envelopeOf(message).broadcastNumber() + 1;  // elements inserted from now start after it
   std::size_t present = 0;
   for (const ArrayIndex& index : c.homeIndices) {
     if (c.elements.count(index)) {
@@ -309,7 +304,7 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
     Envelope& ce = envelopeOf(copy);
     ce.kind = MessageKind::ElementBroadcast;
     ce.index = index;
-    ce.flags &= static_cast<std::uint8_t>(~kRuntimeFlagBits);
+    ce.flags &= static_cast<std::uint8_t>(~kRuntimeFlagBits);  // kForwardedDownTree is no element flag
     forwardToElement(c, std::move(copy));
   }
   for (const ArrayIndex& index : c.homeIndices) {
@@ -323,7 +318,7 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
 
 void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key, const Envelope& env,
                                       MessageBuffer* adoptable) {
-  const std::uint32_t number = env.sequence;
+  const std::uint32_t number = env.broadcastNumber();
   if (number < element->nextBroadcast()) return;  // had it already
   if (number > element->nextBroadcast()) {
     // An earlier broadcast is still on its way to this element: keep this one.
@@ -362,7 +357,7 @@ void Runtime::forwardSectionCopy(Collection& collection, const SectionRouting::L
   out.collection = member.collection;
   out.index = member.index;
   out.entry = routing.entryFor(member.collection);
-  out.sequence = env.sequence;
+  out.setBroadcastNumber(env.broadcastNumber());
   out.reply = env.reply;
   out.flags = env.flags & static_cast<std::uint8_t>(~kRuntimeFlagBits);
   out.sourcePe = myPe_;
@@ -387,8 +382,8 @@ void Runtime::sendRemoteContribution(int countingPe, std::uint64_t scope, std::u
   packInto(payloadOf(m), size, callback, value, spec);
   Envelope& env = envelopeOf(m);
   env.collection = scope;
-  env.reserved = stream;
-  env.sequence = number;
+  env.setReductionStream(stream);
+  env.setReductionNumber(number);
   send(countingPe, std::move(m));
 }
 
@@ -404,7 +399,7 @@ void Runtime::handleRemoteContribution(MessageBuffer& message) {
     const SectionInfo* known = sections_.find(env.collection);
     if (!known || !known->complete()) addSection(std::move(spec));
   }
-  reductions_.contribute(env.collection, static_cast<ReductionStream>(env.reserved), env.sequence,
+  reductions_.contribute(env.collection, static_cast<ReductionStream>(env.reductionStream()), env.reductionNumber(),
                          std::move(value), callback);
 }
 
@@ -416,7 +411,7 @@ void Runtime::sendRemoteAllReduce(int home, CollectionId collection, const Array
   Envelope& env = envelopeOf(m);
   env.collection = collection;
   env.index = index;
-  env.sequence = number;
+  env.setReductionNumber(number);
   send(home, std::move(m));
 }
 
@@ -428,7 +423,7 @@ void Runtime::handleRemoteAllReduce(MessageBuffer& message) {
     return;
   }
   auto [callback, value] = unpackTuple<Callback, ReductionValue>(payloadOf(message), payloadSizeOf(message));
-  allreduces_.contributeRemote(*c, env.sequence, value.span(), callback, env.sourcePe, env.index);
+  allreduces_.contributeRemote(*c, env.reductionNumber(), value.span(), callback, env.sourcePe, env.index);
 }
 
 }  // namespace charm

@@ -35,7 +35,7 @@ TEST_CASE("a message keeps its envelope fields and payload in place") {
   env.collection = 0x0000000300000007ull;
   env.index = charm::ArrayIndex{4, 5, 6};
   env.entry = 42;
-  env.sequence = 9;
+  env.setBroadcastNumber(9);
   env.reply = charm::FutureRef{2, 77};
   std::memset(charm::payloadOf(m), 0xAB, 100);
   auto moved = std::move(m);
