@@ -10,9 +10,9 @@ How, with only what `_charmpy` offers:
    entry chare class) until it first suspends or returns, PE 0 *holds* every entry
    method call (proxies send through the Sender, sender.py, which holds them here),
    and puts a `StartupState` (the readonlies as of now, and the runtime group's proxy)
-   in front of the constructor arguments of every collection it creates; the package's
-   make_chare (construction.py) applies it before constructing. Creation cannot be held: the proxy needs
-   the collection id that `_charmpy.create` returns.
+   in front of the constructor arguments of every collection it creates;
+   construction.make_chare applies it before constructing. Creation cannot be held:
+   the proxy needs the collection id that `_charmpy.create` returns.
 2. SYNCING: at the first suspension (or return) the readonlies are frozen and, if the
    entry set any, broadcast to the runtime group (`CharmRemote`) with a reply; calls
    stay held, creations carry the frozen readonlies.
@@ -50,21 +50,25 @@ _applied_version = 0   # newest readonlies version applied on this PE
 _local_by_reference = False  # options.local_msg_optim: held same-PE calls keep their objects
 
 
+_readonly_version = 0  # assignments to the readonlies on this PE (ReadonliesModule)
+
+
 class ReadonliesModule(types.ModuleType):
     """The type of the `readonlies` module: a plain module that counts assignments to
-    its public names (in `version`, kept here, out of the program's namespace)."""
-
-    version = 0
+    its public names in `_readonly_version` (kept here: a class attribute would show
+    through the program's namespace, e.g. as `ro.version` when not set)."""
 
     def __setattr__(self, name, value):
+        global _readonly_version
         types.ModuleType.__setattr__(self, name, value)
         if not name.startswith('_'):
-            ReadonliesModule.version += 1
+            _readonly_version += 1
 
     def __delattr__(self, name):
+        global _readonly_version
         types.ModuleType.__delattr__(self, name)
         if not name.startswith('_'):
-            ReadonliesModule.version += 1
+            _readonly_version += 1
 
 
 readonlies.__class__ = ReadonliesModule
@@ -126,7 +130,7 @@ class StartupState:
 def _current_state():
     if _frozen is not None:
         return _frozen
-    version = ReadonliesModule.version
+    version = _readonly_version
     return StartupState(version, _readonly_values() if version else None, remote, pool.group_id())
 
 
@@ -182,7 +186,7 @@ def end():
         return
     phase = SYNCING
     futures.before_suspend = None
-    if not ReadonliesModule.version:
+    if not _readonly_version:
         _release()
         return
     _frozen = _current_state()
@@ -211,7 +215,7 @@ def before_exit():
     if phase == DONE:
         return
     futures.before_suspend = None
-    if ReadonliesModule.version and remote is not None:
+    if _readonly_version and remote is not None:
         state = _frozen if _frozen is not None else _current_state()
         _charmpy.broadcast(remote.gid, _sync_entry, (state,), None)
     _release()

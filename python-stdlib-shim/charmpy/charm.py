@@ -574,8 +574,7 @@ class CharmRemote(Chare):
     def addReducer(self, func, pre=None, post=None):
         """Adds a Python reducer on this PE (`charm.thisProxy.addReducer(f)` adds it
         everywhere; functions travel by reference, so f must be importable)."""
-        from .reduction import Reducer
-        Reducer.addReducer(func, pre, post)
+        reduction.Reducer.addReducer(func, pre, post)
 
     def printStats(self):
         """Prints this PE's profile (see charm.printStats)."""
