@@ -8,17 +8,20 @@ How, with only what `_charmpy` offers:
 
 1. INIT: from the start of the entry (the main function, or the constructor of the
    entry chare class) until it first suspends or returns, PE 0 *holds* every entry
-   method call (proxies send through `chare._send`/`chare._broadcast`, swapped here),
+   method call (proxies send through the Sender, sender.py, which holds them here),
    and puts a `StartupState` (the readonlies as of now, and the runtime group's proxy)
-   in front of the constructor arguments of every collection it creates; the package's
-   make_chare applies it before constructing. Creation cannot be held: the proxy needs
-   the collection id that `_charmpy.create` returns.
+   in front of the constructor arguments of every collection it creates;
+   construction.make_chare applies it before constructing. Creation cannot be held:
+   the proxy needs the collection id that `_charmpy.create` returns.
 2. SYNCING: at the first suspension (or return) the readonlies are frozen and, if the
    entry set any, broadcast to the runtime group (`CharmRemote`) with a reply; calls
    stay held, creations carry the frozen readonlies.
 3. DONE: once every PE acknowledged (or at once when no readonly was set), the held
-   calls are sent in their original order and the runtime's functions are put back,
-   so nothing of this stays on the hot path.
+   calls are sent in their original order and the Sender sends directly again, so
+   nothing of this stays on the hot path.
+
+The readonlies module counts the assignments made to it with the module type defined
+here (`ReadonliesModule`), so that PE 0 knows whether there is anything to send.
 
 Held calls are pickled when made, so an argument that does not pickle fails at the
 call, and later changes to the objects are not seen; with options.local_msg_optim,
@@ -27,22 +30,84 @@ unheld.
 Readonlies only flow from PE 0's start-up phase: later assignments stay on their PE.
 """
 import pickle
+import types
 
 import _charmpy
 
-from . import chare, futures, pool, readonlies
+from . import futures, pool, readonlies
+from .sender import SENDER, snapshot_call
 
 _MY_PE = _charmpy.my_pe()
 
 INIT, SYNCING, DONE = 'init', 'syncing', 'done'
 phase = DONE
 remote = None          # proxy of the runtime's group (charm.thisProxy) on this PE
-main_chare_cid = None  # entry chare class: id of the main chare, until it is constructed
-sync_entry = None      # entry id of CharmRemote._charmpy_startup
+_main_chare_cid = None  # entry chare class: id of the main chare, until it is constructed
+_sync_entry = None     # entry id of CharmRemote._charmpy_startup
 _held = []             # calls to send once the readonlies are everywhere, in order
 _frozen = None         # the StartupState broadcast at the end of INIT
 _applied_version = 0   # newest readonlies version applied on this PE
-local_by_reference = False  # options.local_msg_optim: held same-PE calls keep their objects
+_local_by_reference = False  # options.local_msg_optim: held same-PE calls keep their objects
+
+
+_readonly_version = 0  # assignments to the readonlies on this PE (ReadonliesModule)
+
+
+class ReadonliesModule(types.ModuleType):
+    """The type of the `readonlies` module: a plain module that counts assignments to
+    its public names in `_readonly_version` (kept here: a class attribute would show
+    through the program's namespace, e.g. as `ro.version` when not set)."""
+
+    def __setattr__(self, name, value):
+        global _readonly_version
+        types.ModuleType.__setattr__(self, name, value)
+        if not name.startswith('_'):
+            _readonly_version += 1
+
+    def __delattr__(self, name):
+        global _readonly_version
+        types.ModuleType.__delattr__(self, name)
+        if not name.startswith('_'):
+            _readonly_version += 1
+
+
+readonlies.__class__ = ReadonliesModule
+
+
+def _readonly_values():
+    """The readonlies as a dict (public names only)."""
+    return {k: v for k, v in vars(readonlies).items() if not k.startswith('_')}
+
+
+def configure(sync_entry, local_by_reference):
+    """charm.start(): the entry id of CharmRemote._charmpy_startup, and whether held
+    same-PE calls keep their argument objects (options.local_msg_optim)."""
+    global _sync_entry, _local_by_reference
+    _sync_entry = sync_entry
+    _local_by_reference = bool(local_by_reference)
+
+
+def set_remote(proxy):
+    """The runtime group's proxy (charm.thisProxy), once known on this PE."""
+    global remote
+    if remote is None:
+        remote = proxy
+
+
+def set_main_chare(cid):
+    """The entry is a chare class: `cid` is its chare, whose constructor is the entry."""
+    global _main_chare_cid
+    _main_chare_cid = cid
+
+
+def claim_main_chare(cid):
+    """True (once) when single chare `cid` is the main chare: its construction begins
+    the start-up phase."""
+    global _main_chare_cid
+    if cid != _main_chare_cid:
+        return False
+    _main_chare_cid = None
+    return True
 
 
 class StartupState:
@@ -65,8 +130,8 @@ class StartupState:
 def _current_state():
     if _frozen is not None:
         return _frozen
-    version = readonlies._version
-    return StartupState(version, readonlies._values() if version else None, remote, pool._cid)
+    version = _readonly_version
+    return StartupState(version, _readonly_values() if version else None, remote, pool.group_id())
 
 
 def apply(state):
@@ -77,18 +142,18 @@ def apply(state):
     if state.pool_cid is not None:
         pool.set_group(state.pool_cid)
     if _MY_PE != 0 and state.values is not None and state.version > _applied_version:
-        readonlies._apply(state.values)
+        vars(readonlies).update(state.values)  # not counted as local changes
         _applied_version = state.version
 
 
 # --- holding calls -------------------------------------------------------------------
 
 def _hold_send(cid, index, pe, entry, args, kwargs, reply_pe=-1, reply_fid=0):
-    if pe == _MY_PE and local_by_reference:
+    if pe == _MY_PE and _local_by_reference:
         def release():
             _charmpy.send(cid, index, pe, entry, args, kwargs, reply_pe, reply_fid)
     else:
-        blob = chare.snapshot_call(args, kwargs)
+        blob = snapshot_call(args, kwargs)
 
         def release():
             a, k = pickle.loads(blob)
@@ -97,7 +162,7 @@ def _hold_send(cid, index, pe, entry, args, kwargs, reply_pe=-1, reply_fid=0):
 
 
 def _hold_broadcast(cid, entry, args, kwargs, reply_pe=-1, reply_fid=0, gather=False):
-    blob = chare.snapshot_call(args, kwargs)
+    blob = snapshot_call(args, kwargs)
 
     def release():
         a, k = pickle.loads(blob)
@@ -110,9 +175,7 @@ def begin():
     global phase, _frozen
     phase = INIT
     _frozen = None
-    chare._send = _hold_send
-    chare._broadcast = _hold_broadcast
-    chare._creation_prefix = _current_state
+    SENDER.hold(_hold_send, _hold_broadcast, _current_state)
     futures.before_suspend = end
 
 
@@ -123,22 +186,20 @@ def end():
         return
     phase = SYNCING
     futures.before_suspend = None
-    if not readonlies._version:
+    if not _readonly_version:
         _release()
         return
     _frozen = _current_state()
     f = futures.Future()
     f._on_done(_release)
-    _charmpy.broadcast(remote._cid, sync_entry, (_frozen,), None, f.pe, f.fid, False)
+    _charmpy.broadcast(remote.gid, _sync_entry, (_frozen,), None, f.pe, f.fid, False)
 
 
 def _release(f=None):
-    """DONE: puts the runtime's functions back and sends the held calls in order."""
+    """DONE: the Sender sends directly again, and the held calls go out in order."""
     global phase
     phase = DONE
-    chare._send = _charmpy.send
-    chare._broadcast = _charmpy.broadcast
-    chare._creation_prefix = None
+    SENDER.send_directly()
     held = list(_held)
     del _held[:]
     for release in held:
@@ -154,7 +215,7 @@ def before_exit():
     if phase == DONE:
         return
     futures.before_suspend = None
-    if readonlies._version and remote is not None:
+    if _readonly_version and remote is not None:
         state = _frozen if _frozen is not None else _current_state()
-        _charmpy.broadcast(remote._cid, sync_entry, (state,), None)
+        _charmpy.broadcast(remote.gid, _sync_entry, (state,), None)
     _release()

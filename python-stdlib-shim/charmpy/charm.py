@@ -17,20 +17,21 @@
 package's hooks to the runtime (`_charmpy.set_hooks`) and runs the scheduler until the
 program exits, then ends the process with the exit code.
 """
-import functools
 import importlib
 import inspect
 import operator
-import pickle
 import platform
 import sys
 import traceback
 
 import _charmpy
 
-from . import _output, _startup, chare, diagnosis, futures, pool, reduction, section, when
-from .chare import Chare, Group, Array, ArrayMap, KIND_CHARE, KIND_GROUP, KIND_ARRAY
+from . import (_output, _startup, chare, construction, diagnosis, ending, futures, placement,
+               pool, reduction, registry, section, topology, when)
+from .chare import Chare, Group, Array, ArrayMap
 from .coro import coro
+from .proxy import Proxy, callback_tuple, new_proxy
+from .registry import KIND_CHARE, KIND_GROUP, class_info
 from .options import Options
 
 # The deadlock report, and SIGUSR1 printing what every PE runs and waits for: from
@@ -83,17 +84,6 @@ class CharmLib:
 
     def __repr__(self):
         return '<charm.lib: charmpy (no Charm++ library)>'
-
-
-def _exit_code(exc):
-    """The process exit code of a SystemExit, as Python computes it."""
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    sys.stderr.write('%s\n' % (code,))
-    return 1
 
 
 class Charm:
@@ -181,19 +171,20 @@ class Charm:
 
         _output.install()  # every PE's output reaches mpirun as whole lines
         _charmpy.set_profiling(bool(self.options.profiling))
-        _charmpy.set_local_calls(bool(self.options.local_msg_optim), (chare.Proxy, futures.Future))
-        _startup.local_by_reference = bool(self.options.local_msg_optim)
+        _charmpy.set_local_calls(bool(self.options.local_msg_optim), (Proxy, futures.Future))
         chare.register_classes(_classes_to_register(classes, modules))
-        _startup.sync_entry = chare.class_info(CharmRemote, 'start').entries['_charmpy_startup']
-        _charmpy.set_hooks(make_chare=_make_chare, deliver_future=futures.deliver_future,
-                           array_map_pe=chare._array_map_pe,
+        _startup.configure(class_info(CharmRemote, 'start').entries['_charmpy_startup'],
+                           self.options.local_msg_optim)
+        _charmpy.set_hooks(make_chare=construction.make_chare, deliver_future=futures.deliver_future,
+                           array_map_pe=placement.array_map_pe,
                            reduction_done=reduction.reduction_done,
                            numeric_reduction_done=reduction.numeric_reduction_done,
                            allreduce_done=reduction.allreduce_done,
                            recheck_waiting=when.recheck,
-                           pack_chare=_pack_chare, unpack_chare=_unpack_chare,
-                           collection_destroyed=chare.collection_destroyed,
-                           format_exception=_format_exception)
+                           pack_chare=construction.pack_chare,
+                           unpack_chare=construction.unpack_chare,
+                           collection_destroyed=placement.collection_destroyed,
+                           format_exception=futures.format_exception)
         if _MY_PE == 0 and not self.options.quiet:
             print('charmpy> running on %d PE%s (%d host%s), Python %s'
                   % (_NUM_PES, '' if _NUM_PES == 1 else 's', self.numHosts(),
@@ -221,8 +212,7 @@ class Charm:
                 raise TypeError('charm.exit: the exit code must be an int, None or a string '
                                 '(as for sys.exit), not %s %r'
                                 % (type(exit_code).__name__, exit_code)) from None
-        _startup.before_exit()
-        _charmpy.exit(code)
+        ending.exit_program(code)
 
     def abort(self, message):
         """Prints `message` naming this PE, with the Python stack of the caller (as
@@ -313,12 +303,12 @@ class Charm:
         and, recursively, the root of the tree of its block. So `getTopoSubtrees` gives
         exactly the blocks, and calling it again on a block gives that subtree.
         """
-        pes = _tree_pes(root_pe, pes, self)
+        pes = topology.tree_pes(root_pe, pes)
         if pe not in pes:
             raise ValueError('getTopoTreeEdges: PE %r is not in pes' % (pe,))
         parent = None
         while True:
-            blocks = _topo_blocks(pes, bfactor, self)
+            blocks = topology.topo_blocks(pes, bfactor, self._host_layout()[1])
             if pe == pes[0]:
                 return parent, [b[0] for b in blocks]
             parent = pes[0]
@@ -327,7 +317,7 @@ class Charm:
     def getTopoSubtrees(self, root_pe, pes, bfactor=4):
         """The subtrees of `root_pe` in the spanning tree of `pes` (see getTopoTreeEdges):
         a list of lists of PEs, the first PE of each being the subtree's root."""
-        return _topo_blocks(_tree_pes(root_pe, pes, self), bfactor, self)
+        return topology.topo_blocks(topology.tree_pes(root_pe, pes), bfactor, self._host_layout()[1])
 
     # --- waiting (coroutines) -------------------------------------------------------
     def awaitCreation(self, *proxies):
@@ -336,7 +326,7 @@ class Charm:
         members). From a coroutine."""
         pending = []
         for proxy in proxies:
-            if not isinstance(proxy, (chare.Proxy, section.SectionProxy)):
+            if not isinstance(proxy, (Proxy, section.SectionProxy)):
                 raise TypeError('charm.awaitCreation takes proxies, got %r' % (proxy,))
             pending.append(proxy._charmpy_ping(awaitable=True))
         for f in pending:
@@ -369,7 +359,7 @@ class Charm:
             callback = futures.Future()
             callback._on_done(lambda _: section_method())
         try:
-            target = chare.callback_tuple(callback)
+            target = callback_tuple(callback)
         except TypeError as e:
             raise TypeError('charm.startQD: %s' % e) from None
         _charmpy.start_qd(target)
@@ -445,64 +435,6 @@ class Charm:
         return section.combine(*proxies)
 
 
-def _tree_pes(root_pe, pes, charm_obj):
-    if pes is None:
-        return [root_pe] + [p for p in range(_NUM_PES) if p != root_pe]
-    pes = list(pes)
-    if not pes or pes[0] != root_pe:
-        raise ValueError('the spanning tree\'s root_pe %r must be the first of pes' % (root_pe,))
-    return pes
-
-
-def _split_evenly(items, parts):
-    """`items` cut into `parts` consecutive pieces whose sizes differ by at most one."""
-    n = len(items)
-    pieces, start = [], 0
-    for i in range(parts):
-        size = n // parts + (1 if i < n % parts else 0)
-        pieces.append(items[start:start + size])
-        start += size
-    return pieces
-
-
-def _topo_blocks(pes, bfactor, charm_obj):
-    """Splits pes[1:] into the root's subtrees (see getTopoTreeEdges): up to `bfactor`
-    blocks, each made of whole hosts when there are at least as many hosts as blocks,
-    else each host cut into a number of blocks proportional to its PEs."""
-    if bfactor < 1:
-        raise ValueError('bfactor must be at least 1, got %r' % (bfactor,))
-    rest = pes[1:]
-    if not rest:
-        return []
-    host_of = charm_obj._host_layout()[1]
-    root_host = host_of[pes[0]]
-    by_host = {}
-    for pe in sorted(rest, key=lambda p: (host_of[p] != root_host, host_of[p])):
-        by_host.setdefault(host_of[pe], []).append(pe)
-    hosts = list(by_host.values())   # the root's host first, then by host number
-    k = min(bfactor, len(rest))
-    if len(hosts) >= k:
-        # whole hosts, consecutive, about the same number of PEs per block
-        blocks, current, left = [], [], len(rest)
-        for i, host in enumerate(hosts):
-            current = current + host
-            blocks_after = k - len(blocks) - 1
-            hosts_after = len(hosts) - i - 1
-            if blocks_after and (hosts_after == blocks_after or
-                                 len(current) * (blocks_after + 1) >= left):
-                blocks.append(current)
-                left -= len(current)
-                current = []
-        blocks.append(current)
-        return blocks
-    # fewer hosts than blocks: every host gets one block or more
-    shares = [1] * len(hosts)
-    for _ in range(k - len(hosts)):
-        i = max(range(len(hosts)), key=lambda h: (len(hosts[h]) / shares[h], -h))
-        shares[i] += 1
-    return [piece for host, share in zip(hosts, shares) for piece in _split_evenly(host, share)]
-
-
 def _classes_to_register(classes, modules):
     """CharmRemote, then the program's chare classes sorted by (module, qualified name)
     (ties in discovery order), so that every PE registers the same sequence."""
@@ -521,141 +453,29 @@ def _classes_to_register(classes, modules):
         for value in list(vars(module).values()):
             if isinstance(value, type) and issubclass(value, Chare):
                 add(value)
-    for cls in chare._registered_by_decorator:
+    for cls in registry.decorated_classes():
         add(cls)
     found.sort(key=lambda c: (c.__module__, c.__qualname__))
     return [CharmRemote, pool.PoolWorker] + found
 
 
-# --- the runtime's hooks -------------------------------------------------------------------
-
-def _format_exception(exc):
-    """The traceback text sent with an exception to the caller's future."""
-    text = ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return '--- traceback on PE %d ---\n%s' % (_MY_PE, text)
-
-
-def _construct(obj, args, kwargs):
-    try:
-        if kwargs:
-            obj.__init__(*args, **kwargs)
-        else:
-            obj.__init__(*args)
-    except SystemExit as e:
-        charm.exit(_exit_code(e))
-
-
-def _construct_main(obj, args, kwargs):
-    try:
-        _construct(obj, args, kwargs)
-    finally:
-        _startup.end()
-
-
-def _make_chare(cls, kind, cid, index, dims, args, kwargs):
-    """make_chare hook: the element of collection `cid` with `index` on this PE, with
-    thisProxy and thisIndex set, and the callable that runs its `__init__(*args,
-    **kwargs)` (on a fiber of its own when it is a coroutine). The runtime calls
-    that once it knows the object as its chare, so that a constructor may
-    contribute, allreduce or migrate as any entry method may."""
-    if args and type(args[0]) is _startup.StartupState:
-        _startup.apply(args[0])
-        args = args[1:]
-    group_section = None
-    if args and type(args[0]) is section.GroupSectionMarker:
-        group_section, args = args[0], args[1:]
-    info = chare._infos[cls]
-    obj = cls.__new__(cls)
-    if kind == KIND_ARRAY:
-        obj.thisIndex = index
-        obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
-    elif kind == KIND_GROUP:
-        obj.thisIndex = index[0]
-        if group_section is not None:
-            obj.thisProxy = group_section.section_for(cid, info)
-        else:
-            obj.thisProxy = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
-        chare._local_groups[cid] = obj
-    else:
-        obj.thisIndex = index
-        obj.thisProxy = chare.new_proxy(info, KIND_CHARE, cid, index, _MY_PE)
-    construct = _construct
-    if cid == _startup.main_chare_cid and kind == KIND_CHARE:
-        _startup.main_chare_cid = None
-        _startup.begin()
-        construct = _construct_main
-    if info.coro_ctor and not _charmpy.current_fiber():
-        # The constructor may suspend: run it on its own fiber. The element exists (and
-        # gets messages) meanwhile, as in charm4py; awaitCreation waits for the end.
-        obj._charmpy_constructing = futures.Future()
-        return obj, functools.partial(_charmpy.spawn, _construct_on_fiber, (construct, obj, args, kwargs))
-    return obj, functools.partial(construct, obj, args, kwargs)
-
-
-# Attributes the runtime sets on every chare: rebuilt on the new PE, never pickled.
-_RUNTIME_ATTRIBUTES = frozenset(('thisProxy', 'thisIndex'))
-# The runtime's per-chare state that moves with a migrating chare, whatever its
-# __getstate__ says: its channels (ends, counts, unread and early messages).
-_MIGRATING_RUNTIME_STATE = ('_charmpy_channels',)
-
-
-def _pack_chare(obj):
-    """Migration hook: the state of `obj` for the runtime to pickle, as (custom,
-    state, runtime_state): its __getstate__() when the class defines one, else its
-    __dict__ without the runtime's attributes; runtime_state holds the runtime's
-    state that moves with it (pickled together, so channel objects held in the
-    chare's attributes stay the ones its channel state names)."""
-    runtime_state = {k: obj.__dict__[k] for k in _MIGRATING_RUNTIME_STATE if k in obj.__dict__}
-    getstate = getattr(type(obj), '__getstate__', None)
-    if getstate is not None and getstate is not object.__getstate__:
-        return (True, obj.__getstate__(), runtime_state)
-    state = {k: v for k, v in obj.__dict__.items()
-             if k not in _RUNTIME_ATTRIBUTES and not k.startswith('_charmpy_')}
-    return (False, state, runtime_state)
-
-
-def _unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
-    """Migration hook: rebuilds a chare of class `cls` from _pack_chare's state
-    (unpickled; its arrays view the migration message)."""
-    info = chare._infos[cls]
-    obj = cls.__new__(cls)
-    custom, state, runtime_state = packed
-    if custom and hasattr(obj, '__setstate__'):
-        obj.__setstate__(state)
-    else:
-        obj.__dict__.update(state)
-    obj.__dict__.update(runtime_state)
-    if kind == KIND_ARRAY:
-        obj.thisIndex = index
-        obj.thisProxy = chare.new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
-    else:
-        obj.thisIndex = index
-        obj.thisProxy = chare.new_proxy(info, KIND_CHARE, cid, index, home_pe)
-    return obj
-
-
-def _construct_on_fiber(construct, obj, args, kwargs):
-    try:
-        construct(obj, args, kwargs)
-    finally:
-        obj.__dict__.pop('_charmpy_constructing')._deliver(None, False)
-
+# --- the program's entry -------------------------------------------------------------------
 
 def _run_entry(entry, entry_is_class):
     """Runs on PE 0 on a fiber: creates the runtime group, then the program's entry."""
     try:
-        info = chare.class_info(CharmRemote, 'start')
+        info = class_info(CharmRemote, 'start')
         cid = _charmpy.create(KIND_GROUP, info.ctor_ids[KIND_GROUP], None, -1, (), None)
-        _startup.remote = chare.new_proxy(info, KIND_GROUP, cid, None, -1)
-        pool_info = chare.class_info(pool.PoolWorker, 'start')
+        _startup.set_remote(new_proxy(info, KIND_GROUP, cid, None, -1))
+        pool_info = class_info(pool.PoolWorker, 'start')
         pool.start(_charmpy.create(KIND_GROUP, pool_info.ctor_ids[KIND_GROUP], None, -1, (), None))
         if entry is None:
             return
         if entry_is_class:
-            info = chare.class_info(entry, 'charm.start(entry)')
+            info = class_info(entry, 'charm.start(entry)')
             args = (sys.argv,) if _takes_argument(entry.__init__, 2) else ()
-            _startup.main_chare_cid = _charmpy.create(
-                KIND_CHARE, info.ctor_ids[KIND_CHARE], None, 0, args, None)
+            _startup.set_main_chare(_charmpy.create(
+                KIND_CHARE, info.ctor_ids[KIND_CHARE], None, 0, args, None))
             return
         _startup.begin()
         try:
@@ -666,7 +486,7 @@ def _run_entry(entry, entry_is_class):
         finally:
             _startup.end()
     except SystemExit as e:
-        charm.exit(_exit_code(e))
+        charm.exit(ending.exit_code(e))
 
 
 def _takes_argument(func, count):
@@ -694,8 +514,7 @@ class CharmRemote(Chare):
     _charmpy_hidden_entries = ('_charmpy_startup',)
 
     def __init__(self):
-        if _startup.remote is None:
-            _startup.remote = self.thisProxy
+        _startup.set_remote(self.thisProxy)
 
     def exit(self, exit_code=0):
         """Ends the program with `exit_code` (`charm.thisProxy[0].exit` as a callback)."""
@@ -755,8 +574,7 @@ class CharmRemote(Chare):
     def addReducer(self, func, pre=None, post=None):
         """Adds a Python reducer on this PE (`charm.thisProxy.addReducer(f)` adds it
         everywhere; functions travel by reference, so f must be importable)."""
-        from .reduction import Reducer
-        Reducer.addReducer(func, pre, post)
+        reduction.Reducer.addReducer(func, pre, post)
 
     def printStats(self):
         """Prints this PE's profile (see charm.printStats)."""

@@ -26,9 +26,13 @@ def coro(func):
     """
     if not callable(func):
         raise TypeError('@coro decorates a method, got %r' % (func,))
-    target = func.__func__ if isinstance(func, (staticmethod, classmethod)) else func
-    setattr(target, _CORO_ATTR, True)
+    mark_coro(func.__func__ if isinstance(func, (staticmethod, classmethod)) else func)
     return func
+
+
+def mark_coro(func):
+    """Marks function `func` as a coroutine (what @coro does; @when's wrappers too)."""
+    setattr(func, _CORO_ATTR, True)
 
 
 threaded = coro  # charm4py's older name

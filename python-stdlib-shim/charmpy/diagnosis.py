@@ -49,7 +49,7 @@ def _user_stack(frame):
 
 
 def _chare_name(chare):
-    from .chare import ChareProxy
+    from .proxy import ChareProxy
     name = type(chare).__qualname__
     if isinstance(getattr(chare, 'thisProxy', None), ChareProxy):
         return name  # a single chare: no index
@@ -77,13 +77,13 @@ def describe(what):
     """What a coroutine waits for, in words."""
     from .channel import Channel
     from .futures import Future
-    from .when import _Waiting
+    from .when import Waiting
     if isinstance(what, Future):
         return 'a future (%r)' % (what,)
     if isinstance(what, Channel):
         return 'a message on channel #%d from %s (Channel.recv(); %d received before)' % (
             what._number, _proxy_name(what._remote), what._next)
-    if isinstance(what, _Waiting):
+    if isinstance(what, Waiting):
         source = what.code.co_filename  # '<@when 'cond' on Class.method>' or '<condition 'cond'>'
         if source.startswith('<@when '):
             condition = source[len('<@when '):-1].rsplit(' on ', 1)[0]

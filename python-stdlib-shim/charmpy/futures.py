@@ -16,6 +16,7 @@ function, a `@coro` method or constructor) may call `get()`, `charm.wait`,
 `charm.iwait` or `charm.sleep`.
 """
 import sys
+import traceback
 
 import _charmpy
 
@@ -63,6 +64,12 @@ def _remote_exception(value):
             exc.add_note('\n[charmpy] the exception above was raised remotely:\n' + text)
         return exc
     return RemoteException(type_name, text)
+
+
+def format_exception(exc):
+    """Runtime hook: the traceback text sent with an exception to the caller's future."""
+    text = ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return '--- traceback on PE %d ---\n%s' % (_MY_PE, text)
 
 
 class NotThreadedError(RuntimeError):

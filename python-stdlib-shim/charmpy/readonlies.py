@@ -16,36 +16,6 @@ order. Constructors of chares created by the entry see the readonlies set before
 creation call (they travel with the creation). Assignments after that phase, or on
 other PEs, stay local to the PE that makes them.
 
-Names starting with '_' are not readonlies.
+Names starting with '_' are not readonlies. This module holds nothing else: its
+namespace is the program's (the assignment counting is _startup.py's module type).
 """
-import sys as _sys
-import types as _types
-
-_version = 0  # counts assignments, so PE 0 knows whether there is anything to send
-
-
-class _ReadonliesModule(_types.ModuleType):
-    """This module's type: a plain module that counts attribute assignments."""
-
-    def __setattr__(self, name, value):
-        _types.ModuleType.__setattr__(self, name, value)
-        if not name.startswith('_'):
-            self.__dict__['_version'] += 1
-
-    def __delattr__(self, name):
-        _types.ModuleType.__delattr__(self, name)
-        if not name.startswith('_'):
-            self.__dict__['_version'] += 1
-
-
-def _values():
-    """The readonlies as a dict (public names only)."""
-    return {k: v for k, v in globals().items() if not k.startswith('_')}
-
-
-def _apply(values):
-    """Sets readonlies received from PE 0 (without counting them as local changes)."""
-    globals().update(values)
-
-
-_sys.modules[__name__].__class__ = _ReadonliesModule

@@ -27,8 +27,9 @@ import types
 
 import _charmpy
 
-from . import chare as _chare
-from . import futures
+from . import futures, placement, registry
+from .proxy import ArrayProxy, Proxy, index_tuple, new_proxy, use_sections
+from .registry import KIND_ARRAY, KIND_GROUP
 
 _MY_PE = _charmpy.my_pe()
 _NUM_PES = _charmpy.num_pes()
@@ -72,7 +73,7 @@ class SectionProxy:
         if name.startswith('__'):
             raise AttributeError(name)
         for _, number, _, _ in self._classes:
-            info = _chare._by_number[number]
+            info = registry.info_by_number(number)
             if name not in info.entries:
                 raise AttributeError('%s has no entry method %r (entry methods are the public '
                                      'methods of the class)' % (info.cls.__qualname__, name))
@@ -104,12 +105,12 @@ class SectionProxy:
         if member is None:
             raise IndexError('%r is not a member of %r; index the proxy of the collection for '
                              'other elements' % (key, self))
-        return _chare.new_proxy(_chare._by_number[number], kind, cid, index, member[2], dims)
+        return new_proxy(registry.info_by_number(number), kind, cid, index, member[2], dims)
 
     def ckLocalBranch(self):
         """This PE's element of the group the section is made of (the object itself)."""
         cid, _, kind, _ = self._only_collection('ckLocalBranch()')
-        element = _chare._local_groups.get(cid) if kind == _chare.KIND_GROUP else None
+        element = placement.local_group(cid) if kind == KIND_GROUP else None
         if element is None:
             raise RuntimeError('ckLocalBranch(): %r has no group element on PE %d'
                                % (self, _MY_PE))
@@ -140,7 +141,7 @@ class SectionProxy:
 
     def _broadcast(self, name, args, kwargs, ret=False, awaitable=False):
         sid = self._register()
-        entries = tuple((cid, _chare._by_number[number].entries[name])
+        entries = tuple((cid, registry.info_by_number(number).entries[name])
                         for cid, number, _, _ in self._classes)
         if not (ret or awaitable):
             _charmpy.section_broadcast(sid, entries, args, kwargs or None)
@@ -196,7 +197,7 @@ class GroupSectionMarker:
 
     def section_for(self, cid, info):
         proxy = SectionProxy(self.sid, self.root, tuple((cid, (pe,), pe) for pe in self.pes),
-                             ((cid, info.number, _chare.KIND_GROUP, None),))
+                             ((cid, info.number, KIND_GROUP, None),))
         proxy._register()
         return proxy
 
@@ -221,15 +222,15 @@ def _members_of_collection(proxy):
     """Every element of a collection proxy, in index order."""
     if proxy._index is not None:
         raise TypeError('%r is the proxy of one element, not of a collection or section' % (proxy,))
-    if proxy._kind == _chare.KIND_GROUP:
+    if proxy._kind == KIND_GROUP:
         return [(proxy._cid, (pe,), pe) for pe in range(_NUM_PES)]
-    if proxy._kind == _chare.KIND_ARRAY:
+    if proxy._kind == KIND_ARRAY:
         return _array_members(proxy, itertools.product(*(range(n) for n in proxy._dims)))
     raise TypeError('sections are made of groups and arrays, not of single chares (%r)' % (proxy,))
 
 
 def _array_members(proxy, indices):
-    map_cid = _chare._map_of(proxy._cid)
+    map_cid = placement.map_of(proxy._cid)
     dims = proxy._dims
     return [(proxy._cid, index, _charmpy.element_pe(dims, index, map_cid)) for index in indices]
 
@@ -238,7 +239,7 @@ def members_and_classes(proxy):
     """(members, classes) of a collection or section proxy."""
     if isinstance(proxy, SectionProxy):
         return list(proxy._members), list(proxy._classes)
-    if not isinstance(proxy, _chare.Proxy):
+    if not isinstance(proxy, Proxy):
         raise TypeError('expected the proxy of a group, an array or a section, got %r' % (proxy,))
     return _members_of_collection(proxy), [_class_entry(proxy)]
 
@@ -283,7 +284,7 @@ def _has_slice(key):
 def _slice_test(key, kind, dims):
     """A function telling whether a member index lies inside `key`, a group slice of
     PEs or an array slice (one slice or int per dimension)."""
-    if kind == _chare.KIND_GROUP:
+    if kind == KIND_GROUP:
         if not isinstance(key, slice):
             raise TypeError('a group is sliced with one slice of PEs, got %r' % (key,))
         pes = set(range(_NUM_PES)[key])
@@ -293,11 +294,11 @@ def _slice_test(key, kind, dims):
 
 
 def _normalise_index(index, kind):
-    if kind == _chare.KIND_GROUP:
+    if kind == KIND_GROUP:
         if isinstance(index, (tuple, list)):
             index = index[0] if len(index) == 1 else index
         return (operator.index(index),)
-    return _chare._index_tuple(index)
+    return index_tuple(index)
 
 
 def _section_lists(elems, numsections):
@@ -320,13 +321,13 @@ def _pick_elems(proxy, members, classes, elems):
     by_index = {}
     for member in members:
         by_index.setdefault(member[1], []).append(member)
-    group_only = all(c[2] == _chare.KIND_GROUP for c in classes)
+    group_only = all(c[2] == KIND_GROUP for c in classes)
     position = {(m[0], m[1]): i for i, m in enumerate(members)}
     chosen = []
     for i, indices in enumerate(elems):
         picked = set()
         for index in indices:
-            key = _normalise_index(index, _chare.KIND_GROUP if group_only else _chare.KIND_ARRAY)
+            key = _normalise_index(index, KIND_GROUP if group_only else KIND_ARRAY)
             found = by_index.get(key)
             if not found:
                 raise ValueError('charm.split(): element %r (section %d) is not a member of %r'
@@ -380,7 +381,7 @@ def split(proxy, numsections, section_func=None, elems=None, slicing=None):
 
 
 def _is_sparse_array(proxy):
-    return (not isinstance(proxy, SectionProxy) and isinstance(proxy, _chare.ArrayProxy)
+    return (not isinstance(proxy, SectionProxy) and isinstance(proxy, ArrayProxy)
             and proxy._index is None and proxy._dims is not None and proxy._dims[0] == 0)
 
 
@@ -492,3 +493,7 @@ def unship_function(shipped):
         return pickle.loads(shipped[1])
     _, module, code, defaults = shipped
     return types.FunctionType(marshal.loads(code), sys.modules[module].__dict__, None, defaults)
+
+
+# Proxies make sections when sliced (`g[::2]`, `a[0:4, 1:]`): they call these.
+use_sections(group_slice, array_slice)

@@ -22,12 +22,14 @@ import inspect
 import _charmpy
 
 from . import futures
-from .coro import _CORO_ATTR, when_condition
+from .coro import mark_coro, when_condition
 
 _WRAPPED_ATTR = '_charmpy_when_wrapped'
 
 
-class _Waiting:
+class Waiting:
+    """A coroutine suspended until a condition holds (diagnosis.py describes it)."""
+
     __slots__ = ('fiber', 'code', 'scope', 'globals')
 
     def __init__(self, fiber, code, scope, globals_):
@@ -61,7 +63,7 @@ def wait_until(chare, code, scope, globals_):
                            'an @coro method)')
     futures.about_to_wait()
     waiting = chare.__dict__.setdefault('_charmpy_waiting', [])
-    w = _Waiting(fiber, code, scope, globals_)
+    w = Waiting(fiber, code, scope, globals_)
     waiting.append(w)
     while w in waiting:
         _charmpy.suspend(w)
@@ -86,7 +88,7 @@ def _conditional(func, condition):
     def entry(self, *args, **kwargs):
         wait_until(self, code, signature.bind(self, *args, **kwargs).arguments, func.__globals__)
         return func(self, *args, **kwargs)
-    setattr(entry, _CORO_ATTR, True)  # may suspend until its condition holds
+    mark_coro(entry)  # may suspend until its condition holds
     setattr(entry, _WRAPPED_ATTR, True)
     return entry
 
