@@ -1,5 +1,7 @@
 #include "fiber_thread_states.h"
 
+// embed/gilstate.c: makes PyGILState_GetThisThreadState() follow PyThreadState_Swap
+// (CPython 3.11 internals; not needed from 3.12 on, see there).
 extern "C" void charmpy_set_gilstate_thread_state(PyThreadState* state);
 
 namespace charmpy {

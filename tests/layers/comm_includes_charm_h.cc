@@ -1,0 +1,2 @@
+// Must not compile: <charm.h> is the runtime's C++ API, above comm/.
+#include <charm.h>

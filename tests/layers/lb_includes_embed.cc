@@ -1,0 +1,2 @@
+// Must not compile: lb/ is below embed/ (tests/layers/CMakeLists.txt).
+#include "embed/module.h"
