@@ -9,7 +9,7 @@
 // We write our own pool instead of relying on malloc because the hot path (one
 // buffer per message) must not touch the heap in the steady state, and we want to
 // count that (bufferPoolStats) in tests and benchmarks.
-#include "comm/message_buffer.h"
+#include "charm/detail/message_buffer.h"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,5 @@
-// Built out of tree against the installed package: a group sums its PE numbers.
+// Built out of tree against the installed package: a group sums its PE numbers,
+// and the public queries answer (run without runtime flags: the default balancer).
 #include <charm.h>
 
 #include <cstdio>
@@ -15,6 +16,9 @@ int main(int argc, char** argv) {
     const int n = charm::numPes();
     const int got = f.get();
     std::printf("consumer: sum %d (expected %d)\n", got, n * (n + 1) / 2);
-    charm::exit(got == n * (n + 1) / 2 ? 0 : 1);
+    const std::string lb = charm::balancerName();
+    const bool queries = !lb.empty() && !charm::runtimeFlag("LBOff") && charm::runtimeFlags().empty();
+    std::printf("consumer: balancer %s, no runtime flags: %s\n", lb.c_str(), queries ? "yes" : "no");
+    charm::exit(got == n * (n + 1) / 2 && queries ? 0 : 1);
   });
 }
