@@ -24,7 +24,10 @@ printf '#include <charm.h>\nint main(int argc, char** argv) { return charm::run(
   "${CXX:-c++}" -std=c++20 -fsyntax-only -I"$prefix/include" -x c++ -
 cmake -S "$here" -B "$build/test-consumer" -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
 cmake --build "$build/test-consumer" -j2 > /dev/null
-LD_LIBRARY_PATH="$prefix/lib:${LD_LIBRARY_PATH:-}" "$mpiexec" -n 2 --oversubscribe "$build/test-consumer/consumer"
+for flags in "" "+balancer RotateLB" "+LBOff"; do
+  # shellcheck disable=SC2086  # the flags are separate arguments
+  LD_LIBRARY_PATH="$prefix/lib:${LD_LIBRARY_PATH:-}" "$mpiexec" -n 2 --oversubscribe "$build/test-consumer/consumer" $flags
+done
 # The installed charmpy-run finds its charmpy package under the prefix, not in the source tree.
 "$mpiexec" -n 2 --oversubscribe "$prefix/bin/charmpy-run" "$here/../python/test_hello.py"
 test -f "$prefix/lib/charmpy/python/charmpy/__init__.py"
