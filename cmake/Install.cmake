@@ -1,4 +1,4 @@
-# `make install PREFIX=dir`: headers, libcharmrt and a CMake package so that C++
+# `make install PREFIX=dir`: the public headers, libcharmrt and a CMake package so that C++
 # applications can do find_package(charmrt) and link charmrt::charmrt.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -7,7 +7,9 @@ install(TARGETS charmrt EXPORT charmrtTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY comm runtime lb DESTINATION include/charmrt
+# Only the public API (include/: charm.h and charm/...); the layers' own headers
+# (comm/, runtime/, lb/) are internal and stay in the source tree.
+install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 install(EXPORT charmrtTargets NAMESPACE charmrt::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/charmrt)

@@ -17,28 +17,64 @@
 
 # Bottom to top. CHARMRT_LAYER_DIRS_<layer>: the directories (relative to the source
 # root) that the layer adds to its own include root and to those of every layer above
-# it; each is linked under its last path component. A public header directory
-# include/charm, seen from the runtime up but not by comm, is one more entry on the
-# runtime line: `set(CHARMRT_LAYER_DIRS_runtime runtime include/charm)`.
+# it; each is linked under its last path component. CHARMRT_LAYER_PUBLIC_<layer>: the
+# parts of the public API (include/, paths relative to it) that the layer adds, linked
+# under the same path: comm sees only the message buffer (a public type, as
+# charm::Payload hands it out), the runtime and above the whole of <charm.h> and
+# charm/.
 set(CHARMRT_LAYERS comm runtime lb embed)
 set(CHARMRT_LAYER_DIRS_comm comm)
 set(CHARMRT_LAYER_DIRS_runtime runtime)
 set(CHARMRT_LAYER_DIRS_lb lb)
 set(CHARMRT_LAYER_DIRS_embed embed)
+set(CHARMRT_LAYER_PUBLIC_comm charm/detail/message_buffer.h)
+set(CHARMRT_LAYER_PUBLIC_runtime charm.h charm)
+set(CHARMRT_LAYER_PUBLIC_lb "")
+set(CHARMRT_LAYER_PUBLIC_embed "")
 
 # Builds the include roots (at configure time: symlinks, so an edited header is seen
 # at once) and refuses relative includes that step out of a layer's directory.
 set(visible "")
+set(visible_public "")
 foreach(layer ${CHARMRT_LAYERS})
   list(APPEND visible ${CHARMRT_LAYER_DIRS_${layer}})
+  list(APPEND visible_public ${CHARMRT_LAYER_PUBLIC_${layer}})
   set(root ${CMAKE_BINARY_DIR}/layers/${layer})
   set(CHARMRT_LAYER_ROOT_${layer} ${root})
   file(MAKE_DIRECTORY ${root})
-  set(names "")
+  set(links "")  # path in the root -> what it links to
   foreach(dir ${visible})
     get_filename_component(name ${dir} NAME)
-    list(APPEND names ${name})
-    file(CREATE_LINK ${CMAKE_SOURCE_DIR}/${dir} ${root}/${name} SYMBOLIC)
+    list(APPEND links "${name}=${CMAKE_SOURCE_DIR}/${dir}")
+  endforeach()
+  # Shorter paths first, so that a public file under a directory the layer sees
+  # whole (charm/detail/message_buffer.h under charm) comes with that directory.
+  set(public_paths ${visible_public})
+  list(SORT public_paths)
+  set(linked_public "")
+  foreach(path ${public_paths})
+    set(covered FALSE)
+    foreach(done ${linked_public})
+      string(FIND "${path}" "${done}/" at)
+      if(at EQUAL 0)
+        set(covered TRUE)
+      endif()
+    endforeach()
+    if(NOT covered)
+      list(APPEND linked_public ${path})
+      list(APPEND links "${path}=${CMAKE_SOURCE_DIR}/include/${path}")
+    endif()
+  endforeach()
+  set(names "")
+  foreach(link ${links})
+    string(REPLACE "=" ";" parts "${link}")
+    list(GET parts 0 path)
+    list(GET parts 1 target)
+    string(REGEX REPLACE "/.*" "" top "${path}")
+    list(APPEND names ${top})
+    get_filename_component(parent ${root}/${path} DIRECTORY)
+    file(MAKE_DIRECTORY ${parent})
+    file(CREATE_LINK ${target} ${root}/${path} SYMBOLIC)
   endforeach()
   # A link left from an earlier configure with another layer list would let the
   # layer see a directory it no longer may.
@@ -63,6 +99,7 @@ foreach(layer ${CHARMRT_LAYERS})
   endforeach()
 endforeach()
 unset(visible)
+unset(visible_public)
 
 # charmrt_layer_includes(<target> <layer>): <target> sees what <layer> may see. For
 # the layer targets below and for embed/'s targets (charmpy-run, its fuzz tests).

@@ -9,7 +9,7 @@
 // We write our own pool instead of relying on malloc because the hot path (one
 // buffer per message) must not touch the heap in the steady state, and we want to
 // count that (bufferPoolStats) in tests and benchmarks.
-#include "comm/message_buffer.h"
+#include "charm/detail/message_buffer.h"
 
 #include <algorithm>
 #include <array>
@@ -189,11 +189,6 @@ MessageBuffer MessageBuffer::allocate(std::size_t size) {
   return MessageBuffer(takeBlock(capacity), size, capacity);
 }
 
-MessageBuffer::MessageBuffer(MessageBuffer&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      capacity_(std::exchange(other.capacity_, 0)) {}
-
 MessageBuffer& MessageBuffer::operator=(MessageBuffer&& other) noexcept {
   if (this != &other) {
     reset();
@@ -203,8 +198,6 @@ MessageBuffer& MessageBuffer::operator=(MessageBuffer&& other) noexcept {
   }
   return *this;
 }
-
-MessageBuffer::~MessageBuffer() { reset(); }
 
 void MessageBuffer::resize(std::size_t size) {
   // A buffer that grows past the large-message threshold also needs room for

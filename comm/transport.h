@@ -25,7 +25,7 @@
 #include <utility>
 
 #include "comm/host_layout.h"
-#include "comm/message_buffer.h"
+#include "charm/detail/message_buffer.h"
 
 namespace charm::comm {
 

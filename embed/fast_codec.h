@@ -18,7 +18,7 @@
 #include "buffer_hold.h"
 #include "message_object.h"
 #include "py_ref.h"
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 
 namespace charmpy {
 

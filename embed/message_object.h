@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "py_ref.h"
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 
 namespace charmpy {
 

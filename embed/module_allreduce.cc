@@ -10,6 +10,7 @@
 #include "message_object.h"
 #include "module_support.h"
 #include "numeric_data.h"
+#include "runtime/chare_internals.h"
 
 namespace charmpy {
 
@@ -55,7 +56,7 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
   // Register the future first: the contribution may complete the reduction (and
   // call deliverAllReduce) before it returns.
   const charm::CollectionId collection = chare->collectionId();
-  const std::uint32_t number = chare->nextReductionNumber();
+  const std::uint32_t number = charm::ChareInternals::nextReductionNumber(*chare);
   auto it = findAllReduce(st, collection, number);
   if (it == st.allreduces.end()) {
     PyRef list = PyRef::steal(PyList_New(0));
@@ -68,7 +69,7 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
 
   const auto callback = charm::Callback::toAllElements(collection, charm::kNoEntry, charm::kExternalFutureFlag);
   PyObject* r = guarded([&] {
-    chare->contributeNumeric(input.span(), callback);
+    charm::ChareInternals::contributeNumeric(*chare, input.span(), callback);
     Py_RETURN_NONE;
   });
   if (!r) {  // refused: nothing was contributed, so forget the future again
@@ -87,7 +88,7 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
 
 // allreduce_marker(chare, form_text): the element's next contribution goes to an
 // allreduce combined in Python at the root; this puts a marker in its place in
-// the pairwise exchange (charm::ChareBase::contributeAllReduceMarker), so that a
+// the pairwise exchange (charm::ChareInternals::contributeAllReduceMarker), so that a
 // mix of both kinds of data ends the job naming both instead of hanging. Raises
 // ValueError when an element on this PE already contributed numbers to it.
 PyObject* py_allreduce_marker(PyObject*, PyObject* args) {
@@ -103,7 +104,7 @@ PyObject* py_allreduce_marker(PyObject*, PyObject* args) {
   const auto callback =
       charm::Callback::toAllElements(chare->collectionId(), charm::kNoEntry, charm::kExternalFutureFlag);
   return guarded([&] {
-    chare->contributeAllReduceMarker(std::string_view(form, static_cast<std::size_t>(formLength)), callback);
+    charm::ChareInternals::contributeAllReduceMarker(*chare, std::string_view(form, static_cast<std::size_t>(formLength)), callback);
     Py_RETURN_NONE;
   });
 }

@@ -6,6 +6,7 @@
 #include "message_object.h"
 #include "module_support.h"
 #include "numeric_data.h"
+#include "runtime/chare_internals.h"
 #include "runtime/collection.h"
 #include "runtime/registry.h"
 #include "runtime/section_table.h"
@@ -52,9 +53,9 @@ PyObject* py_contribute(PyObject*, PyObject* args) {
   std::string bytes(PyBytes_AS_STRING(pickled.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(pickled.get())));
   return guarded([&] {
     const charm::Callback callback = resultCallback(section, FutureFormat::Reduction);
-    charm::ReductionValue value = charm::ReductionValue::gather(it->second->sectionGatherKey(section), bytes);
+    charm::ReductionValue value = charm::ReductionValue::gather(charm::ChareInternals::sectionGatherKey(*it->second, section), bytes);
     if (formLength > 0) value.setForm(std::string(form, static_cast<std::size_t>(formLength)));
-    it->second->contributeReduction(std::move(value), callback, section);
+    charm::ChareInternals::contributeReduction(*it->second, std::move(value), callback, section);
     Py_RETURN_NONE;
   });
 }
@@ -87,7 +88,7 @@ PyObject* py_contribute_numeric(PyObject*, PyObject* args) {
         in.length, in.data);
     value.setTag(std::string(tag, static_cast<std::size_t>(tagLength)));
     value.setForm(std::string(in.form));
-    it->second->contributeReduction(std::move(value), resultCallback(section, FutureFormat::NumericReduction),
+    charm::ChareInternals::contributeReduction(*it->second, std::move(value), resultCallback(section, FutureFormat::NumericReduction),
                                     section);
     Py_RETURN_NONE;
   });

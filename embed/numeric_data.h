@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "py_ref.h"
-#include "runtime/reducer.h"
+#include "charm/reducer.h"
 
 namespace charmpy {
 

@@ -15,7 +15,7 @@
 
 #include "message_object.h"
 #include "py_ref.h"
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 
 namespace charmpy {
 

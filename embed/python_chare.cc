@@ -6,7 +6,8 @@
 
 #include "message_object.h"
 #include "module_support.h"
-#include "runtime/reducer.h"
+#include "charm/reducer.h"
+#include "runtime/chare_internals.h"
 
 namespace charmpy {
 
@@ -84,7 +85,7 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, Py
   const std::uint8_t format = charm::kExternalFutureFlag |
                               static_cast<std::uint8_t>(FutureFormat::Gathered) |
                               ((origin.flags & kReplyGathered) ? kWantList : 0);
-  chare->contributeBroadcastReply(origin, charm::ReductionValue::gather(chare->replyGatherKey(origin), bytes),
+  charm::ChareInternals::contributeBroadcastReply(*chare, origin, charm::ReductionValue::gather(charm::ChareInternals::replyGatherKey(*chare, origin), bytes),
                                   charm::Callback::toFuture(reply, format));
 }
 

@@ -10,7 +10,7 @@
 
 #include "embed_state.h"
 #include "pickle_codec.h"
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
 #include "runtime/registry.h"
 
 namespace charmpy {

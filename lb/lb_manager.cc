@@ -8,14 +8,22 @@
 #include <stdexcept>
 
 #include "lb/strategy_registry.h"
+#include "runtime/chare_internals.h"
 #include "runtime/cpu_affinity.h"
 
 namespace charm::lb {
 
 namespace {
 
-// The strategy used when AtSync is called without +balancer.
+// The strategy used when AtSync is called without +balancer (the one place that
+// names it: programs ask charm::balancerName()).
 constexpr const char* kDefaultBalancer = "GreedyRefineLB";
+
+// The strategy AtSync runs under `flags`: +balancer's, else the default; "" under +LBOff.
+std::string balancerFor(const RuntimeFlags& flags) {
+  if (flags.has("LBOff")) return {};
+  return flags.has("balancer") ? flags.values().at("balancer") : kDefaultBalancer;
+}
 
 double secondsNow() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -71,7 +79,7 @@ LbManager::LbManager() {
     }
   }
   if (thisIndex() == 0 && enabled_) {
-    strategyName_ = flags.has("balancer") ? flags.values().at("balancer") : kDefaultBalancer;
+    strategyName_ = balancerFor(flags);
     strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
     for (const std::string& note : balancerNotes({strategyName_}))
       std::fprintf(stderr, "charmpy: note: %s\n", note.c_str());
@@ -96,7 +104,7 @@ LbManager::~LbManager() {
 
 void LbManager::atSync(ChareBase& element) {
   Runtime& rt = Runtime::current();
-  const std::uint32_t number = element.takeSyncNumber();
+  const std::uint32_t number = ChareInternals::takeSyncNumber(element);
   if (!enabled_) {
     rt.resumeElement(element);
     return;
@@ -106,8 +114,8 @@ void LbManager::atSync(ChareBase& element) {
   const Callback done = thisProxy()[0].callback<&LbManager::allAtSync>();
   const auto stream = static_cast<std::uint8_t>(ReductionStream::LoadBalancerSync);
   ReductionValue value = ReductionValue::numeric(ReducerKind::Max, static_cast<std::uint64_t>(element.collectionId()));
-  if (element.homePe() != rt.myPe())
-    rt.sendRemoteContribution(element.homePe(), element.collectionId(), stream, number, value, done);
+  if (ChareInternals::homePe(element) != rt.myPe())
+    rt.sendRemoteContribution(ChareInternals::homePe(element), element.collectionId(), stream, number, value, done);
   else
     rt.reductions().contribute(element.collectionId(), ReductionStream::LoadBalancerSync, number, std::move(value),
                                done);
@@ -155,9 +163,9 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
       ObjectRecord r;
       r.collection = id;
       r.index = index;
-      r.load = e.measuredLoad();
+      r.load = ChareInternals::measuredLoad(e);
       // An element with a suspended coroutine stays: its frames live here.
-      r.migratable = e.migratable() && e.migrationEntry() != kNoEntry && e.busyReason().empty();
+      r.migratable = e.migratable() && ChareInternals::migrationEntry(e) != kNoEntry && ChareInternals::busyReason(e).empty();
       r.pe = rt.myPe();
       balanced += r.load;
       report.objects.push_back(r);
@@ -179,7 +187,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
     const bool balanced = c.kind() != CollectionKind::Group &&
                           (collection != 0 ? c.id() == collection : !c.spec().useAtSync);
     if (balanced || c.kind() == CollectionKind::Group)
-      for (auto& [index, e] : c.elements) e->resetLoad();
+      for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);
   });
   const auto commCounts = rt.takeCommCounts();  // taken (and so reset) even when not reported
   if (filter_.communication)
@@ -324,10 +332,14 @@ void LbManager::startMeasuring() {
   Runtime& rt = Runtime::current();
   rt.takeLoadSample();  // discarded: it covers the step
   rt.forEachCollection([&](Collection& c) {
-    for (auto& [index, e] : c.elements) e->resetLoad();
+    for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);
   });
 }
 
 void LbManager::setInstrumentation(bool on) { Runtime::current().setInstrumentation(on); }
 
 }  // namespace charm::lb
+
+namespace charm {
+std::string balancerName() { return lb::balancerFor(Runtime::current().flags()); }
+}  // namespace charm

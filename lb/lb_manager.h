@@ -30,8 +30,9 @@
 #include <vector>
 
 #include "lb/strategy.h"
-#include "runtime/charm.h"
+#include "charm.h"
 #include "runtime/element_key.h"
+#include "runtime/runtime.h"
 
 namespace charm::lb {
 

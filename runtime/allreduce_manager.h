@@ -30,7 +30,7 @@
 //
 // Markers: an element whose allreduce data is combined elsewhere (the embedded
 // layer's Python data, reduced up the tree) contributes a Nop with a form (the
-// data in words; ChareBase::contributeAllReduceMarker) under the same number.
+// data in words; ChareInternals::contributeAllReduceMarker) under the same number.
 // Markers agree with each other, and the exchange of markers alone ends with a
 // result nobody waits for; a marker meeting numbers or an empty contribution is
 // a mismatch, so a reduction whose elements took both ways ends the job naming
@@ -47,10 +47,11 @@
 #include <vector>
 
 #include "runtime/butterfly.h"
-#include "runtime/callback.h"
+#include "charm/callback.h"
 #include "runtime/collection.h"
-#include "runtime/message.h"
-#include "runtime/reducer.h"
+#include "runtime/envelope_flags.h"
+#include "charm/detail/message.h"
+#include "charm/reducer.h"
 
 namespace charm {
 

@@ -1,4 +1,4 @@
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
 
 #include <stdexcept>
 #include <string>

@@ -1,9 +1,10 @@
-#include "runtime/charm.h"
+#include "charm.h"
 
 #include <cstdio>
 
 #include "comm/mpi_transport.h"
 #include "runtime/cpu_affinity.h"
+#include "runtime/runtime.h"
 #include "runtime/runtime_flags.h"
 
 namespace charm {
@@ -34,6 +35,14 @@ int run(int argc, char** argv, MainFunction main) {
 
 int myPe() { return Runtime::current().myPe(); }
 int numPes() { return Runtime::current().numPes(); }
+
+std::optional<std::string> runtimeFlag(const std::string& name) {
+  const auto& values = runtimeFlags();
+  const auto it = values.find(name);
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+const std::map<std::string, std::string>& runtimeFlags() { return Runtime::current().flags().values(); }
 
 void exit(int code) { Runtime::current().exit(code); }
 

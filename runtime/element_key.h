@@ -5,8 +5,8 @@
 
 #include <cstddef>
 
-#include "runtime/envelope.h"
-#include "runtime/index.h"
+#include "charm/detail/envelope.h"
+#include "charm/index.h"
 
 namespace charm {
 

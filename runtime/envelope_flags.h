@@ -13,7 +13,7 @@
 #include <cassert>
 #include <cstdint>
 
-#include "runtime/envelope.h"
+#include "charm/detail/envelope.h"
 
 namespace charm {
 

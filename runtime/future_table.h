@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "runtime/envelope.h"
+#include "charm/detail/envelope.h"
 #include "runtime/fiber.h"
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 
 namespace charm {
 

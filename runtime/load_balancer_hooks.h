@@ -4,8 +4,8 @@
 // it installs the balancer's hooks with Runtime::setLoadBalancer.
 #pragma once
 
-#include "runtime/envelope.h"
-#include "runtime/index.h"
+#include "charm/detail/envelope.h"
+#include "charm/index.h"
 
 namespace charm {
 

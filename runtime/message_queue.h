@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "comm/message_buffer.h"
+#include "charm/detail/message_buffer.h"
 
 namespace charm {
 

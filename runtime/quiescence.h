@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/callback.h"
-#include "runtime/message.h"
+#include "charm/callback.h"
+#include "charm/detail/message.h"
 
 namespace charm {
 

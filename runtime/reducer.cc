@@ -1,4 +1,4 @@
-#include "runtime/reducer.h"
+#include "charm/reducer.h"
 
 #include <algorithm>
 #include <atomic>

@@ -18,11 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/callback.h"
+#include "charm/callback.h"
 #include "runtime/collection.h"
-#include "runtime/message.h"
-#include "runtime/reducer.h"
-#include "runtime/section.h"
+#include "charm/detail/message.h"
+#include "charm/reducer.h"
+#include "charm/section.h"
 
 namespace charm {
 

@@ -6,7 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "runtime/chare.h"
+#include "charm/chare.h"
+#include "runtime/chare_internals.h"
 #include "runtime/registry.h"
 #include "runtime/wire_framing.h"
 
@@ -506,7 +507,7 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
 
 void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
   const EntryInfo& entry = Registry::instance().entry(ctx.entry);
-  if (!instrument_ || !element->measured()) {
+  if (!instrument_ || !ChareInternals::measured(*element)) {
     entry.invoke(element, ctx);
     return;
   }
@@ -516,7 +517,7 @@ void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
   entry.invoke(element, ctx);
   running_ = outer;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  element->addLoad(seconds);
+  ChareInternals::addLoad(*element, seconds);
   objectSeconds_ += seconds;
 }
 

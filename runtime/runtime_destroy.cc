@@ -25,7 +25,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
+#include "runtime/chare_internals.h"
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
 
@@ -131,7 +132,7 @@ void Runtime::destroyHere(CollectionId id) {
   if (c->kind() != CollectionKind::Array)
     abort("ckDestroy: collection " + std::to_string(id) + " is not an array; only arrays can be destroyed");
   for (auto& [index, element] : c->elements) {
-    const std::string busy = element->busyReason();
+    const std::string busy = ChareInternals::busyReason(*element);
     if (!busy.empty())
       abort("ckDestroy: " + name + " cannot be destroyed: its element " + index.toString() + where + " is busy (" +
             busy + "); destroy an array once its elements' coroutines have returned");

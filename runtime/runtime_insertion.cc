@@ -30,7 +30,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
+#include "runtime/chare_internals.h"
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
 
@@ -158,7 +159,7 @@ void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home,
   ctx.payloadSize = payloadSizeOf(message);
   std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
   construction_ = ConstructionContext{};
-  element->setNextBroadcast(firstBroadcast);
+  ChareInternals::setNextBroadcast(*element, firstBroadcast);
   c.elements.emplace(index, std::move(element));
   if (home != myPe_) locations_.arrived(c.id(), index, myPe_, false);
   elementArrived(c, index);  // messages that waited here for it

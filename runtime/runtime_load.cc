@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
 

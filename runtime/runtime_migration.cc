@@ -9,7 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "runtime/chare_base.h"
+#include "charm/chare_base.h"
+#include "runtime/chare_internals.h"
 #include "runtime/registry.h"
 #include "runtime/runtime.h"
 #include "runtime/wire_framing.h"
@@ -59,8 +60,8 @@ void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) 
     throw std::logic_error("charm: migrate(): element " + index.toString() + " is not on PE " +
                            std::to_string(myPe_) + "; ask it to move itself from an entry method");
   ChareBase& e = *element;
-  if (e.migrationEntry() == kNoEntry)
-    throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + e.migrationBlocker());
+  if (ChareInternals::migrationEntry(e) == kNoEntry)
+    throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + ChareInternals::migrationBlocker(e));
   if (!e.migratable())
     throw std::invalid_argument("charm: element " + index.toString() + " is set not migratable");
   for (PendingMigration& m : pendingMigrations_)
@@ -81,7 +82,7 @@ bool Runtime::runPendingMigrations() {
     if (!c) continue;
     auto it = c->elements.find(m.index);
     if (it == c->elements.end()) continue;  // gone already (an earlier request moved it)
-    if (!it->second->busyReason().empty()) {
+    if (!ChareInternals::busyReason(*it->second).empty()) {
       later.push_back(m);  // a coroutine of it is suspended here: move it once that ended
       continue;
     }
@@ -104,9 +105,9 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   CollectionSpec spec = c.spec();
   Pup runtimeSizer = Pup::sizer();
   runtimeSizer | spec;
-  e.pupRuntimeState(runtimeSizer);
+  ChareInternals::pupRuntimeState(e, runtimeSizer);
   Pup userSizer = Pup::sizer();
-  e.packState(userSizer);
+  ChareInternals::packState(e, userSizer);
   const std::size_t runtimeBytes = runtimeSizer.offset();
   const std::size_t userBytes = userSizer.offset();
   const std::size_t userOffset = userStateOffset(runtimeBytes);
@@ -116,13 +117,13 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   std::memcpy(out, &header, sizeof header);
   Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
   runtimePacker | spec;
-  e.pupRuntimeState(runtimePacker);
+  ChareInternals::pupRuntimeState(e, runtimePacker);
   Pup userPacker = Pup::packer(out + userOffset, userBytes);
-  e.packState(userPacker);
+  ChareInternals::packState(e, userPacker);
   Envelope& env = envelopeOf(m);
   env.collection = collection;
   env.index = index;
-  env.entry = e.migrationEntry();
+  env.entry = ChareInternals::migrationEntry(e);
   c.elements.erase(it);  // the element is gone from here before anything else runs
   locations_.departed(collection, index, pe);
   send(pe, std::move(m));
@@ -177,9 +178,9 @@ void Runtime::handleMigrate(MessageBuffer message) {
   std::unique_ptr<ChareBase> element = Registry::instance().entry(ctx.entry).construct(ctx);
   construction_ = ConstructionContext{};
   Pup runtimePup = Pup::unpacker(rest.data(), rest.size());
-  element->pupRuntimeState(runtimePup);
+  ChareInternals::pupRuntimeState(*element, runtimePup);
   ChareBase* e = element.get();
-  const int home = e->homePe();
+  const int home = ChareInternals::homePe(*e);
   c->elements.emplace(index, std::move(element));
   locations_.arrived(collection, index, myPe_, home == myPe_);
   if (home != myPe_) {
@@ -319,8 +320,8 @@ void Runtime::deliverBroadcastToCollection(Collection& c, MessageBuffer& message
 void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key, const Envelope& env,
                                       MessageBuffer* adoptable) {
   const std::uint32_t number = env.broadcastNumber();
-  if (number < element->nextBroadcast()) return;  // had it already
-  if (number > element->nextBroadcast()) {
+  if (number < ChareInternals::nextBroadcast(*element)) return;  // had it already
+  if (number > ChareInternals::nextBroadcast(*element)) {
     // An earlier broadcast is still on its way to this element: keep this one.
     MessageBuffer kept = adoptable && *adoptable ? std::move(*adoptable) : MessageBuffer{};
     if (!kept) {
@@ -331,16 +332,16 @@ void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key,
     heldBroadcasts_[key].emplace(number, std::move(kept));
     return;
   }
-  element->setNextBroadcast(number + 1);
+  ChareInternals::setNextBroadcast(*element, number + 1);
   deliverToElement(element, env, adoptable);
   auto held = heldBroadcasts_.find(key);
   while (held != heldBroadcasts_.end()) {
-    auto next = held->second.find(element->nextBroadcast());
+    auto next = held->second.find(ChareInternals::nextBroadcast(*element));
     if (next == held->second.end()) return;
     MessageBuffer m = std::move(next->second);
     held->second.erase(next);
     if (held->second.empty()) heldBroadcasts_.erase(held);
-    element->setNextBroadcast(element->nextBroadcast() + 1);
+    ChareInternals::setNextBroadcast(*element, ChareInternals::nextBroadcast(*element) + 1);
     deliverToElement(element, envelopeOf(m), &m);
     held = heldBroadcasts_.find(key);
   }

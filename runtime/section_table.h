@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "runtime/element_key.h"
-#include "runtime/section.h"
+#include "charm/section.h"
 
 namespace charm {
 

@@ -10,9 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "runtime/callback.h"
-#include "runtime/reducer.h"
-#include "runtime/section.h"
+#include "charm/callback.h"
+#include "charm/reducer.h"
+#include "charm/section.h"
 
 namespace charm {
 

@@ -498,9 +498,8 @@ Setup parseOptions(const std::vector<std::string>& args) {
 }
 
 std::string balancerName(const Setup& setup) {
-  const charm::RuntimeFlags& flags = charm::Runtime::current().flags();
-  if (setup.lbPeriod == 0 || flags.has("LBOff")) return "off";
-  return flags.has("balancer") ? flags.values().at("balancer") : "GreedyRefineLB";
+  const std::string lb = charm::balancerName();  // "" under +LBOff
+  return setup.lbPeriod == 0 || lb.empty() ? "off" : lb;
 }
 
 struct Totals {

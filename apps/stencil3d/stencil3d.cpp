@@ -185,9 +185,8 @@ class ComputeClock : public charm::Group<ComputeClock> {
 
 // What the JSON line calls "lb": the balancer AtSync runs, or "off".
 std::string balancerInUse(const Options& o) {
-  const charm::RuntimeFlags& flags = charm::Runtime::current().flags();
-  if (o.lbPeriod == 0 || flags.has("LBOff")) return "off";
-  return flags.has("balancer") ? flags.values().at("balancer") : "GreedyRefineLB";  // lb_manager.cc's default
+  const std::string lb = charm::balancerName();  // "" under +LBOff
+  return o.lbPeriod == 0 || lb.empty() ? "off" : lb;
 }
 
 // A migrating block frees its two grids on one PE and allocates two on the

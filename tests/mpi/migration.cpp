@@ -7,6 +7,7 @@
 // migrated() runs on every arrival. Also: moving to the same PE is a no-op, a
 // group element refuses to move, a bad PE is refused at the call.
 #include "check.h"
+#include "runtime/runtime.h"
 
 #include <random>
 #include <stdexcept>

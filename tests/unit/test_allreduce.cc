@@ -13,7 +13,8 @@
 
 #include "in_process_job.h"
 #include "runtime/allreduce_manager.h"
-#include "runtime/charm.h"
+#include "runtime/chare_internals.h"
+#include "charm.h"
 
 namespace {
 
@@ -168,14 +169,15 @@ TEST_CASE("an allreduce callback must name the contributing collection", "[allre
 
 namespace {
 
-// Markers (ChareBase::contributeAllReduceMarker): an element whose data goes up
+// Markers (ChareInternals::contributeAllReduceMarker): an element whose data goes up
 // the tree stands in the allreduce with a marker under the same number.
 class Marked : public charm::ArrayElement<Marked> {
  public:
   void go(charm::Future<int> viaTree, charm::Future<int> checks) {
     checks_ = checks;
     auto all = thisProxy();
-    contributeAllReduceMarker("data combined elsewhere", all.allreduceCallback<&Marked::never>());
+    charm::ChareInternals::contributeAllReduceMarker(*this, "data combined elsewhere",
+                                                     all.allreduceCallback<&Marked::never>());
     contribute(thisIndex()[0], charm::reducer::sum, viaTree.callback());  // the data: same number
     contribute(1, charm::reducer::sum, all.allreduceCallback<&Marked::got>());  // the next number
   }
@@ -190,7 +192,7 @@ class Marked : public charm::ArrayElement<Marked> {
     bool wasRefused = false;
     try {
       if (thisIndex()[0] == 0)
-        contributeAllReduceMarker("a Fraction", all.allreduceCallback<&Marked::got>());
+        charm::ChareInternals::contributeAllReduceMarker(*this, "a Fraction", all.allreduceCallback<&Marked::got>());
       else
         contribute(1, charm::reducer::sum, all.allreduceCallback<&Marked::got>());
     } catch (const std::invalid_argument& e) {

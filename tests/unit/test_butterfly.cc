@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "runtime/butterfly.h"
-#include "runtime/reducer.h"
+#include "charm/reducer.h"
 
 namespace {
 

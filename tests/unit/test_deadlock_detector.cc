@@ -8,7 +8,7 @@
 #include <string>
 
 #include "comm/in_process_transport.h"
-#include "runtime/charm.h"
+#include "charm.h"
 #include "in_process_job.h"
 
 namespace {

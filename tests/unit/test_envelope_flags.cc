@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/message.h"
+#include "charm/detail/message.h"
+#include "runtime/envelope_flags.h"
 
 using namespace charm;
 

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "comm/large_message.h"
-#include "comm/message_buffer.h"
+#include "charm/detail/message_buffer.h"
 
 using charm::comm::bufferPoolStats;
 using charm::comm::MessageBuffer;

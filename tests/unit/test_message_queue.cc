@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 #include "runtime/message_queue.h"
 
 TEST_CASE("the local message queue is FIFO across growth and wrap-around") {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "in_process_job.h"
-#include "runtime/charm.h"
+#include "charm.h"
 #include "runtime/output_forwarder.h"
 
 namespace {

@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "runtime/pup.h"
+#include "charm/pup.h"
 
 namespace {
 

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/pup.h"
-#include "runtime/reducer.h"
+#include "charm/pup.h"
+#include "charm/reducer.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "comm/in_process_transport.h"
-#include "runtime/charm.h"
+#include "charm.h"
 #include "in_process_job.h"
 
 namespace {

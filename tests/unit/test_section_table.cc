@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "in_process_job.h"
-#include "runtime/charm.h"
+#include "charm.h"
 #include "runtime/section_table.h"
 
 namespace {

@@ -6,9 +6,8 @@
 #include <cstring>
 #include <new>
 
-#include "comm/message_buffer.h"
-#include "runtime/envelope.h"
-#include "runtime/envelope_flags.h"
+#include "charm/detail/message_buffer.h"
+#include "charm/detail/envelope.h"
 
 namespace charm {
 

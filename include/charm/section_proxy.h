@@ -12,8 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/proxy.h"
-#include "runtime/section_table.h"
+#include "charm/detail/runtime_calls.h"
+#include "charm/proxy.h"
+#include "charm/section.h"
 
 namespace charm {
 
@@ -26,7 +27,7 @@ class SectionProxy {
   // it). Throws std::out_of_range for an index outside the array and
   // std::invalid_argument for an empty list or a repeated index.
   static SectionProxy create(const ArrayProxy<T>& array, const std::vector<ArrayIndex>& indices) {
-    const int n = Runtime::current().numPes();
+    const int n = numPes();
     std::vector<SectionMember> members;
     members.reserve(indices.size());
     for (const ArrayIndex& index : indices) {
@@ -52,7 +53,7 @@ class SectionProxy {
   void broadcast(A&&... args) const {
     detail::checkEntryOf<T, Method>();
     requireSection();
-    Runtime::current().broadcastSection(
+    detail::broadcastSection(
         spec_->id, {{spec_->members.front().collection, Entry<Method>::id()}},
         detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...));
   }
@@ -64,7 +65,7 @@ class SectionProxy {
     if (p.isUnpacking()) {
       SectionSpec spec;
       p | spec;
-      spec_ = std::make_shared<const SectionSpec>(Runtime::current().addSection(std::move(spec)).spec());
+      spec_ = std::make_shared<const SectionSpec>(detail::addSection(std::move(spec)));
     } else {
       SectionSpec copy = *spec_;
       p | copy;
@@ -73,12 +74,11 @@ class SectionProxy {
 
  private:
   explicit SectionProxy(std::vector<SectionMember> members) {
-    Runtime& rt = Runtime::current();
     SectionSpec spec;
-    spec.id = rt.sections().newId();
-    spec.root = rt.myPe();
+    spec.id = detail::newSectionId();
+    spec.root = myPe();
     spec.members = std::move(members);
-    spec_ = std::make_shared<const SectionSpec>(rt.addSection(std::move(spec)).spec());
+    spec_ = std::make_shared<const SectionSpec>(detail::addSection(std::move(spec)));
   }
   void requireSection() const {
     if (!spec_) throw std::logic_error("charm: broadcast through an empty SectionProxy");

@@ -1,21 +1,24 @@
-// ChareBase: what the runtime needs of every chare, whatever its kind: which
-// collection and index it is, and its contributions to reductions. User classes
+// ChareBase: what every chare is, whatever its kind: which collection and index
+// it is, its contributions to reductions, migration and AtSync. User classes
 // derive from charm::Chare<T>, charm::Group<T> or charm::ArrayElement<T>
-// (chare.h), which add thisProxy and thisIndex.
+// (chare.h), which add thisProxy and thisIndex. The runtime's own per-chare state
+// is private here and reached through ChareInternals (runtime/chare_internals.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 
-#include "runtime/callback.h"
-#include "runtime/envelope.h"
-#include "runtime/index.h"
-#include "runtime/pup.h"
-#include "runtime/reducer.h"
-#include "runtime/section.h"
+#include "charm/callback.h"
+#include "charm/detail/entry_info.h"
+#include "charm/detail/envelope.h"
+#include "charm/index.h"
+#include "charm/pup.h"
+#include "charm/reducer.h"
+#include "charm/section.h"
 
 namespace charm {
 
@@ -44,8 +47,13 @@ constexpr bool isNumericContribution() {
 template <class V>
 inline constexpr bool kIsNumericContribution = isNumericContribution<V>();
 
-struct InvokeContext;
 
+class ChareInternals;
+
+// The user's view of every chare. What only the runtime, the load balancer and
+// the embedded Python layer use (reduction and broadcast numbering, load
+// measurement, migration packing) is private, reachable through ChareInternals
+// (runtime/chare_internals.h), so that a user class sees only its own API.
 class ChareBase {
  public:
   // Takes its collection and index from the runtime, which sets them before it
@@ -81,7 +89,36 @@ class ChareBase {
   void contribute(const Callback& callback, SectionId section) {
     contributeValue(ReductionValue::nop(), callback, section);
   }
-  // Contributes a value built by the caller (used by the embedded Python layer);
+
+  // --- migration (array elements and singleton chares; groups never move) ---
+  // Whether the runtime may move this element (true unless turned off).
+  bool migratable() const { return migratable_; }
+  void setMigratable(bool migratable) { migratable_ = migratable; }
+  // Called on the new PE once the element has arrived with its state.
+  virtual void migrated() {}
+
+  // --- load balancing ---------------------------------------------------------
+  // Tells the load balancer this element is ready to move (arrays created with
+  // useAtSync); resumeFromSync() is called once the balancing step is over.
+  void AtSync();
+  virtual void resumeFromSync() {}
+
+ private:
+  friend class ChareInternals;
+
+  // The constructor entry that rebuilds a chare of this type on the PE it moves
+  // to, or kNoEntry when the type cannot migrate (migrationBlocker() says why).
+  // Overridden by MigratableChare (chare.h) and the embedded Python chare.
+  virtual EntryId migrationEntry() const { return kNoEntry; }
+  virtual std::string migrationBlocker() const { return "its type does not support migration"; }
+  // Packs the user's state on the PE the element leaves (the migration entry
+  // unpacks it on the new PE).
+  virtual void packState(Pup& p) { (void)p; }
+  // Why the element cannot leave right now ("" when it can): e.g. a coroutine of
+  // it is suspended on this PE.
+  virtual std::string busyReason() const { return {}; }
+
+  // Contributes a value built by the caller (the embedded Python layer);
   // `section` 0 means the whole collection.
   void contributeReduction(ReductionValue value, const Callback& callback, SectionId section = 0) {
     contributeValue(std::move(value), callback, section);
@@ -97,9 +134,6 @@ class ChareBase {
   // naming both (`form` says what the data is), where the two halves would
   // otherwise wait for each other forever. Does not use up the number.
   void contributeAllReduceMarker(std::string_view form, const Callback& callback);
-  // The number the next contribution of this element goes to. A contribution
-  // that throws does not use up its number.
-  std::uint32_t nextReductionNumber() const { return nextReduction_; }
   // The key that orders this member's item in a gather over `section` (0: the
   // collection): its index, or its position in the section.
   ArrayIndex sectionGatherKey(SectionId section) const;
@@ -108,47 +142,10 @@ class ChareBase {
   // numbered by the broadcast. Gather replies are keyed by replyGatherKey(ctx).
   void contributeBroadcastReply(const InvokeContext& ctx, ReductionValue value, const Callback& callback);
   ArrayIndex replyGatherKey(const InvokeContext& ctx) const;
-
-  // --- migration (array elements and singleton chares; groups never move) ---
-  // Whether the runtime may move this element (true unless turned off).
-  bool migratable() const { return migratable_; }
-  void setMigratable(bool migratable) { migratable_ = migratable; }
-  // The constructor entry that rebuilds a chare of this type on the PE it moves
-  // to, or kNoEntry when the type cannot migrate (migrationBlocker() says why).
-  virtual EntryId migrationEntry() const { return kNoEntry; }
-  virtual std::string migrationBlocker() const { return "its type does not support migration"; }
-  // Packs the user's state on the PE the element leaves (the migration entry
-  // unpacks it on the new PE).
-  virtual void packState(Pup& p) { (void)p; }
-  // Called on the new PE once the element has arrived with its state.
-  virtual void migrated() {}
-  // Why the element cannot leave right now ("" when it can): e.g. a coroutine of
-  // it is suspended on this PE.
-  virtual std::string busyReason() const { return {}; }
   // The runtime's own state of this element (reduction numbers, the next
   // broadcast it expects), which travels with it.
   void pupRuntimeState(Pup& p);
-  // --- load balancing ---------------------------------------------------------
-  // Tells the load balancer this element is ready to move (arrays created with
-  // useAtSync); resumeFromSync() is called once the balancing step is over.
-  void AtSync();
-  virtual void resumeFromSync() {}
-  // Wall time spent in this element's entry methods since the last balancing
-  // step (measured while instrumentation is on).
-  double measuredLoad() const { return load_; }
-  void addLoad(double seconds) { load_ += seconds; }
-  void resetLoad() { load_ = 0; }
-  // Whether the runtime measures this element (array elements and singletons).
-  bool measured() const { return measured_; }
 
-  // Broadcasts to this element are delivered in their numbering order, also
-  // when it moves: the number of the next one it takes.
-  std::uint32_t nextBroadcast() const { return nextBroadcast_; }
-  // The PE the collection's map put this element on.
-  int homePe() const { return homePe_; }
-  void setNextBroadcast(std::uint32_t n) { nextBroadcast_ = n; }
-
- private:
   template <class V>
   static ReductionValue makeContribution(const V& value, ReducerKind reducer, const ArrayIndex& key) {
     if (reducer == ReducerKind::Gather) return ReductionValue::gather(key, value);
@@ -164,18 +161,18 @@ class ChareBase {
 
   CollectionId collection_;
   ArrayIndex index_;
-  std::uint32_t nextReduction_ = 0;
+  std::uint32_t nextReduction_ = 0;  // the number the next contribution goes to
   std::unordered_map<SectionId, std::uint32_t> nextSectionReduction_;  // rarely more than a few
+  // Broadcasts to this element are delivered in their numbering order, also when
+  // it moves: the number of the next one it takes.
   std::uint32_t nextBroadcast_ = 0;
   bool migratable_ = true;
   int homePe_ = -1;  // where the collection's map put it (counts its contributions)
   std::uint32_t syncCount_ = 0;  // AtSync calls so far (numbers the sync reductions)
+  // Wall time spent in this element's entry methods since the last balancing
+  // step (measured while instrumentation is on).
   double load_ = 0;
-  bool measured_ = false;
-
- public:
-  // The number of this element's next AtSync (the load balancer's reduction number).
-  std::uint32_t takeSyncNumber() { return syncCount_++; }
+  bool measured_ = false;  // whether the runtime measures it (array elements and singletons)
 };
 
 }  // namespace charm

@@ -12,12 +12,12 @@
 #include <typeinfo>
 #include <utility>
 
-#include "runtime/chare_base.h"
-#include "runtime/message.h"
-#include "runtime/payload.h"
-#include "runtime/pup.h"
-#include "runtime/registry.h"
-#include "runtime/runtime.h"
+#include "charm/chare_base.h"
+#include "charm/detail/entry_info.h"
+#include "charm/detail/message.h"
+#include "charm/detail/runtime_calls.h"
+#include "charm/payload.h"
+#include "charm/pup.h"
 
 namespace charm {
 
@@ -116,8 +116,6 @@ MessageBuffer packArguments(Args&&... args) {
   }
 }
 
-void sendFutureValue(FutureRef reply, MessageBuffer value);
-
 // Packs a return value (or nothing) and sends it to the waiting future.
 template <class R>
 void replyWith(FutureRef reply, const R& value) {
@@ -155,7 +153,7 @@ void invokeEntry(ChareBase* object, InvokeContext& ctx) {
   } else {
     auto args = UnpackTuple<typename Traits::Params>::from(ctx.payload, ctx.payloadSize);
     if constexpr (runs_on_fiber<Method>) {
-      Runtime::current().spawnFiber([self, args = std::move(args), reply = ctx.reply]() mutable {
+      spawnFiber([self, args = std::move(args), reply = ctx.reply]() mutable {
         callAndReply<Method>(self, std::move(args), reply);
       });
     } else {
@@ -199,7 +197,7 @@ struct Entry {
   static EntryId id() { return info->id; }
 };
 template <auto Method>
-EntryInfo* const Entry<Method>::info = Registry::instance().addEntry(
+EntryInfo* const Entry<Method>::info = detail::registerEntry(
     detail::entryName<Method>(), &detail::invokeEntry<Method>,
     detail::chareTypeName<typename MethodTraits<decltype(Method)>::Class>(), runs_on_fiber<Method>);
 
@@ -210,7 +208,7 @@ struct ConstructorEntry {
   static EntryId id() { return info->id; }
 };
 template <class T, class... Args>
-EntryInfo* const ConstructorEntry<T, Args...>::info = Registry::instance().addConstructor(
+EntryInfo* const ConstructorEntry<T, Args...>::info = detail::registerConstructor(
     detail::constructorName<T, Args...>(), &detail::constructChare<T, Args...>,
     detail::chareTypeName<T>());
 
@@ -221,7 +219,7 @@ struct MigrationEntry {
   static EntryId id() { return info->id; }
 };
 template <class T>
-EntryInfo* const MigrationEntry<T>::info = Registry::instance().addConstructor(
+EntryInfo* const MigrationEntry<T>::info = detail::registerConstructor(
     detail::chareTypeName<T>() + "|migrated", &detail::constructMigrated<T>, detail::chareTypeName<T>());
 
 }  // namespace charm

@@ -12,10 +12,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/collection.h"
-#include "runtime/entry.h"
-#include "runtime/future.h"
-#include "runtime/runtime.h"
+#include "charm/detail/collection_spec.h"
+#include "charm/detail/runtime_calls.h"
+#include "charm/entry.h"
+#include "charm/future.h"
 
 namespace charm {
 
@@ -35,13 +35,13 @@ using WireType = std::conditional_t<std::is_same_v<std::decay_t<A>, const char*>
                                     std::string, std::decay_t<A>>;
 
 template <class T, class... A>
-void createCollection(CollectionId id, CollectionSpec spec, const A&... args) {
+void createWithConstructor(CollectionId id, CollectionSpec spec, const A&... args) {
   spec.constructor = ConstructorEntry<T, WireType<A>...>::id();
   auto pack = [&](const auto&... wire) {
     const std::size_t size = packedSize(spec, wire...);
     MessageBuffer m = newMessage(MessageKind::CreateCollection, size);
     packInto(payloadOf(m), size, spec, wire...);
-    Runtime::current().createCollection(id, spec, std::move(m));
+    createCollection(id, spec, std::move(m));
   };
   pack(WireType<A>(args)...);
 }
@@ -63,7 +63,7 @@ class ElementProxy {
   template <auto Method, class... A>
   void invoke(A&&... args) const {
     detail::checkEntryOf<T, Method>();
-    Runtime::current().sendEntryCall(
+    detail::sendEntryCall(
         collection_, index_, pe_, Entry<Method>::id(),
         detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...));
   }
@@ -74,7 +74,7 @@ class ElementProxy {
   Future<detail::ReturnOf<Method>> call(A&&... args) const {
     detail::checkEntryOf<T, Method>();
     auto f = Future<detail::ReturnOf<Method>>::make();
-    Runtime::current().sendEntryCall(
+    detail::sendEntryCall(
         collection_, index_, pe_, Entry<Method>::id(),
         detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...), f.ref());
     return f;
@@ -113,7 +113,7 @@ class CollectionProxyBase {
   template <auto Method, class... A>
   void broadcast(A&&... args) const {
     detail::checkEntryOf<T, Method>();
-    Runtime::current().broadcastEntry(
+    detail::broadcastEntry(
         id_, Entry<Method>::id(),
         detail::packArguments<detail::ParamsOf<Method>>(std::forward<A>(args)...));
   }
@@ -152,12 +152,11 @@ class ArrayProxy : public CollectionProxyBase<T> {
   template <class... A>
   static ArrayProxy create(const ArrayIndex& dims, const A&... args) {
     checkDims(dims);
-    Runtime& rt = Runtime::current();
     CollectionSpec spec;
     spec.kind = CollectionKind::Array;
     spec.dims = dims;
-    const CollectionId id = rt.newCollectionId();
-    detail::createCollection<T>(id, spec, args...);
+    const CollectionId id = detail::newCollectionId();
+    detail::createWithConstructor<T>(id, spec, args...);
     return ArrayProxy(id, dims);
   }
   // The same for an array whose elements call AtSync() for load balancing (and
@@ -169,8 +168,8 @@ class ArrayProxy : public CollectionProxyBase<T> {
     spec.kind = CollectionKind::Array;
     spec.dims = dims;
     spec.useAtSync = true;
-    const CollectionId id = Runtime::current().newCollectionId();
-    detail::createCollection<T>(id, spec, args...);
+    const CollectionId id = detail::newCollectionId();
+    detail::createWithConstructor<T>(id, spec, args...);
     return ArrayProxy(id, dims);
   }
 
@@ -180,16 +179,15 @@ class ArrayProxy : public CollectionProxyBase<T> {
   // counted them; contributions made before then wait).
   static ArrayProxy createSparse(int ndims) {
     const ArrayIndex dims = sparseDims(ndims);
-    Runtime& rt = Runtime::current();
     CollectionSpec spec;
     spec.kind = CollectionKind::Array;
     spec.dims = dims;
     spec.sparse = true;
-    const CollectionId id = rt.newCollectionId();
+    const CollectionId id = detail::newCollectionId();
     const std::size_t size = packedSize(spec);
     MessageBuffer m = newMessage(MessageKind::CreateCollection, size);
     packInto(payloadOf(m), size, spec);
-    rt.createCollection(id, spec, std::move(m));
+    detail::createCollection(id, spec, std::move(m));
     return ArrayProxy(id, dims);
   }
 
@@ -206,7 +204,7 @@ class ArrayProxy : public CollectionProxyBase<T> {
       const std::size_t size = packedSize(wire...);
       MessageBuffer m = newMessage(MessageKind::InsertElement, size);
       packInto(payloadOf(m), size, wire...);
-      Runtime::current().insertElement(this->id_, index, onPe,
+      detail::insertElement(this->id_, index, onPe,
                                        ConstructorEntry<T, detail::WireType<A>...>::id(), std::move(m));
     };
     pack(detail::WireType<A>(args)...);
@@ -214,14 +212,14 @@ class ArrayProxy : public CollectionProxyBase<T> {
   // Ends insertion (call once, from any PE, after the insertions).
   void doneInserting() const {
     if (!sparse()) throw std::invalid_argument("charm: doneInserting() is for sparse arrays");
-    Runtime::current().doneInserting(this->id_);
+    detail::doneInserting(this->id_);
   }
   // Destroys the whole array on every PE (Charm++'s ckDestroy): each PE deletes
   // its elements and forgets what it keeps for the array. Calls this PE made to
   // the array before are delivered first; using a proxy of it afterwards throws
   // std::logic_error, and a message reaching it later raises at its future or
-  // aborts the job. See Runtime::destroyCollection.
-  void destroy() const { Runtime::current().destroyCollection(this->id_); }
+  // aborts the job.
+  void destroy() const { detail::destroyCollection(this->id_); }
   bool sparse() const { return isSparseDims(dims_); }
 
   // Throws std::out_of_range for an index outside the array (sparse arrays:
@@ -229,11 +227,11 @@ class ArrayProxy : public CollectionProxyBase<T> {
   ElementProxy<T> operator[](const ArrayIndex& index) const {
     if (sparse()) {
       checkSparseIndex(index);
-      return ElementProxy<T>(this->id_, index, sparseHomePe(index, Runtime::current().numPes()));
+      return ElementProxy<T>(this->id_, index, sparseHomePe(index, numPes()));
     }
     checkIndexInRange(index, dims_);
     return ElementProxy<T>(this->id_, index,
-                           defaultMapPe(index, dims_, Runtime::current().numPes()));
+                           defaultMapPe(index, dims_, numPes()));
   }
   ElementProxy<T> operator[](int i) const { return (*this)[ArrayIndex::of1d(i)]; }
 
@@ -264,17 +262,16 @@ class GroupProxy : public CollectionProxyBase<T> {
   // Creates one T(args...) on every PE.
   template <class... A>
   static GroupProxy create(const A&... args) {
-    Runtime& rt = Runtime::current();
     CollectionSpec spec;
     spec.kind = CollectionKind::Group;
-    const CollectionId id = rt.newCollectionId();
-    detail::createCollection<T>(id, spec, args...);
+    const CollectionId id = detail::newCollectionId();
+    detail::createWithConstructor<T>(id, spec, args...);
     return GroupProxy(id);
   }
 
   // The element on PE `pe`; throws std::out_of_range for a PE that does not exist.
   ElementProxy<T> operator[](int pe) const {
-    const int n = Runtime::current().numPes();
+    const int n = numPes();
     if (pe < 0 || pe >= n)
       throw std::out_of_range("charm: group element " + std::to_string(pe) +
                               " does not exist; PEs are 0.." + std::to_string(n - 1));
@@ -293,20 +290,19 @@ class ChareProxy : public ElementProxy<T> {
   // Creates a singleton T(args...) on a PE the runtime picks.
   template <class... A>
   static ChareProxy create(const A&... args) {
-    return createOn(Runtime::current().placeSingleton(), args...);
+    return createOn(detail::placeSingleton(), args...);
   }
   // Creates a singleton T(args...) on PE `pe`.
   template <class... A>
   static ChareProxy createOn(int pe, const A&... args) {
-    Runtime& rt = Runtime::current();
-    if (pe < 0 || pe >= rt.numPes())
+    if (pe < 0 || pe >= numPes())
       throw std::out_of_range("charm: cannot create a chare on PE " + std::to_string(pe) +
-                              "; PEs are 0.." + std::to_string(rt.numPes() - 1));
+                              "; PEs are 0.." + std::to_string(numPes() - 1));
     CollectionSpec spec;
     spec.kind = CollectionKind::Singleton;
     spec.onPe = pe;
-    const CollectionId id = rt.newCollectionId();
-    detail::createCollection<T>(id, spec, args...);
+    const CollectionId id = detail::newCollectionId();
+    detail::createWithConstructor<T>(id, spec, args...);
     return ChareProxy(id, pe);
   }
 };

@@ -8,9 +8,9 @@
 // on arrival.
 #pragma once
 
-#include "runtime/chare_base.h"
-#include "runtime/proxy.h"
-#include "runtime/runtime.h"
+#include "charm/chare_base.h"
+#include "charm/detail/runtime_calls.h"
+#include "charm/proxy.h"
 
 namespace charm {
 
@@ -37,7 +37,7 @@ template <class Derived>
 class Chare : public MigratableChare<Derived> {
  public:
   ChareProxy<Derived> thisProxy() const {
-    return ChareProxy<Derived>(this->collectionId(), Runtime::current().myPe());
+    return ChareProxy<Derived>(this->collectionId(), myPe());
   }
 };
 
@@ -54,12 +54,11 @@ class ArrayElement : public MigratableChare<Derived> {
  public:
   const ArrayIndex& thisIndex() const { return this->chareIndex(); }
   ArrayProxy<Derived> thisProxy() const {
-    const Collection* c = Runtime::current().findCollection(this->collectionId());
-    return ArrayProxy<Derived>(this->collectionId(), c->spec().dims);
+    return ArrayProxy<Derived>(this->collectionId(), detail::arrayDims(this->collectionId()));
   }
   // Moves this element to PE `pe` once the running entry method returns (its
   // state packed with pup()); messages follow it.
-  void migrateMe(int pe) { Runtime::current().migrate(this->collectionId(), this->chareIndex(), pe); }
+  void migrateMe(int pe) { detail::migrate(this->collectionId(), this->chareIndex(), pe); }
 };
 
 }  // namespace charm

@@ -53,7 +53,7 @@
 #include <variant>
 #include <vector>
 
-#include "runtime/index.h"
+#include "charm/index.h"
 
 namespace charm {
 

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/envelope.h"
-#include "runtime/index.h"
-#include "runtime/pup.h"
+#include "charm/detail/envelope.h"
+#include "charm/index.h"
+#include "charm/pup.h"
 
 namespace charm {
 

@@ -11,17 +11,13 @@
 #include <type_traits>
 #include <variant>
 
-#include "runtime/callback.h"
-#include "runtime/envelope.h"
-#include "runtime/message.h"
-#include "runtime/pup.h"
-#include "runtime/runtime.h"
+#include "charm/callback.h"
+#include "charm/detail/envelope.h"
+#include "charm/detail/message.h"
+#include "charm/detail/runtime_calls.h"
+#include "charm/pup.h"
 
 namespace charm {
-
-namespace detail {
-void sendFutureValue(FutureRef reply, MessageBuffer value);
-}
 
 template <class T = void>
 class Future {
@@ -33,7 +29,7 @@ class Future {
 
   // A new future owned by the calling PE.
   static Future make() {
-    Future f(Runtime::current().futures().create());
+    Future f(detail::newFuture());
     f.cache_ = std::make_shared<std::optional<Stored>>();
     return f;
   }
@@ -49,7 +45,7 @@ class Future {
     if (!cache_)
       throw std::logic_error("charm: Future::get() must be called on the PE that made the future");
     if (!cache_->has_value()) {
-      MessageBuffer m = Runtime::current().futures().take(ref_.id);
+      MessageBuffer m = detail::takeFutureValue(ref_.id);
       if constexpr (std::is_void_v<T>)
         cache_->emplace();
       else
@@ -60,7 +56,7 @@ class Future {
 
   // Whether get() would return without waiting.
   bool ready() const {
-    return cache_ && (cache_->has_value() || Runtime::current().futures().ready(ref_.id));
+    return cache_ && (cache_->has_value() || detail::futureReady(ref_.id));
   }
 
   // Sets the value; callable once, from any PE.

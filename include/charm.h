@@ -15,15 +15,20 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "runtime/chare.h"
-#include "runtime/future.h"
-#include "runtime/payload.h"
-#include "runtime/proxy.h"
-#include "runtime/runtime.h"
-#include "runtime/section_proxy.h"
+#include "charm/callback.h"
+#include "charm/chare.h"
+#include "charm/future.h"
+#include "charm/index.h"
+#include "charm/payload.h"
+#include "charm/proxy.h"
+#include "charm/pup.h"
+#include "charm/reducer.h"
+#include "charm/section_proxy.h"
 
 namespace charm {
 
@@ -48,6 +53,15 @@ void exit(int code = 0);
 void startQuiescence(const Callback& callback);
 // Waits (from a fiber) until no message is in flight anywhere.
 void waitQuiescence();
+
+// The load balancing strategy AtSync runs: the +balancer flag's value, else the
+// default strategy; "" when load balancing is off (+LBOff).
+std::string balancerName();
+// The value of runtime flag `name` (without its leading '+'s, e.g. "LBPeriod")
+// given to this program: "" for a switch such as +LBOff, nullopt when not given.
+std::optional<std::string> runtimeFlag(const std::string& name);
+// Every runtime flag given to this program: name -> value.
+const std::map<std::string, std::string>& runtimeFlags();
 
 // Calls `fn` on this PE (from the scheduler, between messages) after `seconds`.
 void after(double seconds, std::function<void()> fn);

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "runtime/index.h"
+#include "charm/index.h"
 
 namespace charm {
 

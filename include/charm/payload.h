@@ -18,7 +18,7 @@
 #include <cstring>
 #include <utility>
 
-#include "runtime/message.h"
+#include "charm/detail/message.h"
 
 namespace charm {
 

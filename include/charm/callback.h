@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "runtime/envelope.h"
-#include "runtime/pup.h"
+#include "charm/detail/envelope.h"
+#include "charm/pup.h"
 
 namespace charm {
 

@@ -44,8 +44,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "runtime/index.h"
-#include "runtime/pup.h"
+#include "charm/index.h"
+#include "charm/pup.h"
 
 namespace charm {
 
