@@ -52,11 +52,7 @@ struct CollectionSpec {
   }
 };
 
-// Places the elements of arrays created with a custom map: the PE of `index` in
-// an array of extents `dims` under map `map` (provided by the layer that defines
-// maps, e.g. Python ArrayMap groups).
-using ArrayMapFunction =
-    std::function<int(CollectionId map, const ArrayIndex& index, const ArrayIndex& dims)>;
+class EmbeddingHooks;
 
 // Number of elements of an array with extents `dims`.
 std::uint64_t elementCount(const ArrayIndex& dims);
@@ -99,9 +95,9 @@ struct InsertionState {
 
 class Collection {
  public:
-  // `customMap` places the elements of arrays whose spec names a map.
-  Collection(CollectionId id, const CollectionSpec& spec, int numPes,
-             const ArrayMapFunction* customMap = nullptr);
+  // `embedding` places the elements of arrays whose spec names a map (custom maps
+  // are the embedding's, e.g. Python ArrayMap groups: EmbeddingHooks::arrayMapPe).
+  Collection(CollectionId id, const CollectionSpec& spec, int numPes, EmbeddingHooks* embedding = nullptr);
 
   CollectionId id() const { return id_; }
   const CollectionSpec& spec() const { return spec_; }
@@ -142,7 +138,7 @@ class Collection {
   CollectionId id_;
   CollectionSpec spec_;
   int numPes_;
-  const ArrayMapFunction* customMap_;
+  EmbeddingHooks* customMap_;  // non-null only for an array with a custom map
   std::uint64_t total_ = 0;
   std::vector<std::uint64_t> elementsPerPe_;
   bool sizeKnown_ = true;

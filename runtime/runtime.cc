@@ -72,7 +72,7 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
     deadlock_.setTimeout(seconds);
   }
   runStartupHooks(*this);  // e.g. the load balancer (lb/)
-  takeLoadSample();         // loads count from here, not from the program's start-up
+  meter_.takeLoadSample();  // loads count from here, not from the program's start-up
   if (numPes_ > 1 && myPe_ != 0)
     output_.startForwarding([this](OutputStream stream, std::string_view lines) { sendOutput(stream, lines); });
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
@@ -81,12 +81,12 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   // The hook flushes the program's streams: before the last output leaves a PE
   // other than 0, but on PE 0 after the other PEs' last lines are written, since a
   // partial line it flushes would have them glued to it.
-  if (exitHook_ && myPe_ != 0) exitHook_();
+  if (embedding_ && myPe_ != 0) embedding_->exiting();
   // A PE that never comes back to its scheduler would keep the others in shutdown
   // forever: past the grace period, end the job with the exit code (writing first
   // the output PE 0 has not written, which is then lost otherwise).
   const bool outputDone = finishOutput(deadline);
-  if (exitHook_ && myPe_ == 0) exitHook_();
+  if (embedding_ && myPe_ == 0) embedding_->exiting();
   std::fflush(nullptr);
   if (!outputDone || !transport_.shutdownBy(deadline)) {
     output_.writeAllDirectly();
@@ -171,7 +171,7 @@ void Runtime::schedulerLoop() {
   comm::ReceivedMessage incoming;
   while (!exiting_) {
     bool worked = false;
-    const auto passStart = idle_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto passStart = meter_.idle() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     auto batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       checkIncoming(incoming);
@@ -208,17 +208,11 @@ void Runtime::schedulerLoop() {
     output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
-      if (idle_) {  // idle time: from the first pass that found nothing to the start of one that worked
-        idleSeconds_ += std::chrono::duration<double>(passStart - idleSince_).count();
-        idle_ = false;
-      }
+      meter_.passWorked(passStart);
     } else {
-      if (instrument_ && !idle_) {
-        idleSince_ = std::chrono::steady_clock::now();
-        idle_ = true;
-      }
+      meter_.passFoundNothing();
       if (myPe_ == 0) deadlock_.idle();
-      if (idleHook_) idleHook_();
+      if (embedding_) embedding_->idle();
       backoff_.idle();
     }
   }
@@ -318,7 +312,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             std::uint8_t flags) {
   checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  if (instrument_ && running_) countCommunication(collection, index, message.size());
+  if (meter_.countingCommunication()) meter_.countCommunication(collection, index, message.size());
   send(locations_.route(collection, index, pe), std::move(message));
 }
 
@@ -327,7 +321,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             FutureRef reply, std::uint8_t flags) {
   checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  if (instrument_ && running_) countCommunication(collection, index, message.size() + tail.size);
+  if (meter_.countingCommunication()) meter_.countCommunication(collection, index, message.size() + tail.size);
   send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
 }
 
@@ -434,8 +428,8 @@ void Runtime::handle(MessageBuffer message) {
           waitForCollection(env.collection, std::move(message));
         break;
       case MessageKind::FutureValue:
-        if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
-          externalFutureHandler_(std::move(message));
+        if ((env.flags & kExternalFutureFlag) && embedding_)
+          embedding_->deliverExternalFuture(std::move(message));
         else
           futures_.deliver(env.reply.id, std::move(message));
         break;
@@ -476,7 +470,7 @@ void Runtime::handle(MessageBuffer message) {
 
 void Runtime::checkIncoming(const comm::ReceivedMessage& incoming) {
   const char* problem = envelopeProblem(incoming.message, incoming.source, numPes_);
-  if (!problem && incomingCheck_) problem = incomingCheck_(envelopeOf(incoming.message));
+  if (!problem && embedding_) problem = embedding_->incomingProblem(envelopeOf(incoming.message));
   if (!problem) [[likely]]
     return;
   const bool sized = incoming.message.size() >= kPayloadOffset;
@@ -508,19 +502,7 @@ void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
 }
 
 void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
-  const EntryInfo& entry = Registry::instance().entry(ctx.entry);
-  if (!instrument_ || !element->measured()) {
-    entry.invoke(element, ctx);
-    return;
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  ChareBase* outer = running_;
-  running_ = element;  // messages it sends count as its communication
-  entry.invoke(element, ctx);
-  running_ = outer;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  element->addLoad(seconds);
-  objectSeconds_ += seconds;
+  meter_.invoke(Registry::instance().entry(ctx.entry).invoke, element, ctx);
 }
 
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
@@ -721,15 +703,15 @@ void Runtime::handleCreate(MessageBuffer message) {
   // may already use thisProxy and contribute.
   const CollectionId id = env.collection;
   Collection& collection =
-      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
+      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, embedding_)).first->second;
   reductions_.collectionCreated(collection);
   if (spec.useAtSync) {
     // Its elements' loads feed the balancer, and this PE's load sample starts
     // here: what ran before (start-up, imports, set-up) is no background load of
     // the balanced work, and counted in it made the first step move elements off
     // the PEs that had done more of it.
-    instrument_ = true;
-    takeLoadSample();
+    meter_.setInstrumentation(true);
+    meter_.takeLoadSample();
   }
   collection.homeIndices = collection.indicesOn(myPe_);
   for (const ArrayIndex& index : collection.homeIndices) {

@@ -145,7 +145,7 @@ void Runtime::destroyHere(CollectionId id) {
   for (SectionId section : sections_.removeCollection(id))
     if (reductions_.hasPending(section))
       abort("ckDestroy: " + name + " was destroyed while a reduction over a section of it was incomplete" + where);
-  if (lb_) lb_->collectionDestroyed(id);
+  if (LoadBalancerHooks* balancer = meter_.balancer()) balancer->collectionDestroyed(id);
 
   destroyed_[id].done = true;  // from here on, messages for it are rejected
   // Messages that waited here for one of its elements (or for its broadcasts in order).
@@ -168,7 +168,7 @@ void Runtime::destroyHere(CollectionId id) {
   }
   std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
   insertedFromHere_.erase(id);
-  std::erase_if(comm_, [id](const auto& c) { return c.first.from.collection == id || c.first.to.collection == id; });
+  meter_.forgetCollection(id);
   locations_.forgetCollection(id);
   allreduces_.collectionDestroyed(id);
   // The collection leaves the table before its elements are deleted: a Python
@@ -176,7 +176,7 @@ void Runtime::destroyHere(CollectionId id) {
   auto node = collections_.extract(id);
   node.mapped()->elements.clear();
   node = {};
-  if (destroyHook_) destroyHook_(id);
+  if (embedding_) embedding_->collectionDestroyed(id);
   for (MessageBuffer& m : rejected) rejectDestroyed(std::move(m));
 }
 
@@ -195,10 +195,9 @@ void Runtime::rejectDestroyed(MessageBuffer message) {
     case MessageKind::LocationUpdate:  // where one of its elements is: nothing left to update
       return;
     case MessageKind::EntryCall:
-      if (env.reply.valid() && undeliverableHandler_) {
-        undeliverableHandler_(env, "was destroyed (ckDestroy) before the call reached it");
+      if (env.reply.valid() && embedding_ &&
+          embedding_->raiseUndeliverable(env, "was destroyed (ckDestroy) before the call reached it"))
         return;
-      }
       break;
     default:
       break;

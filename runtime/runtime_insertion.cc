@@ -284,10 +284,9 @@ void Runtime::rejectUndeliverable(MessageBuffer message, const std::string& reas
   const Envelope& env = envelopeOf(message);
   // Only a single element's call answers its future directly; a broadcast's reply
   // is a gather over the elements, which a missing one would leave incomplete.
-  if (env.kind == MessageKind::EntryCall && env.reply.valid() && undeliverableHandler_) {
-    undeliverableHandler_(env, reason);
+  if (env.kind == MessageKind::EntryCall && env.reply.valid() && embedding_ &&
+      embedding_->raiseUndeliverable(env, reason))
     return;
-  }
   const Registry& registry = Registry::instance();
   const std::string entry = env.entry < registry.numEntries() ? registry.entry(env.entry).name
                                                               : "#" + std::to_string(env.entry);

@@ -158,7 +158,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
   Collection* c = findCollection(env.collection);
   if (!c && spec.kind == CollectionKind::Singleton) {
     // A singleton chare exists only where it lives: this PE learns its collection now.
-    c = collections_.emplace(env.collection, std::make_unique<Collection>(env.collection, spec, numPes_, &arrayMap_))
+    c = collections_.emplace(env.collection, std::make_unique<Collection>(env.collection, spec, numPes_, embedding_))
             .first->second.get();
     reductions_.collectionCreated(*c);
   }
@@ -191,7 +191,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
     send(home, locationUpdate(collection, index, myPe_, kArrivalRecord));
   }
   e->migrated();
-  if (lb_) lb_->elementArrived(collection, index);
+  if (LoadBalancerHooks* balancer = meter_.balancer()) balancer->elementArrived(collection, index);
   elementArrived(*c, index);
 }
 
@@ -288,7 +288,7 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
     env.flags |= kForwardedToElement;
     env.treeRoot = env.sourcePe;
   }
-  if (forwardHook_) forwardHook_(message);
+  if (embedding_) embedding_->forwardingElementMessage(message);
   send(d.pe, std::move(message));
 }
 
