@@ -87,7 +87,6 @@ struct InsertionState {
   bool closing = false;
   bool counting = false;
   bool countAgain = false;  // another ckDoneInserting arrived during counting
-  std::vector<MessageBuffer> heldBroadcastRequests;
   // Counting: per-PE homed counts of this PE's subtree, and children yet to report.
   std::vector<std::uint64_t> counts;
   int reportsMissing = 0;

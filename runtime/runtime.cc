@@ -111,28 +111,12 @@ void Runtime::sendOutput(OutputStream stream, std::string_view lines) {
   send(0, std::move(m));
 }
 
-void Runtime::handleOutputMessage(const MessageBuffer& message) {
+void Runtime::writeForwardedOutput(const MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
-  switch (env.kind) {
-    case MessageKind::Output:
-      // Written at once, so that it is out even if the job ends soon after.
-      writeWhole(static_cast<int>(env.sequence == 2 ? OutputStream::Stderr : OutputStream::Stdout),
-                 reinterpret_cast<const char*>(payloadOf(message)), env.payloadSize);
-      send(env.sourcePe, newMessage(MessageKind::OutputWritten, 0));
-      break;
-    case MessageKind::OutputWritten:
-      output_.acknowledged();
-      break;
-    case MessageKind::OutputDone:
-      ++outputDonePes_;
-      break;
-    case MessageKind::AbortJob:  // the aborting PE's output and reason were written above
-      output_.writeAllDirectly();
-      std::fflush(nullptr);
-      transport_.abortJob(static_cast<int>(env.sequence));
-    default:
-      break;
-  }
+  // Written at once, so that it is out even if the job ends soon after.
+  writeWhole(static_cast<int>(env.sequence == 2 ? OutputStream::Stderr : OutputStream::Stdout),
+             reinterpret_cast<const char*>(payloadOf(message)), env.payloadSize);
+  send(env.sourcePe, newMessage(MessageKind::OutputWritten, 0));
 }
 
 namespace {
@@ -158,7 +142,7 @@ bool Runtime::finishOutput(std::chrono::steady_clock::time_point deadline) {
     if (std::chrono::steady_clock::now() >= giveUp) return false;
     if (transport_.poll(incoming)) {
       // The program has ended: anything but output is dropped, as shutdown would.
-      if (carriesOutput(envelopeOf(incoming.message).kind)) handleOutputMessage(incoming.message);
+      if (carriesOutput(envelopeOf(incoming.message).kind)) dispatch(incoming.message);
       backoff.reset();
     } else {
       backoff.idle();
@@ -376,95 +360,110 @@ void Runtime::forwardDownTree(const MessageBuffer& message, int root) {
 // --- receiving -------------------------------------------------------------
 
 void Runtime::handle(MessageBuffer message) {
-  Envelope& env = envelopeOf(message);
+  const Envelope& env = envelopeOf(message);
   const MessageKind kind = env.kind;  // for errors: the handler may move the message
   const int sourcePe = env.sourcePe;
-  if (countsForQuiescence(env.kind)) quiescence_.countProcessed();
+  if (countsForQuiescence(kind)) quiescence_.countProcessed();
   try {
-    switch (env.kind) {
-      case MessageKind::EntryCall:
-      case MessageKind::ElementBroadcast:
-      case MessageKind::ElementSectionBroadcast:
-        handleElementMessage(message);
-        break;
-      case MessageKind::MigrateElement:
-        handleMigrate(std::move(message));
-        break;
-      case MessageKind::LocationUpdate:
-        handleLocationUpdate(message);
-        break;
-      case MessageKind::RemoteContribution:
-        handleRemoteContribution(message);
-        break;
-      case MessageKind::RemoteAllReduce:
-        handleRemoteAllReduce(message);
-        break;
-      case MessageKind::AllReduceResult:
-        allreduces_.handleForwardedResult(std::move(message));
-        break;
-      case MessageKind::BroadcastRequest:
-        handleBroadcastRequest(std::move(message));
-        break;
-      case MessageKind::Broadcast:
-        handleBroadcast(std::move(message));
-        break;
-      case MessageKind::CreateCollection:
-        handleCreate(std::move(message));
-        break;
-      case MessageKind::ReductionPartial:
-        if (!reductions_.handlePartial(message))
-          waitForCollection(env.collection, std::move(message));
-        break;
-      case MessageKind::SectionBroadcastRequest:
-        handleSectionBroadcastRequest(std::move(message));
-        break;
-      case MessageKind::SectionBroadcast:
-        handleSectionBroadcast(std::move(message));
-        break;
-      case MessageKind::AllReducePartial:
-        if (Collection* c = findCollection(env.collection))
-          allreduces_.handlePartial(*c, message);
-        else
-          waitForCollection(env.collection, std::move(message));
-        break;
-      case MessageKind::FutureValue:
-        if ((env.flags & kExternalFutureFlag) && embedding_)
-          embedding_->deliverExternalFuture(std::move(message));
-        else
-          futures_.deliver(env.reply.id, std::move(message));
-        break;
-      case MessageKind::QuiescenceStart:
-        quiescence_.handleStart(message);
-        break;
-      case MessageKind::QuiescenceWave:
-        quiescence_.handleWave(message);
-        break;
-      case MessageKind::QuiescenceReply:
-        quiescence_.handleReply(message);
-        break;
-      case MessageKind::InsertElement:
-        handleInsert(std::move(message));
-        break;
-      case MessageKind::InsertionCount:
-        handleInsertionCount(message);
-        break;
-      case MessageKind::DestroyCollection:
-        handleDestroy(std::move(message));
-        break;
-      case MessageKind::Exit:
-        exiting_ = true;
-        exitCode_ = static_cast<int>(env.sequence);
-        break;
-      case MessageKind::Output:
-      case MessageKind::OutputWritten:
-      case MessageKind::OutputDone:
-      case MessageKind::AbortJob:
-        handleOutputMessage(message);
-        break;
-    }
+    dispatch(message);
   } catch (const std::exception& e) {
     abort(std::string("uncaught exception handling message ") + messageKindName(kind) + " from PE " +
           std::to_string(sourcePe) + ": " + e.what());
+  }
+}
+
+// The one place that maps a message kind to its handler: messages from the network
+// and the local queue, and those released by PendingMessages, all come here.
+void Runtime::dispatch(MessageBuffer& message) {
+  Envelope& env = envelopeOf(message);
+  switch (env.kind) {
+    case MessageKind::EntryCall:
+    case MessageKind::ElementBroadcast:
+    case MessageKind::ElementSectionBroadcast:
+      handleElementMessage(message);
+      break;
+    case MessageKind::MigrateElement:
+      handleMigrate(std::move(message));
+      break;
+    case MessageKind::LocationUpdate:
+      handleLocationUpdate(message);
+      break;
+    case MessageKind::RemoteContribution:
+      handleRemoteContribution(message);
+      break;
+    case MessageKind::RemoteAllReduce:
+      handleRemoteAllReduce(message);
+      break;
+    case MessageKind::AllReduceResult:
+      allreduces_.handleForwardedResult(std::move(message));
+      break;
+    case MessageKind::BroadcastRequest:
+      handleBroadcastRequest(std::move(message));
+      break;
+    case MessageKind::Broadcast:
+      handleBroadcast(std::move(message));
+      break;
+    case MessageKind::CreateCollection:
+      handleCreate(std::move(message));
+      break;
+    case MessageKind::ReductionPartial:
+      if (!reductions_.handlePartial(message))
+        waitForCollection(env.collection, std::move(message));
+      break;
+    case MessageKind::SectionBroadcastRequest:
+      handleSectionBroadcastRequest(std::move(message));
+      break;
+    case MessageKind::SectionBroadcast:
+      handleSectionBroadcast(std::move(message));
+      break;
+    case MessageKind::AllReducePartial:
+      if (Collection* c = findCollection(env.collection))
+        allreduces_.handlePartial(*c, message);
+      else
+        waitForCollection(env.collection, std::move(message));
+      break;
+    case MessageKind::FutureValue:
+      if ((env.flags & kExternalFutureFlag) && embedding_)
+        embedding_->deliverExternalFuture(std::move(message));
+      else
+        futures_.deliver(env.reply.id, std::move(message));
+      break;
+    case MessageKind::QuiescenceStart:
+      quiescence_.handleStart(message);
+      break;
+    case MessageKind::QuiescenceWave:
+      quiescence_.handleWave(message);
+      break;
+    case MessageKind::QuiescenceReply:
+      quiescence_.handleReply(message);
+      break;
+    case MessageKind::InsertElement:
+      handleInsert(std::move(message));
+      break;
+    case MessageKind::InsertionCount:
+      handleInsertionCount(message);
+      break;
+    case MessageKind::DestroyCollection:
+      handleDestroy(std::move(message));
+      break;
+    case MessageKind::Exit:
+      exiting_ = true;
+      exitCode_ = static_cast<int>(env.sequence);
+      break;
+    case MessageKind::Output:  // PE 0: a batch of another PE's lines
+      writeForwardedOutput(message);
+      break;
+    case MessageKind::OutputWritten:
+      output_.acknowledged();
+      break;
+    case MessageKind::OutputDone:
+      ++outputDonePes_;
+      break;
+    case MessageKind::AbortJob:  // PE 0: the aborting PE's output and reason were written above
+      output_.writeAllDirectly();
+      std::fflush(nullptr);
+      transport_.abortJob(static_cast<int>(env.sequence));
+      break;
   }
 }
 
@@ -488,16 +487,8 @@ bool Runtime::bufferIfUnknown(MessageBuffer& message) {
 
 void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
                                MessageBuffer* adoptable) {
-  InvokeContext ctx;
-  ctx.payload = reinterpret_cast<const std::byte*>(&env) + kPayloadOffset;
-  ctx.payloadSize = env.payloadSize;
-  ctx.adoptable = adoptable;
-  ctx.reply = env.reply;
-  ctx.entry = env.entry;
-  ctx.broadcast = env.kind == MessageKind::Broadcast || env.kind == MessageKind::ElementBroadcast;
-  ctx.replyScope = env.collection;
-  ctx.broadcastNumber = env.sequence;
-  ctx.flags = env.flags;
+  InvokeContext ctx = InvokeContext::forMessage(env, reinterpret_cast<const std::byte*>(&env) + kPayloadOffset,
+                                                env.payloadSize, adoptable);
   invokeEntry(element, ctx);
 }
 
@@ -512,7 +503,7 @@ void Runtime::handleBroadcastRequest(MessageBuffer message) {
     return;
   }
   if (c->insertion && c->insertion->closing) {  // a sparse array being counted: after that
-    c->insertion->heldBroadcastRequests.push_back(std::move(message));
+    pending_.hold(PendingMessages::insertionCount(c->id()), std::move(message));
     return;
   }
   Envelope& env = envelopeOf(message);
@@ -576,8 +567,12 @@ const SectionInfo& Runtime::addSection(SectionSpec spec) {
   const SectionId id = spec.id;
   const bool known = sections_.find(id) != nullptr;  // maybe from a broadcast: partials already run
   const SectionInfo& info = sections_.add(std::move(spec));
-  if (!known) reductions_.sectionAdded(id);
+  if (!known) sectionKnown(id);
   return info;
+}
+
+void Runtime::sectionKnown(SectionId id) {
+  for (MessageBuffer& m : pending_.release(PendingMessages::section(id))) dispatch(m);
 }
 
 void Runtime::broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
@@ -631,7 +626,7 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
     }
   if (!sections_.find(routing.section)) {
     sections_.addFromRouting(routing);
-    reductions_.sectionAdded(routing.section);
+    sectionKnown(routing.section);
   }
   const Envelope env = envelopeOf(message);
   std::size_t remaining = routing.members.size();
@@ -644,17 +639,10 @@ void Runtime::handleSectionBroadcast(MessageBuffer message) {
                          env.payloadSize - header);
       continue;
     }
-    InvokeContext ctx;
-    ctx.payload = payloadOf(message) + header;
-    ctx.payloadSize = env.payloadSize - header;
-    ctx.adoptable = --remaining == 0 ? &message : nullptr;  // the last member may keep it
-    ctx.reply = env.reply;
-    ctx.entry = routing.entryFor(member.collection);
-    ctx.broadcast = true;
-    ctx.replyScope = routing.section;
-    ctx.broadcastNumber = env.sequence;
-    ctx.sectionPosition = member.position;
-    ctx.flags = env.flags;
+    InvokeContext ctx = InvokeContext::forSectionMember(
+        env, payloadOf(message) + header, env.payloadSize - header,
+        --remaining == 0 ? &message : nullptr,  // the last member may keep it
+        routing.entryFor(member.collection), routing.section, member.position);
     if (ctx.entry == kNoEntry)
       throw std::logic_error("section broadcast names no entry method for collection " +
                              std::to_string(member.collection));
@@ -716,43 +704,14 @@ void Runtime::handleCreate(MessageBuffer message) {
   collection.homeIndices = collection.indicesOn(myPe_);
   for (const ArrayIndex& index : collection.homeIndices) {
     construction_ = ConstructionContext{id, index};
-    InvokeContext ctx;
-    ctx.entry = spec.constructor;
-    ctx.payload = payloadOf(message) + p.offset();
-    ctx.payloadSize = payloadSizeOf(message) - p.offset();
+    InvokeContext ctx = InvokeContext::forConstructor(spec.constructor, payloadOf(message) + p.offset(),
+                                                      payloadSizeOf(message) - p.offset());
     collection.elements.emplace(index, Registry::instance().entry(spec.constructor).construct(ctx));
   }
   construction_ = ConstructionContext{};
 
   // Run what arrived before the collection existed here, in arrival order.
-  auto waiting = waitingForCollection_.find(id);
-  std::vector<MessageBuffer> replay;
-  if (waiting != waitingForCollection_.end()) {
-    replay = std::move(waiting->second);
-    waitingForCollection_.erase(waiting);
-  }
-  for (MessageBuffer& m : replay) {
-    switch (envelopeOf(m).kind) {
-      case MessageKind::EntryCall:
-      case MessageKind::ElementBroadcast:
-      case MessageKind::ElementSectionBroadcast: handleElementMessage(m); break;
-      case MessageKind::MigrateElement: handleMigrate(std::move(m)); break;
-      case MessageKind::RemoteContribution: handleRemoteContribution(m); break;
-      case MessageKind::RemoteAllReduce: handleRemoteAllReduce(m); break;
-      case MessageKind::BroadcastRequest: handleBroadcastRequest(std::move(m)); break;
-      case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
-      case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;
-      case MessageKind::SectionBroadcast: handleSectionBroadcast(std::move(m)); break;
-      case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
-      case MessageKind::InsertElement: handleInsert(std::move(m)); break;
-      case MessageKind::InsertionCount: handleInsertionCount(m); break;
-      case MessageKind::CreateCollection: handleCreate(std::move(m)); break;  // an array waiting for its map
-      case MessageKind::DestroyCollection: handleDestroy(std::move(m)); break;  // a request behind broadcasts
-      default:  // nothing else waits for a collection: never drop one silently
-        throw std::logic_error("charm: a message of kind " + std::to_string(static_cast<int>(envelopeOf(m).kind)) +
-                               " waited for collection " + std::to_string(id) + " and has no handler");
-    }
-  }
+  for (MessageBuffer& m : pending_.release(PendingMessages::collection(id))) dispatch(m);
   // A ckDestroy that reached this PE before the creation: what waited ran, now destroy.
   if (!destroyed_.empty())
     if (auto it = destroyed_.find(id); it != destroyed_.end() && it->second.awaitingCreation) destroyHere(id);

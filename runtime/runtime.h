@@ -34,6 +34,7 @@
 #include "runtime/message.h"
 #include "runtime/message_queue.h"
 #include "runtime/output_forwarder.h"
+#include "runtime/pending_messages.h"
 #include "runtime/quiescence.h"
 #include "runtime/reduction_manager.h"
 #include "runtime/runtime_flags.h"
@@ -209,6 +210,8 @@ class Runtime {
   // --- suspending code ----------------------------------------------------
   FiberPool& fibers() noexcept { return fibers_; }
   FutureTable& futures() noexcept { return futures_; }
+  // Messages waiting for something this PE does not have yet (see PendingMessages).
+  PendingMessages& pending() noexcept { return pending_; }
   ReductionManager& reductions() noexcept { return reductions_; }
   AllReduceManager& allreduces() noexcept { return allreduces_; }
   QuiescenceDetector& quiescence() noexcept { return quiescence_; }
@@ -262,7 +265,12 @@ class Runtime {
 
  private:
   void schedulerLoop();
+  // A message taken from the network or the local queue: counted, then dispatched.
   void handle(MessageBuffer message);
+  // Runs the handler of the message's kind (the one table of kinds to handlers).
+  void dispatch(MessageBuffer& message);
+  // Section `id` became known here: what waited for it runs.
+  void sectionKnown(SectionId id);
   // Aborts unless a message from another PE has a sound envelope (see EmbeddingHooks::incomingProblem).
   void checkIncoming(const comm::ReceivedMessage& incoming);
   void handleBroadcastRequest(MessageBuffer message);
@@ -306,10 +314,10 @@ class Runtime {
   void startInsertionCount(CollectionId collection);
   void reportInsertionCount(Collection& collection);
   void applyInsertionCount(Collection& collection, const std::vector<std::uint64_t>& counts);
-  // Output forwarding (see OutputForwarder): a batch to PE 0; on PE 0 the messages
-  // that carry output, acknowledgements and the ends of other PEs.
+  // Output forwarding (see OutputForwarder): a batch of lines to PE 0, and on PE 0
+  // writing a batch another PE sent and acknowledging it.
   void sendOutput(OutputStream stream, std::string_view lines);
-  void handleOutputMessage(const MessageBuffer& message);
+  void writeForwardedOutput(const MessageBuffer& message);
   // Exiting: sends this PE's last output (and tells PE 0 it is done), then waits
   // until PE 0 has written it (PE 0: until every other PE is done), handling only
   // output messages, at most until `deadline` (a PE other than 0: a margin before
@@ -351,10 +359,9 @@ class Runtime {
   QuiescenceDetector quiescence_;
   DeadlockDetector deadlock_;
   SectionTable sections_;
+  PendingMessages pending_;  // what waits for something this PE does not have yet
 
   std::unordered_map<CollectionId, std::unique_ptr<Collection>> collections_;
-  // Messages for collections this PE has not created yet (creation in flight).
-  std::unordered_map<CollectionId, std::vector<MessageBuffer>> waitingForCollection_;
   std::uint32_t nextCollectionCounter_ = 0;
   int nextSingletonPe_;
   ConstructionContext construction_;
@@ -373,10 +380,6 @@ class Runtime {
   RuntimeFlags flags_;
   LoadMeter meter_;
   LocationTable locations_;
-  // Messages for elements not (yet) on their home PE, in arrival order.
-  std::unordered_map<ElementKey, std::vector<MessageBuffer>, ElementKeyHash> waitingForElement_;
-  // Broadcasts that reached an element before an earlier one, by number.
-  std::unordered_map<ElementKey, std::map<std::uint32_t, MessageBuffer>, ElementKeyHash> heldBroadcasts_;
   struct PendingMigration {
     CollectionId collection;
     ArrayIndex index;

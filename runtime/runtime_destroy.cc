@@ -101,7 +101,7 @@ void Runtime::handleDestroy(MessageBuffer message) {
         return;
       }
       if (c->insertion && c->insertion->closing) {
-        c->insertion->heldBroadcastRequests.push_back(std::move(message));
+        pending_.hold(PendingMessages::insertionCount(id), std::move(message));
         return;
       }
       env.reserved = static_cast<std::uint16_t>(DestroyPath::Tree);
@@ -149,23 +149,13 @@ void Runtime::destroyHere(CollectionId id) {
 
   destroyed_[id].done = true;  // from here on, messages for it are rejected
   // Messages that waited here for one of its elements (or for its broadcasts in order).
-  std::vector<MessageBuffer> rejected;
-  for (auto it = waitingForElement_.begin(); it != waitingForElement_.end();) {
-    if (it->first.collection != id) {
-      ++it;
-      continue;
-    }
-    for (MessageBuffer& m : it->second) rejected.push_back(std::move(m));
-    it = waitingForElement_.erase(it);
-  }
-  for (auto it = heldBroadcasts_.begin(); it != heldBroadcasts_.end();) {
-    if (it->first.collection != id) {
-      ++it;
-      continue;
-    }
-    for (auto& [number, m] : it->second) rejected.push_back(std::move(m));
-    it = heldBroadcasts_.erase(it);
-  }
+  std::vector<MessageBuffer> rejected = pending_.releaseIf([id](const PendingMessages::Key& key) {
+    return (key.what == PendingMessages::Awaiting::Element || key.what == PendingMessages::Awaiting::BroadcastTurn) &&
+           key.of.collection == id;
+  });
+  // Broadcast requests held for a ckDoneInserting count went with the array's
+  // insertion state before they were kept here: dropped, as then.
+  pending_.release(PendingMessages::insertionCount(id));
   std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
   insertedFromHere_.erase(id);
   meter_.forgetCollection(id);
@@ -185,7 +175,7 @@ void Runtime::waitForCollection(CollectionId collection, MessageBuffer&& message
     rejectDestroyed(std::move(message));
     return;
   }
-  waitingForCollection_[collection].push_back(std::move(message));
+  pending_.hold(PendingMessages::collection(collection), std::move(message));
 }
 
 void Runtime::rejectDestroyed(MessageBuffer message) {

@@ -141,11 +141,7 @@ void Runtime::handleInsert(MessageBuffer message) {
   env.flags = kPlacedByHome;
   env.sequence = firstBroadcast;
   send(target, std::move(message));
-  auto waiting = waitingForElement_.find(ElementKey{c->id(), index});
-  if (waiting == waitingForElement_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForElement_.erase(waiting);
-  for (MessageBuffer& m : replay) forwardToElement(*c, std::move(m));
+  for (MessageBuffer& m : pending_.release(PendingMessages::element(ElementKey{c->id(), index}))) dispatch(m);
 }
 
 void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home, std::uint32_t firstBroadcast) {
@@ -155,10 +151,7 @@ void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home,
     throw std::logic_error("element " + index.toString() + " of a sparse array exists already on PE " +
                            std::to_string(myPe_));
   construction_ = ConstructionContext{c.id(), index, home};
-  InvokeContext ctx;
-  ctx.entry = env.entry;
-  ctx.payload = payloadOf(message);
-  ctx.payloadSize = payloadSizeOf(message);
+  InvokeContext ctx = InvokeContext::forConstructor(env.entry, payloadOf(message), payloadSizeOf(message));
   std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
   construction_ = ConstructionContext{};
   element->setNextBroadcast(firstBroadcast);
@@ -252,14 +245,8 @@ void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t
     quiescence_.whenQuiescent([this, id] { startInsertionCount(id); });
     return;
   }
-  std::vector<MessageBuffer> held = std::move(ins.heldBroadcastRequests);
-  ins.heldBroadcastRequests.clear();
-  for (MessageBuffer& m : held) {
-    if (envelopeOf(m).kind == MessageKind::DestroyCollection)
-      handleDestroy(std::move(m));  // a ckDestroy held like the broadcasts before it
-    else
-      handleBroadcastRequest(std::move(m));
-  }
+  // Broadcast requests (and a ckDestroy held like the broadcasts before it).
+  for (MessageBuffer& m : pending_.release(PendingMessages::insertionCount(c.id()))) dispatch(m);
 }
 
 // --- messages for indices never inserted ---------------------------------------------
@@ -269,15 +256,11 @@ bool Runtime::neverInserted(const Collection& c, const ArrayIndex& index) const 
 }
 
 void Runtime::rejectNeverInserted(Collection& c) {
-  std::vector<ElementKey> dead;
-  for (const auto& [key, messages] : waitingForElement_)
-    if (key.collection == c.id() && neverInserted(c, key.index)) dead.push_back(key);
-  for (const ElementKey& key : dead) {
-    std::vector<MessageBuffer> messages = std::move(waitingForElement_[key]);
-    waitingForElement_.erase(key);
-    for (MessageBuffer& m : messages)
-      rejectUndeliverable(std::move(m), "was never inserted (ckDoneInserting has completed)");
-  }
+  std::vector<MessageBuffer> dead = pending_.releaseIf([&](const PendingMessages::Key& key) {
+    return key.what == PendingMessages::Awaiting::Element && key.of.collection == c.id() &&
+           neverInserted(c, key.of.index);
+  });
+  for (MessageBuffer& m : dead) rejectUndeliverable(std::move(m), "was never inserted (ckDoneInserting has completed)");
 }
 
 void Runtime::rejectUndeliverable(MessageBuffer message, const std::string& reason) {

@@ -132,15 +132,10 @@ bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe
   locations_.departed(collection, index, pe);
   send(pe, std::move(m));
   // Broadcasts it was holding follow it (after it: FIFO between the two PEs).
-  const ElementKey key{collection, index};
-  if (auto held = heldBroadcasts_.find(key); held != heldBroadcasts_.end()) {
-    std::map<std::uint32_t, MessageBuffer> messages = std::move(held->second);
-    heldBroadcasts_.erase(held);
-    for (auto& [number, message] : messages) {
-      envelopeOf(message).kind = MessageKind::ElementBroadcast;
-      envelopeOf(message).index = index;
-      send(pe, std::move(message));
-    }
+  for (MessageBuffer& message : pending_.release(PendingMessages::broadcastTurn(ElementKey{collection, index}))) {
+    envelopeOf(message).kind = MessageKind::ElementBroadcast;
+    envelopeOf(message).index = index;
+    send(pe, std::move(message));
   }
   return true;
 }
@@ -174,11 +169,8 @@ void Runtime::handleMigrate(MessageBuffer message) {
   const std::vector<std::byte> rest(runtimeState + p.offset(), runtimeState + runtimeBytes);
   const std::size_t userOffset = framing.userOffset;
   construction_ = ConstructionContext{collection, index};
-  InvokeContext ctx;
-  ctx.entry = env.entry;
-  ctx.payload = payloadOf(message) + userOffset;
-  ctx.payloadSize = payloadSizeOf(message) - userOffset;
-  ctx.adoptable = &message;
+  InvokeContext ctx = InvokeContext::forConstructor(env.entry, payloadOf(message) + userOffset,
+                                                    payloadSizeOf(message) - userOffset, &message);
   std::unique_ptr<ChareBase> element = Registry::instance().entry(ctx.entry).construct(ctx);
   construction_ = ConstructionContext{};
   Pup runtimePup = Pup::unpacker(rest.data(), rest.size());
@@ -196,11 +188,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
 }
 
 void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
-  auto waiting = waitingForElement_.find(ElementKey{collection.id(), index});
-  if (waiting == waitingForElement_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForElement_.erase(waiting);
-  for (MessageBuffer& m : replay) handleElementMessage(m);
+  for (MessageBuffer& m : pending_.release(PendingMessages::element(ElementKey{collection.id(), index}))) dispatch(m);
 }
 
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
@@ -252,18 +240,9 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
                        " bytes)");
       SectionDelivery d;
       std::memcpy(&d, payloadOf(message), sizeof d);
-      InvokeContext ctx;
-      ctx.payload = payloadOf(message) + kSectionDeliveryBytes;
-      ctx.payloadSize = env.payloadSize - kSectionDeliveryBytes;
-      ctx.adoptable = &message;
-      ctx.reply = env.reply;
-      ctx.entry = env.entry;
-      ctx.broadcast = true;
-      ctx.replyScope = d.section;
-      ctx.broadcastNumber = env.sequence;
-      ctx.sectionPosition = d.position;
-      ctx.countingPe = d.countingPe;
-      ctx.flags = env.flags;
+      InvokeContext ctx = InvokeContext::forSectionMember(env, payloadOf(message) + kSectionDeliveryBytes,
+                                                          env.payloadSize - kSectionDeliveryBytes, &message,
+                                                          env.entry, d.section, d.position, d.countingPe);
       invokeEntry(element, ctx);
       return;
     }
@@ -281,7 +260,7 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
       rejectUndeliverable(std::move(message), "was never inserted (ckDoneInserting has completed)");
       return;
     }
-    waitingForElement_[ElementKey{env.collection, env.index}].push_back(std::move(message));
+    pending_.hold(PendingMessages::element(ElementKey{env.collection, env.index}), std::move(message));
     return;
   }
   if (!(env.flags & kForwardedToElement)) {
@@ -333,21 +312,14 @@ void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key,
       kept = MessageBuffer::allocate(kPayloadOffset + env.payloadSize);
       std::memcpy(kept.data(), start, kPayloadOffset + env.payloadSize);
     }
-    heldBroadcasts_[key].emplace(number, std::move(kept));
+    pending_.holdNumbered(PendingMessages::broadcastTurn(key), number, std::move(kept));
     return;
   }
   element->setNextBroadcast(number + 1);
   deliverToElement(element, env, adoptable);
-  auto held = heldBroadcasts_.find(key);
-  while (held != heldBroadcasts_.end()) {
-    auto next = held->second.find(element->nextBroadcast());
-    if (next == held->second.end()) return;
-    MessageBuffer m = std::move(next->second);
-    held->second.erase(next);
-    if (held->second.empty()) heldBroadcasts_.erase(held);
+  while (MessageBuffer m = pending_.releaseNumbered(PendingMessages::broadcastTurn(key), element->nextBroadcast())) {
     element->setNextBroadcast(element->nextBroadcast() + 1);
     deliverToElement(element, envelopeOf(m), &m);
-    held = heldBroadcasts_.find(key);
   }
 }
 
