@@ -36,7 +36,7 @@ __attribute__((format(printf, 2, 3))) void printLine(Runtime& rt, const char* fo
   std::vsnprintf(line.data(), line.size(), format, again);
   va_end(again);
   line.back() = '\n';
-  rt.writeOutput(OutputStream::Stdout, line);
+  rt.output().write(OutputStream::Stdout, line);
 }
 
 // Creates the manager group on PE 0 when the runtime starts (every PE builds its

@@ -1,9 +1,19 @@
 // Runtime: everything one PE owns, and its message-driven scheduler. One Runtime
 // per PE (per process with MPI; several per process with the in-process
 // transport, one per thread). The scheduler loop takes messages from the
-// transport and from the local queue and runs them: entry-method calls,
-// broadcasts, collection creation, reduction partials, future values, quiescence
-// waves and exit. Local sends go straight to the local queue, never to MPI.
+// transport and from the local queue and runs them through one dispatch (kind ->
+// handler): entry-method calls, broadcasts, collection creation, reduction
+// partials, future values, quiescence waves and exit. Local sends go straight to
+// the local queue, never to MPI.
+//
+// Runtime keeps the scheduler, message routing (send, sendEntryCall,
+// broadcastEntry, broadcastSection, fire) and the collections; the other concerns
+// are parts it owns, each in its own files and reached through an accessor:
+// locations() (LocationManager: where elements are, forwarding, migration),
+// pending() (PendingMessages: what waits for something not here yet),
+// loadMeter() (LoadMeter: loads for the balancer), reductions(), allreduces(),
+// sections(), futures(), fibers(), quiescence(), output(); and the embedding's
+// EmbeddingHooks. Its own member functions are split over runtime_*.cc by topic.
 #pragma once
 
 #include <chrono>
@@ -30,7 +40,7 @@
 #include "runtime/future_table.h"
 #include "runtime/load_balancer_hooks.h"
 #include "runtime/load_meter.h"
-#include "runtime/location_table.h"
+#include "runtime/location_manager.h"
 #include "runtime/message.h"
 #include "runtime/message_queue.h"
 #include "runtime/output_forwarder.h"
@@ -160,10 +170,6 @@ class Runtime {
   // Throws std::invalid_argument for a group or singleton chare, std::logic_error
   // for an array already destroyed (as far as this PE knows).
   void destroyCollection(CollectionId collection);
-  // Whether `collection` was destroyed, or is being destroyed, as far as this PE knows.
-  bool isDestroyed(CollectionId collection) const {
-    return !destroyed_.empty() && destroyed_.count(collection) != 0;
-  }
 
   // --- migration and locations ----------------------------------------------
   // Moves element `index` of `collection` (living on this PE) to PE `pe` once
@@ -174,10 +180,8 @@ class Runtime {
   // std::logic_error for an element that is not on this PE. An element may ask
   // from its constructor: it moves once constructed.
   void migrate(CollectionId collection, const ArrayIndex& index, int pe);
-  // Where a message for an element goes: where it was last seen, else `home`.
-  int routeToElement(CollectionId collection, const ArrayIndex& index, int home) const {
-    return locations_.route(collection, index, home);
-  }
+  // Where elements are and how messages follow them (see LocationManager).
+  LocationManager& locations() noexcept { return locations_; }
   // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
   // counts it as one of its own (an element away from the PE that counts it).
   void sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
@@ -225,8 +229,6 @@ class Runtime {
   void after(double seconds, std::function<void()> fn);
   // Timers (after()) not yet run on this PE.
   std::size_t pendingTimers() const noexcept { return timers_.size(); }
-  // Ends a job whose coroutines wait while nothing can wake them (+deadlockTimeout).
-  DeadlockDetector& deadlock() noexcept { return deadlock_; }
 
   // --- the embedding ----------------------------------------------------------
   // What the layer embedding the runtime (embed/, Python) provides; see
@@ -246,18 +248,13 @@ class Runtime {
   // it has written them (so they reach mpirun whole and after the PE's earlier
   // lines); if PE 0 does not within kExitGrace (busy), this PE writes them itself.
   [[noreturn]] void abort(const std::string& message);
-  bool exiting() const noexcept { return exiting_; }
 
   // --- output ---------------------------------------------------------------
-  // Prints `bytes` on this PE's stdout or stderr so that it reaches mpirun as whole
-  // lines, never torn by another PE's output: while the scheduler runs on several
-  // PEs, PEs other than 0 forward complete lines to PE 0, which writes them (see
-  // OutputForwarder). A partial line waits for its newline, or the end. The embedded
-  // Python's sys.stdout and sys.stderr write through this; C++ programs may too.
-  void writeOutput(OutputStream stream, std::string_view bytes) { output_.write(stream, bytes); }
-  // An explicit flush of `stream`: sends (or on PE 0 writes) the complete lines now;
-  // where output is written directly (PE 0, one PE, outside run()), a partial line too.
-  void flushOutput(OutputStream stream) { output_.flush(stream); }
+  // This PE's stdout and stderr, reaching mpirun as whole lines, never torn by
+  // another PE's output: output().write(stream, bytes) and output().flush(stream)
+  // (see OutputForwarder). The embedded Python's sys.stdout and sys.stderr write
+  // through this; C++ programs may too.
+  OutputForwarder& output() noexcept { return output_; }
 
   // Spanning tree of all PEs rooted at `root` (branching factor 4).
   SpanningTree tree(int root) const { return SpanningTree(numPes_, root, kTreeBranching); }
@@ -295,8 +292,6 @@ class Runtime {
   // Home PE, once a sparse array's insertion ended: rejects the messages that
   // waited here for indices that were never inserted.
   void rejectNeverInserted(Collection& collection);
-  bool runPendingMigrations();
-  bool doMigrate(CollectionId collection, const ArrayIndex& index, int pe);
   void forwardSectionCopy(Collection& collection, const SectionRouting::LocalMember& member,
                           const SectionRouting& routing, const Envelope& env, const std::byte* payload,
                           std::size_t payloadSize);
@@ -357,7 +352,7 @@ class Runtime {
   ReductionManager reductions_;
   AllReduceManager allreduces_;
   QuiescenceDetector quiescence_;
-  DeadlockDetector deadlock_;
+  DeadlockDetector deadlock_;  // ends a job whose coroutines wait with nothing to wake them
   SectionTable sections_;
   PendingMessages pending_;  // what waits for something this PE does not have yet
 
@@ -379,13 +374,7 @@ class Runtime {
 
   RuntimeFlags flags_;
   LoadMeter meter_;
-  LocationTable locations_;
-  struct PendingMigration {
-    CollectionId collection;
-    ArrayIndex index;
-    int pe;
-  };
-  std::vector<PendingMigration> pendingMigrations_;
+  LocationManager locations_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
   // Arrays destroyed or being destroyed (ckDestroy), as this PE knows them. A

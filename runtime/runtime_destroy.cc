@@ -156,7 +156,6 @@ void Runtime::destroyHere(CollectionId id) {
   // Broadcast requests held for a ckDoneInserting count went with the array's
   // insertion state before they were kept here: dropped, as then.
   pending_.release(PendingMessages::insertionCount(id));
-  std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
   insertedFromHere_.erase(id);
   meter_.forgetCollection(id);
   locations_.forgetCollection(id);

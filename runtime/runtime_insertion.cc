@@ -137,7 +137,7 @@ void Runtime::handleInsert(MessageBuffer message) {
   }
   // Lives elsewhere: a record here (as for an element that migrated away), then
   // the insertion, then what waited here for it, in that order.
-  locations_.record(env.collection, index, target);
+  locations_.placedOn(env.collection, index, target);
   env.flags = kPlacedByHome;
   env.sequence = firstBroadcast;
   send(target, std::move(message));
@@ -156,7 +156,7 @@ void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home,
   construction_ = ConstructionContext{};
   element->setNextBroadcast(firstBroadcast);
   c.elements.emplace(index, std::move(element));
-  if (home != myPe_) locations_.arrived(c.id(), index, myPe_, false);
+  locations_.insertedHere(c.id(), index, home);
   elementArrived(c, index);  // messages that waited here for it
 }
 

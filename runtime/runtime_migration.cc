@@ -1,11 +1,12 @@
-// Runtime: migration of elements and the delivery of messages to elements that
-// move. Every element has a home (the PE its collection's map gives it); the
-// home counts its contributions and hands it every broadcast, wherever it lives.
-// Messages for an element that is not here follow the LocationTable (forwarding
-// pointer, home record, else home); FIFO order between two PEs makes a message
-// forwarded along a forwarding pointer arrive after the element itself.
-// Broadcasts reach an element in their numbering order: one that overtakes an
-// earlier one waits for it (and moves with the element).
+// Runtime: the delivery of messages to elements that move, and their arrival.
+// Every element has a home (the PE its collection's map gives it); the home
+// counts its contributions and hands it every broadcast, wherever it lives.
+// Messages for an element that is not here follow the LocationManager
+// (forwarding pointer, home record, else home), which also packs and sends
+// elements that move; FIFO order between two PEs makes a message forwarded along
+// a forwarding pointer arrive after the element itself. Broadcasts reach an
+// element in their numbering order: one that overtakes an earlier one waits for
+// it (and moves with the element).
 #include <cstring>
 #include <stdexcept>
 
@@ -17,15 +18,6 @@
 namespace charm {
 
 namespace {
-// EntryCall / ElementBroadcast / ElementSectionBroadcast flag (these kinds leave
-// bit 0 to the runtime): the message was forwarded, and treeRoot holds the PE
-// that first sent it, to be told where the element is.
-constexpr std::uint8_t kForwardedToElement = kRuntimeFlagBits;
-
-// LocationUpdate: `reserved` says whether it is the element's arrival, reported
-// to its home (which keeps a record), or a hint for a sender's routing.
-constexpr std::uint16_t kArrivalRecord = 1;
-
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
 struct SectionDelivery {
   SectionId section;
@@ -33,111 +25,10 @@ struct SectionDelivery {
   std::int32_t countingPe;
 };
 constexpr std::size_t kSectionDeliveryBytes = (sizeof(SectionDelivery) + 15) & ~std::size_t{15};
-
-// "Element (collection, index) lives on `pe`"; `kind` 0 (a hint) or kArrivalRecord.
-MessageBuffer locationUpdate(CollectionId collection, const ArrayIndex& index, int pe, std::uint16_t kind) {
-  MessageBuffer m = newMessage(MessageKind::LocationUpdate, 0);
-  Envelope& env = envelopeOf(m);
-  env.collection = collection;
-  env.index = index;
-  env.sequence = static_cast<std::uint32_t>(pe);
-  env.reserved = kind;
-  return m;
-}
 }  // namespace
 
-// --- requests ---------------------------------------------------------------
-
 void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  if (pe < 0 || pe >= numPes_)
-    throw std::out_of_range("charm: migrate to PE " + std::to_string(pe) + ", which does not exist (0.." +
-                            std::to_string(numPes_ - 1) + ")");
-  Collection* c = findCollection(collection);
-  if (!c) throw std::logic_error("charm: migrate(): collection " + std::to_string(collection) + " is not known here");
-  if (c->kind() == CollectionKind::Group) throw std::invalid_argument("charm: group elements never migrate");
-  ChareBase* element = nullptr;
-  if (auto it = c->elements.find(index); it != c->elements.end())
-    element = it->second.get();
-  else if (construction_.element && construction_.collection == collection && construction_.index == index)
-    element = construction_.element;  // from its constructor: runPendingMigrations finds it constructed
-  if (!element)
-    throw std::logic_error("charm: migrate(): element " + index.toString() + " is not on PE " +
-                           std::to_string(myPe_) + "; ask it to move itself from an entry method");
-  ChareBase& e = *element;
-  if (e.migrationEntry() == kNoEntry)
-    throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + e.migrationBlocker());
-  if (!e.migratable())
-    throw std::invalid_argument("charm: element " + index.toString() + " is set not migratable");
-  for (PendingMigration& m : pendingMigrations_)
-    if (m.collection == collection && m.index == index) {
-      m.pe = pe;  // the latest request wins
-      return;
-    }
-  pendingMigrations_.push_back({collection, index, pe});
-}
-
-bool Runtime::runPendingMigrations() {
-  bool moved = false;
-  std::vector<PendingMigration> later;
-  std::vector<PendingMigration> now;
-  now.swap(pendingMigrations_);
-  for (const PendingMigration& m : now) {
-    Collection* c = findCollection(m.collection);
-    if (!c) continue;
-    auto it = c->elements.find(m.index);
-    if (it == c->elements.end()) continue;  // gone already (an earlier request moved it)
-    if (!it->second->busyReason().empty()) {
-      later.push_back(m);  // a coroutine of it is suspended here: move it once that ended
-      continue;
-    }
-    moved |= doMigrate(m.collection, m.index, m.pe);
-  }
-  for (PendingMigration& m : pendingMigrations_) later.push_back(m);  // requested meanwhile
-  pendingMigrations_.swap(later);
-  return moved;
-}
-
-bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  Collection& c = *findCollection(collection);
-  auto it = c.elements.find(index);
-  if (pe == myPe_) return false;
-  ChareBase& e = *it->second;
-  // [u64 bytes of the next two][collection spec][runtime state][padding][user
-  // state]. The spec lets a PE that never had the collection (a singleton's) take
-  // the element. The user state starts 16-byte aligned: the arrays of a Python
-  // chare's state are used where they lie in the message.
-  CollectionSpec spec = c.spec();
-  Pup runtimeSizer = Pup::sizer();
-  runtimeSizer | spec;
-  e.pupRuntimeState(runtimeSizer);
-  Pup userSizer = Pup::sizer();
-  e.packState(userSizer);
-  const std::size_t runtimeBytes = runtimeSizer.offset();
-  const std::size_t userBytes = userSizer.offset();
-  const std::size_t userOffset = userStateOffset(runtimeBytes);
-  MessageBuffer m = newMessage(MessageKind::MigrateElement, userOffset + userBytes);
-  std::byte* out = payloadOf(m);
-  const std::uint64_t header = runtimeBytes;
-  std::memcpy(out, &header, sizeof header);
-  Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
-  runtimePacker | spec;
-  e.pupRuntimeState(runtimePacker);
-  Pup userPacker = Pup::packer(out + userOffset, userBytes);
-  e.packState(userPacker);
-  Envelope& env = envelopeOf(m);
-  env.collection = collection;
-  env.index = index;
-  env.entry = e.migrationEntry();
-  c.elements.erase(it);  // the element is gone from here before anything else runs
-  locations_.departed(collection, index, pe);
-  send(pe, std::move(m));
-  // Broadcasts it was holding follow it (after it: FIFO between the two PEs).
-  for (MessageBuffer& message : pending_.release(PendingMessages::broadcastTurn(ElementKey{collection, index}))) {
-    envelopeOf(message).kind = MessageKind::ElementBroadcast;
-    envelopeOf(message).index = index;
-    send(pe, std::move(message));
-  }
-  return true;
+  locations_.requestMigration(collection, index, pe);
 }
 
 // --- arrivals ------------------------------------------------------------------
@@ -178,10 +69,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
   ChareBase* e = element.get();
   const int home = e->homePe();
   c->elements.emplace(index, std::move(element));
-  locations_.arrived(collection, index, myPe_, home == myPe_);
-  if (home != myPe_) {
-    send(home, locationUpdate(collection, index, myPe_, kArrivalRecord));
-  }
+  locations_.arrived(collection, index, home);
   e->migrated();
   if (LoadBalancerHooks* balancer = meter_.balancer()) balancer->elementArrived(collection, index);
   elementArrived(*c, index);
@@ -192,16 +80,9 @@ void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
 }
 
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
-  const Envelope& env = envelopeOf(message);
-  const int pe = static_cast<int>(env.sequence);
-  if (env.sequence >= static_cast<std::uint32_t>(numPes_))
-    throw PupError("charm: a location update names PE " + std::to_string(env.sequence) + " of " +
-                   std::to_string(numPes_));
-  if (destroyedHere(env.collection)) return;  // nothing is kept for it any more
-  if (env.reserved == kArrivalRecord)
-    locations_.record(env.collection, env.index, pe);
-  else
-    locations_.learn(env.collection, env.index, pe);
+  LocationManager::checkUpdate(message, numPes_);
+  if (destroyedHere(envelopeOf(message).collection)) return;  // nothing is kept for it any more
+  locations_.applyUpdate(message);
 }
 
 // --- element messages ------------------------------------------------------------
@@ -221,11 +102,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
     forwardToElement(*c, std::move(message));
     return;
   }
-  if ((env.flags & kForwardedToElement) && env.treeRoot != myPe_ && env.treeRoot >= 0) {
-    // Tell the original sender where the element is, so its next messages come here.
-    send(env.treeRoot, locationUpdate(env.collection, env.index, myPe_, 0));
-    env.flags &= static_cast<std::uint8_t>(~kForwardedToElement);
-  }
+  locations_.delivered(env);
   ChareBase* element = it->second.get();
   switch (env.kind) {
     case MessageKind::EntryCall:
@@ -254,7 +131,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
 void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
   Envelope& env = envelopeOf(message);
   const int home = collection.peOf(env.index);
-  const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home, myPe_);
+  const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home);
   if (d.action == LocationTable::Action::Buffer) {
     if (neverInserted(collection, env.index)) {
       rejectUndeliverable(std::move(message), "was never inserted (ckDoneInserting has completed)");
@@ -263,12 +140,7 @@ void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
     pending_.hold(PendingMessages::element(ElementKey{env.collection, env.index}), std::move(message));
     return;
   }
-  if (!(env.flags & kForwardedToElement)) {
-    env.flags |= kForwardedToElement;
-    env.treeRoot = env.sourcePe;
-  }
-  if (embedding_) embedding_->forwardingElementMessage(message);
-  send(d.pe, std::move(message));
+  locations_.forward(d.pe, std::move(message));
 }
 
 // --- broadcasts ------------------------------------------------------------------------
