@@ -16,6 +16,7 @@
 #include "pickle_codec.h"
 #include "py_ref.h"
 #include "runtime/envelope_flags.h"
+#include "python_embedding_hooks.h"
 #include "runtime/runtime.h"
 #include "runtime/runtime_flags.h"
 
@@ -79,6 +80,7 @@ struct EmbedState {
   FastCodec fast;
   FiberThreadStates threadStates;
   PyThreadState* schedulerState = nullptr;
+  PythonEmbeddingHooks hooks;  // installed in the runtime by _charmpy.set_hooks
 
   PyRef makeChare, deliverFuture, formatException, arrayMapPe, reductionDone, numericReductionDone;
   PyRef allreduceDone;   // reduction.allreduce_done(reducer, form, raw, futures)

@@ -1,5 +1,5 @@
-// What the embedded layer refuses in a message from another PE (Runtime::
-// setIncomingCheck): payloads that are only meaningful on the PE that made them
+// What the embedded layer refuses in a message from another PE
+// (EmbeddingHooks::incomingProblem): payloads that are only meaningful on the PE that made them
 // (a PyObject* of a by-reference call or future value) and future values of no
 // known format. A corrupt message with them would otherwise be read as a pointer.
 #include "module_support.h"

@@ -90,11 +90,8 @@ PyObject* py_set_hooks(PyObject*, PyObject* args, PyObject* kwargs) {
   st.packChare = pack ? PyRef::borrow(pack) : PyRef();
   st.unpackChare = unpack ? PyRef::borrow(unpack) : PyRef();
   st.collectionDestroyed = destroyed ? PyRef::borrow(destroyed) : PyRef();
-  st.runtime->setDestroyHook(&forgetDestroyedCollection);
-  st.runtime->setForwardHook(&makeRemotable);
-  st.runtime->setIncomingCheck(&incomingProblem);
   st.waitingKey = PyRef::steal(PyUnicode_InternFromString("_charmpy_waiting"));
-  st.runtime->setArrayMapFunction(&mapPeOf);
+  st.runtime->setEmbeddingHooks(&st.hooks);
   Py_RETURN_NONE;
 }
 
@@ -156,10 +153,6 @@ PyObject* py_start(PyObject*, PyObject* entry) {
     return fail(PyExc_RuntimeError, "_charmpy.set_hooks() must be called before start()");
   st.started = true;
   st.runtime->setFlags(st.flags);  // with those the program added to sys.argv
-  st.runtime->setExternalFutureHandler(&deliverFutureMessage);
-  st.runtime->setUndeliverableHandler(&raiseUndeliverable);
-  st.runtime->allreduces().setExternalHandler(&deliverAllReduce);
-  st.runtime->setExitHook(&flushPythonOutput);
   std::function<void()> main;
   if (entry != Py_None) {
     PyRef fn = PyRef::borrow(entry);

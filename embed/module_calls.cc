@@ -227,7 +227,7 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject* kwargs = args[5] == Py_None ? nullptr : args[5];
   charm::comm::ExternalPayload tail;
   // By reference only when the element is (as far as this PE knows) here.
-  const int routed = rt().routeToElement(collection, index, static_cast<int>(pe));
+  const int routed = rt().locations().route(collection, index, static_cast<int>(pe));
   charm::MessageBuffer m = packCall(args[4], kwargs, routed, flags, &tail);
   if (!m) return nullptr;
   countSent(charm::payloadSizeOf(m));

@@ -250,19 +250,7 @@ PyObject* py_waiting_coroutines(PyObject*, PyObject*) {
 // report) run whenever the scheduler is idle, not only when Python code runs.
 PyObject* py_set_diagnosis(PyObject*, PyObject* report) {
   if (!PyCallable_Check(report)) return fail(PyExc_TypeError, "set_diagnosis takes a function");
-  PyRef fn = PyRef::borrow(report);
-  rt().quiescence().setReportHook([fn]() -> std::string {
-    PyRef text = PyRef::steal(PyObject_CallNoArgs(fn.get()));
-    const char* utf8 = text && PyUnicode_Check(text.get()) ? PyUnicode_AsUTF8(text.get()) : nullptr;
-    if (!utf8) {
-      PyErr_Clear();
-      return "PE " + std::to_string(rt().myPe()) + ": (its report of waiting coroutines failed)\n";
-    }
-    return utf8;
-  });
-  rt().setIdleHook([] {
-    if (PyErr_CheckSignals() < 0) handleUncaught("a signal handler");
-  });
+  embedState().hooks.setDiagnosis(PyRef::borrow(report));
   Py_RETURN_NONE;
 }
 

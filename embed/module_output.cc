@@ -25,7 +25,7 @@ PyObject* py_write_output(PyObject*, PyObject* args) {
     PyBuffer_Release(&data);
     return nullptr;
   }
-  rt().writeOutput(stream, std::string_view(static_cast<const char*>(data.buf), static_cast<std::size_t>(data.len)));
+  rt().output().write(stream, std::string_view(static_cast<const char*>(data.buf), static_cast<std::size_t>(data.len)));
   const Py_ssize_t written = data.len;
   PyBuffer_Release(&data);
   return PyLong_FromSsize_t(written);
@@ -36,7 +36,7 @@ PyObject* py_flush_output(PyObject*, PyObject* number) {
   if (n == -1 && PyErr_Occurred()) return nullptr;
   charm::OutputStream stream;
   if (!toStream(n, stream)) return nullptr;
-  rt().flushOutput(stream);
+  rt().output().flush(stream);
   Py_RETURN_NONE;
 }
 

@@ -95,7 +95,7 @@ PyObject* py_lb_instrument(PyObject*, PyObject* on);
 // that must travel after all, repacked so it can.
 void makeRemotable(charm::MessageBuffer& message);
 // Why a message from another PE cannot be accepted by the Python layer, or null
-// (installed with Runtime::setIncomingCheck; incoming_check.cc).
+// (EmbeddingHooks::incomingProblem, through PythonEmbeddingHooks; incoming_check.cc).
 const char* incomingProblem(const charm::Envelope& env);
 
 // module_sections.cc: sections.

@@ -109,10 +109,10 @@ PyObject* py_at_sync(PyObject*, PyObject* object) {
 }
 
 PyObject* py_lb_instrument(PyObject*, PyObject* on) {
-  if (on == Py_None) return PyBool_FromLong(rt().instrumentation());  // query
+  if (on == Py_None) return PyBool_FromLong(rt().loadMeter().instrumentation());  // query
   const int flag = PyObject_IsTrue(on);
   if (flag < 0) return nullptr;
-  rt().setInstrumentation(flag != 0);
+  rt().loadMeter().setInstrumentation(flag != 0);
   Py_RETURN_NONE;
 }
 

@@ -44,7 +44,7 @@ __attribute__((format(printf, 2, 3))) void printLine(Runtime& rt, const char* fo
   std::vsnprintf(line.data(), line.size(), format, again);
   va_end(again);
   line.back() = '\n';
-  rt.writeOutput(OutputStream::Stdout, line);
+  rt.output().write(OutputStream::Stdout, line);
 }
 
 // Creates the manager group on PE 0 when the runtime starts (every PE builds its
@@ -87,16 +87,16 @@ LbManager::LbManager() {
     // which would stall every PE waiting for that step.
     coresPerHost_ = coresOnThisHost();
   }
-  if (enabled_ && (flags.has("balancer") || period_ > 0)) rt.setInstrumentation(true);
+  if (enabled_ && (flags.has("balancer") || period_ > 0)) rt.loadMeter().setInstrumentation(true);
   tlsManager = this;
-  rt.setLoadBalancer(this);
+  rt.loadMeter().setBalancer(this);
   if (thisIndex() == 0 && enabled_ && period_ > 0) rt.after(period_, [this] { tick(); });
 }
 
 LbManager::~LbManager() {
   if (tlsManager == this) {
     tlsManager = nullptr;
-    if (Runtime* rt = Runtime::currentOrNull()) rt->setLoadBalancer(nullptr);
+    if (Runtime* rt = Runtime::currentOrNull()) rt->loadMeter().setBalancer(nullptr);
   }
 }
 
@@ -106,7 +106,7 @@ void LbManager::atSync(ChareBase& element) {
   Runtime& rt = Runtime::current();
   const std::uint32_t number = ChareInternals::takeSyncNumber(element);
   if (!enabled_) {
-    rt.resumeElement(element);
+    charm::resumeFromSync(rt, element);
     return;
   }
   // An empty reduction over the array, counted at each element's home; its value
@@ -126,7 +126,7 @@ void LbManager::allAtSync(std::uint64_t collection) {
     const double now = secondsNow();
     auto last = lastAtSyncStep_.find(collection);
     if (last != lastAtSyncStep_.end() && now - last->second < period_) {
-      Runtime::current().broadcastResumeFromSync(collection);  // too soon: no step
+      broadcastResumeFromSync(Runtime::current(), collection);  // too soon: no step
       return;
     }
     lastAtSyncStep_[collection] = now;
@@ -154,12 +154,15 @@ void LbManager::startStep(CollectionId collection) {
 
 void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   Runtime& rt = Runtime::current();
-  const Runtime::LoadSample sample = rt.takeLoadSample();
+  const LoadMeter::LoadSample sample = rt.loadMeter().takeLoadSample();
   PeReport report;
   report.pe = rt.myPe();
   double balanced = 0;
   auto take = [&](CollectionId id) {
-    rt.forEachLocalElement(id, [&](const ArrayIndex& index, ChareBase& e) {
+    Collection* c = rt.findCollection(id);
+    if (!c) return;
+    for (auto& [index, element] : c->elements) {
+      const ChareBase& e = *element;
       ObjectRecord r;
       r.collection = id;
       r.index = index;
@@ -169,7 +172,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
       r.pe = rt.myPe();
       balanced += r.load;
       report.objects.push_back(r);
-    });
+    }
   };
   if (collection != 0) {
     take(collection);
@@ -189,7 +192,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
     if (balanced || c.kind() == CollectionKind::Group)
       for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);
   });
-  const auto commCounts = rt.takeCommCounts();  // taken (and so reset) even when not reported
+  const auto commCounts = rt.loadMeter().takeCommCounts();  // taken (and so reset) even when not reported
   if (filter_.communication)
     for (const auto& [pair, count] : commCounts)
       report.comm.push_back(CommRecord{pair.from.collection, pair.to.collection, pair.from.index,
@@ -319,7 +322,7 @@ void LbManager::migrationsDone(std::uint64_t step) {
   // from them again: with small periods GreedyLB sent every element back and
   // forth between two PEs at each step.
   thisProxy().broadcast<&LbManager::startMeasuring>();
-  if (stepCollection_ != 0) rt.broadcastResumeFromSync(stepCollection_);
+  if (stepCollection_ != 0) broadcastResumeFromSync(rt, stepCollection_);
   running_ = false;
   if (!waiting_.empty()) {
     const CollectionId next = waiting_.front();
@@ -330,13 +333,13 @@ void LbManager::migrationsDone(std::uint64_t step) {
 
 void LbManager::startMeasuring() {
   Runtime& rt = Runtime::current();
-  rt.takeLoadSample();  // discarded: it covers the step
+  rt.loadMeter().takeLoadSample();  // discarded: it covers the step
   rt.forEachCollection([&](Collection& c) {
     for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);
   });
 }
 
-void LbManager::setInstrumentation(bool on) { Runtime::current().setInstrumentation(on); }
+void LbManager::setInstrumentation(bool on) { Runtime::current().loadMeter().setInstrumentation(on); }
 
 }  // namespace charm::lb
 

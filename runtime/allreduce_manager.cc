@@ -177,7 +177,7 @@ void AllReduceManager::handleForwardedResult(MessageBuffer message) {
   r.value = value;
   r.forwarded = true;
   r.message = std::move(message);
-  if (external_) external_(r);
+  if (EmbeddingHooks* embedding = runtime_.embeddingHooks()) embedding->deliverExternalAllReduce(r);
 }
 
 void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
@@ -409,7 +409,7 @@ void AllReduceManager::finish(Collection& collection, Pending& p) {
 
 void AllReduceManager::sendToRemoteContributors(const Result& r,
                                                 const std::vector<std::pair<int, ArrayIndex>>& remote) {
-  if ((r.callback.flags() & kExternalFutureFlag) && external_) {
+  if ((r.callback.flags() & kExternalFutureFlag) && runtime_.embeddingHooks()) {
     // One AllReduceResult per PE: [NumericSpan][packed callback][pad to 16][result].
     std::vector<int> pes;
     for (const auto& [pe, index] : remote)
@@ -440,8 +440,8 @@ void AllReduceManager::sendToRemoteContributors(const Result& r,
 }
 
 void AllReduceManager::deliver(Result& r, const std::vector<std::pair<int, ArrayIndex>>& remote) {
-  if ((r.callback.flags() & kExternalFutureFlag) && external_) {
-    external_(r);
+  if ((r.callback.flags() & kExternalFutureFlag) && runtime_.embeddingHooks()) {
+    runtime_.embeddingHooks()->deliverExternalAllReduce(r);
     return;
   }
   Collection* c = runtime_.findCollection(r.collection);

@@ -93,10 +93,6 @@ class AllReduceManager {
     // from home: this PE may already have handed the same result to them.
     bool forwarded = false;
   };
-  // Receives the results of allreduces whose callback carries kExternalFutureFlag
-  // (the embedded Python layer: one call per PE and reduction). Without one, or
-  // without the flag, the callback's entry method runs on every local element.
-  void setExternalHandler(std::function<void(Result&)> handler) { external_ = std::move(handler); }
 
   // A local element's contribution to its reduction number `next` of
   // `collection`, read from the caller's memory during the call only. Advances
@@ -171,7 +167,6 @@ class AllReduceManager {
   Runtime& runtime_;
   std::unordered_map<CollectionId, Plan> plans_;
   std::vector<std::unique_ptr<Pending>> pending_;
-  std::function<void(Result&)> external_;
 };
 
 }  // namespace charm

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "runtime/embedding_hooks.h"
+
 namespace charm {
 
 std::uint64_t elementCount(const ArrayIndex& dims) {
@@ -86,11 +88,11 @@ void Collection::setElementCounts(const std::vector<std::uint64_t>& perPe) {
 }
 
 Collection::Collection(CollectionId id, const CollectionSpec& spec, int numPes,
-                       const ArrayMapFunction* customMap)
+                       EmbeddingHooks* embedding)
     : id_(id),
       spec_(spec),
       numPes_(numPes),
-      customMap_(spec.arrayMap != 0 ? customMap : nullptr),
+      customMap_(spec.arrayMap != 0 ? embedding : nullptr),
       elementsPerPe_(static_cast<std::size_t>(numPes), 0) {
   if (spec_.kind == CollectionKind::Array && spec_.arrayMap != 0 && !customMap_)
     throw std::logic_error("charm: an array names a custom map but no map function is set");
@@ -135,7 +137,7 @@ int Collection::peOf(const ArrayIndex& index) const {
     case CollectionKind::Array: break;
   }
   if (!customMap_) return spec_.sparse ? sparseHomePe(index, numPes_) : defaultMapPe(index, spec_.dims, numPes_);
-  const int pe = (*customMap_)(spec_.arrayMap, index, spec_.dims);
+  const int pe = customMap_->arrayMapPe(spec_.arrayMap, index, spec_.dims);
   if (pe < 0 || pe >= numPes_)
     throw std::out_of_range("charm: the array map placed element " + index.toString() +
                             " on PE " + std::to_string(pe) + ", which does not exist (0.." +

@@ -25,6 +25,8 @@
 
 namespace charm {
 
+class EmbeddingHooks;
+
 // A sparse array's insertion state on one PE (see runtime_insertion.cc).
 struct InsertionState {
   // Indices inserted with this PE as their home (duplicates are refused here).
@@ -36,7 +38,6 @@ struct InsertionState {
   bool closing = false;
   bool counting = false;
   bool countAgain = false;  // another ckDoneInserting arrived during counting
-  std::vector<MessageBuffer> heldBroadcastRequests;
   // Counting: per-PE homed counts of this PE's subtree, and children yet to report.
   std::vector<std::uint64_t> counts;
   int reportsMissing = 0;
@@ -44,9 +45,9 @@ struct InsertionState {
 
 class Collection {
  public:
-  // `customMap` places the elements of arrays whose spec names a map.
-  Collection(CollectionId id, const CollectionSpec& spec, int numPes,
-             const ArrayMapFunction* customMap = nullptr);
+  // `embedding` places the elements of arrays whose spec names a map (custom maps
+  // are the embedding's, e.g. Python ArrayMap groups: EmbeddingHooks::arrayMapPe).
+  Collection(CollectionId id, const CollectionSpec& spec, int numPes, EmbeddingHooks* embedding = nullptr);
 
   CollectionId id() const { return id_; }
   const CollectionSpec& spec() const { return spec_; }
@@ -87,7 +88,7 @@ class Collection {
   CollectionId id_;
   CollectionSpec spec_;
   int numPes_;
-  const ArrayMapFunction* customMap_;
+  EmbeddingHooks* customMap_;  // non-null only for an array with a custom map
   std::uint64_t total_ = 0;
   std::vector<std::uint64_t> elementsPerPe_;
   bool sizeKnown_ = true;

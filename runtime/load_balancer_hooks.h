@@ -1,7 +1,7 @@
 // LoadBalancerHooks: how the runtime talks to the load balancer, which sits in
 // lb/ above it (the runtime never includes lb/). lb/ registers a start-up hook at
 // static initialisation; Runtime::run calls it on every PE before any message, and
-// it installs the balancer's hooks with Runtime::setLoadBalancer.
+// it installs the balancer's hooks with Runtime::loadMeter().setBalancer.
 #pragma once
 
 #include "charm/detail/envelope.h"

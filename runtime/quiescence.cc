@@ -147,9 +147,9 @@ void QuiescenceDetector::reportWave() {
 QuiescenceDetector::Counts QuiescenceDetector::localCounts(bool withReport) {
   Counts c{sent_, processed_, active_, runtime_.fibers().live(), runtime_.pendingTimers(), {}};
   if (withReport) {
-    std::string text = reportHook_ ? reportHook_()
-                                   : (c.suspendedFibers ? std::to_string(c.suspendedFibers) + " suspended fibers\n"
-                                                        : std::string());
+    EmbeddingHooks* embedding = runtime_.embeddingHooks();
+    std::string text = embedding ? embedding->waitingReport(c.suspendedFibers)
+                                 : EmbeddingHooks::defaultWaitingReport(c.suspendedFibers);
     c.reports.emplace_back(runtime_.myPe(), std::move(text));
   }
   return c;

@@ -68,12 +68,9 @@ class QuiescenceDetector {
   // totals)` runs on the scheduler; when the same wave fired the program's own QD
   // callbacks (they make new work), `quiescent` is false and totals.active set. With
   // `withReports`, the next wave asks every PE for its report of waiting
-  // coroutines (the report hook), found in totals.reports.
+  // coroutines (EmbeddingHooks::waitingReport), found in totals.reports.
   using ProbeResult = std::function<void(bool quiescent, const Counts& totals)>;
   void probe(ProbeResult fn, bool withReports = false);
-  // Every PE: the text describing this PE's waiting coroutines, asked by waves
-  // that gather reports (set by the embedding layer; by default a count of fibers).
-  void setReportHook(std::function<std::string()> hook) { reportHook_ = std::move(hook); }
 
  private:
   void startDetecting();
@@ -100,7 +97,6 @@ class QuiescenceDetector {
     bool withReports = false;
   };
   std::vector<Probe> probes_;
-  std::function<std::string()> reportHook_;
   bool detecting_ = false;
   bool havePrevious_ = false;
   Counts previous_;

@@ -30,8 +30,7 @@ void ReductionManager::collectionCreated(Collection& collection) {
 bool ReductionManager::hasPending(std::uint64_t scope) const {
   auto it = pending_.lower_bound(Key{scope, 0, 0});
   if (it != pending_.end() && std::get<0>(it->first) == scope) return true;
-  auto waiting = waitingForSection_.find(scope);
-  return waiting != waitingForSection_.end() && !waiting->second.empty();
+  return runtime_.pending().holds(PendingMessages::section(scope));
 }
 
 void ReductionManager::collectionSized(Collection& collection) {
@@ -112,7 +111,7 @@ bool ReductionManager::handlePartial(MessageBuffer& message) {
   Shape shape;
   if (!shapeOf(scope, shape)) {
     if (!isSectionId(scope)) return false;
-    waitingForSection_[scope].push_back(std::move(message));
+    runtime_.pending().hold(PendingMessages::section(scope), std::move(message));
     return true;
   }
   const Key key{scope, static_cast<std::uint8_t>(env.reductionStream()), env.reductionNumber()};
@@ -122,14 +121,6 @@ bool ReductionManager::handlePartial(MessageBuffer& message) {
   ++pending.childPartials;
   tryForward(key);
   return true;
-}
-
-void ReductionManager::sectionAdded(SectionId id) {
-  auto it = waitingForSection_.find(id);
-  if (it == waitingForSection_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(it->second);
-  waitingForSection_.erase(it);
-  for (MessageBuffer& m : replay) handlePartial(m);
 }
 
 void ReductionManager::tryForward(const Key& key) {

@@ -48,11 +48,9 @@ class ReductionManager {
   void contribute(std::uint64_t scope, ReductionStream stream, std::uint32_t number,
                   ReductionValue value, const Callback& callback);
   // A child's ReductionPartial. False when it is for a collection not created on
-  // this PE yet (the caller keeps it); partials of sections not known yet are
-  // kept here until sectionAdded.
+  // this PE yet (the caller keeps it); partials of sections not known yet wait in
+  // the runtime's PendingMessages until the section is added.
   bool handlePartial(MessageBuffer& message);
-  // Section `id` became known on this PE: runs the partials that waited for it.
-  void sectionAdded(SectionId id);
   // Whether a reduction over `scope` has contributions or partials on this PE
   // that have not gone on yet (ckDestroy refuses to lose them).
   bool hasPending(std::uint64_t scope) const;
@@ -91,7 +89,6 @@ class ReductionManager {
 
   Runtime& runtime_;
   std::map<Key, Pending> pending_;
-  std::unordered_map<SectionId, std::vector<MessageBuffer>> waitingForSection_;
 };
 
 }  // namespace charm

@@ -1,3 +1,8 @@
+// Runtime: the scheduler loop, sending, and receiving: every message taken from
+// the network or the local queue goes through handle() and the one dispatch()
+// (kind -> handler), as do the messages PendingMessages releases. The other parts
+// of Runtime live in runtime_*.cc (collections, sections, insertion, migration,
+// destroying, load, exit) and in the classes it owns (see runtime.h).
 #include "runtime/runtime.h"
 
 #include <algorithm>
@@ -7,7 +12,6 @@
 #include <stdexcept>
 
 #include "charm/chare.h"
-#include "runtime/chare_internals.h"
 #include "runtime/registry.h"
 #include "runtime/wire_framing.h"
 
@@ -24,10 +28,6 @@ constexpr int kLocalBatch = 16;
 // on one side (e.g. tasks a PE sends itself) cannot keep the other side waiting for
 // up to a whole batch of them.
 constexpr auto kBatchBudget = std::chrono::microseconds(1000);
-// An exiting PE whose output PE 0 has not acknowledged (PE 0 is busy) writes it
-// itself and ends the job this long before the other PEs give up on the busy one
-// (Runtime::kExitGrace), so that none of them ends the job while it writes.
-constexpr auto kWriteOutputMargin = std::chrono::milliseconds(500);
 }  // namespace
 
 Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
@@ -41,7 +41,8 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
       quiescence_(*this),
       deadlock_(*this),
       sections_(myPe_, numPes_, kTreeBranching),
-      nextSingletonPe_((myPe_ + 1) % numPes_) {
+      nextSingletonPe_((myPe_ + 1) % numPes_),
+      locations_(*this) {
   if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
   Registry::instance().freeze();
   tlsCurrent = this;
@@ -70,7 +71,7 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
     deadlock_.setTimeout(seconds);
   }
   runStartupHooks(*this);  // e.g. the load balancer (lb/)
-  takeLoadSample();         // loads count from here, not from the program's start-up
+  meter_.takeLoadSample();  // loads count from here, not from the program's start-up
   if (numPes_ > 1 && myPe_ != 0)
     output_.startForwarding([this](OutputStream stream, std::string_view lines) { sendOutput(stream, lines); });
   if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
@@ -79,12 +80,12 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   // The hook flushes the program's streams: before the last output leaves a PE
   // other than 0, but on PE 0 after the other PEs' last lines are written, since a
   // partial line it flushes would have them glued to it.
-  if (exitHook_ && myPe_ != 0) exitHook_();
+  if (embedding_ && myPe_ != 0) embedding_->exiting();
   // A PE that never comes back to its scheduler would keep the others in shutdown
   // forever: past the grace period, end the job with the exit code (writing first
   // the output PE 0 has not written, which is then lost otherwise).
   const bool outputDone = finishOutput(deadline);
-  if (exitHook_ && myPe_ == 0) exitHook_();
+  if (embedding_ && myPe_ == 0) embedding_->exiting();
   std::fflush(nullptr);
   if (!outputDone || !transport_.shutdownBy(deadline)) {
     output_.writeAllDirectly();
@@ -100,88 +101,23 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   return exitCode_;
 }
 
-// --- output -----------------------------------------------------------------
-
-void Runtime::sendOutput(OutputStream stream, std::string_view lines) {
-  MessageBuffer m = newMessage(MessageKind::Output, lines.size());
-  if (!lines.empty()) std::memcpy(payloadOf(m), lines.data(), lines.size());
-  envelopeOf(m).setOutputStream(static_cast<std::uint32_t>(stream));
-  send(0, std::move(m));
-}
-
-void Runtime::handleOutputMessage(const MessageBuffer& message) {
-  const Envelope& env = envelopeOf(message);
-  switch (env.kind) {
-    case MessageKind::Output:
-      // Written at once, so that it is out even if the job ends soon after.
-      writeWhole(static_cast<int>(env.outputStream() == 2 ? OutputStream::Stderr : OutputStream::Stdout),
-                 reinterpret_cast<const char*>(payloadOf(message)), env.payloadSize);
-      send(env.sourcePe, newMessage(MessageKind::OutputWritten, 0));
-      break;
-    case MessageKind::OutputWritten:
-      output_.acknowledged();
-      break;
-    case MessageKind::OutputDone:
-      ++outputDonePes_;
-      break;
-    case MessageKind::AbortJob:  // the aborting PE's output and reason were written above
-      output_.writeAllDirectly();
-      std::fflush(nullptr);
-      transport_.abortJob(env.exitCode());
-    default:
-      break;
-  }
-}
-
-namespace {
-bool carriesOutput(MessageKind kind) {
-  return kind == MessageKind::Output || kind == MessageKind::OutputWritten || kind == MessageKind::OutputDone ||
-         kind == MessageKind::AbortJob;
-}
-}  // namespace
-
-bool Runtime::finishOutput(std::chrono::steady_clock::time_point deadline) {
-  if (numPes_ == 1) return true;
-  if (myPe_ != 0) {
-    output_.stopForwarding();
-    send(0, newMessage(MessageKind::OutputDone, 0));  // after its output: per-pair FIFO
-  }
-  const auto finished = [this] {
-    return myPe_ == 0 ? outputDonePes_ >= numPes_ - 1 : output_.unacknowledgedBatches() == 0;
-  };
-  const auto giveUp = myPe_ == 0 ? deadline : deadline - kWriteOutputMargin;
-  comm::ReceivedMessage incoming;
-  comm::IdleBackoff backoff;
-  while (!finished()) {
-    if (std::chrono::steady_clock::now() >= giveUp) return false;
-    if (transport_.poll(incoming)) {
-      // The program has ended: anything but output is dropped, as shutdown would.
-      if (carriesOutput(envelopeOf(incoming.message).kind)) handleOutputMessage(incoming.message);
-      backoff.reset();
-    } else {
-      backoff.idle();
-    }
-  }
-  return true;
-}
-
 void Runtime::schedulerLoop() {
   comm::ReceivedMessage incoming;
   while (!exiting_) {
     bool worked = false;
-    const auto passStart = idle_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto passStart = meter_.idle() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     auto batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       checkIncoming(incoming);
       handle(std::move(incoming.message));
-      if (!pendingMigrations_.empty()) runPendingMigrations();
+      if (locations_.migrationsPending()) locations_.runPendingMigrations();
       worked = true;
       if (std::chrono::steady_clock::now() - batchStart > kBatchBudget) break;
     }
     batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kLocalBatch && !exiting_ && !localQueue_.empty(); ++i) {
       handle(localQueue_.pop());
-      if (!pendingMigrations_.empty()) runPendingMigrations();
+      if (locations_.migrationsPending()) locations_.runPendingMigrations();
       worked = true;
       if (std::chrono::steady_clock::now() - batchStart > kBatchBudget) break;
     }
@@ -198,7 +134,7 @@ void Runtime::schedulerLoop() {
       worked = true;
     }
     // Elements asked to move from a coroutine leave once it has ended.
-    if (!pendingMigrations_.empty() && runPendingMigrations()) worked = true;
+    if (locations_.migrationsPending() && locations_.runPendingMigrations()) worked = true;
     if (!timers_.empty() && timers_.top().due <= std::chrono::steady_clock::now()) {
       runTimers();
       worked = true;
@@ -206,17 +142,11 @@ void Runtime::schedulerLoop() {
     output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
-      if (idle_) {  // idle time: from the first pass that found nothing to the start of one that worked
-        idleSeconds_ += std::chrono::duration<double>(passStart - idleSince_).count();
-        idle_ = false;
-      }
+      meter_.passWorked(passStart);
     } else {
-      if (instrument_ && !idle_) {
-        idleSince_ = std::chrono::steady_clock::now();
-        idle_ = true;
-      }
+      meter_.passFoundNothing();
       if (myPe_ == 0) deadlock_.idle();
-      if (idleHook_) idleHook_();
+      if (embedding_) embedding_->idle();
       backoff_.idle();
     }
   }
@@ -316,7 +246,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             std::uint8_t flags) {
   checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  if (instrument_ && running_) countCommunication(collection, index, message.size());
+  if (meter_.countingCommunication()) meter_.countCommunication(collection, index, message.size());
   send(locations_.route(collection, index, pe), std::move(message));
 }
 
@@ -325,7 +255,7 @@ void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, in
                             FutureRef reply, std::uint8_t flags) {
   checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  if (instrument_ && running_) countCommunication(collection, index, message.size() + tail.size);
+  if (meter_.countingCommunication()) meter_.countCommunication(collection, index, message.size() + tail.size);
   send(locations_.route(collection, index, pe), std::move(message), std::move(tail));
 }
 
@@ -380,101 +310,116 @@ void Runtime::forwardDownTree(const MessageBuffer& message, int root) {
 // --- receiving -------------------------------------------------------------
 
 void Runtime::handle(MessageBuffer message) {
-  Envelope& env = envelopeOf(message);
+  const Envelope& env = envelopeOf(message);
   const MessageKind kind = env.kind;  // for errors: the handler may move the message
   const int sourcePe = env.sourcePe;
-  if (countsForQuiescence(env.kind)) quiescence_.countProcessed();
+  if (countsForQuiescence(kind)) quiescence_.countProcessed();
   try {
-    switch (env.kind) {
-      case MessageKind::EntryCall:
-      case MessageKind::ElementBroadcast:
-      case MessageKind::ElementSectionBroadcast:
-        handleElementMessage(message);
-        break;
-      case MessageKind::MigrateElement:
-        handleMigrate(std::move(message));
-        break;
-      case MessageKind::LocationUpdate:
-        handleLocationUpdate(message);
-        break;
-      case MessageKind::RemoteContribution:
-        handleRemoteContribution(message);
-        break;
-      case MessageKind::RemoteAllReduce:
-        handleRemoteAllReduce(message);
-        break;
-      case MessageKind::AllReduceResult:
-        allreduces_.handleForwardedResult(std::move(message));
-        break;
-      case MessageKind::BroadcastRequest:
-        handleBroadcastRequest(std::move(message));
-        break;
-      case MessageKind::Broadcast:
-        handleBroadcast(std::move(message));
-        break;
-      case MessageKind::CreateCollection:
-        handleCreate(std::move(message));
-        break;
-      case MessageKind::ReductionPartial:
-        if (!reductions_.handlePartial(message))
-          waitForCollection(env.collection, std::move(message));
-        break;
-      case MessageKind::SectionBroadcastRequest:
-        handleSectionBroadcastRequest(std::move(message));
-        break;
-      case MessageKind::SectionBroadcast:
-        handleSectionBroadcast(std::move(message));
-        break;
-      case MessageKind::AllReducePartial:
-        if (Collection* c = findCollection(env.collection))
-          allreduces_.handlePartial(*c, message);
-        else
-          waitForCollection(env.collection, std::move(message));
-        break;
-      case MessageKind::FutureValue:
-        if ((env.flags & kExternalFutureFlag) && externalFutureHandler_)
-          externalFutureHandler_(std::move(message));
-        else
-          futures_.deliver(env.reply.id, std::move(message));
-        break;
-      case MessageKind::QuiescenceStart:
-        quiescence_.handleStart(message);
-        break;
-      case MessageKind::QuiescenceWave:
-        quiescence_.handleWave(message);
-        break;
-      case MessageKind::QuiescenceReply:
-        quiescence_.handleReply(message);
-        break;
-      case MessageKind::InsertElement:
-        handleInsert(std::move(message));
-        break;
-      case MessageKind::InsertionCount:
-        handleInsertionCount(message);
-        break;
-      case MessageKind::DestroyCollection:
-        handleDestroy(std::move(message));
-        break;
-      case MessageKind::Exit:
-        exiting_ = true;
-        exitCode_ = env.exitCode();
-        break;
-      case MessageKind::Output:
-      case MessageKind::OutputWritten:
-      case MessageKind::OutputDone:
-      case MessageKind::AbortJob:
-        handleOutputMessage(message);
-        break;
-    }
+    dispatch(message);
   } catch (const std::exception& e) {
     abort(std::string("uncaught exception handling message ") + messageKindName(kind) + " from PE " +
           std::to_string(sourcePe) + ": " + e.what());
   }
 }
 
+// The one place that maps a message kind to its handler: messages from the network
+// and the local queue, and those released by PendingMessages, all come here.
+void Runtime::dispatch(MessageBuffer& message) {
+  Envelope& env = envelopeOf(message);
+  switch (env.kind) {
+    case MessageKind::EntryCall:
+    case MessageKind::ElementBroadcast:
+    case MessageKind::ElementSectionBroadcast:
+      handleElementMessage(message);
+      break;
+    case MessageKind::MigrateElement:
+      handleMigrate(std::move(message));
+      break;
+    case MessageKind::LocationUpdate:
+      handleLocationUpdate(message);
+      break;
+    case MessageKind::RemoteContribution:
+      handleRemoteContribution(message);
+      break;
+    case MessageKind::RemoteAllReduce:
+      handleRemoteAllReduce(message);
+      break;
+    case MessageKind::AllReduceResult:
+      allreduces_.handleForwardedResult(std::move(message));
+      break;
+    case MessageKind::BroadcastRequest:
+      handleBroadcastRequest(std::move(message));
+      break;
+    case MessageKind::Broadcast:
+      handleBroadcast(std::move(message));
+      break;
+    case MessageKind::CreateCollection:
+      handleCreate(std::move(message));
+      break;
+    case MessageKind::ReductionPartial:
+      if (!reductions_.handlePartial(message))
+        waitForCollection(env.collection, std::move(message));
+      break;
+    case MessageKind::SectionBroadcastRequest:
+      handleSectionBroadcastRequest(std::move(message));
+      break;
+    case MessageKind::SectionBroadcast:
+      handleSectionBroadcast(std::move(message));
+      break;
+    case MessageKind::AllReducePartial:
+      if (Collection* c = findCollection(env.collection))
+        allreduces_.handlePartial(*c, message);
+      else
+        waitForCollection(env.collection, std::move(message));
+      break;
+    case MessageKind::FutureValue:
+      if ((env.flags & kExternalFutureFlag) && embedding_)
+        embedding_->deliverExternalFuture(std::move(message));
+      else
+        futures_.deliver(env.reply.id, std::move(message));
+      break;
+    case MessageKind::QuiescenceStart:
+      quiescence_.handleStart(message);
+      break;
+    case MessageKind::QuiescenceWave:
+      quiescence_.handleWave(message);
+      break;
+    case MessageKind::QuiescenceReply:
+      quiescence_.handleReply(message);
+      break;
+    case MessageKind::InsertElement:
+      handleInsert(std::move(message));
+      break;
+    case MessageKind::InsertionCount:
+      handleInsertionCount(message);
+      break;
+    case MessageKind::DestroyCollection:
+      handleDestroy(std::move(message));
+      break;
+    case MessageKind::Exit:
+      exiting_ = true;
+      exitCode_ = env.exitCode();
+      break;
+    case MessageKind::Output:  // PE 0: a batch of another PE's lines
+      writeForwardedOutput(message);
+      break;
+    case MessageKind::OutputWritten:
+      output_.acknowledged();
+      break;
+    case MessageKind::OutputDone:
+      ++outputDonePes_;
+      break;
+    case MessageKind::AbortJob:  // PE 0: the aborting PE's output and reason were written above
+      output_.writeAllDirectly();
+      std::fflush(nullptr);
+      transport_.abortJob(env.exitCode());
+      break;
+  }
+}
+
 void Runtime::checkIncoming(const comm::ReceivedMessage& incoming) {
   const char* problem = envelopeProblem(incoming.message, incoming.source, numPes_);
-  if (!problem && incomingCheck_) problem = incomingCheck_(envelopeOf(incoming.message));
+  if (!problem && embedding_) problem = embedding_->incomingProblem(envelopeOf(incoming.message));
   if (!problem) [[likely]]
     return;
   const bool sized = incoming.message.size() >= kPayloadOffset;
@@ -492,33 +437,13 @@ bool Runtime::bufferIfUnknown(MessageBuffer& message) {
 
 void Runtime::deliverToElement(ChareBase* element, const Envelope& env,
                                MessageBuffer* adoptable) {
-  InvokeContext ctx;
-  ctx.payload = reinterpret_cast<const std::byte*>(&env) + kPayloadOffset;
-  ctx.payloadSize = env.payloadSize;
-  ctx.adoptable = adoptable;
-  ctx.reply = env.reply;
-  ctx.entry = env.entry;
-  ctx.broadcast = env.kind == MessageKind::Broadcast || env.kind == MessageKind::ElementBroadcast;
-  ctx.replyScope = env.collection;
-  ctx.broadcastNumber = env.broadcastNumber();
-  ctx.flags = env.flags;
+  InvokeContext ctx = InvokeContext::forMessage(env, reinterpret_cast<const std::byte*>(&env) + kPayloadOffset,
+                                                env.payloadSize, adoptable);
   invokeEntry(element, ctx);
 }
 
 void Runtime::invokeEntry(ChareBase* element, InvokeContext& ctx) {
-  const EntryInfo& entry = Registry::instance().entry(ctx.entry);
-  if (!instrument_ || !ChareInternals::measured(*element)) {
-    entry.invoke(element, ctx);
-    return;
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  ChareBase* outer = running_;
-  running_ = element;  // messages it sends count as its communication
-  entry.invoke(element, ctx);
-  running_ = outer;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ChareInternals::addLoad(*element, seconds);
-  objectSeconds_ += seconds;
+  meter_.invoke(Registry::instance().entry(ctx.entry).invoke, element, ctx);
 }
 
 void Runtime::handleBroadcastRequest(MessageBuffer message) {
@@ -528,7 +453,7 @@ void Runtime::handleBroadcastRequest(MessageBuffer message) {
     return;
   }
   if (c->insertion && c->insertion->closing) {  // a sparse array being counted: after that
-    c->insertion->heldBroadcastRequests.push_back(std::move(message));
+    pending_.hold(PendingMessages::insertionCount(c->id()), std::move(message));
     return;
   }
   Envelope& env = envelopeOf(message);
@@ -556,267 +481,6 @@ void Runtime::handleBroadcast(MessageBuffer message) {
     deliverToElement(element.get(), env, --remaining == 0 ? &message : nullptr);
     if (!message) break;
   }
-}
-
-// --- sections ----------------------------------------------------------------
-
-namespace {
-// A section broadcast's payload: [u64 header bytes][packed SectionRouting][padding
-// to 16] then the caller's payload, which so stays 16-byte aligned.
-std::size_t routingHeaderBytes(const SectionRouting& routing) {
-  return (sizeof(std::uint64_t) + packedSize(routing) + 15) & ~std::size_t{15};
-}
-
-MessageBuffer sectionMessage(MessageKind kind, const SectionRouting& routing, const std::byte* payload,
-                             std::size_t payloadSize) {
-  const std::size_t header = routingHeaderBytes(routing);
-  MessageBuffer m = newMessage(kind, header + payloadSize);
-  std::byte* out = payloadOf(m);
-  const std::uint64_t headerField = header;
-  std::memcpy(out, &headerField, sizeof headerField);
-  packInto(out + sizeof headerField, packedSize(routing), routing);
-  if (payloadSize) std::memcpy(out + header, payload, payloadSize);
-  envelopeOf(m).collection = routing.section;
-  return m;
-}
-
-// The routing of a section broadcast and where the caller's payload starts.
-SectionRouting readRouting(const MessageBuffer& m, std::size_t& header) {
-  return readSectionRouting(payloadOf(m), payloadSizeOf(m), header);
-}
-}  // namespace
-
-const SectionInfo& Runtime::addSection(SectionSpec spec) {
-  if (!destroyed_.empty())
-    for (const SectionMember& m : spec.members) checkNotDestroyed(m.collection, "section");
-  const SectionId id = spec.id;
-  const bool known = sections_.find(id) != nullptr;  // maybe from a broadcast: partials already run
-  const SectionInfo& info = sections_.add(std::move(spec));
-  if (!known) reductions_.sectionAdded(id);
-  return info;
-}
-
-void Runtime::broadcastSection(SectionId section, const std::vector<SectionRouting::Entry>& entries,
-                               MessageBuffer message, FutureRef reply, std::uint8_t flags) {
-  for (const SectionRouting::Entry& e : entries) checkNotDestroyed(e.collection, "section broadcast");
-  const SectionInfo* info = sections_.find(section);
-  if (!info) throw std::logic_error("charm: broadcast to a section this PE was never told about");
-  SectionRouting routing;
-  routing.section = section;
-  routing.entries = entries;
-  MessageBuffer request = sectionMessage(MessageKind::SectionBroadcastRequest, routing,
-                                         payloadOf(message), payloadSizeOf(message));
-  Envelope& env = envelopeOf(request);
-  env.reply = reply;
-  env.flags = flags & ~kRuntimeFlagBits;
-  send(info->root(), std::move(request));
-}
-
-void Runtime::handleSectionBroadcastRequest(MessageBuffer message) {
-  const Envelope& env = envelopeOf(message);
-  SectionInfo* info = sections_.find(env.collection);
-  if (!info)
-    throw std::logic_error("charm: a broadcast reached the root of section " +
-                           std::to_string(env.collection & ~kSectionIdBit) + ", which does not know it");
-  std::size_t header = 0;
-  SectionRouting routing = readRouting(message, header);
-  const std::uint32_t number = info->nextBroadcast++;
-  routing.pes.assign(info->pes().begin(), info->pes().end());
-  const std::byte* payload = payloadOf(message) + header;
-  const std::size_t payloadSize = payloadSizeOf(message) - header;
-  for (int pe : info->pes()) {
-    routing.members = info->membersOn(pe);
-    if (routing.members.empty()) continue;  // the root need not hold members
-    MessageBuffer m = sectionMessage(MessageKind::SectionBroadcast, routing, payload, payloadSize);
-    Envelope& out = envelopeOf(m);
-    out.setBroadcastNumber(number);
-    out.reply = env.reply;
-    out.flags = env.flags;
-    send(pe, std::move(m));
-  }
-}
-
-void Runtime::handleSectionBroadcast(MessageBuffer message) {
-  std::size_t header = 0;
-  const SectionRouting routing = readRouting(message, header);
-  // Deliver only once every member's collection exists here (creation may be in flight).
-  for (const auto& member : routing.members)
-    if (!findCollection(member.collection)) {
-      waitForCollection(member.collection, std::move(message));
-      return;
-    }
-  if (!sections_.find(routing.section)) {
-    sections_.addFromRouting(routing);
-    reductions_.sectionAdded(routing.section);
-  }
-  const Envelope env = envelopeOf(message);
-  std::size_t remaining = routing.members.size();
-  for (const auto& member : routing.members) {
-    Collection& c = *findCollection(member.collection);
-    auto it = c.elements.find(member.index);
-    if (it == c.elements.end()) {  // it moved: a copy follows it
-      --remaining;
-      forwardSectionCopy(c, member, routing, envelopeOf(message), payloadOf(message) + header,
-                         env.payloadSize - header);
-      continue;
-    }
-    InvokeContext ctx;
-    ctx.payload = payloadOf(message) + header;
-    ctx.payloadSize = env.payloadSize - header;
-    ctx.adoptable = --remaining == 0 ? &message : nullptr;  // the last member may keep it
-    ctx.reply = env.reply;
-    ctx.entry = routing.entryFor(member.collection);
-    ctx.broadcast = true;
-    ctx.replyScope = routing.section;
-    ctx.broadcastNumber = env.broadcastNumber();
-    ctx.sectionPosition = member.position;
-    ctx.flags = env.flags;
-    if (ctx.entry == kNoEntry)
-      throw std::logic_error("section broadcast names no entry method for collection " +
-                             std::to_string(member.collection));
-    invokeEntry(it->second.get(), ctx);
-  }
-}
-
-CollectionId Runtime::newCollectionId() {
-  return (static_cast<CollectionId>(myPe_) << 32) | nextCollectionCounter_++;
-}
-
-int Runtime::placeSingleton() {
-  const int pe = nextSingletonPe_;
-  nextSingletonPe_ = (nextSingletonPe_ + 1) % numPes_;
-  return pe;
-}
-
-Collection* Runtime::findCollection(CollectionId id) {
-  auto it = collections_.find(id);
-  return it == collections_.end() ? nullptr : it->second.get();
-}
-
-void Runtime::createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message) {
-  Envelope& env = envelopeOf(message);
-  env.kind = MessageKind::CreateCollection;
-  env.collection = id;
-  env.setTreeRoot(myPe_);
-  send(spec.kind == CollectionKind::Singleton ? spec.onPe : myPe_, std::move(message));
-}
-
-void Runtime::handleCreate(MessageBuffer message) {
-  const Envelope& env = envelopeOf(message);
-  Pup p = Pup::unpacker(payloadOf(message), payloadSizeOf(message));
-  CollectionSpec spec;
-  p | spec;
-  if (spec.kind == CollectionKind::Array && spec.arrayMap != 0 && !findCollection(spec.arrayMap)) {
-    // The array's map is a group that another PE may have created: its creation
-    // can reach this PE after the array's. Place nothing (and forward nothing)
-    // before the map exists here; messages for the array wait for it meanwhile.
-    waitForCollection(spec.arrayMap, std::move(message));
-    return;
-  }
-  if (spec.kind != CollectionKind::Singleton) forwardDownTree(message, env.treeRoot());
-
-  // Register the collection before constructing its elements, so constructors
-  // may already use thisProxy and contribute.
-  const CollectionId id = env.collection;
-  Collection& collection =
-      *collections_.emplace(id, std::make_unique<Collection>(id, spec, numPes_, &arrayMap_)).first->second;
-  reductions_.collectionCreated(collection);
-  if (spec.useAtSync) {
-    // Its elements' loads feed the balancer, and this PE's load sample starts
-    // here: what ran before (start-up, imports, set-up) is no background load of
-    // the balanced work, and counted in it made the first step move elements off
-    // the PEs that had done more of it.
-    instrument_ = true;
-    takeLoadSample();
-  }
-  collection.homeIndices = collection.indicesOn(myPe_);
-  for (const ArrayIndex& index : collection.homeIndices) {
-    construction_ = ConstructionContext{id, index};
-    InvokeContext ctx;
-    ctx.entry = spec.constructor;
-    ctx.payload = payloadOf(message) + p.offset();
-    ctx.payloadSize = payloadSizeOf(message) - p.offset();
-    collection.elements.emplace(index, Registry::instance().entry(spec.constructor).construct(ctx));
-  }
-  construction_ = ConstructionContext{};
-
-  // Run what arrived before the collection existed here, in arrival order.
-  auto waiting = waitingForCollection_.find(id);
-  std::vector<MessageBuffer> replay;
-  if (waiting != waitingForCollection_.end()) {
-    replay = std::move(waiting->second);
-    waitingForCollection_.erase(waiting);
-  }
-  for (MessageBuffer& m : replay) {
-    switch (envelopeOf(m).kind) {
-      case MessageKind::EntryCall:
-      case MessageKind::ElementBroadcast:
-      case MessageKind::ElementSectionBroadcast: handleElementMessage(m); break;
-      case MessageKind::MigrateElement: handleMigrate(std::move(m)); break;
-      case MessageKind::RemoteContribution: handleRemoteContribution(m); break;
-      case MessageKind::RemoteAllReduce: handleRemoteAllReduce(m); break;
-      case MessageKind::BroadcastRequest: handleBroadcastRequest(std::move(m)); break;
-      case MessageKind::Broadcast: handleBroadcast(std::move(m)); break;
-      case MessageKind::ReductionPartial: reductions_.handlePartial(m); break;
-      case MessageKind::SectionBroadcast: handleSectionBroadcast(std::move(m)); break;
-      case MessageKind::AllReducePartial: allreduces_.handlePartial(*findCollection(id), m); break;
-      case MessageKind::InsertElement: handleInsert(std::move(m)); break;
-      case MessageKind::InsertionCount: handleInsertionCount(m); break;
-      case MessageKind::CreateCollection: handleCreate(std::move(m)); break;  // an array waiting for its map
-      case MessageKind::DestroyCollection: handleDestroy(std::move(m)); break;  // a request behind broadcasts
-      default:  // nothing else waits for a collection: never drop one silently
-        throw std::logic_error("charm: a message of kind " + std::to_string(static_cast<int>(envelopeOf(m).kind)) +
-                               " waited for collection " + std::to_string(id) + " and has no handler");
-    }
-  }
-  // A ckDestroy that reached this PE before the creation: what waited ran, now destroy.
-  if (!destroyed_.empty())
-    if (auto it = destroyed_.find(id); it != destroyed_.end() && it->second.awaitingCreation) destroyHere(id);
-}
-
-// --- ending ----------------------------------------------------------------
-
-void Runtime::exit(int code) {
-  for (int pe = 0; pe < numPes_; ++pe) {
-    MessageBuffer m = newMessage(MessageKind::Exit, 0);
-    envelopeOf(m).setExitCode(code);
-    send(pe, std::move(m));
-  }
-}
-
-void Runtime::abort(const std::string& message) {
-  const std::string text = "charm: abort on PE " + std::to_string(myPe_) + ": " + message + "\n";
-  std::fflush(nullptr);
-  if (output_.forwarding() && !aborting_) {
-    aborting_ = true;
-    try {
-      // PE 0 writes this PE's output and the reason after the lines it already has
-      // from here, then ends the job; meanwhile this PE only counts acknowledgements.
-      output_.write(OutputStream::Stderr, text);
-      output_.stopForwarding();
-      MessageBuffer m = newMessage(MessageKind::AbortJob, 0);
-      envelopeOf(m).setExitCode(1);
-      send(0, std::move(m));
-      const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
-      comm::ReceivedMessage incoming;
-      comm::IdleBackoff backoff;
-      while (std::chrono::steady_clock::now() < deadline) {
-        if (transport_.poll(incoming)) {
-          if (envelopeOf(incoming.message).kind == MessageKind::OutputWritten) output_.acknowledged();
-          backoff.reset();
-        } else {
-          backoff.idle();
-        }
-      }
-    } catch (...) {  // the transport failed: write it all here
-    }
-    output_.writeAllDirectly();  // what PE 0, busy, did not write
-  } else {
-    output_.writeAllDirectly();
-    writeWhole(2, text.data(), text.size());
-  }
-  transport_.abortJob(1);
-  std::abort();  // not reached: abortJob does not return
 }
 
 }  // namespace charm

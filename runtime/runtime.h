@@ -1,9 +1,19 @@
 // Runtime: everything one PE owns, and its message-driven scheduler. One Runtime
 // per PE (per process with MPI; several per process with the in-process
 // transport, one per thread). The scheduler loop takes messages from the
-// transport and from the local queue and runs them: entry-method calls,
-// broadcasts, collection creation, reduction partials, future values, quiescence
-// waves and exit. Local sends go straight to the local queue, never to MPI.
+// transport and from the local queue and runs them through one dispatch (kind ->
+// handler): entry-method calls, broadcasts, collection creation, reduction
+// partials, future values, quiescence waves and exit. Local sends go straight to
+// the local queue, never to MPI.
+//
+// Runtime keeps the scheduler, message routing (send, sendEntryCall,
+// broadcastEntry, broadcastSection, fire) and the collections; the other concerns
+// are parts it owns, each in its own files and reached through an accessor:
+// locations() (LocationManager: where elements are, forwarding, migration),
+// pending() (PendingMessages: what waits for something not here yet),
+// loadMeter() (LoadMeter: loads for the balancer), reductions(), allreduces(),
+// sections(), futures(), fibers(), quiescence(), output(); and the embedding's
+// EmbeddingHooks. Its own member functions are split over runtime_*.cc by topic.
 #pragma once
 
 #include <chrono>
@@ -24,15 +34,18 @@
 #include "charm/callback.h"
 #include "runtime/collection.h"
 #include "runtime/deadlock_detector.h"
+#include "runtime/embedding_hooks.h"
 #include "runtime/fiber.h"
 #include "runtime/element_key.h"
 #include "runtime/envelope_flags.h"
 #include "runtime/future_table.h"
 #include "runtime/load_balancer_hooks.h"
-#include "runtime/location_table.h"
 #include "charm/detail/message.h"
+#include "runtime/load_meter.h"
+#include "runtime/location_manager.h"
 #include "runtime/message_queue.h"
 #include "runtime/output_forwarder.h"
+#include "runtime/pending_messages.h"
 #include "runtime/quiescence.h"
 #include "runtime/reduction_manager.h"
 #include "runtime/runtime_flags.h"
@@ -46,6 +59,10 @@ class Runtime;
 
 // Runs the registered start-up hooks (load_balancer_hooks.h) on `runtime`.
 void runStartupHooks(Runtime& runtime);
+// Calls resumeFromSync() on element `e` of this PE (through a message, never inline).
+void resumeFromSync(Runtime& runtime, ChareBase& e);
+// Broadcasts resumeFromSync() to every element of `collection`.
+void broadcastResumeFromSync(Runtime& runtime, CollectionId collection);
 
 class Runtime {
  public:
@@ -154,13 +171,6 @@ class Runtime {
   // Throws std::invalid_argument for a group or singleton chare, std::logic_error
   // for an array already destroyed (as far as this PE knows).
   void destroyCollection(CollectionId collection);
-  // Whether `collection` was destroyed, or is being destroyed, as far as this PE knows.
-  bool isDestroyed(CollectionId collection) const {
-    return !destroyed_.empty() && destroyed_.count(collection) != 0;
-  }
-  // Runs on every PE right after an array was destroyed there, so the embedding
-  // layer forgets its own records of it.
-  void setDestroyHook(std::function<void(CollectionId)> hook) { destroyHook_ = std::move(hook); }
 
   // --- migration and locations ----------------------------------------------
   // Moves element `index` of `collection` (living on this PE) to PE `pe` once
@@ -171,14 +181,8 @@ class Runtime {
   // std::logic_error for an element that is not on this PE. An element may ask
   // from its constructor: it moves once constructed.
   void migrate(CollectionId collection, const ArrayIndex& index, int pe);
-  // Where a message for an element goes: where it was last seen, else `home`.
-  int routeToElement(CollectionId collection, const ArrayIndex& index, int home) const {
-    return locations_.route(collection, index, home);
-  }
-  // Runs on an element message made on this PE that is forwarded to another PE
-  // (its element moved): the embedded layer turns same-PE-only payloads into
-  // ones that travel.
-  void setForwardHook(std::function<void(MessageBuffer&)> hook) { forwardHook_ = std::move(hook); }
+  // Where elements are and how messages follow them (see LocationManager).
+  LocationManager& locations() noexcept { return locations_; }
   // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
   // counts it as one of its own (an element away from the PE that counts it).
   void sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
@@ -188,52 +192,15 @@ class Runtime {
   void sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index, std::uint32_t number,
                            const ReductionValue& value, const Callback& callback);
 
-  // --- load balancing -----------------------------------------------------------
+  // --- load balancing (runtime_load.cc) ------------------------------------------
   // The runtime flags (+balancer, +LBPeriod, ...) given to this program.
   const RuntimeFlags& flags() const { return flags_; }
   void setFlags(const RuntimeFlags& flags) { flags_ = flags; }
-  void setLoadBalancer(LoadBalancerHooks* hooks) { lb_ = hooks; }
+  // Measured loads and communication, and the balancer they go to (see LoadMeter).
+  LoadMeter& loadMeter() noexcept { return meter_; }
   // Element `e` called AtSync(): the load balancer takes it from here (without
   // one, resumeFromSync() follows at once).
   void atSync(ChareBase& e);
-  // Measuring the wall time of entry methods per element (and of this PE's
-  // idle time), for the load balancer. Off unless a balancer needs it.
-  void setInstrumentation(bool on) { instrument_ = on; }
-  bool instrumentation() const { return instrument_; }
-  struct LoadSample {
-    double wall = 0;     // seconds since the previous sample
-    double objects = 0;  // of which in measured elements' entry methods
-    double idle = 0;     // of which with nothing to do
-  };
-  // This PE's load since the previous call (starts a new period).
-  LoadSample takeLoadSample();
-  // Calls resumeFromSync() on element `e` (through a message, never inline).
-  void resumeElement(ChareBase& e);
-  // Messages between measured elements since the last call (instrumentation on):
-  // (sender, receiver) -> count and bytes. Taking them starts a new period.
-  struct CommCount {
-    std::uint64_t messages = 0;
-    std::uint64_t bytes = 0;
-  };
-  struct CommPair {
-    ElementKey from, to;
-    friend bool operator==(const CommPair& a, const CommPair& b) { return a.from == b.from && a.to == b.to; }
-  };
-  struct CommPairHash {
-    std::size_t operator()(const CommPair& p) const noexcept {
-      return ElementKeyHash{}(p.from) * 31 + ElementKeyHash{}(p.to);
-    }
-  };
-  using CommCounts = std::unordered_map<CommPair, CommCount, CommPairHash>;
-  CommCounts takeCommCounts() { return std::exchange(comm_, {}); }
-  // Broadcasts resumeFromSync() to every element of `collection`.
-  void broadcastResumeFromSync(CollectionId collection);
-  // Elements of `collection` living on this PE (for the load balancer).
-  template <class F>
-  void forEachLocalElement(CollectionId collection, F&& f) {
-    if (Collection* c = findCollection(collection))
-      for (auto& [index, element] : c->elements) f(index, *element);
-  }
   template <class F>
   void forEachCollection(F&& f) {
     for (auto& [id, c] : collections_) f(*c);
@@ -248,6 +215,8 @@ class Runtime {
   // --- suspending code ----------------------------------------------------
   FiberPool& fibers() noexcept { return fibers_; }
   FutureTable& futures() noexcept { return futures_; }
+  // Messages waiting for something this PE does not have yet (see PendingMessages).
+  PendingMessages& pending() noexcept { return pending_; }
   ReductionManager& reductions() noexcept { return reductions_; }
   AllReduceManager& allreduces() noexcept { return allreduces_; }
   QuiescenceDetector& quiescence() noexcept { return quiescence_; }
@@ -257,34 +226,16 @@ class Runtime {
   // Resumes a suspended fiber: now when called from the scheduler context, or as
   // soon as the running fiber suspends.
   void resumeFiber(Fiber* fiber);
-  // Receives FutureValue messages flagged kExternalFutureFlag (futures managed by
-  // the embedded Python layer).
-  void setExternalFutureHandler(std::function<void(MessageBuffer)> handler) {
-    externalFutureHandler_ = std::move(handler);
-  }
-  // Receives an entry call that can never be delivered (e.g. to a sparse-array
-  // element never inserted) and carries a reply future: the embedding layer raises
-  // `reason` at that future. Without a handler such calls abort the job.
-  using UndeliverableHandler = std::function<void(const Envelope&, const std::string& reason)>;
-  void setUndeliverableHandler(UndeliverableHandler handler) { undeliverableHandler_ = std::move(handler); }
-  // Checks the envelope of every message that arrives from another PE, after the
-  // runtime's own checks (envelopeProblem): returns why the embedding layer could
-  // not accept it (e.g. a flag that only same-PE messages may carry), or nullptr.
-  // A problem aborts the job naming the message kind and the sending PE.
-  using IncomingCheck = const char* (*)(const Envelope&);
-  void setIncomingCheck(IncomingCheck check) { incomingCheck_ = check; }
-  // Places elements of arrays created with a custom map (CollectionSpec::arrayMap).
-  void setArrayMapFunction(ArrayMapFunction fn) { arrayMap_ = std::move(fn); }
-  const ArrayMapFunction& arrayMapFunction() const { return arrayMap_; }
   // Calls `fn` on the scheduler context after `seconds`.
   void after(double seconds, std::function<void()> fn);
   // Timers (after()) not yet run on this PE.
   std::size_t pendingTimers() const noexcept { return timers_.size(); }
-  // Ends a job whose coroutines wait while nothing can wake them (+deadlockTimeout).
-  DeadlockDetector& deadlock() noexcept { return deadlock_; }
-  // Runs on the scheduler context at every pass that found nothing to do (the
-  // embedding checks for signals there, e.g. the SIGUSR1 report). Must be cheap.
-  void setIdleHook(std::function<void()> hook) { idleHook_ = std::move(hook); }
+
+  // --- the embedding ----------------------------------------------------------
+  // What the layer embedding the runtime (embed/, Python) provides; see
+  // EmbeddingHooks. Installed once, before run(); null for C++ programs.
+  void setEmbeddingHooks(EmbeddingHooks* hooks) noexcept { embedding_ = hooks; }
+  EmbeddingHooks* embeddingHooks() const noexcept { return embedding_; }
 
   // --- ending ---------------------------------------------------------------
   // Ends the program on every PE with `code` (callable from any PE, any time).
@@ -293,29 +244,18 @@ class Runtime {
   // by force with the same code (comm::Transport::endJob).
   void exit(int code);
   static constexpr std::chrono::milliseconds kExitGrace{1500};
-  // Runs on this PE when its scheduler stops for exit, before the PEs shut down
-  // together: the embedding flushes its buffered output there, since the job may
-  // then be ended by force while this PE waits for the others. (On PE 0 it runs
-  // once the other PEs' last output is written, so that none is glued to a partial
-  // line PE 0 flushes.)
-  void setExitHook(std::function<void()> hook) { exitHook_ = std::move(hook); }
   // Prints `message` naming this PE and ends the job with a non-zero code. A PE
   // other than 0 hands its output and the message to PE 0, which ends the job once
   // it has written them (so they reach mpirun whole and after the PE's earlier
   // lines); if PE 0 does not within kExitGrace (busy), this PE writes them itself.
   [[noreturn]] void abort(const std::string& message);
-  bool exiting() const noexcept { return exiting_; }
 
   // --- output ---------------------------------------------------------------
-  // Prints `bytes` on this PE's stdout or stderr so that it reaches mpirun as whole
-  // lines, never torn by another PE's output: while the scheduler runs on several
-  // PEs, PEs other than 0 forward complete lines to PE 0, which writes them (see
-  // OutputForwarder). A partial line waits for its newline, or the end. The embedded
-  // Python's sys.stdout and sys.stderr write through this; C++ programs may too.
-  void writeOutput(OutputStream stream, std::string_view bytes) { output_.write(stream, bytes); }
-  // An explicit flush of `stream`: sends (or on PE 0 writes) the complete lines now;
-  // where output is written directly (PE 0, one PE, outside run()), a partial line too.
-  void flushOutput(OutputStream stream) { output_.flush(stream); }
+  // This PE's stdout and stderr, reaching mpirun as whole lines, never torn by
+  // another PE's output: output().write(stream, bytes) and output().flush(stream)
+  // (see OutputForwarder). The embedded Python's sys.stdout and sys.stderr write
+  // through this; C++ programs may too.
+  OutputForwarder& output() noexcept { return output_; }
 
   // Spanning tree of all PEs rooted at `root` (branching factor 4).
   SpanningTree tree(int root) const { return SpanningTree(numPes_, root, kTreeBranching); }
@@ -323,8 +263,13 @@ class Runtime {
 
  private:
   void schedulerLoop();
+  // A message taken from the network or the local queue: counted, then dispatched.
   void handle(MessageBuffer message);
-  // Aborts unless a message from another PE has a sound envelope (see setIncomingCheck).
+  // Runs the handler of the message's kind (the one table of kinds to handlers).
+  void dispatch(MessageBuffer& message);
+  // Section `id` became known here: what waited for it runs.
+  void sectionKnown(SectionId id);
+  // Aborts unless a message from another PE has a sound envelope (see EmbeddingHooks::incomingProblem).
   void checkIncoming(const comm::ReceivedMessage& incoming);
   void handleBroadcastRequest(MessageBuffer message);
   void handleBroadcast(MessageBuffer message);
@@ -348,8 +293,6 @@ class Runtime {
   // Home PE, once a sparse array's insertion ended: rejects the messages that
   // waited here for indices that were never inserted.
   void rejectNeverInserted(Collection& collection);
-  bool runPendingMigrations();
-  bool doMigrate(CollectionId collection, const ArrayIndex& index, int pe);
   void forwardSectionCopy(Collection& collection, const SectionRouting::LocalMember& member,
                           const SectionRouting& routing, const Envelope& env, const std::byte* payload,
                           std::size_t payloadSize);
@@ -367,10 +310,10 @@ class Runtime {
   void startInsertionCount(CollectionId collection);
   void reportInsertionCount(Collection& collection);
   void applyInsertionCount(Collection& collection, const std::vector<std::uint64_t>& counts);
-  // Output forwarding (see OutputForwarder): a batch to PE 0; on PE 0 the messages
-  // that carry output, acknowledgements and the ends of other PEs.
+  // Output forwarding (see OutputForwarder): a batch of lines to PE 0, and on PE 0
+  // writing a batch another PE sent and acknowledging it.
   void sendOutput(OutputStream stream, std::string_view lines);
-  void handleOutputMessage(const MessageBuffer& message);
+  void writeForwardedOutput(const MessageBuffer& message);
   // Exiting: sends this PE's last output (and tells PE 0 it is done), then waits
   // until PE 0 has written it (PE 0: until every other PE is done), handling only
   // output messages, at most until `deadline` (a PE other than 0: a margin before
@@ -410,12 +353,11 @@ class Runtime {
   ReductionManager reductions_;
   AllReduceManager allreduces_;
   QuiescenceDetector quiescence_;
-  DeadlockDetector deadlock_;
+  DeadlockDetector deadlock_;  // ends a job whose coroutines wait with nothing to wake them
   SectionTable sections_;
+  PendingMessages pending_;  // what waits for something this PE does not have yet
 
   std::unordered_map<CollectionId, std::unique_ptr<Collection>> collections_;
-  // Messages for collections this PE has not created yet (creation in flight).
-  std::unordered_map<CollectionId, std::vector<MessageBuffer>> waitingForCollection_;
   std::uint32_t nextCollectionCounter_ = 0;
   int nextSingletonPe_;
   ConstructionContext construction_;
@@ -432,30 +374,8 @@ class Runtime {
   std::uint64_t timerSequence_ = 0;
 
   RuntimeFlags flags_;
-  LoadBalancerHooks* lb_ = nullptr;
-  bool instrument_ = false;
-  double objectSeconds_ = 0;
-  double idleSeconds_ = 0;
-  bool idle_ = false;  // instrumented and nothing to do since idleSince_
-  ChareBase* running_ = nullptr;  // the measured element whose entry method runs
-  CommCounts comm_;
-  void countCommunication(CollectionId to, const ArrayIndex& index, std::size_t bytes);
-  std::chrono::steady_clock::time_point idleSince_;
-  std::chrono::steady_clock::time_point sampleStart_ = std::chrono::steady_clock::now();
-  LocationTable locations_;
-  // Messages for elements not (yet) on their home PE, in arrival order.
-  std::unordered_map<ElementKey, std::vector<MessageBuffer>, ElementKeyHash> waitingForElement_;
-  // Broadcasts that reached an element before an earlier one, by number.
-  std::unordered_map<ElementKey, std::map<std::uint32_t, MessageBuffer>, ElementKeyHash> heldBroadcasts_;
-  struct PendingMigration {
-    CollectionId collection;
-    ArrayIndex index;
-    int pe;
-  };
-  std::vector<PendingMigration> pendingMigrations_;
-  std::function<void(MessageBuffer&)> forwardHook_;
-  std::function<void()> exitHook_;
-  std::function<void()> idleHook_;
+  LoadMeter meter_;
+  LocationManager locations_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
   // Arrays destroyed or being destroyed (ckDestroy), as this PE knows them. A
@@ -469,12 +389,8 @@ class Runtime {
     bool done = false;              // destroyed here: later messages are rejected
   };
   std::unordered_map<CollectionId, DestroyState> destroyed_;
-  std::function<void(CollectionId)> destroyHook_;
 
-  std::function<void(MessageBuffer)> externalFutureHandler_;
-  UndeliverableHandler undeliverableHandler_;
-  IncomingCheck incomingCheck_ = nullptr;
-  ArrayMapFunction arrayMap_;
+  EmbeddingHooks* embedding_ = nullptr;
   bool exiting_ = false;
   int exitCode_ = 0;
   OutputForwarder output_;

@@ -102,7 +102,7 @@ void Runtime::handleDestroy(MessageBuffer message) {
         return;
       }
       if (c->insertion && c->insertion->closing) {
-        c->insertion->heldBroadcastRequests.push_back(std::move(message));
+        pending_.hold(PendingMessages::insertionCount(id), std::move(message));
         return;
       }
       env.setDestroyPath(static_cast<std::uint16_t>(DestroyPath::Tree));
@@ -146,30 +146,19 @@ void Runtime::destroyHere(CollectionId id) {
   for (SectionId section : sections_.removeCollection(id))
     if (reductions_.hasPending(section))
       abort("ckDestroy: " + name + " was destroyed while a reduction over a section of it was incomplete" + where);
-  if (lb_) lb_->collectionDestroyed(id);
+  if (LoadBalancerHooks* balancer = meter_.balancer()) balancer->collectionDestroyed(id);
 
   destroyed_[id].done = true;  // from here on, messages for it are rejected
   // Messages that waited here for one of its elements (or for its broadcasts in order).
-  std::vector<MessageBuffer> rejected;
-  for (auto it = waitingForElement_.begin(); it != waitingForElement_.end();) {
-    if (it->first.collection != id) {
-      ++it;
-      continue;
-    }
-    for (MessageBuffer& m : it->second) rejected.push_back(std::move(m));
-    it = waitingForElement_.erase(it);
-  }
-  for (auto it = heldBroadcasts_.begin(); it != heldBroadcasts_.end();) {
-    if (it->first.collection != id) {
-      ++it;
-      continue;
-    }
-    for (auto& [number, m] : it->second) rejected.push_back(std::move(m));
-    it = heldBroadcasts_.erase(it);
-  }
-  std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
+  std::vector<MessageBuffer> rejected = pending_.releaseIf([id](const PendingMessages::Key& key) {
+    return (key.what == PendingMessages::Awaiting::Element || key.what == PendingMessages::Awaiting::BroadcastTurn) &&
+           key.of.collection == id;
+  });
+  // Broadcast requests held for a ckDoneInserting count went with the array's
+  // insertion state before they were kept here: dropped, as then.
+  pending_.release(PendingMessages::insertionCount(id));
   insertedFromHere_.erase(id);
-  std::erase_if(comm_, [id](const auto& c) { return c.first.from.collection == id || c.first.to.collection == id; });
+  meter_.forgetCollection(id);
   locations_.forgetCollection(id);
   allreduces_.collectionDestroyed(id);
   // The collection leaves the table before its elements are deleted: a Python
@@ -177,7 +166,7 @@ void Runtime::destroyHere(CollectionId id) {
   auto node = collections_.extract(id);
   node.mapped()->elements.clear();
   node = {};
-  if (destroyHook_) destroyHook_(id);
+  if (embedding_) embedding_->collectionDestroyed(id);
   for (MessageBuffer& m : rejected) rejectDestroyed(std::move(m));
 }
 
@@ -186,7 +175,7 @@ void Runtime::waitForCollection(CollectionId collection, MessageBuffer&& message
     rejectDestroyed(std::move(message));
     return;
   }
-  waitingForCollection_[collection].push_back(std::move(message));
+  pending_.hold(PendingMessages::collection(collection), std::move(message));
 }
 
 void Runtime::rejectDestroyed(MessageBuffer message) {
@@ -196,10 +185,9 @@ void Runtime::rejectDestroyed(MessageBuffer message) {
     case MessageKind::LocationUpdate:  // where one of its elements is: nothing left to update
       return;
     case MessageKind::EntryCall:
-      if (env.reply.valid() && undeliverableHandler_) {
-        undeliverableHandler_(env, "was destroyed (ckDestroy) before the call reached it");
+      if (env.reply.valid() && embedding_ &&
+          embedding_->raiseUndeliverable(env, "was destroyed (ckDestroy) before the call reached it"))
         return;
-      }
       break;
     default:
       break;

@@ -135,15 +135,11 @@ void Runtime::handleInsert(MessageBuffer message) {
   }
   // Lives elsewhere: a record here (as for an element that migrated away), then
   // the insertion, then what waited here for it, in that order.
-  locations_.record(env.collection, index, target);
+  locations_.placedOn(env.collection, index, target);
   env.flags = kPlacedByHome;
   env.setFirstBroadcast(firstBroadcast);
   send(target, std::move(message));
-  auto waiting = waitingForElement_.find(ElementKey{c->id(), index});
-  if (waiting == waitingForElement_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForElement_.erase(waiting);
-  for (MessageBuffer& m : replay) forwardToElement(*c, std::move(m));
+  for (MessageBuffer& m : pending_.release(PendingMessages::element(ElementKey{c->id(), index}))) dispatch(m);
 }
 
 void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home, std::uint32_t firstBroadcast) {
@@ -153,15 +149,12 @@ void Runtime::constructInserted(Collection& c, MessageBuffer& message, int home,
     throw std::logic_error("element " + index.toString() + " of a sparse array exists already on PE " +
                            std::to_string(myPe_));
   construction_ = ConstructionContext{c.id(), index, home};
-  InvokeContext ctx;
-  ctx.entry = env.entry;
-  ctx.payload = payloadOf(message);
-  ctx.payloadSize = payloadSizeOf(message);
+  InvokeContext ctx = InvokeContext::forConstructor(env.entry, payloadOf(message), payloadSizeOf(message));
   std::unique_ptr<ChareBase> element = Registry::instance().entry(env.entry).construct(ctx);
   construction_ = ConstructionContext{};
   ChareInternals::setNextBroadcast(*element, firstBroadcast);
   c.elements.emplace(index, std::move(element));
-  if (home != myPe_) locations_.arrived(c.id(), index, myPe_, false);
+  locations_.insertedHere(c.id(), index, home);
   elementArrived(c, index);  // messages that waited here for it
 }
 
@@ -250,14 +243,8 @@ void Runtime::applyInsertionCount(Collection& c, const std::vector<std::uint64_t
     quiescence_.whenQuiescent([this, id] { startInsertionCount(id); });
     return;
   }
-  std::vector<MessageBuffer> held = std::move(ins.heldBroadcastRequests);
-  ins.heldBroadcastRequests.clear();
-  for (MessageBuffer& m : held) {
-    if (envelopeOf(m).kind == MessageKind::DestroyCollection)
-      handleDestroy(std::move(m));  // a ckDestroy held like the broadcasts before it
-    else
-      handleBroadcastRequest(std::move(m));
-  }
+  // Broadcast requests (and a ckDestroy held like the broadcasts before it).
+  for (MessageBuffer& m : pending_.release(PendingMessages::insertionCount(c.id()))) dispatch(m);
 }
 
 // --- messages for indices never inserted ---------------------------------------------
@@ -267,25 +254,20 @@ bool Runtime::neverInserted(const Collection& c, const ArrayIndex& index) const 
 }
 
 void Runtime::rejectNeverInserted(Collection& c) {
-  std::vector<ElementKey> dead;
-  for (const auto& [key, messages] : waitingForElement_)
-    if (key.collection == c.id() && neverInserted(c, key.index)) dead.push_back(key);
-  for (const ElementKey& key : dead) {
-    std::vector<MessageBuffer> messages = std::move(waitingForElement_[key]);
-    waitingForElement_.erase(key);
-    for (MessageBuffer& m : messages)
-      rejectUndeliverable(std::move(m), "was never inserted (ckDoneInserting has completed)");
-  }
+  std::vector<MessageBuffer> dead = pending_.releaseIf([&](const PendingMessages::Key& key) {
+    return key.what == PendingMessages::Awaiting::Element && key.of.collection == c.id() &&
+           neverInserted(c, key.of.index);
+  });
+  for (MessageBuffer& m : dead) rejectUndeliverable(std::move(m), "was never inserted (ckDoneInserting has completed)");
 }
 
 void Runtime::rejectUndeliverable(MessageBuffer message, const std::string& reason) {
   const Envelope& env = envelopeOf(message);
   // Only a single element's call answers its future directly; a broadcast's reply
   // is a gather over the elements, which a missing one would leave incomplete.
-  if (env.kind == MessageKind::EntryCall && env.reply.valid() && undeliverableHandler_) {
-    undeliverableHandler_(env, reason);
+  if (env.kind == MessageKind::EntryCall && env.reply.valid() && embedding_ &&
+      embedding_->raiseUndeliverable(env, reason))
     return;
-  }
   const Registry& registry = Registry::instance();
   const std::string entry = env.entry < registry.numEntries() ? registry.entry(env.entry).name
                                                               : "#" + std::to_string(env.entry);

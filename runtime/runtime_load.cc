@@ -1,8 +1,7 @@
-// Runtime: what it does for load balancing. It measures (while instrumentation is
-// on) the wall time of every entry method per element and this PE's idle time,
-// passes AtSync() calls and migration arrivals to the balancer (lb/, installed by
-// a start-up hook), and broadcasts resumeFromSync() through an entry registered
-// here for every chare type.
+// Runtime: what it does for load balancing. Its LoadMeter measures loads (see
+// load_meter.h); here it runs the start-up hooks that install the balancer (lb/),
+// passes AtSync() calls to it, and sends resumeFromSync() through an entry
+// registered here for every chare type.
 #include <memory>
 #include <vector>
 
@@ -35,41 +34,20 @@ void runStartupHooks(Runtime& runtime) {
 }
 
 void Runtime::atSync(ChareBase& e) {
-  if (lb_) {
-    lb_->atSync(e);
+  if (LoadBalancerHooks* balancer = meter_.balancer()) {
+    balancer->atSync(e);
     return;
   }
-  resumeElement(e);
+  resumeFromSync(*this, e);
 }
 
-void Runtime::resumeElement(ChareBase& e) {
-  sendEntryCall(e.collectionId(), e.chareIndex(), myPe_, resumeEntry->id, newMessage(MessageKind::EntryCall, 0));
+void resumeFromSync(Runtime& runtime, ChareBase& e) {
+  runtime.sendEntryCall(e.collectionId(), e.chareIndex(), runtime.myPe(), resumeEntry->id,
+                        newMessage(MessageKind::EntryCall, 0));
 }
 
-void Runtime::broadcastResumeFromSync(CollectionId collection) {
-  broadcastEntry(collection, resumeEntry->id, newMessage(MessageKind::EntryCall, 0));
-}
-
-void Runtime::countCommunication(CollectionId to, const ArrayIndex& index, std::size_t bytes) {
-  CommCount& c = comm_[CommPair{ElementKey{running_->collectionId(), running_->chareIndex()}, ElementKey{to, index}}];
-  ++c.messages;
-  c.bytes += bytes;
-}
-
-Runtime::LoadSample Runtime::takeLoadSample() {
-  const auto now = std::chrono::steady_clock::now();
-  if (idle_) {  // called between idle passes: count the idle time so far
-    idleSeconds_ += std::chrono::duration<double>(now - idleSince_).count();
-    idleSince_ = now;
-  }
-  LoadSample s;
-  s.wall = std::chrono::duration<double>(now - sampleStart_).count();
-  s.objects = objectSeconds_;
-  s.idle = idleSeconds_;
-  sampleStart_ = now;
-  objectSeconds_ = 0;
-  idleSeconds_ = 0;
-  return s;
+void broadcastResumeFromSync(Runtime& runtime, CollectionId collection) {
+  runtime.broadcastEntry(collection, resumeEntry->id, newMessage(MessageKind::EntryCall, 0));
 }
 
 }  // namespace charm

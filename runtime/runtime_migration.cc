@@ -1,11 +1,12 @@
-// Runtime: migration of elements and the delivery of messages to elements that
-// move. Every element has a home (the PE its collection's map gives it); the
-// home counts its contributions and hands it every broadcast, wherever it lives.
-// Messages for an element that is not here follow the LocationTable (forwarding
-// pointer, home record, else home); FIFO order between two PEs makes a message
-// forwarded along a forwarding pointer arrive after the element itself.
-// Broadcasts reach an element in their numbering order: one that overtakes an
-// earlier one waits for it (and moves with the element).
+// Runtime: the delivery of messages to elements that move, and their arrival.
+// Every element has a home (the PE its collection's map gives it); the home
+// counts its contributions and hands it every broadcast, wherever it lives.
+// Messages for an element that is not here follow the LocationManager
+// (forwarding pointer, home record, else home), which also packs and sends
+// elements that move; FIFO order between two PEs makes a message forwarded along
+// a forwarding pointer arrive after the element itself. Broadcasts reach an
+// element in their numbering order: one that overtakes an earlier one waits for
+// it (and moves with the element).
 #include <cstring>
 #include <stdexcept>
 
@@ -18,10 +19,6 @@
 namespace charm {
 
 namespace {
-// LocationUpdate: Envelope::locationUpdateKind() says whether it is the element's
-// arrival, reported to its home (which keeps a record), or a hint for a sender's routing.
-constexpr std::uint16_t kArrivalRecord = 1;
-
 // ElementSectionBroadcast payload prefix, then the caller's payload (16-aligned).
 struct SectionDelivery {
   SectionId section;
@@ -29,116 +26,10 @@ struct SectionDelivery {
   std::int32_t countingPe;
 };
 constexpr std::size_t kSectionDeliveryBytes = (sizeof(SectionDelivery) + 15) & ~std::size_t{15};
-
-// "Element (collection, index) lives on `pe`"; `kind` 0 (a hint) or kArrivalRecord.
-MessageBuffer locationUpdate(CollectionId collection, const ArrayIndex& index, int pe, std::uint16_t kind) {
-  MessageBuffer m = newMessage(MessageKind::LocationUpdate, 0);
-  Envelope& env = envelopeOf(m);
-  env.collection = collection;
-  env.index = index;
-  env.setLocationPe(static_cast<std::uint32_t>(pe));
-  env.setLocationUpdateKind(kind);
-  return m;
-}
 }  // namespace
 
-// --- requests ---------------------------------------------------------------
-
 void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  if (pe < 0 || pe >= numPes_)
-    throw std::out_of_range("charm: migrate to PE " + std::to_string(pe) + ", which does not exist (0.." +
-                            std::to_string(numPes_ - 1) + ")");
-  Collection* c = findCollection(collection);
-  if (!c) throw std::logic_error("charm: migrate(): collection " + std::to_string(collection) + " is not known here");
-  if (c->kind() == CollectionKind::Group) throw std::invalid_argument("charm: group elements never migrate");
-  ChareBase* element = nullptr;
-  if (auto it = c->elements.find(index); it != c->elements.end())
-    element = it->second.get();
-  else if (construction_.element && construction_.collection == collection && construction_.index == index)
-    element = construction_.element;  // from its constructor: runPendingMigrations finds it constructed
-  if (!element)
-    throw std::logic_error("charm: migrate(): element " + index.toString() + " is not on PE " +
-                           std::to_string(myPe_) + "; ask it to move itself from an entry method");
-  ChareBase& e = *element;
-  if (ChareInternals::migrationEntry(e) == kNoEntry)
-    throw std::invalid_argument("charm: element " + index.toString() + " cannot migrate: " + ChareInternals::migrationBlocker(e));
-  if (!e.migratable())
-    throw std::invalid_argument("charm: element " + index.toString() + " is set not migratable");
-  for (PendingMigration& m : pendingMigrations_)
-    if (m.collection == collection && m.index == index) {
-      m.pe = pe;  // the latest request wins
-      return;
-    }
-  pendingMigrations_.push_back({collection, index, pe});
-}
-
-bool Runtime::runPendingMigrations() {
-  bool moved = false;
-  std::vector<PendingMigration> later;
-  std::vector<PendingMigration> now;
-  now.swap(pendingMigrations_);
-  for (const PendingMigration& m : now) {
-    Collection* c = findCollection(m.collection);
-    if (!c) continue;
-    auto it = c->elements.find(m.index);
-    if (it == c->elements.end()) continue;  // gone already (an earlier request moved it)
-    if (!ChareInternals::busyReason(*it->second).empty()) {
-      later.push_back(m);  // a coroutine of it is suspended here: move it once that ended
-      continue;
-    }
-    moved |= doMigrate(m.collection, m.index, m.pe);
-  }
-  for (PendingMigration& m : pendingMigrations_) later.push_back(m);  // requested meanwhile
-  pendingMigrations_.swap(later);
-  return moved;
-}
-
-bool Runtime::doMigrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  Collection& c = *findCollection(collection);
-  auto it = c.elements.find(index);
-  if (pe == myPe_) return false;
-  ChareBase& e = *it->second;
-  // [u64 bytes of the next two][collection spec][runtime state][padding][user
-  // state]. The spec lets a PE that never had the collection (a singleton's) take
-  // the element. The user state starts 16-byte aligned: the arrays of a Python
-  // chare's state are used where they lie in the message.
-  CollectionSpec spec = c.spec();
-  Pup runtimeSizer = Pup::sizer();
-  runtimeSizer | spec;
-  ChareInternals::pupRuntimeState(e, runtimeSizer);
-  Pup userSizer = Pup::sizer();
-  ChareInternals::packState(e, userSizer);
-  const std::size_t runtimeBytes = runtimeSizer.offset();
-  const std::size_t userBytes = userSizer.offset();
-  const std::size_t userOffset = userStateOffset(runtimeBytes);
-  MessageBuffer m = newMessage(MessageKind::MigrateElement, userOffset + userBytes);
-  std::byte* out = payloadOf(m);
-  const std::uint64_t header = runtimeBytes;
-  std::memcpy(out, &header, sizeof header);
-  Pup runtimePacker = Pup::packer(out + sizeof header, runtimeBytes);
-  runtimePacker | spec;
-  ChareInternals::pupRuntimeState(e, runtimePacker);
-  Pup userPacker = Pup::packer(out + userOffset, userBytes);
-  ChareInternals::packState(e, userPacker);
-  Envelope& env = envelopeOf(m);
-  env.collection = collection;
-  env.index = index;
-  env.entry = ChareInternals::migrationEntry(e);
-  c.elements.erase(it);  // the element is gone from here before anything else runs
-  locations_.departed(collection, index, pe);
-  send(pe, std::move(m));
-  // Broadcasts it was holding follow it (after it: FIFO between the two PEs).
-  const ElementKey key{collection, index};
-  if (auto held = heldBroadcasts_.find(key); held != heldBroadcasts_.end()) {
-    std::map<std::uint32_t, MessageBuffer> messages = std::move(held->second);
-    heldBroadcasts_.erase(held);
-    for (auto& [number, message] : messages) {
-      envelopeOf(message).kind = MessageKind::ElementBroadcast;
-      envelopeOf(message).index = index;
-      send(pe, std::move(message));
-    }
-  }
-  return true;
+  locations_.requestMigration(collection, index, pe);
 }
 
 // --- arrivals ------------------------------------------------------------------
@@ -154,7 +45,7 @@ void Runtime::handleMigrate(MessageBuffer message) {
   Collection* c = findCollection(env.collection);
   if (!c && spec.kind == CollectionKind::Singleton) {
     // A singleton chare exists only where it lives: this PE learns its collection now.
-    c = collections_.emplace(env.collection, std::make_unique<Collection>(env.collection, spec, numPes_, &arrayMap_))
+    c = collections_.emplace(env.collection, std::make_unique<Collection>(env.collection, spec, numPes_, embedding_))
             .first->second.get();
     reductions_.collectionCreated(*c);
   }
@@ -170,11 +61,8 @@ void Runtime::handleMigrate(MessageBuffer message) {
   const std::vector<std::byte> rest(runtimeState + p.offset(), runtimeState + runtimeBytes);
   const std::size_t userOffset = framing.userOffset;
   construction_ = ConstructionContext{collection, index};
-  InvokeContext ctx;
-  ctx.entry = env.entry;
-  ctx.payload = payloadOf(message) + userOffset;
-  ctx.payloadSize = payloadSizeOf(message) - userOffset;
-  ctx.adoptable = &message;
+  InvokeContext ctx = InvokeContext::forConstructor(env.entry, payloadOf(message) + userOffset,
+                                                    payloadSizeOf(message) - userOffset, &message);
   std::unique_ptr<ChareBase> element = Registry::instance().entry(ctx.entry).construct(ctx);
   construction_ = ConstructionContext{};
   Pup runtimePup = Pup::unpacker(rest.data(), rest.size());
@@ -182,34 +70,20 @@ void Runtime::handleMigrate(MessageBuffer message) {
   ChareBase* e = element.get();
   const int home = ChareInternals::homePe(*e);
   c->elements.emplace(index, std::move(element));
-  locations_.arrived(collection, index, myPe_, home == myPe_);
-  if (home != myPe_) {
-    send(home, locationUpdate(collection, index, myPe_, kArrivalRecord));
-  }
+  locations_.arrived(collection, index, home);
   e->migrated();
-  if (lb_) lb_->elementArrived(collection, index);
+  if (LoadBalancerHooks* balancer = meter_.balancer()) balancer->elementArrived(collection, index);
   elementArrived(*c, index);
 }
 
 void Runtime::elementArrived(Collection& collection, const ArrayIndex& index) {
-  auto waiting = waitingForElement_.find(ElementKey{collection.id(), index});
-  if (waiting == waitingForElement_.end()) return;
-  std::vector<MessageBuffer> replay = std::move(waiting->second);
-  waitingForElement_.erase(waiting);
-  for (MessageBuffer& m : replay) handleElementMessage(m);
+  for (MessageBuffer& m : pending_.release(PendingMessages::element(ElementKey{collection.id(), index}))) dispatch(m);
 }
 
 void Runtime::handleLocationUpdate(const MessageBuffer& message) {
-  const Envelope& env = envelopeOf(message);
-  const int pe = static_cast<int>(env.locationPe());
-  if (env.locationPe() >= static_cast<std::uint32_t>(numPes_))
-    throw PupError("charm: a location update names PE " + std::to_string(env.locationPe()) + " of " +
-                   std::to_string(numPes_));
-  if (destroyedHere(env.collection)) return;  // nothing is kept for it any more
-  if (env.locationUpdateKind() == kArrivalRecord)
-    locations_.record(env.collection, env.index, pe);
-  else
-    locations_.learn(env.collection, env.index, pe);
+  LocationManager::checkUpdate(message, numPes_);
+  if (destroyedHere(envelopeOf(message).collection)) return;  // nothing is kept for it any more
+  locations_.applyUpdate(message);
 }
 
 // --- element messages ------------------------------------------------------------
@@ -229,11 +103,7 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
     forwardToElement(*c, std::move(message));
     return;
   }
-  if (hasFlag(env, kForwardedToElement) && env.originalSender() != myPe_ && env.originalSender() >= 0) {
-    // Tell the original sender where the element is, so its next messages come here.
-    send(env.originalSender(), locationUpdate(env.collection, env.index, myPe_, 0));
-    clearFlag(env, kForwardedToElement);
-  }
+  locations_.delivered(env);
   ChareBase* element = it->second.get();
   switch (env.kind) {
     case MessageKind::EntryCall:
@@ -248,18 +118,9 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
                        " bytes)");
       SectionDelivery d;
       std::memcpy(&d, payloadOf(message), sizeof d);
-      InvokeContext ctx;
-      ctx.payload = payloadOf(message) + kSectionDeliveryBytes;
-      ctx.payloadSize = env.payloadSize - kSectionDeliveryBytes;
-      ctx.adoptable = &message;
-      ctx.reply = env.reply;
-      ctx.entry = env.entry;
-      ctx.broadcast = true;
-      ctx.replyScope = d.section;
-      ctx.broadcastNumber = env.broadcastNumber();
-      ctx.sectionPosition = d.position;
-      ctx.countingPe = d.countingPe;
-      ctx.flags = env.flags;
+      InvokeContext ctx = InvokeContext::forSectionMember(env, payloadOf(message) + kSectionDeliveryBytes,
+                                                          env.payloadSize - kSectionDeliveryBytes, &message,
+                                                          env.entry, d.section, d.position, d.countingPe);
       invokeEntry(element, ctx);
       return;
     }
@@ -271,21 +132,16 @@ void Runtime::handleElementMessage(MessageBuffer& message) {
 void Runtime::forwardToElement(Collection& collection, MessageBuffer message) {
   Envelope& env = envelopeOf(message);
   const int home = collection.peOf(env.index);
-  const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home, myPe_);
+  const LocationTable::Decision d = locations_.whereNext(env.collection, env.index, home);
   if (d.action == LocationTable::Action::Buffer) {
     if (neverInserted(collection, env.index)) {
       rejectUndeliverable(std::move(message), "was never inserted (ckDoneInserting has completed)");
       return;
     }
-    waitingForElement_[ElementKey{env.collection, env.index}].push_back(std::move(message));
+    pending_.hold(PendingMessages::element(ElementKey{env.collection, env.index}), std::move(message));
     return;
   }
-  if (!hasFlag(env, kForwardedToElement)) {
-    setFlag(env, kForwardedToElement);
-    env.setOriginalSender(env.sourcePe);
-  }
-  if (forwardHook_) forwardHook_(message);
-  send(d.pe, std::move(message));
+  locations_.forward(d.pe, std::move(message));
 }
 
 // --- broadcasts ------------------------------------------------------------------------
@@ -329,21 +185,14 @@ void Runtime::deliverBroadcastInOrder(ChareBase* element, const ElementKey& key,
       kept = MessageBuffer::allocate(kPayloadOffset + env.payloadSize);
       std::memcpy(kept.data(), start, kPayloadOffset + env.payloadSize);
     }
-    heldBroadcasts_[key].emplace(number, std::move(kept));
+    pending_.holdNumbered(PendingMessages::broadcastTurn(key), number, std::move(kept));
     return;
   }
   ChareInternals::setNextBroadcast(*element, number + 1);
   deliverToElement(element, env, adoptable);
-  auto held = heldBroadcasts_.find(key);
-  while (held != heldBroadcasts_.end()) {
-    auto next = held->second.find(ChareInternals::nextBroadcast(*element));
-    if (next == held->second.end()) return;
-    MessageBuffer m = std::move(next->second);
-    held->second.erase(next);
-    if (held->second.empty()) heldBroadcasts_.erase(held);
+  while (MessageBuffer m = pending_.releaseNumbered(PendingMessages::broadcastTurn(key), ChareInternals::nextBroadcast(*element))) {
     ChareInternals::setNextBroadcast(*element, ChareInternals::nextBroadcast(*element) + 1);
     deliverToElement(element, envelopeOf(m), &m);
-    held = heldBroadcasts_.find(key);
   }
 }
 

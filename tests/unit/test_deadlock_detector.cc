@@ -9,6 +9,7 @@
 
 #include "comm/in_process_transport.h"
 #include "charm.h"
+#include "runtime/embedding_hooks.h"
 #include "in_process_job.h"
 
 namespace {
@@ -24,10 +25,15 @@ TEST_CASE("a fiber waiting for a future nobody sets ends the job with the waitin
   charm::Runtime runtime(network.endpoint(0));
   runtime.setFlags(deadlockTimeout("0.4"));
   std::atomic<int> reports{0};
-  runtime.quiescence().setReportHook([&] {
-    ++reports;
-    return std::string("PE 0: main waits\n");
-  });
+  struct Report final : charm::EmbeddingHooks {
+    explicit Report(std::atomic<int>& reports) : reports(reports) {}
+    std::string waitingReport(std::uint64_t) override {
+      ++reports;
+      return "PE 0: main waits\n";
+    }
+    std::atomic<int>& reports;
+  } report(reports);
+  runtime.setEmbeddingHooks(&report);
   const auto start = std::chrono::steady_clock::now();
   try {
     runtime.run([] { charm::Future<int>::make().get(); });

@@ -12,9 +12,22 @@
 
 #include "comm/in_process_transport.h"
 #include "charm.h"
+#include "runtime/embedding_hooks.h"
 #include "in_process_job.h"
 
 namespace {
+// Records the calls the runtime could not deliver (raised at their futures by an embedding).
+struct RecordUndeliverable final : charm::EmbeddingHooks {
+  RecordUndeliverable(std::mutex& mutex, std::vector<std::string>& rejected) : mutex(mutex), rejected(rejected) {}
+  bool raiseUndeliverable(const charm::Envelope& env, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    rejected.push_back(env.index.toString() + ": " + reason);
+    return true;
+  }
+  std::mutex& mutex;
+  std::vector<std::string>& rejected;
+};
+
 
 std::atomic<int> aliveTracked{0};
 std::atomic<int> pokesTracked{0};
@@ -77,6 +90,7 @@ TEST_CASE("a call with a future waiting for an element of a destroyed array reac
   for (int n : {1, 2, 3}) {
     std::mutex mutex;
     std::vector<std::string> rejected;
+    RecordUndeliverable recorder(mutex, rejected);
     const auto codes = runInProcessJob(
         n,
         [&] {
@@ -88,12 +102,7 @@ TEST_CASE("a call with a future waiting for an element of a destroyed array reac
           charm::waitQuiescence();
           charm::exit(0);
         },
-        [&](charm::Runtime& runtime) {
-          runtime.setUndeliverableHandler([&](const charm::Envelope& env, const std::string& reason) {
-            std::lock_guard<std::mutex> lock(mutex);
-            rejected.push_back(env.index.toString() + ": " + reason);
-          });
-        });
+        [&](charm::Runtime& runtime) { runtime.setEmbeddingHooks(&recorder); });
     CHECK(rejected == std::vector<std::string>{"(41,): was destroyed (ckDestroy) before the call reached it"});
     CHECK(codes == std::vector<int>(static_cast<std::size_t>(n), 0));
   }

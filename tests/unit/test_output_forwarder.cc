@@ -36,8 +36,8 @@ class Printer : public charm::Group<Printer> {
     for (int i = 0; i < lines; ++i) {
       const std::string line = "PE " + std::to_string(charm::myPe()) + " line " + std::to_string(i) + "\n";
       // in two pieces, as print() writes a line and then its newline
-      charm::Runtime::current().writeOutput(OutputStream::Stdout, std::string_view(line).substr(0, 5));
-      charm::Runtime::current().writeOutput(OutputStream::Stdout, std::string_view(line).substr(5));
+      charm::Runtime::current().output().write(OutputStream::Stdout, std::string_view(line).substr(0, 5));
+      charm::Runtime::current().output().write(OutputStream::Stdout, std::string_view(line).substr(5));
     }
     done.set(charm::myPe());
   }

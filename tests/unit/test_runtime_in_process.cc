@@ -12,9 +12,22 @@
 
 #include "comm/in_process_transport.h"
 #include "charm.h"
+#include "runtime/embedding_hooks.h"
 #include "in_process_job.h"
 
 namespace {
+// Records the calls the runtime could not deliver (raised at their futures by an embedding).
+struct RecordUndeliverable final : charm::EmbeddingHooks {
+  RecordUndeliverable(std::mutex& mutex, std::vector<std::string>& rejected) : mutex(mutex), rejected(rejected) {}
+  bool raiseUndeliverable(const charm::Envelope& env, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    rejected.push_back(env.index.toString() + ": " + reason);
+    return true;
+  }
+  std::mutex& mutex;
+  std::vector<std::string>& rejected;
+};
+
 
 class Square : public charm::ArrayElement<Square> {
  public:
@@ -72,6 +85,7 @@ TEST_CASE("a call with a future to a sparse-array element never inserted reaches
   for (int n : {1, 2, 3}) {
     std::mutex mutex;
     std::vector<std::string> rejected;  // "index: reason" of each call handed to the handler
+    RecordUndeliverable recorder(mutex, rejected);
     std::atomic<int> insertedPe{-1};
     const auto codes = runInProcessJob(
         n,
@@ -86,12 +100,7 @@ TEST_CASE("a call with a future to a sparse-array element never inserted reaches
           charm::waitQuiescence();
           charm::exit(0);
         },
-        [&](charm::Runtime& runtime) {
-          runtime.setUndeliverableHandler([&](const charm::Envelope& env, const std::string& reason) {
-            std::lock_guard<std::mutex> lock(mutex);
-            rejected.push_back(env.index.toString() + ": " + reason);
-          });
-        });
+        [&](charm::Runtime& runtime) { runtime.setEmbeddingHooks(&recorder); });
     std::sort(rejected.begin(), rejected.end());
     CHECK(rejected == std::vector<std::string>{"(41,): was never inserted (ckDoneInserting has completed)",
                                                "(42,): was never inserted (ckDoneInserting has completed)"});

@@ -42,12 +42,6 @@ struct CollectionSpec {
   }
 };
 
-// Places the elements of arrays created with a custom map: the PE of `index` in
-// an array of extents `dims` under map `map` (provided by the layer that defines
-// maps, e.g. Python ArrayMap groups).
-using ArrayMapFunction =
-    std::function<int(CollectionId map, const ArrayIndex& index, const ArrayIndex& dims)>;
-
 // Number of elements of an array with extents `dims`.
 std::uint64_t elementCount(const ArrayIndex& dims);
 // Row-major position of `index` in `dims`; `index` must be in range.

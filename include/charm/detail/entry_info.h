@@ -33,6 +33,49 @@ struct InvokeContext {
   std::uint32_t sectionPosition = 0;   // section broadcasts: the member's place in the section
   std::int32_t countingPe = -1;        // section broadcasts: the PE that counts the member's reply
   std::uint8_t flags = 0;              // the envelope's flags
+
+  // The ways a context is made (by the runtime), so that every delivery fills it
+  // the same way. An entry method run by message `env` (an entry call or any kind
+  // of broadcast) on the arguments [payload, payload + size); `adoptable` as above.
+  static InvokeContext forMessage(const Envelope& env, const std::byte* payload, std::size_t size,
+                                  MessageBuffer* adoptable) {
+    InvokeContext ctx;
+    ctx.payload = payload;
+    ctx.payloadSize = size;
+    ctx.adoptable = adoptable;
+    ctx.reply = env.reply;
+    ctx.entry = env.entry;
+    ctx.broadcast = env.kind == MessageKind::Broadcast || env.kind == MessageKind::ElementBroadcast ||
+                    env.kind == MessageKind::SectionBroadcast || env.kind == MessageKind::ElementSectionBroadcast;
+    ctx.replyScope = env.collection;
+    ctx.broadcastNumber = env.broadcastNumber();
+    ctx.flags = env.flags;
+    return ctx;
+  }
+  // The same for a member of a section broadcast: runs `entry` (the one named for
+  // the member's collection); replies reduce over `section`, at the member's
+  // `position`, counted by `countingPe` (-1: this PE).
+  static InvokeContext forSectionMember(const Envelope& env, const std::byte* payload, std::size_t size,
+                                        MessageBuffer* adoptable, EntryId entry, std::uint64_t section,
+                                        std::uint32_t position, std::int32_t countingPe = -1) {
+    InvokeContext ctx = forMessage(env, payload, size, adoptable);
+    ctx.entry = entry;
+    ctx.broadcast = true;
+    ctx.replyScope = section;
+    ctx.sectionPosition = position;
+    ctx.countingPe = countingPe;
+    return ctx;
+  }
+  // Constructor entry `entry` building an element from [payload, payload + size).
+  static InvokeContext forConstructor(EntryId entry, const std::byte* payload, std::size_t size,
+                                      MessageBuffer* adoptable = nullptr) {
+    InvokeContext ctx;
+    ctx.entry = entry;
+    ctx.payload = payload;
+    ctx.payloadSize = size;
+    ctx.adoptable = adoptable;
+    return ctx;
+  }
 };
 
 using EntryInvoker = void (*)(ChareBase* object, InvokeContext& ctx);

@@ -1,0 +1,83 @@
+// LocationManager: where this PE's messages for migratable elements go, and the
+// moves of its elements. It keeps the LocationTable (home records, forwarding
+// pointers, cached locations), sends and applies location updates (an element's
+// arrival reported to its home; a hint to a sender whose message had to be
+// forwarded), forwards element messages along the table, and queues and carries
+// out migrations (packing an element and sending it; its arrival is the
+// Runtime's, as it constructs the element). Owned by the Runtime
+// (Runtime::locations()).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/element_key.h"
+#include "runtime/location_table.h"
+#include "charm/detail/message.h"
+#include "runtime/envelope_flags.h"
+
+namespace charm {
+
+class Runtime;
+
+class LocationManager {
+ public:
+  explicit LocationManager(Runtime& runtime) : runtime_(runtime) {}
+
+  // --- routing ------------------------------------------------------------------
+  // The PE to send a message for element (collection, index) to: where it was last
+  // seen, else `home`.
+  int route(CollectionId collection, const ArrayIndex& index, int home) const {
+    return table_.route(collection, index, home);
+  }
+  // Where a message for an element not on this PE goes next (see LocationTable).
+  LocationTable::Decision whereNext(CollectionId collection, const ArrayIndex& index, int home) const;
+  // Sends an element message on to `pe`, marked as forwarded so that the PE
+  // holding the element tells the original sender where it is.
+  void forward(int pe, MessageBuffer message);
+  // An element message reached its element here: if it was forwarded, tells its
+  // original sender where the element is (once). One branch for the others.
+  void delivered(Envelope& env) {
+    if (env.flags & kForwardedToElement) [[unlikely]]
+      tellSender(env);
+  }
+
+  // --- location records -----------------------------------------------------------
+  // A migrated element landed here; `home` is its home PE (told, to keep its record).
+  void arrived(CollectionId collection, const ArrayIndex& index, int home);
+  // An element inserted away from its home was constructed here.
+  void insertedHere(CollectionId collection, const ArrayIndex& index, int home);
+  // Home: an element inserted here is constructed on `pe` (a record, as if it moved there).
+  void placedOn(CollectionId collection, const ArrayIndex& index, int pe);
+  // Throws PupError for a LocationUpdate naming a PE that does not exist.
+  static void checkUpdate(const MessageBuffer& message, int numPes);
+  // Applies a LocationUpdate (checked with checkUpdate).
+  void applyUpdate(const MessageBuffer& message);
+
+  // --- migration ------------------------------------------------------------------
+  // Queues the move of element (collection, index) of this PE to `pe` (see
+  // Runtime::migrate, which documents the checks made here).
+  void requestMigration(CollectionId collection, const ArrayIndex& index, int pe);
+  bool migrationsPending() const noexcept { return !pendingMigrations_.empty(); }
+  // Moves the elements asked to move that can (no suspended coroutine); true if any left.
+  bool runPendingMigrations();
+
+  // Forgets everything kept for `collection` (destroyed).
+  void forgetCollection(CollectionId collection);
+
+ private:
+  void tellSender(Envelope& env);
+  struct PendingMigration {
+    CollectionId collection;
+    ArrayIndex index;
+    int pe;
+  };
+  // Packs element `index` and sends it to `pe`, with the broadcasts it was holding.
+  bool moveElement(CollectionId collection, const ArrayIndex& index, int pe);
+
+  Runtime& runtime_;
+  LocationTable table_;
+  std::vector<PendingMigration> pendingMigrations_;
+};
+
+}  // namespace charm
