@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   PyRun_SimpleString("import sys\nif sys.stdout is not None: sys.stdout.reconfigure(line_buffering=True)\n");
 
   state.schedulerState = PyThreadState_Get();
-  state.threadStates.install(runtime.fibers(), state.schedulerState);
+  state.threadStates.install(runtime.scheduler().pool(), state.schedulerState);
 
   // sys.path: the script's folder first (as python3 does), then the charmpy package.
   {

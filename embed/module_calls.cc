@@ -158,7 +158,7 @@ PyObject* py_create(PyObject*, PyObject* args) {
       if (spec.onPes.empty()) throw std::invalid_argument("charmpy: Group(onPEs=[]) names no PE");
     }
     if (spec.kind == charm::CollectionKind::Singleton) {
-      spec.onPe = onPe < 0 ? rt().placeSingleton() : onPe;
+      spec.onPe = onPe < 0 ? rt().collections().placeSingleton() : onPe;
       if (spec.onPe >= rt().numPes())
         throw std::out_of_range("charmpy: cannot create a chare on PE " + std::to_string(onPe) +
                                 "; PEs are 0.." + std::to_string(rt().numPes() - 1));
@@ -172,13 +172,13 @@ PyObject* py_create(PyObject*, PyObject* args) {
     charm::MessageBuffer m = charm::newMessage(charm::MessageKind::CreateCollection, specSize + argsSize);
     charm::packInto(charm::payloadOf(m), specSize, spec);
     std::memcpy(charm::payloadOf(m) + specSize, charm::payloadOf(packedArgs), argsSize);
-    const charm::CollectionId id = rt().newCollectionId();
-    rt().createCollection(id, spec, std::move(m));
+    const charm::CollectionId id = rt().collections().newId();
+    rt().collections().create(id, spec, std::move(m));
     return PyLong_FromUnsignedLongLong(id);
   });
 }
 
-PyObject* py_place_chare(PyObject*, PyObject*) { return PyLong_FromLong(rt().placeSingleton()); }
+PyObject* py_place_chare(PyObject*, PyObject*) { return PyLong_FromLong(rt().collections().placeSingleton()); }
 
 PyObject* py_element_pe(PyObject*, PyObject* args) {
   PyObject *dimsObj, *indexObj;
@@ -202,7 +202,7 @@ PyObject* py_element_pe(PyObject*, PyObject* args) {
 PyObject* py_collection_map(PyObject*, PyObject* cid) {
   const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
   if (PyErr_Occurred()) return nullptr;
-  const charm::Collection* c = rt().findCollection(id);
+  const charm::Collection* c = rt().collections().find(id);
   return c ? PyLong_FromUnsignedLongLong(c->spec().arrayMap) : PyLong_FromLong(-1);
 }
 

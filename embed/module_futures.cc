@@ -191,7 +191,7 @@ PyObject* py_spawn(PyObject*, PyObject* args) {
   if (!PyArg_ParseTuple(args, "O|O!", &fn, &PyTuple_Type, &fargs)) return nullptr;
   PyRef f = PyRef::borrow(fn), a = fargs ? PyRef::borrow(fargs) : PyRef::steal(PyTuple_New(0));
   return guarded([&] {
-    rt().spawnFiber([f, a]() mutable {
+    rt().scheduler().spawn([f, a]() mutable {
       PyRef r = PyRef::steal(PyObject_Call(f.get(), a.get(), nullptr));
       if (!r) handleUncaught("a coroutine");
       f = PyRef();
@@ -202,13 +202,13 @@ PyObject* py_spawn(PyObject*, PyObject* args) {
 }
 
 PyObject* py_current_fiber(PyObject*, PyObject*) {
-  return PyLong_FromVoidPtr(rt().fibers().current());
+  return PyLong_FromVoidPtr(rt().scheduler().pool().current());
 }
 
 PyObject* py_suspend(PyObject*, PyObject* args) {
   PyObject* what = nullptr;  // what it waits for, named by the deadlock report and SIGUSR1
   if (!PyArg_ParseTuple(args, "|O", &what)) return nullptr;
-  charm::FiberPool& pool = rt().fibers();
+  charm::FiberPool& pool = rt().scheduler().pool();
   if (!pool.inFiber())
     return fail(PyExc_RuntimeError,
                 "charmpy: this call waits, so it must run in a coroutine (the entry function or "
@@ -232,7 +232,7 @@ PyObject* py_suspend(PyObject*, PyObject* args) {
 // for every coroutine of this PE that is suspended (the running one excluded).
 PyObject* py_waiting_coroutines(PyObject*, PyObject*) {
   EmbedState& st = embedState();
-  const auto waiting = st.threadStates.suspended(st.runtime->fibers().current());
+  const auto waiting = st.threadStates.suspended(st.runtime->scheduler().pool().current());
   PyRef list = PyRef::steal(PyList_New(0));
   if (!list) return nullptr;
   auto orNone = [](PyObject* o) { return o ? o : Py_None; };
@@ -261,7 +261,7 @@ PyObject* py_resume(PyObject*, PyObject* args) {
   if (!fiber) return fail(PyExc_ValueError, "charmpy: resume() needs a fiber handle");
   embedState().resumeValues[fiber] = PyRef::borrow(value);
   try {
-    rt().resumeFiber(fiber);
+    rt().scheduler().resume(fiber);
   } catch (const std::logic_error& e) {
     return fail(PyExc_RuntimeError, e.what());
   }
@@ -274,7 +274,7 @@ PyObject* py_after(PyObject*, PyObject* args) {
   PyObject* fn;
   if (!PyArg_ParseTuple(args, "dO", &seconds, &fn)) return nullptr;
   PyRef f = PyRef::borrow(fn);
-  rt().after(seconds, [f] {
+  rt().scheduler().after(seconds, [f] {
     PyRef r = PyRef::steal(PyObject_CallNoArgs(f.get()));
     if (!r) handleUncaught("a timer callback");
   });

@@ -29,8 +29,8 @@ PyObject* py_create_sparse(PyObject*, PyObject* args) {
     const std::size_t size = charm::packedSize(spec);
     charm::MessageBuffer m = charm::newMessage(charm::MessageKind::CreateCollection, size);
     charm::packInto(charm::payloadOf(m), size, spec);
-    const charm::CollectionId id = rt().newCollectionId();
-    rt().createCollection(id, spec, std::move(m));
+    const charm::CollectionId id = rt().collections().newId();
+    rt().collections().create(id, spec, std::move(m));
     return PyLong_FromUnsignedLongLong(id);
   });
 }
@@ -51,7 +51,7 @@ PyObject* py_insert(PyObject*, PyObject* args) {
   charm::MessageBuffer m = embedState().codec.pack(call.get(), charm::MessageKind::InsertElement);
   if (!m) return nullptr;
   return guarded([&]() -> PyObject* {
-    rt().insertElement(collection, index, onPe, static_cast<charm::EntryId>(ctor), std::move(m), mapId);
+    rt().collections().insert(collection, index, onPe, static_cast<charm::EntryId>(ctor), std::move(m), mapId);
     Py_RETURN_NONE;
   });
 }
@@ -61,7 +61,7 @@ PyObject* py_done_inserting(PyObject*, PyObject* cid) {
   const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
   if (PyErr_Occurred()) return nullptr;
   return guarded([&]() -> PyObject* {
-    rt().doneInserting(id);
+    rt().collections().doneInserting(id);
     Py_RETURN_NONE;
   });
 }
@@ -71,7 +71,7 @@ PyObject* py_destroy(PyObject*, PyObject* cid) {
   const unsigned long long id = PyLong_AsUnsignedLongLong(cid);
   if (PyErr_Occurred()) return nullptr;
   return guarded([&]() -> PyObject* {
-    rt().destroyCollection(id);
+    rt().collections().destroy(id);
     Py_RETURN_NONE;
   });
 }

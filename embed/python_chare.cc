@@ -198,8 +198,8 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     return;
   }
   ++static_cast<PythonChare*>(chare)->runningCoroutines;
-  st.runtime->spawnFiber([chare, object, &entry, call, origin, id]() mutable {
-    charm::Fiber* self = embedState().runtime->fibers().current();
+  st.runtime->scheduler().spawn([chare, object, &entry, call, origin, id]() mutable {
+    charm::Fiber* self = embedState().runtime->scheduler().pool().current();
     FiberThreadStates::setChare(self, object.get(), entry.methodName.get());  // both outlive the call below
     profiledCall(id, [&] { runCall(chare, object, entry, std::move(call), origin); });
     FiberThreadStates::setChare(self, nullptr);
@@ -213,9 +213,9 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
 std::unique_ptr<charm::ChareBase> constructPythonChare(charm::InvokeContext& ctx) {
   EmbedState& st = embedState();
   const PythonEntry& entry = st.entries.at(ctx.entry);
-  const auto& where = st.runtime->constructionContext();
+  const auto& where = st.runtime->collections().constructionContext();
   PyRef dims = PyRef::borrow(Py_None);
-  if (const charm::Collection* c = st.runtime->findCollection(where.collection);
+  if (const charm::Collection* c = st.runtime->collections().find(where.collection);
       c && c->kind() == charm::CollectionKind::Array)
     dims = indexToTuple(c->spec().dims);
   PyRef call = decodeCall(ctx);

@@ -45,8 +45,8 @@ std::string PythonChare::busyReason() const {
 std::unique_ptr<charm::ChareBase> constructMigratedPythonChare(charm::InvokeContext& ctx) {
   EmbedState& st = embedState();
   const PythonEntry& entry = st.entries.at(ctx.entry);
-  const auto& where = st.runtime->constructionContext();
-  const charm::Collection* c = st.runtime->findCollection(where.collection);
+  const auto& where = st.runtime->collections().constructionContext();
+  const charm::Collection* c = st.runtime->collections().find(where.collection);
   PyRef dims = PyRef::borrow(Py_None);
   int home = -1;
   if (c && c->kind() == charm::CollectionKind::Array) dims = indexToTuple(c->spec().dims);
@@ -94,7 +94,7 @@ PyObject* py_migrate(PyObject*, PyObject* args) {
   charm::ChareBase* chare = chareOf(object, "migrate");
   if (!chare) return nullptr;
   return guarded([&] {
-    rt().migrate(chare->collectionId(), chare->chareIndex(), pe);
+    rt().locations().requestMigration(chare->collectionId(), chare->chareIndex(), pe);
     Py_RETURN_NONE;
   });
 }

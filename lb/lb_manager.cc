@@ -90,7 +90,7 @@ LbManager::LbManager() {
   if (enabled_ && (flags.has("balancer") || period_ > 0)) rt.loadMeter().setInstrumentation(true);
   tlsManager = this;
   rt.loadMeter().setBalancer(this);
-  if (thisIndex() == 0 && enabled_ && period_ > 0) rt.after(period_, [this] { tick(); });
+  if (thisIndex() == 0 && enabled_ && period_ > 0) rt.scheduler().after(period_, [this] { tick(); });
 }
 
 LbManager::~LbManager() {
@@ -115,7 +115,8 @@ void LbManager::atSync(ChareBase& element) {
   const auto stream = static_cast<std::uint8_t>(ReductionStream::LoadBalancerSync);
   ReductionValue value = ReductionValue::numeric(ReducerKind::Max, static_cast<std::uint64_t>(element.collectionId()));
   if (ChareInternals::homePe(element) != rt.myPe())
-    rt.sendRemoteContribution(ChareInternals::homePe(element), element.collectionId(), stream, number, value, done);
+    rt.locations().sendRemoteContribution(ChareInternals::homePe(element), element.collectionId(), stream, number,
+                                          value, done);
   else
     rt.reductions().contribute(element.collectionId(), ReductionStream::LoadBalancerSync, number, std::move(value),
                                done);
@@ -140,7 +141,7 @@ void LbManager::allAtSync(std::uint64_t collection) {
 
 void LbManager::tick() {
   if (!running_) startStep(0);
-  Runtime::current().after(period_, [this] { tick(); });
+  Runtime::current().scheduler().after(period_, [this] { tick(); });
 }
 
 // --- a step ---------------------------------------------------------------------------
@@ -159,7 +160,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   report.pe = rt.myPe();
   double balanced = 0;
   auto take = [&](CollectionId id) {
-    Collection* c = rt.findCollection(id);
+    Collection* c = rt.collections().find(id);
     if (!c) return;
     for (auto& [index, element] : c->elements) {
       const ChareBase& e = *element;
@@ -178,7 +179,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
     take(collection);
   } else {  // periodic: every array not using AtSync, and every singleton
     std::vector<CollectionId> ids;
-    rt.forEachCollection([&](Collection& c) {
+    rt.collections().forEach([&](Collection& c) {
       if (c.kind() != CollectionKind::Group && !c.spec().useAtSync) ids.push_back(c.id());
     });
     std::sort(ids.begin(), ids.end());
@@ -186,7 +187,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
   }
   // Only the balanced collections start a new period: an AtSync array keeps
   // measuring until its own step, whatever periodic steps ran meanwhile.
-  rt.forEachCollection([&](Collection& c) {
+  rt.collections().forEach([&](Collection& c) {
     const bool balanced = c.kind() != CollectionKind::Group &&
                           (collection != 0 ? c.id() == collection : !c.spec().useAtSync);
     if (balanced || c.kind() == CollectionKind::Group)
@@ -263,7 +264,7 @@ void LbManager::applyPlan(std::uint32_t step, std::vector<Move> moves) {
       expected_.insert(ElementKey{m.collection, m.index});
     if (m.from != rt.myPe()) continue;
     try {
-      rt.migrate(m.collection, m.index, m.to);  // leaves after this entry returns
+      rt.locations().requestMigration(m.collection, m.index, m.to);  // leaves after this entry returns
     } catch (const std::exception&) {
       // It left meanwhile or was pinned: the PE waiting for it must not wait.
       thisProxy()[m.to].invoke<&LbManager::notComing>(static_cast<std::uint64_t>(m.collection), m.index);
@@ -334,7 +335,7 @@ void LbManager::migrationsDone(std::uint64_t step) {
 void LbManager::startMeasuring() {
   Runtime& rt = Runtime::current();
   rt.loadMeter().takeLoadSample();  // discarded: it covers the step
-  rt.forEachCollection([&](Collection& c) {
+  rt.collections().forEach([&](Collection& c) {
     for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);
   });
 }

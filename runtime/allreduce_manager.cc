@@ -444,7 +444,7 @@ void AllReduceManager::deliver(Result& r, const std::vector<std::pair<int, Array
     runtime_.embeddingHooks()->deliverExternalAllReduce(r);
     return;
   }
-  Collection* c = runtime_.findCollection(r.collection);
+  Collection* c = runtime_.collections().find(r.collection);
   if (!c) return;
   const EntryInfo& entry = Registry::instance().entry(r.callback.entry());
   // The elements this PE is home to and that are here; those away got the result

@@ -9,23 +9,23 @@
 namespace charm {
 
 ChareBase::ChareBase() {
-  const auto& ctx = Runtime::current().constructionContext();
+  const auto& ctx = Runtime::current().collections().constructionContext();
   collection_ = ctx.collection;
   index_ = ctx.index;
   // Constructed at home unless inserted elsewhere; a migrated one gets it with its state.
   homePe_ = ctx.home >= 0 ? ctx.home : Runtime::current().myPe();
-  const Collection* c = Runtime::current().findCollection(collection_);
+  const Collection* c = Runtime::current().collections().find(collection_);
   measured_ = c && c->kind() != CollectionKind::Group;
-  Runtime::current().constructionStarted(*this);
+  Runtime::current().collections().constructionStarted(*this);
 }
 
-void ChareBase::AtSync() { Runtime::current().atSync(*this); }
+void ChareBase::AtSync() { atSync(Runtime::current(), *this); }
 
 namespace {
 // A singleton chare reduces over itself alone (its home PE is the root), as
 // charm4py's single chares, which are one-element arrays, do.
 Collection& contributingCollection(Runtime& rt, CollectionId id) {
-  Collection* c = rt.findCollection(id);
+  Collection* c = rt.collections().find(id);
   if (!c) throw std::logic_error("charm: contribute() by an element of a collection unknown on this PE");
   return *c;
 }
@@ -63,8 +63,9 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback, 
     // The member is counted on the PE the section's spec names for it.
     const int countingPe = info->spec().members[position].pe;
     if (countingPe != rt.myPe())
-      rt.sendRemoteContribution(countingPe, section, static_cast<std::uint8_t>(ReductionStream::Contributions),
-                                number, value, callback);
+      rt.locations().sendRemoteContribution(countingPe, section,
+                                            static_cast<std::uint8_t>(ReductionStream::Contributions), number,
+                                            value, callback);
     else
       rt.reductions().contribute(section, ReductionStream::Contributions, number, std::move(value), callback);
     ++number;
@@ -77,14 +78,15 @@ void ChareBase::contributeValue(ReductionValue value, const Callback& callback, 
           "charm: an allreduce callback takes numeric reducers or nop; send a gather to a "
           "broadcast callback instead");
     if (homePe_ != rt.myPe()) {  // moved away: home counts it and sends the result back
-      rt.sendRemoteAllReduce(homePe_, collection_, index_, nextReduction_, value, callback);
+      rt.locations().sendRemoteAllReduce(homePe_, collection_, index_, nextReduction_, value, callback);
       ++nextReduction_;
       return;
     }
     rt.allreduces().contribute(c, nextReduction_, value.span(), callback);
   } else if (homePe_ != rt.myPe()) {  // moved away: home counts it
-    rt.sendRemoteContribution(homePe_, collection_, static_cast<std::uint8_t>(ReductionStream::Contributions),
-                              nextReduction_, value, callback);
+    rt.locations().sendRemoteContribution(homePe_, collection_,
+                                          static_cast<std::uint8_t>(ReductionStream::Contributions), nextReduction_,
+                                          value, callback);
     ++nextReduction_;
   } else {
     rt.reductions().contribute(collection_, ReductionStream::Contributions, nextReduction_,
@@ -118,7 +120,7 @@ void ChareBase::contributeAllReduceMarker(std::string_view form, const Callback&
   if (homePe_ != rt.myPe()) {
     ReductionValue marker = ReductionValue::nop();
     marker.setForm(std::string(form));
-    rt.sendRemoteAllReduce(homePe_, collection_, index_, number, marker, callback);
+    rt.locations().sendRemoteAllReduce(homePe_, collection_, index_, number, marker, callback);
     return;
   }
   rt.allreduces().contribute(c, number, NumericSpan{ReducerKind::Nop, ValueType::None, 0, 0, nullptr, form},
@@ -148,9 +150,9 @@ void ChareBase::contributeBroadcastReply(const InvokeContext& ctx, ReductionValu
   const int countingPe = isSectionId(ctx.replyScope) ? (ctx.countingPe >= 0 ? ctx.countingPe : rt.myPe())
                                                       : homePe_;
   if (countingPe != rt.myPe()) {
-    rt.sendRemoteContribution(countingPe, ctx.replyScope,
-                              static_cast<std::uint8_t>(ReductionStream::BroadcastReplies), ctx.broadcastNumber,
-                              value, callback);
+    rt.locations().sendRemoteContribution(countingPe, ctx.replyScope,
+                                          static_cast<std::uint8_t>(ReductionStream::BroadcastReplies),
+                                          ctx.broadcastNumber, value, callback);
     return;
   }
   rt.reductions().contribute(ctx.replyScope, ReductionStream::BroadcastReplies, ctx.broadcastNumber,

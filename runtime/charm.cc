@@ -58,7 +58,7 @@ void waitQuiescence() {
 
 void after(double seconds, std::function<void()> fn) {
   if (!(seconds >= 0)) throw std::invalid_argument("charm::after: the delay must be >= 0 seconds");
-  Runtime::current().after(seconds, std::move(fn));
+  Runtime::current().scheduler().after(seconds, std::move(fn));
 }
 
 void sleep(double seconds) {

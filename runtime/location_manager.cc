@@ -91,11 +91,11 @@ void LocationManager::requestMigration(CollectionId collection, const ArrayIndex
   if (pe < 0 || pe >= numPes)
     throw std::out_of_range("charm: migrate to PE " + std::to_string(pe) + ", which does not exist (0.." +
                             std::to_string(numPes - 1) + ")");
-  Collection* c = runtime_.findCollection(collection);
+  Collection* c = runtime_.collections().find(collection);
   if (!c) throw std::logic_error("charm: migrate(): collection " + std::to_string(collection) + " is not known here");
   if (c->kind() == CollectionKind::Group) throw std::invalid_argument("charm: group elements never migrate");
   ChareBase* element = nullptr;
-  const Runtime::ConstructionContext& construction = runtime_.constructionContext();
+  const ConstructionContext& construction = runtime_.collections().constructionContext();
   if (auto it = c->elements.find(index); it != c->elements.end())
     element = it->second.get();
   else if (construction.element && construction.collection == collection && construction.index == index)
@@ -122,7 +122,7 @@ bool LocationManager::runPendingMigrations() {
   std::vector<PendingMigration> now;
   now.swap(pendingMigrations_);
   for (const PendingMigration& m : now) {
-    Collection* c = runtime_.findCollection(m.collection);
+    Collection* c = runtime_.collections().find(m.collection);
     if (!c) continue;
     auto it = c->elements.find(m.index);
     if (it == c->elements.end()) continue;  // gone already (an earlier request moved it)
@@ -138,7 +138,7 @@ bool LocationManager::runPendingMigrations() {
 }
 
 bool LocationManager::moveElement(CollectionId collection, const ArrayIndex& index, int pe) {
-  Collection& c = *runtime_.findCollection(collection);
+  Collection& c = *runtime_.collections().find(collection);
   auto it = c.elements.find(index);
   if (pe == runtime_.myPe()) return false;
   ChareBase& e = *it->second;
@@ -184,6 +184,41 @@ bool LocationManager::moveElement(CollectionId collection, const ArrayIndex& ind
 void LocationManager::forgetCollection(CollectionId id) {
   std::erase_if(pendingMigrations_, [id](const PendingMigration& m) { return m.collection == id; });
   table_.forgetCollection(id);
+}
+
+// --- contributions of elements away from their counting PE --------------------------------
+
+void LocationManager::sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
+                                             std::uint32_t number, const ReductionValue& value,
+                                             const Callback& callback) {
+  // A section's counting PE may never have heard of it: the spec goes along.
+  SectionSpec spec;
+  if (isSectionId(scope)) {
+    const SectionInfo* info = runtime_.sections().find(scope);
+    if (!info || !info->complete())
+      throw std::logic_error("charm: a contribution to a section this PE does not know");
+    spec = info->spec();
+  }
+  const std::size_t size = packedSize(callback, value, spec);
+  MessageBuffer m = newMessage(MessageKind::RemoteContribution, size);
+  packInto(payloadOf(m), size, callback, value, spec);
+  Envelope& env = envelopeOf(m);
+  env.collection = scope;
+  env.setReductionStream(stream);
+  env.setReductionNumber(number);
+  runtime_.send(countingPe, std::move(m));
+}
+
+void LocationManager::sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index,
+                                          std::uint32_t number, const ReductionValue& value, const Callback& callback) {
+  const std::size_t size = packedSize(callback, value);
+  MessageBuffer m = newMessage(MessageKind::RemoteAllReduce, size);
+  packInto(payloadOf(m), size, callback, value);
+  Envelope& env = envelopeOf(m);
+  env.collection = collection;
+  env.index = index;
+  env.setReductionNumber(number);
+  runtime_.send(home, std::move(m));
 }
 
 }  // namespace charm

@@ -4,14 +4,17 @@
 // arrival reported to its home; a hint to a sender whose message had to be
 // forwarded), forwards element messages along the table, and queues and carries
 // out migrations (packing an element and sending it; its arrival is the
-// Runtime's, as it constructs the element). Owned by the Runtime
+// Runtime's, as it constructs the element). It also sends the reduction
+// contributions of elements away from the PE that counts them. Owned by the Runtime
 // (Runtime::locations()).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "charm/callback.h"
 #include "runtime/element_key.h"
+#include "runtime/reduction_manager.h"
 #include "runtime/location_table.h"
 #include "charm/detail/message.h"
 #include "runtime/envelope_flags.h"
@@ -55,12 +58,27 @@ class LocationManager {
   void applyUpdate(const MessageBuffer& message);
 
   // --- migration ------------------------------------------------------------------
-  // Queues the move of element (collection, index) of this PE to `pe` (see
-  // Runtime::migrate, which documents the checks made here).
+  // Moves element `index` of `collection` (living on this PE) to PE `pe` once
+  // the running entry method has returned (and, for an element with a suspended
+  // coroutine, once that has finished). Messages, broadcasts and reductions
+  // follow it. Throws std::out_of_range for a bad PE, std::invalid_argument for
+  // groups, types that cannot migrate and elements set not migratable, and
+  // std::logic_error for an element that is not on this PE. An element may ask
+  // from its constructor: it moves once constructed.
   void requestMigration(CollectionId collection, const ArrayIndex& index, int pe);
   bool migrationsPending() const noexcept { return !pendingMigrations_.empty(); }
   // Moves the elements asked to move that can (no suspended coroutine); true if any left.
   bool runPendingMigrations();
+
+  // --- contributions of elements away from their counting PE ------------------------
+  // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
+  // counts it as one of its own (an element away from the PE that counts it).
+  void sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
+                              std::uint32_t number, const ReductionValue& value, const Callback& callback);
+  // The same for an allreduce contribution (Callback::toAllElements) of element
+  // `index`, sent to its home; the result comes back to this PE.
+  void sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index, std::uint32_t number,
+                           const ReductionValue& value, const Callback& callback);
 
   // Forgets everything kept for `collection` (destroyed).
   void forgetCollection(CollectionId collection);

@@ -17,22 +17,22 @@ void broadcastEntry(CollectionId collection, EntryId entry, MessageBuffer messag
   Runtime::current().broadcastEntry(collection, entry, std::move(message));
 }
 
-CollectionId newCollectionId() { return Runtime::current().newCollectionId(); }
-int placeSingleton() { return Runtime::current().placeSingleton(); }
+CollectionId newCollectionId() { return Runtime::current().collections().newId(); }
+int placeSingleton() { return Runtime::current().collections().placeSingleton(); }
 void createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message) {
-  Runtime::current().createCollection(id, spec, std::move(message));
+  Runtime::current().collections().create(id, spec, std::move(message));
 }
 void insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
                    MessageBuffer message) {
-  Runtime::current().insertElement(collection, index, onPe, constructor, std::move(message));
+  Runtime::current().collections().insert(collection, index, onPe, constructor, std::move(message));
 }
-void doneInserting(CollectionId collection) { Runtime::current().doneInserting(collection); }
-void destroyCollection(CollectionId collection) { Runtime::current().destroyCollection(collection); }
+void doneInserting(CollectionId collection) { Runtime::current().collections().doneInserting(collection); }
+void destroyCollection(CollectionId collection) { Runtime::current().collections().destroy(collection); }
 const ArrayIndex& arrayDims(CollectionId collection) {
-  return Runtime::current().findCollection(collection)->spec().dims;
+  return Runtime::current().collections().find(collection)->spec().dims;
 }
 void migrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  Runtime::current().migrate(collection, index, pe);
+  Runtime::current().locations().requestMigration(collection, index, pe);
 }
 
 FutureRef newFuture() { return Runtime::current().futures().create(); }
@@ -45,7 +45,7 @@ void broadcastSection(SectionId section, const std::vector<SectionRouting::Entry
   Runtime::current().broadcastSection(section, entries, std::move(message));
 }
 
-void spawnFiber(std::function<void()> body) { Runtime::current().spawnFiber(std::move(body)); }
+void spawnFiber(std::function<void()> body) { Runtime::current().scheduler().spawn(std::move(body)); }
 EntryInfo* registerEntry(std::string name, EntryInvoker invoke, std::string chareTypeName, bool onFiber) {
   return Registry::instance().addEntry(std::move(name), invoke, std::move(chareTypeName), onFiber);
 }

@@ -139,13 +139,13 @@ void QuiescenceDetector::reportWave() {
   if (balanced) {
     startWave();  // confirm at once
   } else {
-    runtime_.after(retryDelay_, [this] { startWave(); });
+    runtime_.scheduler().after(retryDelay_, [this] { startWave(); });
     retryDelay_ = std::min(retryDelay_ * 2, kMaxRetryDelay);
   }
 }
 
 QuiescenceDetector::Counts QuiescenceDetector::localCounts(bool withReport) {
-  Counts c{sent_, processed_, active_, runtime_.fibers().live(), runtime_.pendingTimers(), {}};
+  Counts c{sent_, processed_, active_, runtime_.scheduler().pool().live(), runtime_.scheduler().pendingTimers(), {}};
   if (withReport) {
     EmbeddingHooks* embedding = runtime_.embeddingHooks();
     std::string text = embedding ? embedding->waitingReport(c.suspendedFibers)

@@ -51,7 +51,7 @@ bool ReductionManager::shapeOf(std::uint64_t scope, Shape& shape) {
     shape = Shape{s->localMembers(), s->numChildren(), s->parentPe(), s->size()};
     return true;
   }
-  const Collection* c = runtime_.findCollection(scope);
+  const Collection* c = runtime_.collections().find(scope);
   if (!c) return false;
   if (c->kind() == CollectionKind::Singleton) {  // reduces alone, rooted at its home PE
     shape = Shape{1, 0, -1, 1, true};

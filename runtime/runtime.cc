@@ -34,15 +34,16 @@ Runtime::Runtime(comm::Transport& transport, std::size_t fiberStackBytes)
     : transport_(transport),
       myPe_(transport.rank()),
       numPes_(transport.size()),
-      fibers_(fiberStackBytes),
-      futures_(myPe_, fibers_),
+      scheduler_(fiberStackBytes),
+      futures_(myPe_, scheduler_.pool()),
       reductions_(*this),
       allreduces_(*this),
       quiescence_(*this),
       deadlock_(*this),
       sections_(myPe_, numPes_, kTreeBranching),
       nextSingletonPe_((myPe_ + 1) % numPes_),
-      locations_(*this) {
+      locations_(*this),
+      collectionManager_(*this) {
   if (tlsCurrent) throw std::logic_error("charm: a thread may run only one Runtime at a time");
   Registry::instance().freeze();
   tlsCurrent = this;
@@ -74,7 +75,7 @@ int Runtime::run(std::function<void()> mainOnPeZero) {
   meter_.takeLoadSample();  // loads count from here, not from the program's start-up
   if (numPes_ > 1 && myPe_ != 0)
     output_.startForwarding([this](OutputStream stream, std::string_view lines) { sendOutput(stream, lines); });
-  if (myPe_ == 0 && mainOnPeZero) spawnFiber(std::move(mainOnPeZero));
+  if (myPe_ == 0 && mainOnPeZero) scheduler_.spawn(std::move(mainOnPeZero));
   schedulerLoop();
   const auto deadline = std::chrono::steady_clock::now() + kExitGrace;
   // The hook flushes the program's streams: before the last output leaves a PE
@@ -121,24 +122,14 @@ void Runtime::schedulerLoop() {
       worked = true;
       if (std::chrono::steady_clock::now() - batchStart > kBatchBudget) break;
     }
-    if (!readyFibers_.empty()) {
-      std::vector<Fiber*> ready;
-      ready.swap(readyFibers_);
-      for (Fiber* f : ready) {
-        try {
-          fibers_.resume(f);
-        } catch (const std::exception& e) {
-          abort(std::string("uncaught exception in a fiber: ") + e.what());
-        }
-      }
-      worked = true;
+    try {
+      if (scheduler_.resumeReady()) worked = true;
+    } catch (const std::exception& e) {
+      abort(std::string("uncaught exception in a fiber: ") + e.what());
     }
     // Elements asked to move from a coroutine leave once it has ended.
     if (locations_.migrationsPending() && locations_.runPendingMigrations()) worked = true;
-    if (!timers_.empty() && timers_.top().due <= std::chrono::steady_clock::now()) {
-      runTimers();
-      worked = true;
-    }
+    if (scheduler_.runDueTimers()) worked = true;
     output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
@@ -150,37 +141,6 @@ void Runtime::schedulerLoop() {
       backoff_.idle();
     }
   }
-}
-
-void Runtime::runTimers() {
-  const auto now = std::chrono::steady_clock::now();
-  while (!timers_.empty() && timers_.top().due <= now) {
-    std::function<void()> fn = std::move(const_cast<Timer&>(timers_.top()).fn);
-    timers_.pop();
-    fn();
-  }
-}
-
-void Runtime::after(double seconds, std::function<void()> fn) {
-  const auto due = std::chrono::steady_clock::now() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(seconds));
-  timers_.push(Timer{due, timerSequence_++, std::move(fn)});
-}
-
-void Runtime::resumeFiber(Fiber* fiber) {
-  if (fibers_.inFiber())
-    readyFibers_.push_back(fiber);
-  else
-    fibers_.resume(fiber);
-}
-
-void Runtime::spawnFiber(std::function<void()> body) {
-  Fiber* f = fibers_.spawn(std::move(body));
-  if (fibers_.inFiber())
-    readyFibers_.push_back(f);  // fibers are resumed only from the scheduler
-  else
-    fibers_.resume(f);
 }
 
 // --- sending ---------------------------------------------------------------

@@ -6,13 +6,17 @@
 // partials, future values, quiescence waves and exit. Local sends go straight to
 // the local queue, never to MPI.
 //
-// Runtime keeps the scheduler, message routing (send, sendEntryCall,
-// broadcastEntry, broadcastSection, fire) and the collections; the other concerns
+// Runtime keeps the scheduler loop, message routing (send, sendEntryCall,
+// broadcastEntry, broadcastSection, fire) and the dispatch; the other concerns
 // are parts it owns, each in its own files and reached through an accessor:
-// locations() (LocationManager: where elements are, forwarding, migration),
+// collections() (CollectionManager: creation, lookup, insertion, ckDestroy; its
+// calls are carried out by the Runtime's dispatch in runtime_collections.cc,
+// runtime_insertion.cc and runtime_destroy.cc), scheduler() (FiberScheduler:
+// fibers and timers), locations() (LocationManager: where elements are,
+// forwarding, migration, contributions of elements away from their counting PE),
 // pending() (PendingMessages: what waits for something not here yet),
 // loadMeter() (LoadMeter: loads for the balancer), reductions(), allreduces(),
-// sections(), futures(), fibers(), quiescence(), output(); and the embedding's
+// sections(), futures(), quiescence(), output(); and the embedding's
 // EmbeddingHooks. Its own member functions are split over runtime_*.cc by topic.
 #pragma once
 
@@ -33,9 +37,11 @@
 #include "runtime/allreduce_manager.h"
 #include "charm/callback.h"
 #include "runtime/collection.h"
+#include "runtime/collection_manager.h"
 #include "runtime/deadlock_detector.h"
 #include "runtime/embedding_hooks.h"
 #include "runtime/fiber.h"
+#include "runtime/fiber_scheduler.h"
 #include "runtime/element_key.h"
 #include "runtime/envelope_flags.h"
 #include "runtime/future_table.h"
@@ -61,6 +67,9 @@ class Runtime;
 void runStartupHooks(Runtime& runtime);
 // Calls resumeFromSync() on element `e` of this PE (through a message, never inline).
 void resumeFromSync(Runtime& runtime, ChareBase& e);
+// Element `e` called AtSync(): the load balancer takes it from here (without
+// one, resumeFromSync() follows at once).
+void atSync(Runtime& runtime, ChareBase& e);
 // Broadcasts resumeFromSync() to every element of `collection`.
 void broadcastResumeFromSync(Runtime& runtime, CollectionId collection);
 
@@ -118,79 +127,14 @@ class Runtime {
   // Sends `bytes` (the packed result) wherever `callback` says.
   void fire(const Callback& callback, const std::byte* bytes, std::size_t size);
 
-  // --- collections --------------------------------------------------------
-  // A new collection id, unique without communication.
-  CollectionId newCollectionId();
-  // Picks the PE for a singleton chare placed by the runtime (round robin).
-  int placeSingleton();
-  // Creates the collection described by `message` (a CreateCollection message
-  // whose payload is the packed CollectionSpec followed by constructor args).
-  void createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message);
-  Collection* findCollection(CollectionId id);
-  // The collection and index of the chare being constructed right now.
-  struct ConstructionContext {
-    CollectionId collection = 0;
-    ArrayIndex index;
-    int home = -1;  // the element's home PE when it is not this PE (inserted elsewhere)
-    // The element itself once its ChareBase part exists: its constructor may
-    // already ask to migrate, before the element is in its collection's table.
-    ChareBase* element = nullptr;
-  };
-  const ConstructionContext& constructionContext() const { return construction_; }
-  // Called by ChareBase's constructor (see ConstructionContext::element).
-  void constructionStarted(ChareBase& element) { construction_.element = &element; }
+  // --- the parts, each owned here ------------------------------------------
+  // The collections: creation, lookup, insertion, ckDestroy (see CollectionManager).
+  CollectionManager& collections() noexcept { return collectionManager_; }
+  // Fibers and timers (see FiberScheduler).
+  FiberScheduler& scheduler() noexcept { return scheduler_; }
 
-  // --- sparse arrays (runtime_insertion.cc) ----------------------------------
-  // Inserts element `index` into sparse array `collection`: constructed by the
-  // constructor entry `constructor` from `message`'s payload (its packed
-  // arguments) on PE `onPe`, or on its home when -1. `arrayMap` names the array's
-  // map (a group; 0 for none), which then gives the home of every element (else a
-  // hash of the index): a PE that does not know the array yet needs it to find
-  // the home. Callable from any PE. Throws
-  // std::invalid_argument for a wrong number of dimensions, an index already
-  // inserted from this PE or a collection known here that is not a sparse array,
-  // std::out_of_range for a bad PE, std::logic_error once insertion has ended
-  // (as far as this PE knows). A duplicate inserted from another PE aborts at its
-  // home, naming the index.
-  void insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
-                     MessageBuffer message, CollectionId arrayMap = 0);
-  // Ends insertion into sparse array `collection` (from any PE): once every
-  // insertion made before it has landed (quiescence), the elements are counted;
-  // reductions over the array complete from then on, and broadcasts requested
-  // after this call reach every inserted element.
-  void doneInserting(CollectionId collection);
-
-  // --- destroying arrays (runtime_destroy.cc) ----------------------------------
-  // Destroys array `collection` on every PE (ckDestroy; callable from any PE):
-  // each PE deletes its elements and forgets everything it keeps for the array
-  // (locations, insertion and reduction state, sections over it, load records).
-  // Messages this PE sent to the array before the call are delivered first;
-  // calls made later from a PE that knows of the destroy throw
-  // std::logic_error at the call, and messages that reach a PE after the array
-  // was destroyed there raise at their reply future or abort the job naming it.
-  // Throws std::invalid_argument for a group or singleton chare, std::logic_error
-  // for an array already destroyed (as far as this PE knows).
-  void destroyCollection(CollectionId collection);
-
-  // --- migration and locations ----------------------------------------------
-  // Moves element `index` of `collection` (living on this PE) to PE `pe` once
-  // the running entry method has returned (and, for an element with a suspended
-  // coroutine, once that has finished). Messages, broadcasts and reductions
-  // follow it. Throws std::out_of_range for a bad PE, std::invalid_argument for
-  // groups, types that cannot migrate and elements set not migratable, and
-  // std::logic_error for an element that is not on this PE. An element may ask
-  // from its constructor: it moves once constructed.
-  void migrate(CollectionId collection, const ArrayIndex& index, int pe);
-  // Where elements are and how messages follow them (see LocationManager).
+  // Where elements are, how messages follow them, migration (see LocationManager).
   LocationManager& locations() noexcept { return locations_; }
-  // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
-  // counts it as one of its own (an element away from the PE that counts it).
-  void sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
-                              std::uint32_t number, const ReductionValue& value, const Callback& callback);
-  // The same for an allreduce contribution (Callback::toAllElements) of element
-  // `index`, sent to its home; the result comes back to this PE.
-  void sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index, std::uint32_t number,
-                           const ReductionValue& value, const Callback& callback);
 
   // --- load balancing (runtime_load.cc) ------------------------------------------
   // The runtime flags (+balancer, +LBPeriod, ...) given to this program.
@@ -198,13 +142,6 @@ class Runtime {
   void setFlags(const RuntimeFlags& flags) { flags_ = flags; }
   // Measured loads and communication, and the balancer they go to (see LoadMeter).
   LoadMeter& loadMeter() noexcept { return meter_; }
-  // Element `e` called AtSync(): the load balancer takes it from here (without
-  // one, resumeFromSync() follows at once).
-  void atSync(ChareBase& e);
-  template <class F>
-  void forEachCollection(F&& f) {
-    for (auto& [id, c] : collections_) f(*c);
-  }
 
   // --- sections -------------------------------------------------------------
   SectionTable& sections() noexcept { return sections_; }
@@ -213,23 +150,12 @@ class Runtime {
   const SectionInfo& addSection(SectionSpec spec);
 
   // --- suspending code ----------------------------------------------------
-  FiberPool& fibers() noexcept { return fibers_; }
   FutureTable& futures() noexcept { return futures_; }
   // Messages waiting for something this PE does not have yet (see PendingMessages).
   PendingMessages& pending() noexcept { return pending_; }
   ReductionManager& reductions() noexcept { return reductions_; }
   AllReduceManager& allreduces() noexcept { return allreduces_; }
   QuiescenceDetector& quiescence() noexcept { return quiescence_; }
-  // Runs `body` on a new fiber, starting now (from the scheduler context) or as
-  // soon as the current fiber yields.
-  void spawnFiber(std::function<void()> body);
-  // Resumes a suspended fiber: now when called from the scheduler context, or as
-  // soon as the running fiber suspends.
-  void resumeFiber(Fiber* fiber);
-  // Calls `fn` on the scheduler context after `seconds`.
-  void after(double seconds, std::function<void()> fn);
-  // Timers (after()) not yet run on this PE.
-  std::size_t pendingTimers() const noexcept { return timers_.size(); }
 
   // --- the embedding ----------------------------------------------------------
   // What the layer embedding the runtime (embed/, Python) provides; see
@@ -262,6 +188,21 @@ class Runtime {
   static constexpr int kTreeBranching = 4;
 
  private:
+  friend class CollectionManager;
+  // What collections() reaches (see CollectionManager for what each does).
+  CollectionId newCollectionId();
+  int placeSingleton();
+  void createCollection(CollectionId id, const CollectionSpec& spec, MessageBuffer message);
+  Collection* findCollection(CollectionId id);
+  template <class F>
+  void forEachCollection(F&& f) {
+    for (auto& [id, c] : collections_) f(*c);
+  }
+  void insertElement(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
+                     MessageBuffer message, CollectionId arrayMap);
+  void doneInserting(CollectionId collection);
+  void destroyCollection(CollectionId collection);
+
   void schedulerLoop();
   // A message taken from the network or the local queue: counted, then dispatched.
   void handle(MessageBuffer message);
@@ -303,7 +244,6 @@ class Runtime {
   void invokeEntry(ChareBase* element, InvokeContext& ctx);
   void forwardDownTree(const MessageBuffer& message, int root);
   bool bufferIfUnknown(MessageBuffer& message);
-  void runTimers();
   void handleInsert(MessageBuffer message);
   void constructInserted(Collection& collection, MessageBuffer& message, int home, std::uint32_t firstBroadcast);
   void handleInsertionCount(MessageBuffer& message);
@@ -347,8 +287,7 @@ class Runtime {
   const int numPes_;
   MessageQueue localQueue_;
   comm::IdleBackoff backoff_;
-  FiberPool fibers_;
-  std::vector<Fiber*> readyFibers_;  // spawned from a fiber; started by the scheduler
+  FiberScheduler scheduler_;
   FutureTable futures_;
   ReductionManager reductions_;
   AllReduceManager allreduces_;
@@ -362,20 +301,10 @@ class Runtime {
   int nextSingletonPe_;
   ConstructionContext construction_;
 
-  struct Timer {
-    std::chrono::steady_clock::time_point due;
-    std::uint64_t sequence;
-    std::function<void()> fn;
-    bool operator>(const Timer& o) const {
-      return due != o.due ? due > o.due : sequence > o.sequence;
-    }
-  };
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::uint64_t timerSequence_ = 0;
-
   RuntimeFlags flags_;
   LoadMeter meter_;
   LocationManager locations_;
+  CollectionManager collectionManager_;
   // Sparse arrays: the indices this PE asked to insert (duplicates fail at the call).
   std::unordered_map<CollectionId, std::unordered_set<ArrayIndex, ArrayIndexHash>> insertedFromHere_;
   // Arrays destroyed or being destroyed (ckDestroy), as this PE knows them. A
@@ -397,5 +326,26 @@ class Runtime {
   int outputDonePes_ = 0;  // PE 0: how many other PEs sent their last output
   bool aborting_ = false;
 };
+
+// --- CollectionManager: forwards to the Runtime's dispatch, inline ---------------
+
+inline CollectionId CollectionManager::newId() { return runtime_.newCollectionId(); }
+inline int CollectionManager::placeSingleton() { return runtime_.placeSingleton(); }
+inline void CollectionManager::create(CollectionId id, const CollectionSpec& spec, MessageBuffer message) {
+  runtime_.createCollection(id, spec, std::move(message));
+}
+inline Collection* CollectionManager::find(CollectionId id) { return runtime_.findCollection(id); }
+template <class F>
+void CollectionManager::forEach(F&& f) {
+  runtime_.forEachCollection(std::forward<F>(f));
+}
+inline const ConstructionContext& CollectionManager::constructionContext() const { return runtime_.construction_; }
+inline void CollectionManager::constructionStarted(ChareBase& element) { runtime_.construction_.element = &element; }
+inline void CollectionManager::insert(CollectionId collection, const ArrayIndex& index, int onPe, EntryId constructor,
+                                      MessageBuffer message, CollectionId arrayMap) {
+  runtime_.insertElement(collection, index, onPe, constructor, std::move(message), arrayMap);
+}
+inline void CollectionManager::doneInserting(CollectionId collection) { runtime_.doneInserting(collection); }
+inline void CollectionManager::destroy(CollectionId collection) { runtime_.destroyCollection(collection); }
 
 }  // namespace charm

@@ -33,12 +33,12 @@ void runStartupHooks(Runtime& runtime) {
   for (StartupHook hook : startupHooks()) hook(runtime);
 }
 
-void Runtime::atSync(ChareBase& e) {
-  if (LoadBalancerHooks* balancer = meter_.balancer()) {
+void atSync(Runtime& runtime, ChareBase& e) {
+  if (LoadBalancerHooks* balancer = runtime.loadMeter().balancer()) {
     balancer->atSync(e);
     return;
   }
-  resumeFromSync(*this, e);
+  resumeFromSync(runtime, e);
 }
 
 void resumeFromSync(Runtime& runtime, ChareBase& e) {

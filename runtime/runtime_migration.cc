@@ -28,10 +28,6 @@ struct SectionDelivery {
 constexpr std::size_t kSectionDeliveryBytes = (sizeof(SectionDelivery) + 15) & ~std::size_t{15};
 }  // namespace
 
-void Runtime::migrate(CollectionId collection, const ArrayIndex& index, int pe) {
-  locations_.requestMigration(collection, index, pe);
-}
-
 // --- arrivals ------------------------------------------------------------------
 
 void Runtime::handleMigrate(MessageBuffer message) {
@@ -216,27 +212,6 @@ void Runtime::forwardSectionCopy(Collection& collection, const SectionRouting::L
 
 // --- contributions of elements away from their counting PE --------------------------------
 
-void Runtime::sendRemoteContribution(int countingPe, std::uint64_t scope, std::uint8_t stream,
-                                     std::uint32_t number, const ReductionValue& value,
-                                     const Callback& callback) {
-  // A section's counting PE may never have heard of it: the spec goes along.
-  SectionSpec spec;
-  if (isSectionId(scope)) {
-    const SectionInfo* info = sections_.find(scope);
-    if (!info || !info->complete())
-      throw std::logic_error("charm: a contribution to a section this PE does not know");
-    spec = info->spec();
-  }
-  const std::size_t size = packedSize(callback, value, spec);
-  MessageBuffer m = newMessage(MessageKind::RemoteContribution, size);
-  packInto(payloadOf(m), size, callback, value, spec);
-  Envelope& env = envelopeOf(m);
-  env.collection = scope;
-  env.setReductionStream(stream);
-  env.setReductionNumber(number);
-  send(countingPe, std::move(m));
-}
-
 void Runtime::handleRemoteContribution(MessageBuffer& message) {
   const Envelope& env = envelopeOf(message);
   if (!isSectionId(env.collection) && !findCollection(env.collection)) {
@@ -251,18 +226,6 @@ void Runtime::handleRemoteContribution(MessageBuffer& message) {
   }
   reductions_.contribute(env.collection, static_cast<ReductionStream>(env.reductionStream()), env.reductionNumber(),
                          std::move(value), callback);
-}
-
-void Runtime::sendRemoteAllReduce(int home, CollectionId collection, const ArrayIndex& index,
-                                  std::uint32_t number, const ReductionValue& value, const Callback& callback) {
-  const std::size_t size = packedSize(callback, value);
-  MessageBuffer m = newMessage(MessageKind::RemoteAllReduce, size);
-  packInto(payloadOf(m), size, callback, value);
-  Envelope& env = envelopeOf(m);
-  env.collection = collection;
-  env.index = index;
-  env.setReductionNumber(number);
-  send(home, std::move(m));
 }
 
 void Runtime::handleRemoteAllReduce(MessageBuffer& message) {

@@ -85,7 +85,8 @@ class Pinned : public charm::Group<Pinned> {
  public:
   void tryMove(charm::Future<int> f) {
     try {
-      charm::Runtime::current().migrate(collectionId(), chareIndex(), (charm::myPe() + 1) % charm::numPes());
+      charm::Runtime::current().locations().requestMigration(collectionId(), chareIndex(),
+                                                             (charm::myPe() + 1) % charm::numPes());
       f.set(0);
     } catch (const std::invalid_argument&) {
       f.set(1);
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
     CHARM_CHECK_EQ(refused.get(), 1);
     bool threw = false;
     try {
-      charm::Runtime::current().migrate(walkers.id(), charm::ArrayIndex::of1d(0), n);
+      charm::Runtime::current().locations().requestMigration(walkers.id(), charm::ArrayIndex::of1d(0), n);
     } catch (const std::out_of_range&) {
       threw = true;
     }
