@@ -4,10 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "comm/in_process_transport.h"
+#include "runtime/embedding_hooks.h"
 #include "runtime/runtime.h"
 
 // `setup`, when given, runs on each PE's runtime before it starts (e.g. to set hooks).
@@ -25,3 +28,15 @@ inline std::vector<int> runInProcessJob(int n, const std::function<void()>& main
   for (auto& t : pes) t.join();
   return codes;
 }
+
+// Records the calls the runtime could not deliver (raised at their futures by an embedding).
+struct RecordUndeliverable final : charm::EmbeddingHooks {
+  RecordUndeliverable(std::mutex& mutex, std::vector<std::string>& rejected) : mutex(mutex), rejected(rejected) {}
+  bool raiseUndeliverable(const charm::Envelope& env, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    rejected.push_back(env.index.toString() + ": " + reason);
+    return true;
+  }
+  std::mutex& mutex;
+  std::vector<std::string>& rejected;
+};

@@ -16,18 +16,6 @@
 #include "in_process_job.h"
 
 namespace {
-// Records the calls the runtime could not deliver (raised at their futures by an embedding).
-struct RecordUndeliverable final : charm::EmbeddingHooks {
-  RecordUndeliverable(std::mutex& mutex, std::vector<std::string>& rejected) : mutex(mutex), rejected(rejected) {}
-  bool raiseUndeliverable(const charm::Envelope& env, const std::string& reason) override {
-    std::lock_guard<std::mutex> lock(mutex);
-    rejected.push_back(env.index.toString() + ": " + reason);
-    return true;
-  }
-  std::mutex& mutex;
-  std::vector<std::string>& rejected;
-};
-
 
 std::atomic<int> aliveTracked{0};
 std::atomic<int> pokesTracked{0};
