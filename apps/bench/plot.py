@@ -4,7 +4,8 @@
 
 latency.png and bandwidth.png (ping-pong curves: C MPI, libcharmrt C++, mpi4py,
 charmpy), stencil3d.png (time per iteration per flavour, balanced, and with
---imbalance 4 with and without load balancing), leanmd.png (time per step per
+--imbalance 4 with and without load balancing), overdecomposition.png (stencil3d's
+time per iteration against blocks per PE), leanmd.png (time per step per
 flavour, with and without load balancing), pool.png (tasks per second). A
 benchmark missing from the results is skipped.
 """
@@ -93,6 +94,30 @@ def plot_stencil3d(bench, out_dir, machine):
     save(fig, out_dir, 'stencil3d.png')
 
 
+def plot_overdecomposition(bench, out_dir, machine):
+    """ms per iteration against blocks per PE, charmpy and C++, with the MPI
+    flavours (one block per rank) as horizontal lines."""
+    curve = (bench.get('stencil3d') or {}).get('curve')
+    if not curve:
+        return
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for flavour, style in (('charmpy', 'r-o'), ('cpp', 'b-s')):
+        points = sorted((int(k), v['ms_per_iter']) for k, v in curve[flavour].items())
+        ax.plot([p[0] for p in points], [p[1] for p in points], style, label=flavour)
+        ax.set_xticks([p[0] for p in points], [str(p[0]) for p in points])
+    for flavour, style in (('mpi4py', 'r--'), ('mpi', 'b--')):
+        ax.axhline(curve[flavour], linestyle='--', color=style[0], alpha=0.6,
+                   label='%s (1 block per rank)' % flavour)
+    ax.set_xscale('log', base=2)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel('blocks per PE')
+    ax.set_ylabel('ms per iteration')
+    ax.set_title('stencil3d overdecomposition on 2 PEs (%s)' % machine, fontsize=9)
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend()
+    save(fig, out_dir, 'overdecomposition.png')
+
+
 def plot_leanmd(bench, out_dir, machine):
     md = bench.get('leanmd')
     if not md:
@@ -126,7 +151,7 @@ def main():
         results = json.load(f)
     machine = '%d cores, %s' % (results['machine']['cores'], results['machine']['cpu'] or 'unknown CPU')
     bench = results['benchmarks']
-    for plot in (plot_pingpong, plot_stencil3d, plot_leanmd, plot_pool):
+    for plot in (plot_pingpong, plot_stencil3d, plot_overdecomposition, plot_leanmd, plot_pool):
         plot(bench, out_dir, machine)
     print('plots: %s' % ', '.join(sorted(f for f in os.listdir(out_dir) if f.endswith('.png'))))
 

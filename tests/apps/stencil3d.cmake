@@ -123,3 +123,10 @@ foreach(flavour cpp mpi)
   set_tests_properties(stencil3d_cpp_rejects_uneven_grid_${flavour} stencil3d_cpp_rejects_bad_option_${flavour}
     PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 60 PROCESSORS 2)
 endforeach()
+
+# The benchmark suite itself (make bench): its stencil3d cases, tiny, once; the
+# tables, the overdecomposition curve, the ratios and the plots must come out.
+add_test(NAME bench_suite_smoke
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/check_bench_smoke.py
+    ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke)
+set_tests_properties(bench_suite_smoke PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 900 PROCESSORS 2)
