@@ -33,8 +33,7 @@ class Block(Chare):
         shape = params.split(grid, blocks, '--blocks')
         self.shape = tuple(shape)
         origin = [c * s for c, s in zip(self.thisIndex, shape)]
-        self.u = np.zeros([s + 2 for s in shape])
-        self.v = np.zeros_like(self.u)
+        self.u, self.v = kernels.new_grids([s + 2 for s in shape])
         kernels.initialise(self.u, *origin)
         self.heavy_rows = kernels.heavy_rows(grid[0], origin[0], shape[0], imbalance)
         self.extra = imbalance - 1
@@ -110,15 +109,16 @@ class Block(Chare):
 
     def __getstate__(self):
         # Migration: the scratch grid holds nothing between iterations; it is made
-        # again on arrival, so a move carries one grid, not two. The faces received
-        # were all used (a block moves between iterations).
+        # again on arrival (with u, in huge pages), so a move carries one grid, not
+        # two. The faces received were all used (a block moves between iterations).
         state = dict(self.__dict__)
         del state['v'], state['received']
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.v = np.zeros_like(self.u)
+        self.u, self.v = kernels.new_grids(state['u'].shape)
+        self.u[...] = state['u']
         self.received = list(kernels.no_faces())
 
     def resumeFromSync(self):

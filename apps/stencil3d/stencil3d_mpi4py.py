@@ -26,8 +26,7 @@ def main():
     coords = cart.Get_coords(cart.Get_rank())
     origin = [c * s for c, s in zip(coords, shape)]
     kernels.warm_up()
-    u = np.zeros([s + 2 for s in shape])
-    v = np.zeros_like(u)
+    u, v = kernels.new_grids([s + 2 for s in shape])
     kernels.initialise(u, *origin)
     heavy_rows = kernels.heavy_rows(args.grid[0], origin[0], shape[0], args.imbalance)
     # The y and z faces to send, packed by the kernels (kernels.step packs them
