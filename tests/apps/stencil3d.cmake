@@ -123,3 +123,10 @@ foreach(flavour cpp mpi)
   set_tests_properties(stencil3d_cpp_rejects_uneven_grid_${flavour} stencil3d_cpp_rejects_bad_option_${flavour}
     PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 60 PROCESSORS 2)
 endforeach()
+
+# The Python kernels: kernels.step (ghosts stored, swept over whole planes, faces
+# packed, in one pass) equals a plain NumPy statement of an iteration, bit for bit,
+# on odd block shapes with faces missing and heavy rows.
+add_test(NAME stencil3d_kernels_match_numpy
+  COMMAND /usr/bin/python3 ${STENCIL3D_DIR}/check_kernels.py)
+set_tests_properties(stencil3d_kernels_match_numpy PROPERTIES TIMEOUT 300)
