@@ -22,18 +22,18 @@ kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks
 
 class Block(Chare):
     """One block of the grid with its ghost layer. Each iteration: send the six
-    faces, store the neighbours' faces as they come, compute once all are in. Faces
-    that cannot be used yet are kept aside: those of the next iteration (a
-    neighbour may be one ahead), and those that come while this block waits in
-    AtSync (a neighbour resumed first; this block starts that iteration only in
-    resumeFromSync, sending its own faces)."""
+    faces, keep the neighbours' faces as they come, and once all are in, one
+    kernel call (kernels.step) stores them into the ghost layer, sweeps and packs
+    the faces to send next. Faces that cannot be used yet are kept aside: those of
+    the next iteration (a neighbour may be one ahead), and those that come while
+    this block waits in AtSync (a neighbour resumed first; this block starts that
+    iteration only in resumeFromSync, sending its own faces)."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
         self.shape = tuple(shape)
         origin = [c * s for c, s in zip(self.thisIndex, shape)]
-        self.u = np.zeros([s + 2 for s in shape])
-        self.v = np.zeros_like(self.u)
+        self.u, self.v = kernels.new_grids([s + 2 for s in shape])
         kernels.initialise(self.u, *origin)
         self.heavy_rows = kernels.heavy_rows(grid[0], origin[0], shape[0], imbalance)
         self.extra = imbalance - 1
@@ -44,6 +44,11 @@ class Block(Chare):
             index[axis] += step
             if 0 <= index[axis] < blocks[axis]:
                 self.neighbours.append((face, self.thisProxy[tuple(index)]))
+        # The y and z faces to send, packed by the kernels (they stay this block's:
+        # a call copies its arguments into the message).
+        self.packed = tuple(np.empty(kernels.face_shape(self.shape, f)) for f in range(2, 6))
+        kernels.pack_faces(self.u, *self.packed)
+        self.received = list(kernels.no_faces())   # the faces of this iteration, by face
         self.iters, self.lb_period, self.done = iters, lb_period, done
         self.iteration = 0
         self.arrived = 0
@@ -55,43 +60,40 @@ class Block(Chare):
         self.next_iteration()
 
     def next_iteration(self):
+        iteration, u, packed = self.iteration, self.u, self.packed
         for face, neighbour in self.neighbours:
-            if face < 2:
-                # An x face goes as a view of u's plane, not packed first: the
-                # call copies it into the message (a call sends the values its
-                # arguments had at the call), so u may change right after.
-                data = kernels.x_plane(self.u, face, ghost=False)
-            else:
-                data = np.empty(kernels.face_shape(self.shape, face))
-                kernels.pack(self.u, face, data)
-            neighbour.ghost(self.iteration, kernels.OPPOSITE[face], data)
+            # An x face goes as a view of u's plane; the others as packed. The
+            # call copies them into the message (a call sends the values its
+            # arguments had at the call), so they may change right after.
+            data = kernels.x_plane(u, face, ghost=False) if face < 2 else packed[face - 2]
+            neighbour.ghost(iteration, kernels.OPPOSITE[face], data)
         if not self.neighbours:
             self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
             return
-        early, self.early = self.early, []
-        for face, data in early:
-            self.store(face, data)
+        if self.early:
+            early, self.early = self.early, []
+            for face, data in early:
+                self.store(face, data)
 
     def ghost(self, iteration, face, data):
         if iteration != self.iteration or self.paused:
             self.early.append((face, data))
         else:
-            self.store(face, data)
+            self.received[face] = data
+            self.arrived += 1
+            if self.arrived == len(self.neighbours):
+                self.compute()
 
     def store(self, face, data):
-        if face < 2:
-            kernels.x_plane(self.u, face, ghost=True)[...] = data
-        else:
-            kernels.unpack(self.u, face, data)
+        self.received[face] = data
         self.arrived += 1
         if self.arrived == len(self.neighbours):
             self.compute()
 
     def compute(self):
         began = time.perf_counter()
-        kernels.sweep(self.u, self.v)
-        if self.heavy_rows:
-            kernels.extra_sweeps(self.u, self.v, self.heavy_rows, self.extra)
+        kernels.step(self.u, self.v, tuple(self.received), self.heavy_rows, self.extra,
+                     self.packed)
         self.compute_seconds += time.perf_counter() - began
         self.u, self.v = self.v, self.u
         self.iteration += 1
@@ -107,14 +109,17 @@ class Block(Chare):
 
     def __getstate__(self):
         # Migration: the scratch grid holds nothing between iterations; it is made
-        # again on arrival, so a move carries one grid, not two.
+        # again on arrival (with u, in huge pages), so a move carries one grid, not
+        # two. The faces received were all used (a block moves between iterations).
         state = dict(self.__dict__)
-        del state['v']
+        del state['v'], state['received']
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.v = np.zeros_like(self.u)
+        self.u, self.v = kernels.new_grids(state['u'].shape)
+        self.u[...] = state['u']
+        self.received = list(kernels.no_faces())
 
     def resumeFromSync(self):
         self.paused = False

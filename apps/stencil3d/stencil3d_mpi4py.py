@@ -26,42 +26,43 @@ def main():
     coords = cart.Get_coords(cart.Get_rank())
     origin = [c * s for c, s in zip(coords, shape)]
     kernels.warm_up()
-    u = np.zeros([s + 2 for s in shape])
-    v = np.zeros_like(u)
+    u, v = kernels.new_grids([s + 2 for s in shape])
     kernels.initialise(u, *origin)
     heavy_rows = kernels.heavy_rows(args.grid[0], origin[0], shape[0], args.imbalance)
-    neighbours = []   # (face, rank on that side, send buffer, receive buffer)
+    # The y and z faces to send, packed by the kernels (kernels.step packs them
+    # after each sweep), and where the faces received land (an x face straight in
+    # u's ghost plane, so kernels.step gets no x faces).
+    packed = tuple(np.empty(kernels.face_shape(shape, f)) for f in range(2, 6))
+    kernels.pack_faces(u, *packed)
+    received = list(kernels.no_faces())
+    neighbours = []   # (face, rank on that side, receive buffer)
     for face in range(6):
         low, high = cart.Shift(face // 2, 1)
         other = low if face % 2 == 0 else high
         if other != MPI.PROC_NULL:
-            size = kernels.face_shape(shape, face)
-            buffers = (None, None) if face < 2 else (np.empty(size), np.empty(size))
-            neighbours.append((face, other) + buffers)
+            if face >= 2:
+                received[face] = np.empty(kernels.face_shape(shape, face))
+            neighbours.append((face, other, received[face]))
+    received = tuple(received)
 
     cart.Barrier()
     began = time.perf_counter()
     compute_seconds = 0.0
     for _ in range(args.iters):
         requests = []
-        for face, other, send, receive in neighbours:
+        for face, other, receive in neighbours:
             # Tagged by the face as the receiver sees it: two faces may join one pair
             # of ranks (a grid of 2 along an axis), and tags keep them apart. An x
             # face is a contiguous plane: received into u and sent from u directly.
             if face < 2:
                 receive, send = kernels.x_plane(u, face, ghost=True), kernels.x_plane(u, face, ghost=False)
+            else:
+                send = packed[face - 2]
             requests.append(cart.Irecv(receive, source=other, tag=face))
-            if face >= 2:
-                kernels.pack(u, face, send)
             requests.append(cart.Isend(send, dest=other, tag=kernels.OPPOSITE[face]))
         MPI.Request.Waitall(requests)
-        for face, _, _, receive in neighbours:
-            if face >= 2:
-                kernels.unpack(u, face, receive)
         start = time.perf_counter()
-        kernels.sweep(u, v)
-        if heavy_rows:
-            kernels.extra_sweeps(u, v, heavy_rows, args.imbalance - 1)
+        kernels.step(u, v, received, heavy_rows, args.imbalance - 1, packed)
         compute_seconds += time.perf_counter() - start
         u, v = v, u
     elapsed = cart.allreduce(time.perf_counter() - began, op=MPI.MAX)

@@ -130,3 +130,10 @@ add_test(NAME bench_suite_smoke
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/check_bench_smoke.py
     ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke)
 set_tests_properties(bench_suite_smoke PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 900 PROCESSORS 2)
+
+# The Python kernels: kernels.step (ghosts stored, swept over whole planes, faces
+# packed, in one pass) equals a plain NumPy statement of an iteration, bit for bit,
+# on odd block shapes with faces missing and heavy rows.
+add_test(NAME stencil3d_kernels_match_numpy
+  COMMAND /usr/bin/python3 ${STENCIL3D_DIR}/check_kernels.py)
+set_tests_properties(stencil3d_kernels_match_numpy PROPERTIES TIMEOUT 300)
