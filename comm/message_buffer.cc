@@ -53,7 +53,9 @@ constexpr std::size_t maxFreeBlocks(int cls) noexcept {
 
 // Size class of a pooled capacity, or -1 if a block of this capacity is not pooled.
 int classOfCapacity(std::size_t capacity) noexcept {
-  if (capacity < classCapacity(0) || capacity > kLargestClass || !std::has_single_bit(capacity))
+  // (capacity & (capacity - 1)) rather than std::has_single_bit: without -mpopcnt
+  // the latter is a libgcc call on every allocation and release.
+  if (capacity < classCapacity(0) || capacity > kLargestClass || (capacity & (capacity - 1)) != 0)
     return -1;
   return std::countr_zero(capacity) - kSmallestClassShift;
 }

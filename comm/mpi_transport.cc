@@ -21,25 +21,29 @@ namespace charm::comm {
 
 namespace {
 
-// Tags on comm_: plain bytes, and whole large-message blocks; each again for the
-// header of a message whose external part follows. The receiver probes with
-// MPI_ANY_TAG, so MPI's non-overtaking rule keeps the order across all four.
-constexpr int kBytesTag = 1;
-constexpr int kBlocksTag = 2;
-constexpr int kExternalHeaderBytesTag = 3;
-constexpr int kExternalHeaderBlocksTag = 4;
-// The only tag on payloadComm_: external parts, received by (source, tag) in
-// the order of their headers.
-constexpr int kExternalPartTag = 1;
-// Behind a header on the wire: the size of the external part that follows.
-constexpr std::size_t kExternalSizeTrailer = sizeof(std::uint64_t);
+// Tags on comm_: a whole small message, and the inline part of a message whose
+// parts follow on payloadComm_ (see mpi_transport.h). The posted receives take
+// any tag, so MPI's non-overtaking rule keeps the order across both.
+constexpr int kInlineTag = 1;
+constexpr int kPartsTag = 2;
+// The only tag on payloadComm_: parts, received by (source, tag) in the order
+// of their announcements.
+constexpr int kPartTag = 1;
+// Behind the prefix of a parts message: the sizes of its two parts.
+constexpr std::size_t kPartsTrailer = 2 * sizeof(std::uint64_t);
 
-// Messages up to this size are received with a blocking MPI_Mrecv as soon as
-// the probe matches them. At or below Open MPI's shared-memory eager limit
-// (4 KiB) the data has already arrived, so the call only copies; above it, a
-// blocking receive could sit waiting for the sender to enter MPI again (it may
-// be busy in a long entry method), so those go through MPI_Imrecv.
-constexpr int kDirectReceiveLimit = 4096;
+// The largest message on comm_, and so the size of each posted receive: below
+// Open MPI's shared-memory eager limit (4 KiB with its headers), so a message
+// is complete once matched and the ring's head never waits for its data.
+constexpr std::size_t kInlineLimit = 4000;
+// Receives posted in advance (4 KiB of pooled buffer each). More messages than
+// this arriving between two polls wait in MPI's unexpected queue and match as
+// the receives are posted again, still in order.
+constexpr std::size_t kPostedReceives = 16;
+// A received message up to this size is copied into a buffer of its own size
+// and the posted buffer reused, so small messages a program keeps (e.g. arrays
+// adopting their message) hold a 256-512 B block, not 4 KiB.
+constexpr std::size_t kCopyOutLimit = 512;
 
 constexpr int kMpiErrorExitCode = 1;
 
@@ -190,10 +194,15 @@ MpiTransport::MpiTransport(int* argc, char*** argv) {
   hosts_ = HostLayout::fromHostLeaders(leaderOfPe, rank_);
 
   heldBySource_.resize(static_cast<std::size_t>(size_));
-  externalsToPost_.resize(static_cast<std::size_t>(size_));
   sendRequests_.reserve(64);
   sendBuffers_.reserve(64);
   completedIndices_.reserve(64);
+  postedRequests_.assign(kPostedReceives, MPI_REQUEST_NULL);
+  postedBuffers_.resize(kPostedReceives);
+  for (std::size_t slot = 0; slot < kPostedReceives; ++slot) {
+    postedBuffers_[slot] = MessageBuffer::allocate(kInlineLimit);
+    postReceive(slot);
+  }
 }
 
 MpiTransport::~MpiTransport() {
@@ -223,50 +232,66 @@ void MpiTransport::checkDestination(int dest) const {
 
 void MpiTransport::send(int dest, MessageBuffer message) {
   checkDestination(dest);
-  startSend(dest, std::move(message), kBytesTag, kBlocksTag);
+  const std::size_t bytes = message.size();
+  if (bytes <= kInlineLimit) {
+    sendInline(dest, std::move(message), kInlineTag);
+    return;
+  }
+  // Announced by an empty prefix, then the whole message as part 1.
+  MessageBuffer announce = MessageBuffer::allocate(kPartsTrailer);
+  const std::uint64_t sizes[2] = {bytes, 0};
+  std::memcpy(announce.data(), sizes, sizeof sizes);
+  sendInline(dest, std::move(announce), kPartsTag);
+  const MPI_Request request = sendPart(dest, message.data(), bytes);
+  sendRequests_.push_back(request);
+  sendBuffers_.push_back(std::move(message));
 }
 
 void MpiTransport::send(int dest, MessageBuffer header, ExternalPayload payload) {
   checkDestination(dest);
   checkExternalSend(header, payload);
-  // The header announces the part's size in a trailer of its own; resize()
-  // copies the header only if its block has no room for those 8 bytes.
-  const std::size_t headerBytes = header.size();
-  const std::uint64_t partBytes = payload.size;
-  header.resize(headerBytes + kExternalSizeTrailer);
-  std::memcpy(header.data() + headerBytes, &partBytes, sizeof partBytes);
-  startSend(dest, std::move(header), kExternalHeaderBytesTag, kExternalHeaderBlocksTag);
-  if (payload.size == 0) return;  // nothing follows; keepAlive is released now
-  const ExternalPartType part(payload.size, largeThreshold_, blockType_, rank_);
-  MPI_Request request = MPI_REQUEST_NULL;
-  MPI_Isend(payload.data, part.count(), part.type(), dest, kExternalPartTag, payloadComm_,
-            &request);
-  externalRequests_.push_back(request);
+  if (payload.size == 0) {  // nothing follows; keepAlive is released now
+    send(dest, std::move(header));
+    return;
+  }
+  const std::uint64_t headerBytes = header.size();
+  if (headerBytes + kPartsTrailer <= kInlineLimit) {
+    // The header travels inline as the prefix; resize() copies it only if its
+    // block has no room for the trailer.
+    const std::uint64_t sizes[2] = {payload.size, 0};
+    header.resize(headerBytes + kPartsTrailer);
+    std::memcpy(header.data() + headerBytes, sizes, sizeof sizes);
+    sendInline(dest, std::move(header), kPartsTag);
+  } else {
+    MessageBuffer announce = MessageBuffer::allocate(kPartsTrailer);
+    const std::uint64_t sizes[2] = {headerBytes, payload.size};
+    std::memcpy(announce.data(), sizes, sizeof sizes);
+    sendInline(dest, std::move(announce), kPartsTag);
+    const MPI_Request request = sendPart(dest, header.data(), headerBytes);
+    sendRequests_.push_back(request);
+    sendBuffers_.push_back(std::move(header));
+  }
+  externalRequests_.push_back(sendPart(dest, payload.data, payload.size));
   externalKeepAlives_.push_back(std::move(payload.keepAlive));
 }
 
-void MpiTransport::startSend(int dest, MessageBuffer message, int bytesTag, int blocksTag) {
+void MpiTransport::sendInline(int dest, MessageBuffer message, int tag) {
   MPI_Request request = MPI_REQUEST_NULL;
-  const std::size_t bytes = message.size();
-  if (bytes <= largeThreshold_) {
-    MPI_Isend(message.data(), static_cast<int>(bytes), MPI_BYTE, dest, bytesTag, comm_,
-              &request);
-  } else {
-    const std::size_t wireBytes = largeMessageWireBytes(bytes);
-    if (message.capacity() < wireBytes) {
-      // MessageBuffer::allocate/resize always leave room for the padding and
-      // trailer above the threshold, so this is only a safety net.
-      MessageBuffer padded = MessageBuffer::allocate(bytes);
-      std::memcpy(padded.data(), message.data(), bytes);
-      message = std::move(padded);
-    }
-    const std::uint64_t trueSize = bytes;
-    std::memcpy(message.data() + wireBytes - kLargeMessageTrailer, &trueSize, sizeof trueSize);
-    MPI_Isend(message.data(), static_cast<int>(wireBytes / kLargeMessageBlock), blockType_, dest,
-              blocksTag, comm_, &request);
-  }
+  MPI_Isend(message.data(), static_cast<int>(message.size()), MPI_BYTE, dest, tag, comm_, &request);
+  // A small send has usually completed inside MPI_Isend (Open MPI's shared memory
+  // copies it out at once): then the buffer goes back to the pool now.
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  if (done) return;
   sendRequests_.push_back(request);
   sendBuffers_.push_back(std::move(message));
+}
+
+MPI_Request MpiTransport::sendPart(int dest, const std::byte* data, std::size_t bytes) {
+  const ExternalPartType part(bytes, largeThreshold_, blockType_, rank_);
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Isend(data, part.count(), part.type(), dest, kPartTag, payloadComm_, &request);
+  return request;
 }
 
 void MpiTransport::progressSends() {
@@ -277,81 +302,43 @@ void MpiTransport::progressSends() {
     completeSome(externalRequests_, externalKeepAlives_, completedIndices_);
 }
 
-MpiTransport::PendingReceive MpiTransport::startReceive(MPI_Message& handle,
-                                                        const MPI_Status& status) {
-  PendingReceive receive;
-  const int tag = status.MPI_TAG;
-  if (tag == kBlocksTag || tag == kExternalHeaderBlocksTag) {
-    int blocks = 0;
-    MPI_Get_count(&status, blockType_, &blocks);
-    if (blocks == MPI_UNDEFINED || blocks < 1)
-      fatal(rank_, "large message from PE " + std::to_string(status.MPI_SOURCE) +
-                       " is not a whole number of blocks");
-    const std::size_t wireBytes = static_cast<std::size_t>(blocks) * kLargeMessageBlock;
-    // Allocated with the largest size the trailer may announce; the buffer then
-    // has room for all the blocks (see requiredCapacity in message_buffer.cc).
-    receive.buffer = MessageBuffer::allocate(wireBytes - kLargeMessageTrailer);
-    if (receive.buffer.capacity() < wireBytes)
-      fatal(rank_, "internal error: buffer too small for a large message");
-    receive.largeProtocol = true;
-    receive.externalToPost = tag == kExternalHeaderBlocksTag;
-    MPI_Imrecv(receive.buffer.data(), blocks, blockType_, &handle, &receive.request);
-    return receive;
-  }
-  if (tag != kBytesTag && tag != kExternalHeaderBytesTag)
-    fatal(rank_, "unexpected MPI tag " + std::to_string(status.MPI_TAG) + " from PE " +
-                     std::to_string(status.MPI_SOURCE));
-  int bytes = 0;
-  MPI_Get_count(&status, MPI_BYTE, &bytes);
-  receive.buffer = MessageBuffer::allocate(static_cast<std::size_t>(bytes));
-  receive.externalToPost = tag == kExternalHeaderBytesTag;
-  if (bytes <= kDirectReceiveLimit)
-    MPI_Mrecv(receive.buffer.data(), bytes, MPI_BYTE, &handle, MPI_STATUS_IGNORE);
-  else
-    MPI_Imrecv(receive.buffer.data(), bytes, MPI_BYTE, &handle, &receive.request);
-  return receive;
+void MpiTransport::postReceive(std::size_t slot) {
+  MPI_Irecv(postedBuffers_[slot].data(), static_cast<int>(kInlineLimit), MPI_BYTE, MPI_ANY_SOURCE,
+            MPI_ANY_TAG, comm_, &postedRequests_[slot]);
 }
 
-void MpiTransport::finishReceive(PendingReceive& receive) {
-  if (!receive.largeProtocol) return;
-  std::uint64_t trueSize = 0;
-  std::memcpy(&trueSize, receive.buffer.data() + receive.buffer.size(), sizeof trueSize);
-  if (trueSize > receive.buffer.size())
-    fatal(rank_, "corrupt large message: size trailer says " + std::to_string(trueSize) +
-                     " bytes in a " + std::to_string(receive.buffer.size()) + "-byte message");
-  receive.buffer.resize(static_cast<std::size_t>(trueSize));  // shrinks: no copy
-  receive.largeProtocol = false;  // done; an external message passes here twice
-}
-
-void MpiTransport::postExternalPart(PendingReceive& receive, int source) {
-  finishReceive(receive);
-  const std::size_t wireBytes = receive.buffer.size();
-  if (wireBytes < kExternalSizeTrailer)
+void MpiTransport::postParts(PendingReceive& receive, int source) {
+  const std::size_t inlineBytes = receive.buffer.size();
+  if (inlineBytes < kPartsTrailer)
     fatal(rank_, "corrupt message from PE " + std::to_string(source) + ": a " +
-                     std::to_string(wireBytes) + "-byte header cannot announce an external part");
-  const std::size_t headerBytes = wireBytes - kExternalSizeTrailer;
-  std::uint64_t partBytes = 0;
-  std::memcpy(&partBytes, receive.buffer.data() + headerBytes, sizeof partBytes);
-  // Header and part become one message, as if the part had been copied in:
-  // resize() moves the header (small, typically) into a block big enough for
-  // the whole message, unless its own block already is. The size comes from the
-  // sender's trailer: a corrupt one ends the job naming the sender, not by
-  // std::bad_alloc out of poll().
-  if (partBytes > std::numeric_limits<std::size_t>::max() / 2)
-    fatal(rank_, "corrupt message from PE " + std::to_string(source) + ": an external part of " +
-                     std::to_string(partBytes) + " bytes announced");
+                     std::to_string(inlineBytes) + "-byte message cannot announce parts");
+  const std::size_t prefix = inlineBytes - kPartsTrailer;
+  std::uint64_t sizes[2] = {0, 0};
+  std::memcpy(sizes, receive.buffer.data() + prefix, sizeof sizes);
+  // The sizes come from the sender: a corrupt one ends the job naming the
+  // sender, not by std::bad_alloc out of poll().
+  constexpr std::uint64_t kMost = std::numeric_limits<std::size_t>::max() / 4;
+  if (sizes[0] > kMost || sizes[1] > kMost)
+    fatal(rank_, "corrupt message from PE " + std::to_string(source) + ": parts of " +
+                     std::to_string(sizes[0]) + " and " + std::to_string(sizes[1]) + " bytes announced");
+  // Prefix and parts become one message, as if the parts had been copied in:
+  // resize() moves the prefix (small) into a block big enough for the whole.
+  const std::size_t total = prefix + static_cast<std::size_t>(sizes[0] + sizes[1]);
   try {
-    receive.buffer.resize(headerBytes + static_cast<std::size_t>(partBytes));
+    receive.buffer.resize(total);
   } catch (const std::exception& e) {
     fatal(rank_, "corrupt message from PE " + std::to_string(source) + "? cannot allocate its announced " +
-                     std::to_string(partBytes) + "-byte external part (" + e.what() + ")");
+                     std::to_string(total) + "-byte message (" + e.what() + ")");
   }
-  receive.externalToPost = false;
-  if (partBytes == 0) return;
-  const ExternalPartType part(static_cast<std::size_t>(partBytes), largeThreshold_, blockType_,
-                              rank_);
-  MPI_Irecv(receive.buffer.data() + headerBytes, part.count(), part.type(), source,
-            kExternalPartTag, payloadComm_, &receive.dataRequest);
+  std::size_t offset = prefix;
+  for (int i = 0; i < 2; ++i) {
+    const std::size_t bytes = static_cast<std::size_t>(sizes[i]);
+    if (bytes == 0) continue;
+    const ExternalPartType part(bytes, largeThreshold_, blockType_, rank_);
+    MPI_Irecv(receive.buffer.data() + offset, part.count(), part.type(), source, kPartTag,
+              payloadComm_, &receive.parts[i]);
+    offset += bytes;
+  }
 }
 
 void MpiTransport::progressReceives() {
@@ -360,24 +347,15 @@ void MpiTransport::progressReceives() {
     auto& held = heldBySource_[static_cast<std::size_t>(source)];
     while (!held.empty()) {
       PendingReceive& head = held.front();
-      if (head.request != MPI_REQUEST_NULL) {
+      bool landed = true;
+      for (MPI_Request& part : head.parts) {
+        if (part == MPI_REQUEST_NULL) continue;
         int done = 0;
-        MPI_Test(&head.request, &done, MPI_STATUS_IGNORE);
-        if (!done) break;
+        MPI_Test(&part, &done, MPI_STATUS_IGNORE);
+        if (!done) landed = false;
       }
-      if (head.externalToPost) {
-        // Everything before it from this source is gone, so it is next in order.
-        postExternalPart(head, source);
-        --externalsToPost_[static_cast<std::size_t>(source)];
-      }
-      if (head.dataRequest != MPI_REQUEST_NULL) {
-        int done = 0;
-        MPI_Test(&head.dataRequest, &done, MPI_STATUS_IGNORE);
-        if (!done) break;
-      }
-      PendingReceive complete = held.pop();
-      finishReceive(complete);
-      ready_.push(ReceivedMessage{source, std::move(complete.buffer)});
+      if (!landed) break;
+      ready_.push(ReceivedMessage{source, std::move(held.pop().buffer)});
     }
     if (held.empty()) {
       activeSources_[i] = activeSources_.back();
@@ -393,34 +371,37 @@ bool MpiTransport::poll(ReceivedMessage& out) {
   progressSends();
   if (!activeSources_.empty()) progressReceives();
   if (ready_.empty()) {
-    int matched = 0;
-    MPI_Message handle = MPI_MESSAGE_NULL;
+    // The oldest posted receive: MPI_Test runs one progress pass when it has not
+    // completed, which also matches a message that arrived while this PE computed.
+    const std::size_t slot = postedHead_;
+    int done = 0;
     MPI_Status status;
-    MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &matched, &handle, &status);
-    if (!matched) {
-      // Open MPI matches a message that arrived while this PE was computing only at
-      // the probe after the one whose progress pulled it in: without this second
-      // probe, the message would wait for another whole scheduler pass (one more
-      // long entry method).
-      MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &matched, &handle, &status);
-      if (!matched) return false;
-    }
+    MPI_Test(&postedRequests_[slot], &done, &status);
+    if (!done) return false;
+    postedHead_ = (slot + 1) % kPostedReceives;
     const int source = status.MPI_SOURCE;
-    PendingReceive receive = startReceive(handle, status);
-    auto& held = heldBySource_[static_cast<std::size_t>(source)];
-    if (receive.externalToPost) {
-      // Post the part's receive now if its header is here and no earlier part
-      // from this source still waits to be posted; else when it reaches the front.
-      auto& toPost = externalsToPost_[static_cast<std::size_t>(source)];
-      if (receive.request == MPI_REQUEST_NULL && toPost == 0)
-        postExternalPart(receive, source);
-      else
-        ++toPost;
+    const int tag = status.MPI_TAG;
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    if (source < 0 || source >= size_ || count < 0)
+      fatal(rank_, "internal error: a posted receive completed from PE " + std::to_string(source));
+    if (tag != kInlineTag && tag != kPartsTag)
+      fatal(rank_, "unexpected MPI tag " + std::to_string(tag) + " from PE " + std::to_string(source));
+    const std::size_t bytes = static_cast<std::size_t>(count);
+    PendingReceive receive;
+    MessageBuffer& posted = postedBuffers_[slot];
+    if (bytes <= kCopyOutLimit) {
+      receive.buffer = MessageBuffer::allocate(bytes);
+      if (bytes > 0) std::memcpy(receive.buffer.data(), posted.data(), bytes);
+    } else {
+      receive.buffer = std::exchange(posted, MessageBuffer::allocate(kInlineLimit));
+      receive.buffer.resize(bytes);  // shrinks: no copy
     }
-    if (held.empty() && receive.request == MPI_REQUEST_NULL &&
-        receive.dataRequest == MPI_REQUEST_NULL && !receive.externalToPost) {
+    postReceive(slot);
+    auto& held = heldBySource_[static_cast<std::size_t>(source)];
+    if (tag == kPartsTag) postParts(receive, source);
+    if (held.empty() && receive.parts[0] == MPI_REQUEST_NULL && receive.parts[1] == MPI_REQUEST_NULL) {
       // The common case: a small message, nothing ahead of it from that source.
-      finishReceive(receive);
       out.source = source;
       out.message = std::move(receive.buffer);
       return true;
@@ -485,6 +466,12 @@ bool MpiTransport::shutdownBy(std::chrono::steady_clock::time_point deadline) {
 }
 
 void MpiTransport::freeMpiObjects() {
+  for (MPI_Request& request : postedRequests_) {
+    if (request == MPI_REQUEST_NULL) continue;
+    MPI_Cancel(&request);
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
+  }
+  postedBuffers_.clear();
   if (blockType_ != MPI_DATATYPE_NULL) MPI_Type_free(&blockType_);
   if (payloadComm_ != MPI_COMM_NULL) MPI_Comm_free(&payloadComm_);
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);

@@ -2,24 +2,35 @@
 // duplicate of MPI_COMM_WORLD, so its traffic never mixes with an application's
 // own MPI calls (e.g. mpi4py in the same process).
 //
-// Sends are MPI_Isend straight from the caller's MessageBuffer, which the
-// transport keeps until MPI reports completion. Receives match with MPI_Improbe
-// (any source, any tag) and land in a pooled MessageBuffer of the exact size.
-// Small messages are received at once (MPI_Mrecv); bigger ones with MPI_Imrecv,
-// and while one of those is incomplete, later messages from the same source wait
-// behind it, so per-pair FIFO holds. Messages above largeMessageThreshold() (and
-// always above INT_MAX bytes) travel as whole 1 MiB blocks with the true size in
-// a trailer; see comm/large_message.h.
+// Small messages (up to kInlineLimit bytes, nearly all of a program's calls)
+// travel whole on comm_ and land in receives posted in advance: a ring of
+// kPostedReceives MPI_Irecv(any source, any tag) into pooled buffers, tested in
+// the order they were posted. Open MPI matches an arriving message straight to
+// the oldest of them and copies it in during progress, so receiving one costs an
+// MPI_Test (an empty poll, one progress pass) instead of a probe that builds a
+// request, a second match and a copy out of the unexpected queue. Posted
+// receives match in posting order and a source's messages in send order, so
+// taking them in ring order keeps per-pair FIFO.
 //
-// External payloads (send(dest, header, payload)) are not copied: the header
-// travels as an ordinary or large message on its own tags, with the payload's
-// size in 8 bytes appended behind it; the payload follows as one more message,
-// sent straight from the caller's memory on a second private communicator (so
-// the any-tag probe for new messages never matches it). The receiver, once it
-// has the header, allocates one buffer of header + payload bytes and posts the
-// payload's receive at the header's end. Those receives are posted per source in
-// header order, which with MPI's non-overtaking rule matches each payload to its
-// header; and the message waits in the source's FIFO like any incomplete one.
+// Every other message (larger ones, and those with an external payload) is sent
+// as a small inline "parts" message on comm_ (kPartsTag) that announces up to
+// two parts following on a second private communicator, payloadComm_ (never
+// matched by the posted receives): the inline bytes are [prefix][u64 part 1
+// bytes][u64 part 2 bytes] and the message is prefix + part 1 + part 2. A large
+// message is an empty prefix and itself as part 1; a message with an external
+// payload is its header as prefix (or, when the header is large, as part 1) and
+// the payload as the last part, sent straight from the caller's memory. The
+// receiver, on taking the inline message, allocates one buffer of the whole size
+// and posts the parts' receives into it at once; parts from one source are posted
+// in the order of their announcements, which with MPI's non-overtaking rule
+// matches each to its message. While its parts land, the message (and later
+// messages from the same source) wait, so per-pair FIFO holds. Parts above
+// largeMessageThreshold() (always above INT_MAX bytes) travel as whole 1 MiB
+// blocks plus the rest (see ExternalPartType in the .cc).
+//
+// Sends are MPI_Isend straight from the caller's MessageBuffer, which the
+// transport keeps until MPI reports completion (a small send usually completes
+// inside MPI_Isend: the buffer goes back to the pool at once).
 //
 // Any MPI error on the transport's communicator aborts the whole job with a
 // message naming the PE and MPI's error string.
@@ -90,32 +101,25 @@ class MpiTransport final : public Transport {
   MPI_Comm communicator() const noexcept { return comm_; }
 
  private:
-  // A matched receive that cannot be handed out yet: its data is still coming
-  // (request != MPI_REQUEST_NULL), or an earlier message from the same source is.
-  // For a message with an external part, `buffer` first holds the header (and
-  // the transport's size trailer) and, once the part's receive is posted, the
-  // whole message, the part landing behind the header (dataRequest).
+  // A received message whose parts are still landing (parts[i] != MPI_REQUEST_NULL),
+  // or one behind such a message from the same source.
   struct PendingReceive {
     MessageBuffer buffer;
-    MPI_Request request = MPI_REQUEST_NULL;      // the matched message, still landing
-    MPI_Request dataRequest = MPI_REQUEST_NULL;  // its external part, still landing
-    bool largeProtocol = false;   // size trailer to read once `request` completed
-    bool externalToPost = false;  // the external part's receive is yet to be posted
+    MPI_Request parts[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
   };
 
   void checkDestination(int dest) const;
-  // MPI_Isend of `message` on `bytesTag`, or on `blocksTag` with the large-message
-  // protocol above the threshold; the buffer is kept until the send completes.
-  void startSend(int dest, MessageBuffer message, int bytesTag, int blocksTag);
+  // MPI_Isend of a whole message of at most kInlineLimit bytes on comm_.
+  void sendInline(int dest, MessageBuffer message, int tag);
+  // MPI_Isend of a part on payloadComm_ from [data, data + bytes).
+  MPI_Request sendPart(int dest, const std::byte* data, std::size_t bytes);
   void progressSends();
   void progressReceives();
-  PendingReceive startReceive(MPI_Message& handle, const MPI_Status& status);
-  void finishReceive(PendingReceive& receive);
-  // Reads the external part's size behind the received header, grows the buffer
-  // to the whole message and posts the part's receive at the header's end.
-  // Precondition: the header has landed and every earlier external part from
-  // `source` has been posted.
-  void postExternalPart(PendingReceive& receive, int source);
+  // Posts the receive of ring slot `slot` into its buffer.
+  void postReceive(std::size_t slot);
+  // The inline part of a "parts" message from `source` is in receive.buffer:
+  // grows it to the whole message and posts the parts' receives.
+  void postParts(PendingReceive& receive, int source);
   // Receives and drops everything currently available; returns whether anything
   // happened (for shutdown's back-off).
   bool discardIncoming();
@@ -142,14 +146,17 @@ class MpiTransport final : public Transport {
   std::vector<MPI_Request> externalRequests_;
   std::vector<std::shared_ptr<void>> externalKeepAlives_;
 
-  // Per source, the matched receives held back to keep FIFO order; sources whose
-  // queue is non-empty are listed in activeSources_.
+  // The receives posted in advance, a ring in posting order (postedHead_ is the
+  // oldest): request and buffer of each slot.
+  std::vector<MPI_Request> postedRequests_;
+  std::vector<MessageBuffer> postedBuffers_;
+  std::size_t postedHead_ = 0;
+
+  // Per source, the received messages held back to keep FIFO order behind one
+  // whose parts are still landing; sources whose queue is non-empty are listed
+  // in activeSources_.
   std::vector<RingQueue<PendingReceive>> heldBySource_;
   std::vector<int> activeSources_;
-  // Per source, how many held messages still wait to post their external part's
-  // receive. While non-zero, a newly matched external message from that source
-  // must wait too (receives of external parts are posted in header order).
-  std::vector<std::uint32_t> externalsToPost_;
   // Complete messages, in order per source, waiting to be returned by poll().
   RingQueue<ReceivedMessage> ready_;
 };

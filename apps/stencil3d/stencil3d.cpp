@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "stencil3d.h"
@@ -35,18 +36,22 @@ FaceHeader headerOf(const charm::Payload& face) {
   return h;
 }
 
-// Faces that arrived early travel with a migrating block: their bytes, rewrapped
-// in new payloads on arrival.
+// Faces received and not used yet travel with a migrating block: their bytes,
+// rewrapped in new payloads on arrival (an empty slot stays empty).
+void pupPayload(charm::Pup& p, charm::Payload& payload) {
+  bool present = static_cast<bool>(payload);
+  p | present;
+  if (!present) return;
+  std::uint64_t bytes = payload.size();
+  p | bytes;
+  if (p.isUnpacking()) payload = charm::Payload::allocate(bytes);
+  p.bytes(payload.data(), bytes);
+}
 void pupPayloads(charm::Pup& p, std::vector<charm::Payload>& payloads) {
   std::uint64_t count = payloads.size();
   p | count;
   if (p.isUnpacking()) payloads.resize(count);
-  for (charm::Payload& payload : payloads) {
-    std::uint64_t bytes = payload.size();
-    p | bytes;
-    if (p.isUnpacking()) payload = charm::Payload::allocate(bytes);
-    p.bytes(payload.data(), bytes);
-  }
+  for (charm::Payload& payload : payloads) pupPayload(p, payload);
 }
 
 class Block : public charm::ArrayElement<Block> {
@@ -71,7 +76,7 @@ class Block : public charm::ArrayElement<Block> {
   // A neighbour's face, of this iteration or (the neighbour being one ahead) of the next.
   void face(charm::Payload face) {
     if (headerOf(face).iteration == iteration_) {
-      applyGhost(face);
+      keepGhost(std::move(face));
       advance();
     } else {
       early_.push_back(std::move(face));
@@ -89,6 +94,7 @@ class Block : public charm::ArrayElement<Block> {
     p | iteration_;
     p | received_;
     p | facesSent_;
+    for (charm::Payload& face : ghosts_) pupPayload(p, face);
     pupPayloads(p, early_);
     p | checksum_;
     if (p.isUnpacking()) {
@@ -125,9 +131,14 @@ class Block : public charm::ArrayElement<Block> {
     facesSent_ = true;
   }
 
-  void applyGhost(const charm::Payload& face) {
-    unpackGhost(layout_, u_.data(), headerOf(face).ghostDirection,
-                reinterpret_cast<const double*>(face.data() + sizeof(FaceHeader)));
+  // A face of this iteration: kept as it came, the sweep reads the ghost plane
+  // straight from it (no copy into the ghost layer).
+  void keepGhost(charm::Payload face) {
+    const int direction = headerOf(face).ghostDirection;
+    if (direction < 0 || direction >= kDirections || ghosts_[direction])
+      throw std::logic_error("stencil3d: a face for ghost plane " + std::to_string(direction) +
+                             " that is not expected");
+    ghosts_[direction] = std::move(face);
     ++received_;
   }
 
@@ -149,14 +160,18 @@ class Block : public charm::ArrayElement<Block> {
   }
 
   void compute() {
+    GhostPlanes planes;
+    for (int dir = 0; dir < kDirections; ++dir)
+      if (ghosts_[dir]) planes.face[dir] = reinterpret_cast<const double*>(ghosts_[dir].data() + sizeof(FaceHeader));
     const auto start = std::chrono::steady_clock::now();
-    iterate(layout_, u_.data(), next_.data(), options_.imbalance, options_.grid[0]);
+    iterate(layout_, u_.data(), next_.data(), options_.imbalance, options_.grid[0], planes);
     computeSecondsOnThisPe += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::swap(u_, next_);
     ++iteration_;
     facesSent_ = false;
     received_ = 0;
-    for (const charm::Payload& face : early_) applyGhost(face);  // they belong to the new iteration
+    for (charm::Payload& face : ghosts_) face = charm::Payload();  // used: back to the pool
+    for (charm::Payload& face : early_) keepGhost(std::move(face));  // they belong to the new iteration
     early_.clear();
   }
 
@@ -165,6 +180,7 @@ class Block : public charm::ArrayElement<Block> {
   int iteration_ = 0;                  // iterations done; the ghosts being gathered are this one's
   int received_ = 0;                   // ghost planes of iteration_ in
   bool facesSent_ = false;             // this block's faces of iteration_ are out
+  std::array<charm::Payload, kDirections> ghosts_;  // faces of iteration_ in, by ghost plane
   std::vector<charm::Payload> early_;  // faces of iteration_ + 1
   charm::Callback checksum_;
 

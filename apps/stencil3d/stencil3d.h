@@ -174,36 +174,72 @@ inline Grid scratchGrid(const BlockLayout& b) {
 
 inline constexpr double kOneSeventh = 1.0 / 7.0;
 
-// One row of the sweep (nz points, contiguous). The seven terms are added left to
-// right as the spec says; vectorising across the row keeps that order per point.
+// Where a sweep reads the ghost planes of a block: by default its own ghost
+// layer; a plane given here is read from that buffer instead (a neighbour's face
+// as packFace wrote it, faceSize doubles), so a received face need not be copied
+// into the ghost layer first. The values, and so the results, are the same.
+struct GhostPlanes {
+  std::array<const double*, 6> face{};  // by direction (see "faces" below); null: the ghost layer
+};
+
+// One row of the sweep (nz points, contiguous): centre row c, its neighbour rows
+// across x and y, and the values beyond its two ends (z - 1 of the first point,
+// z + 1 of the last). The seven terms are added left to right as the spec says;
+// vectorising across the row keeps that order per point.
 // kFold: an extra sweep of the imbalance, which folds in the current value.
 template <bool kFold>
-inline void sweepRow(const double* __restrict c, double* __restrict out, int nz, std::ptrdiff_t sx,
-                     std::ptrdiff_t sy) {
-  for (int z = 0; z < nz; ++z) {
-    const double s = c[z] + c[z - sx] + c[z + sx] + c[z - sy] + c[z + sy] + c[z - 1] + c[z + 1];
-    if constexpr (kFold)
-      out[z] = (s + 1e-30 * out[z]) * kOneSeventh;
-    else
-      out[z] = s * kOneSeventh;
+inline double pointValue(double s, double old) {
+  if constexpr (kFold)
+    return (s + 1e-30 * old) * kOneSeventh;
+  else
+    return s * kOneSeventh;
+}
+template <bool kFold>
+inline void sweepRow(const double* __restrict c, const double* __restrict xm, const double* __restrict xp,
+                     const double* __restrict ym, const double* __restrict yp, double zm, double zp,
+                     double* __restrict out, int nz) {
+  if (nz == 1) {
+    out[0] = pointValue<kFold>(c[0] + xm[0] + xp[0] + ym[0] + yp[0] + zm + zp, out[0]);
+    return;
   }
+  out[0] = pointValue<kFold>(c[0] + xm[0] + xp[0] + ym[0] + yp[0] + zm + c[1], out[0]);
+  for (int z = 1; z < nz - 1; ++z)
+    out[z] = pointValue<kFold>(c[z] + xm[z] + xp[z] + ym[z] + yp[z] + c[z - 1] + c[z + 1], out[z]);
+  const int l = nz - 1;
+  out[l] = pointValue<kFold>(c[l] + xm[l] + xp[l] + ym[l] + yp[l] + c[l - 1] + zp, out[l]);
 }
 
 template <bool kFold>
-void sweep(const BlockLayout& b, const double* u, double* next, int xBegin, int xEnd) {
+void sweep(const BlockLayout& b, const double* u, double* next, int xBegin, int xEnd, const GhostPlanes& g) {
+  const std::ptrdiff_t sx = b.strideX(), sy = b.strideY();
+  const int nx = b.size[0], ny = b.size[1], nz = b.size[2];
   for (int x = xBegin; x < xEnd; ++x)
-    for (int y = 1; y <= b.size[1]; ++y) {
+    for (int y = 1; y <= ny; ++y) {
       const std::size_t row = b.at(x, y, 1);
-      sweepRow<kFold>(u + row, next + row, b.size[2], b.strideX(), b.strideY());
+      const double* c = u + row;
+      // Face layouts (packFace): x faces y-major rows of z, y faces x-major rows of
+      // z, z faces x-major rows of y.
+      const std::size_t xFaceRow = static_cast<std::size_t>(y - 1) * nz;
+      const std::size_t yFaceRow = static_cast<std::size_t>(x - 1) * nz;
+      const std::size_t zFacePoint = static_cast<std::size_t>(x - 1) * ny + (y - 1);
+      const double* xm = x == 1 && g.face[0] ? g.face[0] + xFaceRow : c - sx;
+      const double* xp = x == nx && g.face[1] ? g.face[1] + xFaceRow : c + sx;
+      const double* ym = y == 1 && g.face[2] ? g.face[2] + yFaceRow : c - sy;
+      const double* yp = y == ny && g.face[3] ? g.face[3] + yFaceRow : c + sy;
+      const double zm = g.face[4] ? g.face[4][zFacePoint] : c[-1];
+      const double zp = g.face[5] ? g.face[5][zFacePoint] : c[nz];
+      sweepRow<kFold>(c, xm, xp, ym, yp, zm, zp, next + row, nz);
     }
 }
 
-// One iteration of block `b`: `next` (interior) from `u` (ghosts filled), plus
-// imbalance - 1 extra sweeps over the points with global x < gridX / 2.
-inline void iterate(const BlockLayout& b, const double* u, double* next, int imbalance, int gridX) {
-  sweep<false>(b, u, next, 1, b.size[0] + 1);
+// One iteration of block `b`: `next` (interior) from `u` (ghosts filled, or read
+// from `ghosts`), plus imbalance - 1 extra sweeps over the points with global
+// x < gridX / 2.
+inline void iterate(const BlockLayout& b, const double* u, double* next, int imbalance, int gridX,
+                    const GhostPlanes& ghosts = {}) {
+  sweep<false>(b, u, next, 1, b.size[0] + 1, ghosts);
   const int heavyEnd = std::clamp(gridX / 2 - b.origin[0], 0, b.size[0]) + 1;  // ghosted x past the heavy planes
-  for (int extra = 1; extra < imbalance; ++extra) sweep<true>(b, u, next, 1, heavyEnd);
+  for (int extra = 1; extra < imbalance; ++extra) sweep<true>(b, u, next, 1, heavyEnd, ghosts);
 }
 
 // The sum of the interior, in C order.

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -41,13 +42,16 @@ constexpr int kBurst = 8;                       // messages per destination per 
 constexpr std::size_t kMaxPendingSends = 64;    // bounds memory held by in-flight sends
 
 // Size of message number `sequence` on every pair: a fixed pattern, with one
-// multi-MiB message every eighth round (odd sizes exercise the size trailer).
+// multi-MiB message every eighth round (odd sizes exercise the size trailer),
+// and by round the sizes at MpiTransport's edges: the largest small message
+// copied out of its posted receive (512), the largest sent whole (4000), one more.
 std::size_t sizeOf(std::uint64_t sequence) {
+  constexpr std::size_t kEdges[] = {8, 512, 513, 4000, 4001};
   switch (sequence % kBurst) {
     case 0: return 8;
     case 1: return 0;
     case 2: return 100 * 1024;
-    case 3: return 8;
+    case 3: return kEdges[(sequence / kBurst) % std::size(kEdges)];
     case 4: return 1024;
     case 5: return (sequence / kBurst) % 8 == 0 ? (std::size_t{3} << 20) + 13 : 4097;
     case 6: return 0;
