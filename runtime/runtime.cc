@@ -106,7 +106,7 @@ void Runtime::schedulerLoop() {
   comm::ReceivedMessage incoming;
   while (!exiting_) {
     bool worked = false;
-    const auto passStart = meter_.idle() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    if (meter_.idle()) meter_.passStarting(std::chrono::steady_clock::now());
     auto batchStart = std::chrono::steady_clock::now();
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       checkIncoming(incoming);
@@ -133,7 +133,7 @@ void Runtime::schedulerLoop() {
     output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
-      meter_.passWorked(passStart);
+      meter_.passWorked();
     } else {
       meter_.passFoundNothing();
       if (myPe_ == 0) deadlock_.idle();
