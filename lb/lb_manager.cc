@@ -353,8 +353,11 @@ void LbManager::migrationsDone(std::uint64_t step) {
 void LbManager::startMeasuring() {
   Runtime& rt = Runtime::current();
   if (debug_ > 1 && firstAtSync_ != 0) {
-    printLine(rt, "charm LB PE %d: %.3f ms from its first AtSync to the end of the step", rt.myPe(),
-              (secondsNow() - firstAtSync_) * 1e3);
+    const auto sent = rt.locations().takeMigrationCounts();
+    printLine(rt, "charm LB PE %d: %.3f ms from its first AtSync to the end of the step; sent %llu elements, "
+              "%.3f MB, packed in %.3f ms", rt.myPe(), (secondsNow() - firstAtSync_) * 1e3,
+              static_cast<unsigned long long>(sent.elements), static_cast<double>(sent.bytes) / 1e6,
+              sent.packSeconds * 1e3);
     firstAtSync_ = 0;
   }
   rt.loadMeter().takeLoadSample();  // discarded: it covers the step
