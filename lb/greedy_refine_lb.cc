@@ -5,6 +5,7 @@
 #include <optional>
 #include <tuple>
 
+#include "lb/comm_refine.h"
 #include "lb/greedy_lb.h"
 #include "lb/strategy_util.h"
 
@@ -78,7 +79,12 @@ std::vector<int> GreedyRefineLB::assign(const LbInput& input) {
   };
   for (std::size_t c = 1; c < candidates.size(); ++c)
     if (key(c) < key(best)) best = c;
-  return std::move(candidates[best]);
+  std::vector<int> result = std::move(candidates[best]);
+  // Which objects move: those that talk most to their new PE, for as many moves
+  // and at most half of the tolerance's slack of balance.
+  const double max = maxAvailableLoad(input, peLoads(input, result));
+  refineCommunication(input, result, max + (std::max(cap, max) - max) / 2);
+  return result;
 }
 
 }  // namespace charm::lb

@@ -19,6 +19,11 @@
 //   max available-PE load <= tolerance x GreedyLB's, and
 //   objects moved <= GreedyLB's (usually far fewer: objects that fit stay).
 //
+// Last, with communication in the input, refineCommunication (comm_refine.h)
+// swaps which objects move for ones that talk more to their new PE: as many
+// moves, less traffic between PEs, max load at most halfway from the chosen
+// placement's max to the cap (so still within the cap).
+//
 // Use it as the default balancer for programs whose load changes unevenly
 // between steps: nearly Greedy's balance, migrations only where needed.
 // Cost: about three times GreedyLB's, O(n log n + n log p).

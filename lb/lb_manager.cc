@@ -7,6 +7,7 @@
 #include <string>
 #include <stdexcept>
 
+#include "lb/comm_refine.h"
 #include "lb/strategy_registry.h"
 #include "runtime/chare_internals.h"
 #include "runtime/cpu_affinity.h"
@@ -30,6 +31,15 @@ double secondsNow() {
 }
 
 thread_local LbManager* tlsManager = nullptr;
+
+// +LBDebug: the traffic between PEs before and after the plan, when it is known.
+std::string crossPeSummary(const LbInput& input, const std::vector<int>& plan) {
+  if (input.comm.empty()) return {};
+  char text[96];
+  std::snprintf(text, sizeof text, ", cross-PE traffic %.0f -> %.0f KiB", crossPeTraffic(input, currentPlacement(input)) / 1024,
+                crossPeTraffic(input, plan) / 1024);
+  return text;
+}
 
 // Prints one line of +LBDebug output through the runtime, so that it reaches mpirun
 // whole like the program's own output (every PE reports its step).
@@ -109,6 +119,7 @@ void LbManager::atSync(ChareBase& element) {
     charm::resumeFromSync(rt, element);
     return;
   }
+  if (debug_ > 1 && firstAtSync_ == 0) firstAtSync_ = secondsNow();
   // An empty reduction over the array, counted at each element's home; its value
   // (the array's id, the same from everyone) tells PE 0 which array is ready.
   const Callback done = thisProxy()[0].callback<&LbManager::allAtSync>();
@@ -209,6 +220,7 @@ void LbManager::collectStats(std::uint64_t collection, std::uint32_t step) {
 
 void LbManager::gotStats(std::vector<PeReport> reports) {
   Runtime& rt = Runtime::current();
+  statsAt_ = secondsNow();
   LbInput input;
   input.seed = step_;
   const comm::HostLayout hosts = rt.transport().hostLayout();  // which PEs share a node
@@ -250,7 +262,9 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
       moves.push_back(Move{records[i]->collection, records[i]->index, input.objects[i].pe, plan[i]});
   if (debug_ > 0)
     stepSummary_ = describe(summarize(input, plan), strategy_->name()) + "; " + std::to_string(input.comm.size()) +
-                   " communicating pairs, " + std::to_string(messages) + " messages";
+                   " communicating pairs, " + std::to_string(messages) + " messages" +
+                   crossPeSummary(input, plan);
+  planAt_ = secondsNow();
   thisProxy().broadcast<&LbManager::applyPlan>(step_, moves);
 }
 
@@ -313,9 +327,13 @@ void LbManager::maybeDoneMigrating() {
 void LbManager::migrationsDone(std::uint64_t step) {
   Runtime& rt = Runtime::current();
   ++stepsDone_;
-  if (debug_ > 0)
-    printLine(rt, "charm LB step %llu (%s): %s; %.3f ms", static_cast<unsigned long long>(step),
-              stepCollection_ ? "AtSync" : "periodic", stepSummary_.c_str(), (secondsNow() - stepStart_) * 1e3);
+  if (debug_ > 0) {
+    const double now = secondsNow();
+    printLine(rt, "charm LB step %llu (%s): %s; %.3f ms (stats %.3f, strategy %.3f, migration %.3f)",
+              static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic", stepSummary_.c_str(),
+              (now - stepStart_) * 1e3, (statsAt_ - stepStart_) * 1e3, (planAt_ - statsAt_) * 1e3,
+              (now - planAt_) * 1e3);
+  }
   // The next step's loads are measured from here, not from collectStats: the
   // migrations of this step (packing and unpacking the elements' state) are no
   // load of the next period. Counted in, they made the PEs that received
@@ -334,6 +352,14 @@ void LbManager::migrationsDone(std::uint64_t step) {
 
 void LbManager::startMeasuring() {
   Runtime& rt = Runtime::current();
+  if (debug_ > 1 && firstAtSync_ != 0) {
+    const auto sent = rt.locations().takeMigrationCounts();
+    printLine(rt, "charm LB PE %d: %.3f ms from its first AtSync to the end of the step; sent %llu elements, "
+              "%.3f MB, packed in %.3f ms", rt.myPe(), (secondsNow() - firstAtSync_) * 1e3,
+              static_cast<unsigned long long>(sent.elements), static_cast<double>(sent.bytes) / 1e6,
+              sent.packSeconds * 1e3);
+    firstAtSync_ = 0;
+  }
   rt.loadMeter().takeLoadSample();  // discarded: it covers the step
   rt.collections().forEach([&](Collection& c) {
     for (auto& [index, e] : c.elements) ChareInternals::resetLoad(*e);

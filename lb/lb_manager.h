@@ -136,6 +136,8 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   std::deque<CollectionId> waiting_;
   std::uint32_t stepsDone_ = 0;
   double stepStart_ = 0;
+  double statsAt_ = 0, planAt_ = 0;
+  double firstAtSync_ = 0;  // every PE, +LBDebug 2: when an element first called AtSync in this step  // +LBDebug: when the loads were in, when the plan left
   // With +LBPeriod: when each AtSync array's last step started (Charm++'s meaning
   // for AtSync: the shortest time between two steps of an array).
   std::unordered_map<CollectionId, double> lastAtSyncStep_;

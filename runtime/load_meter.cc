@@ -29,10 +29,11 @@ void LoadMeter::countCommunication(CollectionId to, const ArrayIndex& index, std
 
 LoadMeter::LoadSample LoadMeter::takeLoadSample() {
   const auto now = Clock::now();
-  if (idle_) {  // called between idle passes: count the idle time so far
-    idleSeconds_ += std::chrono::duration<double>(now - idleSince_).count();
-    idleSince_ = now;
-  }
+  // Called from a handler, in the first pass that works after idling: the idle
+  // time ended when that pass started. (Counted up to now, as before, and then
+  // again from idleSince_ = now by passWorked, the work of the pass became
+  // negative idle time: the element constructors' time, for the first step.)
+  if (idle_) endIdle();
   LoadSample s;
   s.wall = std::chrono::duration<double>(now - sampleStart_).count();
   s.objects = objectSeconds_;

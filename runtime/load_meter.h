@@ -69,11 +69,12 @@ class LoadMeter {
 
   // The scheduler's passes: idle time runs from the first pass that found nothing
   // to do to the start of the next one that worked.
+  // While idle, the scheduler tells when each pass starts: the idle time ends at
+  // the start of the pass that works.
   bool idle() const noexcept { return idle_; }
-  void passWorked(Clock::time_point passStart) noexcept {
-    if (!idle_) return;
-    idleSeconds_ += std::chrono::duration<double>(passStart - idleSince_).count();
-    idle_ = false;
+  void passStarting(Clock::time_point passStart) noexcept { passStart_ = passStart; }
+  void passWorked() noexcept {
+    if (idle_) endIdle();
   }
   void passFoundNothing() noexcept {
     if (!on_ || idle_) return;
@@ -91,6 +92,10 @@ class LoadMeter {
 
  private:
   void invokeMeasured(EntryInvoker invoke, ChareBase* element, InvokeContext& ctx);
+  void endIdle() noexcept {
+    if (passStart_ > idleSince_) idleSeconds_ += std::chrono::duration<double>(passStart_ - idleSince_).count();
+    idle_ = false;
+  }
 
   LoadBalancerHooks* balancer_ = nullptr;
   bool on_ = false;
@@ -100,6 +105,7 @@ class LoadMeter {
   ChareBase* running_ = nullptr;  // the measured element whose entry method runs
   CommCounts comm_;
   Clock::time_point idleSince_;
+  Clock::time_point passStart_;  // of the scheduler pass running, while idle_
   Clock::time_point sampleStart_ = Clock::now();
 };
 

@@ -1,6 +1,7 @@
 // LocationManager: location records, forwarding and element moves (see location_manager.h).
 #include "runtime/location_manager.h"
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -142,6 +143,7 @@ bool LocationManager::moveElement(CollectionId collection, const ArrayIndex& ind
   auto it = c.elements.find(index);
   if (pe == runtime_.myPe()) return false;
   ChareBase& e = *it->second;
+  const auto packStart = std::chrono::steady_clock::now();
   // [u64 bytes of the next two][collection spec][runtime state][padding][user
   // state]. The spec lets a PE that never had the collection (a singleton's) take
   // the element. The user state starts 16-byte aligned: the arrays of a Python
@@ -168,6 +170,9 @@ bool LocationManager::moveElement(CollectionId collection, const ArrayIndex& ind
   env.collection = collection;
   env.index = index;
   env.entry = ChareInternals::migrationEntry(e);
+  ++sent_.elements;
+  sent_.bytes += userOffset + userBytes;
+  sent_.packSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - packStart).count();
   c.elements.erase(it);  // the element is gone from here before anything else runs
   table_.departed(collection, index, pe);
   runtime_.send(pe, std::move(m));

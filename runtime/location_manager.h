@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "charm/callback.h"
@@ -69,6 +70,13 @@ class LocationManager {
   bool migrationsPending() const noexcept { return !pendingMigrations_.empty(); }
   // Moves the elements asked to move that can (no suspended coroutine); true if any left.
   bool runPendingMigrations();
+  // Elements sent away, their bytes and the seconds spent packing them, since the
+  // last call (for +LBDebug).
+  struct MigrationCounts {
+    std::uint64_t elements = 0, bytes = 0;
+    double packSeconds = 0;
+  };
+  MigrationCounts takeMigrationCounts() { return std::exchange(sent_, MigrationCounts{}); }
 
   // --- contributions of elements away from their counting PE ------------------------
   // Sends a contribution to the reduction of `scope` to PE `countingPe`, which
@@ -96,6 +104,7 @@ class LocationManager {
   Runtime& runtime_;
   LocationTable table_;
   std::vector<PendingMigration> pendingMigrations_;
+  MigrationCounts sent_;
 };
 
 }  // namespace charm

@@ -107,9 +107,9 @@ void Runtime::schedulerLoop() {
   comm::ReceivedMessage incoming;
   while (!exiting_) {
     bool worked = false;
-    const auto passStart = meter_.idle() ? Clock::now() : Clock::time_point{};
+    if (meter_.idle()) meter_.passStarting(Clock::now());
     // A batch's clock starts with its first message: a pass that finds nothing
-    // reads no clock (the idle spin is one transport poll and a few branches).
+    // reads no clock for it.
     Clock::time_point batchStart{};
     for (int i = 0; i < kNetworkBatch && !exiting_ && transport_.poll(incoming); ++i) {
       if (i == 0) batchStart = Clock::now();
@@ -137,7 +137,7 @@ void Runtime::schedulerLoop() {
     output_.schedulerPass(/*idle=*/!worked);
     if (worked) {
       backoff_.reset();
-      meter_.passWorked(passStart);
+      meter_.passWorked();
     } else {
       meter_.passFoundNothing();
       if (myPe_ == 0) deadlock_.idle();
