@@ -101,6 +101,9 @@ def _suspend_until(waitable, what):
         _charmpy.suspend(waitable)
 
 
+_wait = _charmpy.future_wait
+
+
 class Future:
     """A value (or `num_vals` values) that will be sent to this PE later.
 
@@ -143,7 +146,8 @@ class Future:
             if not self._owned:
                 raise RuntimeError('Future.get(): this future belongs to PE %d; only that PE '
                                    'can wait for it' % self.pe)
-            _suspend_until(self, 'Future.get()')
+            if not _wait(self):  # C's _suspend_until (set up by reduction.py), or Python's
+                _suspend_until(self, 'Future.get()')
         if self._exc is not None:
             raise self._exc
         if self.num_vals == 1:
