@@ -157,15 +157,22 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
   return contributeAllReduce(st, chareIt->second, static_cast<int>(reducer), input, form, future);
 }
 
-// allreduce_fast_setup(future_class, live, futures_dict, forms): what
-// allreduce_scalar and future_wait need: futures.Future, futures._live and
-// futures.__dict__, and `forms`, a list of (reducer, kind, form,
-// text) with kind 0 for a float, 1 for an int and 2 for no data (reducer NOP).
-PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args) {
-  PyObject *cls, *live, *module, *list;
-  if (!PyArg_ParseTuple(args, "OOOO!", &cls, &live, &module, &PyList_Type, &list)) return nullptr;
+// future_setup(future_class, live, futures_dict): what FutureSlots needs
+// (futures.Future, futures._live, the futures module's globals).
+PyObject* py_future_setup(PyObject*, PyObject* args) {
+  PyObject *cls, *live, *module;
+  if (!PyArg_ParseTuple(args, "OOO", &cls, &live, &module)) return nullptr;
   PyRef pe = PyRef::steal(PyLong_FromLong(rt().myPe()));
   if (!pe || !futureSlots().install(cls, live, pe.get(), module)) return nullptr;
+  Py_RETURN_NONE;
+}
+
+// allreduce_fast_setup(forms): what allreduce_scalar needs: `forms`, a list of
+// (reducer, kind, form, text) with kind 0 for a float, 1 for an int and 2 for
+// no data (reducer NOP).
+PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args) {
+  PyObject* list;
+  if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &list)) return nullptr;
   ScalarForms& forms = scalarForms();
   if (!forms.thisProxy) {
     forms.thisProxy = PyUnicode_InternFromString("thisProxy");

@@ -110,6 +110,7 @@ PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t narg
 PyObject* py_allreduce_marker(PyObject*, PyObject* args);
 PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args);
 PyObject* py_future_wait(PyObject*, PyObject* future);
+PyObject* py_future_setup(PyObject*, PyObject* args);
 PyObject* py_allreduce_scalar(PyObject*, PyObject* const* args, Py_ssize_t nargs);
 void deliverAllReduce(charm::AllReduceManager::Result& result);
 

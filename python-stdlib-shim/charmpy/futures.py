@@ -146,7 +146,7 @@ class Future:
             if not self._owned:
                 raise RuntimeError('Future.get(): this future belongs to PE %d; only that PE '
                                    'can wait for it' % self.pe)
-            if not _wait(self):  # C's _suspend_until (set up by reduction.py), or Python's
+            if not _wait(self):  # C's _suspend_until (future_setup below), or Python's
                 _suspend_until(self, 'Future.get()')
         if self._exc is not None:
             raise self._exc
@@ -225,6 +225,11 @@ class Future:
     def _callback_tuple(self):
         """This future as a runtime callback (reduction / quiescence target)."""
         return ('future', self.pe, self.fid)
+
+
+# Futures made and resolved in C on hot paths (allreduce of a number), and
+# Future.get's wait (_wait): the same slots and steps as the methods above.
+_charmpy.future_setup(Future, _live, globals())
 
 
 def _rebuild_future(pe, fid, num_vals):

@@ -47,8 +47,6 @@ import pickle
 
 import _charmpy
 
-from . import futures as _futures
-
 from .reducers import (Reducer, ReducerContainer, combine, prepare,  # noqa: F401
                        reducer_id, reducer_name)
 from .reduction_numeric import (NO_DATA, NUMERIC, decode, numeric_form,  # noqa: F401
@@ -120,8 +118,7 @@ def allreduce_form(reducer, data):
 # (_charmpy.allreduce_scalar): the same future, form and contribution as
 # allreduce_form and allreduce_numeric give, and allreduce_done's work done in C
 # for the futures of this PE.
-_charmpy.allreduce_fast_setup(_futures.Future, _futures._live, vars(_futures),
-                              scalar_forms() + [(_charmpy.REDUCER_NOP, 2, NO_DATA, b'')])
+_charmpy.allreduce_fast_setup(scalar_forms() + [(_charmpy.REDUCER_NOP, 2, NO_DATA, b'')])
 
 
 def allreduce_marker_text(reducer, data):
