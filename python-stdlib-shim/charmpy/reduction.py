@@ -32,7 +32,11 @@ the runtime numbers them per element.
 PEs swap partials pairwise in C (`_charmpy.allreduce_numeric`) and each calls
 `allreduce_done` once with the result and its elements' futures. The elements of
 one PE share the result; a NumPy result is read-only when several elements share
-it. Other allreduces (gather, custom reducers, data combined in Python) are
+it. The allreduce of one float or int (or of nothing) over a whole collection
+runs without Python code (`_charmpy.allreduce_scalar`, taking the forms of
+`allreduce_fast_setup` below): C makes the Future, contributes as above, and
+decodes the result and resolves this PE's futures itself (embed/future_slots.h),
+calling allreduce_done only for what it does not take. Other allreduces (gather, custom reducers, data combined in Python) are
 combined on PE 0 and broadcast back to the contributors, each of which resolves
 its oldest pending allreduce future of that kind; such an element also puts a
 marker in the pairwise exchange (`_charmpy.allreduce_marker`), so that an
