@@ -213,6 +213,11 @@ PyObject* py_suspend(PyObject*, PyObject* args) {
     return fail(PyExc_RuntimeError,
                 "charmpy: this call waits, so it must run in a coroutine (the entry function or "
                 "a method decorated with @coro)");
+  return suspendRunningFiber(what);
+}
+
+PyObject* suspendRunningFiber(PyObject* what) {
+  charm::FiberPool& pool = rt().scheduler().pool();
   charm::Fiber* self = pool.current();
   // A coroutine of a chare that pauses may have made the conditions of calls
   // waiting on that chare true (charm4py re-checks them when a thread pauses).

@@ -71,6 +71,8 @@ PyObject* py_new_future_id(PyObject*, PyObject*);
 PyObject* py_spawn(PyObject*, PyObject* args);
 PyObject* py_current_fiber(PyObject*, PyObject*);
 PyObject* py_suspend(PyObject*, PyObject* args);
+// _charmpy.suspend(what) on the running fiber (the caller checked there is one).
+PyObject* suspendRunningFiber(PyObject* what);
 PyObject* py_waiting_coroutines(PyObject*, PyObject*);
 PyObject* py_set_diagnosis(PyObject*, PyObject* report);
 PyObject* py_resume(PyObject*, PyObject* args);
@@ -106,6 +108,10 @@ PyObject* py_section_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 // module_allreduce.cc: allreduce of numbers and arrays, results delivered per PE.
 PyObject* py_allreduce_numeric(PyObject*, PyObject* const* args, Py_ssize_t nargs);
 PyObject* py_allreduce_marker(PyObject*, PyObject* args);
+PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args);
+PyObject* py_future_wait(PyObject*, PyObject* future);
+PyObject* py_future_setup(PyObject*, PyObject* args);
+PyObject* py_allreduce_scalar(PyObject*, PyObject* const* args, Py_ssize_t nargs);
 void deliverAllReduce(charm::AllReduceManager::Result& result);
 
 }  // namespace charmpy

@@ -51,6 +51,13 @@ bool sameShape(const AllReduceHeader& h, const NumericSpan& v) {
          h.formDigest == formDigest(v.form);
 }
 
+// sameShape(h, v) when v's form is the words whose digest h carries (this PE's
+// first contribution's): no need to hash them again.
+bool sameShapeSameWords(const AllReduceHeader& h, const NumericSpan& v) {
+  if (h.kind == ReducerKind::Nop) return sameShape(h, v);
+  return h.kind == v.kind && h.type == v.type && h.shape == v.shape && h.length == v.length;
+}
+
 bool sameShape(const AllReduceHeader& a, const AllReduceHeader& b) {
   if (a.kind == ReducerKind::Nop) return b.kind == ReducerKind::Nop && a.formDigest == b.formDigest;
   return a.kind == b.kind && a.type == b.type && a.shape == b.shape && a.length == b.length &&
@@ -214,7 +221,9 @@ void AllReduceManager::contribute(Collection& collection, std::uint32_t& next,
            " with different callbacks; every element must name the same callback");
   if (p.acc) {
     const AllReduceHeader& h = headerAt(p.acc.data());
-    if (!sameShape(h, value))
+    // p.form: the words of this PE's first contribution, whose digest h carries
+    // (partials of other PEs are combined only once all local ones are in).
+    if (!(value.form == p.form ? sameShapeSameWords(h, value) : sameShape(h, value)))
       refuse("charm: allreduce " + std::to_string(number) + " combines " +
              describe(h.kind, h.type, h.shape, h.length, p.form) + " with " +
              describe(value.kind, value.type, value.shape, value.length, value.form) +

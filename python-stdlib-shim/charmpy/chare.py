@@ -215,6 +215,10 @@ class Chare:
         NumPy result views the received message and is read-only when several
         elements share it (copy it to modify it). Over a section (`section=`) and for
         other data, the result is combined at the root and broadcast back."""
+        if section is None:  # one number (or nothing) over the collection: all in C
+            f = _allreduce_scalar(self, data, reducer)
+            if f is not None:
+                return f
         rid = reducer_id(reducer)
         sid = _section_id(section)
         data = reduction.prepare(rid, data, self)
@@ -317,6 +321,9 @@ class ArrayMap(Chare):
 
 
 registry.set_base_classes(Chare, ArrayMap)
+
+
+_allreduce_scalar = _charmpy.allreduce_scalar
 
 
 def _section_id(section_proxy):

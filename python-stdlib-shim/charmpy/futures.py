@@ -101,6 +101,9 @@ def _suspend_until(waitable, what):
         _charmpy.suspend(waitable)
 
 
+_wait = _charmpy.future_wait
+
+
 class Future:
     """A value (or `num_vals` values) that will be sent to this PE later.
 
@@ -143,7 +146,8 @@ class Future:
             if not self._owned:
                 raise RuntimeError('Future.get(): this future belongs to PE %d; only that PE '
                                    'can wait for it' % self.pe)
-            _suspend_until(self, 'Future.get()')
+            if not _wait(self):  # C's _suspend_until (future_setup below), or Python's
+                _suspend_until(self, 'Future.get()')
         if self._exc is not None:
             raise self._exc
         if self.num_vals == 1:
@@ -221,6 +225,11 @@ class Future:
     def _callback_tuple(self):
         """This future as a runtime callback (reduction / quiescence target)."""
         return ('future', self.pe, self.fid)
+
+
+# Futures made and resolved in C on hot paths (allreduce of a number), and
+# Future.get's wait (_wait): the same slots and steps as the methods above.
+_charmpy.future_setup(Future, _live, globals())
 
 
 def _rebuild_future(pe, fid, num_vals):

@@ -32,7 +32,11 @@ the runtime numbers them per element.
 PEs swap partials pairwise in C (`_charmpy.allreduce_numeric`) and each calls
 `allreduce_done` once with the result and its elements' futures. The elements of
 one PE share the result; a NumPy result is read-only when several elements share
-it. Other allreduces (gather, custom reducers, data combined in Python) are
+it. The allreduce of one float or int (or of nothing) over a whole collection
+runs without Python code (`_charmpy.allreduce_scalar`, taking the forms of
+`allreduce_fast_setup` below): C makes the Future, contributes as above, and
+decodes the result and resolves this PE's futures itself (embed/future_slots.h),
+calling allreduce_done only for what it does not take. Other allreduces (gather, custom reducers, data combined in Python) are
 combined on PE 0 and broadcast back to the contributors, each of which resolves
 its oldest pending allreduce future of that kind; such an element also puts a
 marker in the pairwise exchange (`_charmpy.allreduce_marker`), so that an
@@ -50,7 +54,7 @@ import _charmpy
 from .reducers import (Reducer, ReducerContainer, combine, prepare,  # noqa: F401
                        reducer_id, reducer_name)
 from .reduction_numeric import (NO_DATA, NUMERIC, decode, numeric_form,  # noqa: F401
-                                python_form_text, typed)
+                                python_form_text, scalar_forms, typed)
 
 try:
     import numpy as _np
@@ -112,6 +116,13 @@ def allreduce_form(reducer, data):
     if reducer == _charmpy.REDUCER_NOP and data is None:
         return _NO_DATA_FORM
     return numeric_form(reducer, data)
+
+
+# Chare.allreduce of one float or int (or of nothing) runs in C
+# (_charmpy.allreduce_scalar): the same future, form and contribution as
+# allreduce_form and allreduce_numeric give, and allreduce_done's work done in C
+# for the futures of this PE.
+_charmpy.allreduce_fast_setup(scalar_forms() + [(_charmpy.REDUCER_NOP, 2, NO_DATA, b'')])
 
 
 def allreduce_marker_text(reducer, data):

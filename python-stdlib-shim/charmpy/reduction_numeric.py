@@ -91,6 +91,14 @@ _FLOAT_FORMS = _scalar_forms('float', NUMERIC - _LOGICAL - {_PRODUCT})
 _BOOL_FORMS = _scalar_forms('bool', _LOGICAL)
 
 
+def scalar_forms():
+    """[(reducer, 0 for a float or 1 for an int, form, text)]: what numeric_form
+    gives a Python float or int (within 64 bits) under each reducer that C
+    combines them with (_charmpy.allreduce_scalar takes those)."""
+    return ([(r, 0, form, text) for r, (form, text) in _FLOAT_FORMS.items()] +
+            [(r, 1, form, text) for r, (form, text) in _INT_FORMS.items()])
+
+
 def numeric_form(reducer, data):
     """(what the result must become, the data for the C reducer, the form's text),
     or None when `data` is combined in Python (not numbers, or a product of Python
