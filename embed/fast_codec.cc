@@ -130,13 +130,17 @@ class Reader {
 charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
                                      charm::comm::ExternalPayload* tail) {
   if (!PyTuple_Check(items)) return {};
-  const Py_ssize_t n = PyTuple_GET_SIZE(items);
+  return pack(&PyTuple_GET_ITEM(items, 0), PyTuple_GET_SIZE(items), kind, tail);
+}
+
+charm::MessageBuffer FastCodec::pack(PyObject* const* items, Py_ssize_t n, charm::MessageKind kind,
+                                     charm::comm::ExternalPayload* tail) {
   Items list;
   list.v.resize(static_cast<std::size_t>(n));
   std::size_t size = kHeader;
   std::uint32_t flags = 0;
   for (Py_ssize_t k = 0; k < n; ++k) {
-    PyObject* o = PyTuple_GET_ITEM(items, k);
+    PyObject* o = items[k];
     Item& it = list.v[static_cast<std::size_t>(k)];
     size += 1;
     if (o == Py_None) {
@@ -195,7 +199,7 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
   // must send the values it had at the call.
   const bool external = tail && n > 0 && list.v.back().tag == kArray &&
                         static_cast<std::size_t>(list.v.back().view.len) >= kExternalThreshold &&
-                        isImmutableArray(PyTuple_GET_ITEM(items, n - 1), list.v.back().view);
+                        isImmutableArray(items[n - 1], list.v.back().view);
   std::size_t tailBytes = 0;
   if (external) {
     tailBytes = static_cast<std::size_t>(list.v.back().view.len);

@@ -32,6 +32,9 @@ class FastCodec {
   // array is copied into the message, so later writes cannot reach the receiver.
   charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind,
                             charm::comm::ExternalPayload* tail = nullptr);
+  // The same for the `n` items at `items` (a call's arguments, no tuple made).
+  charm::MessageBuffer pack(PyObject* const* items, Py_ssize_t n, charm::MessageKind kind,
+                            charm::comm::ExternalPayload* tail = nullptr);
   // Rebuilds the tuple; arrays view `owner` (a _charmpy.Message whose bytes start
   // at ownerBase), which may be null only when hasArrays() is false.
   PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,
