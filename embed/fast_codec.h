@@ -45,6 +45,13 @@ class FastCodec {
   // dtype.str of a dtype object, or null when its arrays need pickle (object
   // dtypes); cached, as building the string costs more than sending 8 bytes.
   PyObject* dtypeString(PyObject* dtype);
+  // An array of `dtype` over a copy of `nbytes` at `data` (small ones) or a view of
+  // the message (`owner`), through numpy.frombuffer and reshape; a new reference.
+  PyObject* arrayFromBuffer(PyObject* dtype, int ndim, const std::int64_t* extents, const std::byte* data,
+                            std::uint64_t nbytes, PyObject* owner, const std::byte* ownerBase);
+  // Imports numpy and looks up frombuffer and dtype (once); false with a Python
+  // exception set when it cannot.
+  bool loadNumpy();
   // The numpy dtype object for a dtype string received, cached.
   PyObject* dtypeFromString(const char* text, std::size_t length);
 

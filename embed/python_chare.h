@@ -72,6 +72,9 @@ struct OwnedPayload {
 OwnedPayload ownPayload(charm::InvokeContext& ctx);
 // The call arguments (args, kwargs) of a message, as a new reference.
 PyRef decodeCall(charm::InvokeContext& ctx);
+// The same as the args tuple and the kwargs dict (null when none); false with a
+// Python exception set.
+bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs);
 // Sends `value` (or an exception) to the future `reply` owned by Python.
 bool sendFutureValue(charm::FutureRef reply, PyObject* value, FutureFormat format);
 // The currently raised exception as the (exception or None, text, type name)
