@@ -24,7 +24,7 @@ namespace charmpy {
 
 // This layer's envelope flags: defined with every other flag bit, their kinds
 // and meanings, in the table of runtime/envelope_flags.h.
-using charm::kCallByReference;   // EntryCall: payload is a PyObject* (args, kwargs)
+using charm::kCallByReference;   // EntryCall: payload is two PyObject*: args, kwargs or null
 using charm::kCallFast;          // calls, broadcasts: payload is FastCodec-encoded args, no kwargs
 using charm::kFutureFormatMask;  // FutureValue: the bits holding a FutureFormat
 using charm::kReplyGathered;     // broadcasts with ret=True: the reply is a list of results

@@ -132,10 +132,11 @@ charm::MessageBuffer packCall(PyObject* const* items, Py_ssize_t n, PyObject* ar
   }
   if (!mayPassByReference(args, kwargs))
     return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
-  PyObject* raw = PyTuple_Pack(2, args, kwargs ? kwargs : Py_None);
-  if (!raw) return {};
-  charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof(PyObject*));
-  std::memcpy(charm::payloadOf(m), &raw, sizeof raw);
+  // The payload: the args tuple and the kwargs dict (or null), each a reference
+  // the message owns (python_chare.h: takeByReference).
+  PyObject* raw[2] = {Py_NewRef(args), Py_XNewRef(kwargs)};
+  charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof raw);
+  std::memcpy(charm::payloadOf(m), raw, sizeof raw);
   flags |= kCallByReference;
   return m;
 }

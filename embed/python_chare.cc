@@ -149,9 +149,9 @@ PyRef decodePayload(charm::InvokeContext& ctx, bool fast) {
 
 PyRef decodeCall(charm::InvokeContext& ctx) {
   if (ctx.flags & kCallByReference) {
-    PyObject* call = nullptr;
-    std::memcpy(&call, ctx.payload, sizeof call);
-    return PyRef::steal(call);
+    PyRef args, kwargs;
+    takeByReference(ctx.payload, args, kwargs);
+    return PyRef::steal(PyTuple_Pack(2, args.get(), kwargs ? kwargs.get() : Py_None));
   }
   if (ctx.payloadSize == 0) {
     // A callback the runtime fires without data (quiescence detection: an entry of
@@ -166,8 +166,19 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
   return PyRef::steal(PyTuple_Pack(2, decoded.get(), Py_None));
 }
 
+void takeByReference(const std::byte* payload, PyRef& args, PyRef& kwargs) {
+  PyObject* raw[2];
+  std::memcpy(raw, payload, sizeof raw);
+  args = PyRef::steal(raw[0]);
+  kwargs = PyRef::steal(raw[1]);
+}
+
 bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs) {
-  if ((ctx.flags & kCallFast) && !(ctx.flags & kCallByReference) && ctx.payloadSize != 0) {
+  if (ctx.flags & kCallByReference) {
+    takeByReference(ctx.payload, args, kwargs);
+    return true;
+  }
+  if ((ctx.flags & kCallFast) && ctx.payloadSize != 0) {
     args = decodePayload(ctx, true);  // no (args, None) pair to make and take apart
     kwargs = PyRef();
     return static_cast<bool>(args);
