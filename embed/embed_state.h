@@ -24,7 +24,7 @@ namespace charmpy {
 
 // This layer's envelope flags: defined with every other flag bit, their kinds
 // and meanings, in the table of runtime/envelope_flags.h.
-using charm::kCallByReference;   // EntryCall: payload is a PyObject* (args, kwargs)
+using charm::kCallByReference;   // EntryCall: payload is two PyObject*: args, kwargs or null
 using charm::kCallFast;          // calls, broadcasts: payload is FastCodec-encoded args, no kwargs
 using charm::kFutureFormatMask;  // FutureValue: the bits holding a FutureFormat
 using charm::kReplyGathered;     // broadcasts with ret=True: the reply is a list of results
@@ -101,6 +101,15 @@ struct EmbedState {
   // values and instances of `shareableTypes` (proxies, futures); others are copied.
   bool localMsgOptim = false;
   PyRef shareableTypes;  // a tuple of classes
+  // proxy.Proxy and the offsets of its slots, read by the proxies' C methods
+  // (proxy_methods.cc); type null until proxy.py registers it.
+  struct ProxyLayout {
+    PyRef type;
+    Py_ssize_t cid = 0, index = 0, pe = 0, dims = 0;
+  } proxyLayout;
+  // While PE 0's start-up holds calls (sender.py), the proxies' C methods call their
+  // Python fallbacks, which go through the Sender.
+  bool callsHeld = false;
   charm::EntryId runningEntry = charm::kNoEntry;  // attributed the bytes sent (profiling)
   std::unordered_map<charm::EntryId, EntryProfile> profile;
   std::vector<int> hostOfPe;

@@ -1,7 +1,10 @@
 #include "fast_codec.h"
 
 #include <cstring>
+#include <new>
 #include <string>
+
+#include "numpy_arrays.h"
 
 namespace charmpy {
 
@@ -55,19 +58,44 @@ struct Item {
   Tag tag;
   std::int64_t i = 0;
   double f = 0;
-  const char* data = nullptr;
+  const char* data = nullptr;  // str, bytes, arrays: the bytes
   std::size_t size = 0;
   PyRef dtype;       // arrays: dtype.str
-  Py_buffer view{};  // arrays
+  int ndim = 0;      // arrays: the shape
+  const Py_ssize_t* shape = nullptr;
+  Py_buffer view{};  // arrays read through the buffer protocol
   bool hasView = false;
 };
 
-struct Items {
-  std::vector<Item> v;
-  ~Items() {
-    for (auto& it : v)
-      if (it.hasView) PyBuffer_Release(&it.view);
+// The items of one pack: up to kInline on the stack (a call's usual few
+// arguments: no allocation per message), more on the heap.
+class Items {
+ public:
+  static constexpr std::size_t kInline = 8;
+  explicit Items(std::size_t n) : n_(n) {
+    if (n > kInline) heap_.resize(n);
+    at_ = n > kInline ? heap_.data() : reinterpret_cast<Item*>(storage_);
+    if (n <= kInline)
+      for (std::size_t i = 0; i < n; ++i) new (at_ + i) Item();
   }
+  Items(const Items&) = delete;
+  Items& operator=(const Items&) = delete;
+  ~Items() {
+    for (std::size_t i = 0; i < n_; ++i)
+      if (at_[i].hasView) PyBuffer_Release(&at_[i].view);
+    if (n_ <= kInline)
+      for (std::size_t i = 0; i < n_; ++i) at_[i].~Item();
+  }
+  Item& operator[](std::size_t i) { return at_[i]; }
+  Item& back() { return at_[n_ - 1]; }
+  Item* begin() { return at_; }
+  Item* end() { return at_ + n_; }
+
+ private:
+  std::size_t n_;
+  Item* at_;
+  alignas(Item) unsigned char storage_[kInline * sizeof(Item)];
+  std::vector<Item> heap_;
 };
 
 class Writer {
@@ -130,14 +158,17 @@ class Reader {
 charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
                                      charm::comm::ExternalPayload* tail) {
   if (!PyTuple_Check(items)) return {};
-  const Py_ssize_t n = PyTuple_GET_SIZE(items);
-  Items list;
-  list.v.resize(static_cast<std::size_t>(n));
+  return pack(&PyTuple_GET_ITEM(items, 0), PyTuple_GET_SIZE(items), kind, tail);
+}
+
+charm::MessageBuffer FastCodec::pack(PyObject* const* items, Py_ssize_t n, charm::MessageKind kind,
+                                     charm::comm::ExternalPayload* tail) {
+  Items list(static_cast<std::size_t>(n));
   std::size_t size = kHeader;
   std::uint32_t flags = 0;
   for (Py_ssize_t k = 0; k < n; ++k) {
-    PyObject* o = PyTuple_GET_ITEM(items, k);
-    Item& it = list.v[static_cast<std::size_t>(k)];
+    PyObject* o = items[k];
+    Item& it = list[static_cast<std::size_t>(k)];
     size += 1;
     if (o == Py_None) {
       it.tag = kNone;
@@ -171,21 +202,37 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
       it.size = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
       size += 8 + it.size;
     } else if (isNdarray(o)) {
-      PyRef dtype = PyRef::steal(PyObject_GetAttrString(o, "dtype"));
-      PyObject* str = dtype ? dtypeString(dtype.get()) : nullptr;
-      it.dtype = PyRef::borrow(str);
-      if (!str || PyObject_GetBuffer(o, &it.view, PyBUF_C_CONTIGUOUS) < 0) {
-        PyErr_Clear();
-        return {};
+      numpy::PlainArray plain;
+      if (numpy::plainArray(o, plain) && plain.nbytes < kExternalThreshold) {
+        // A small numeric array: its fields, read in place (no buffer export).
+        PyObject* str = dtypeString(plain.descr);
+        if (!str) return {};
+        it.dtype = PyRef::borrow(str);
+        it.data = static_cast<const char*>(plain.data);
+        it.size = plain.nbytes;
+        it.ndim = plain.ndim;
+        it.shape = plain.shape;
+      } else {
+        PyRef dtype = PyRef::steal(PyObject_GetAttrString(o, "dtype"));
+        PyObject* str = dtype ? dtypeString(dtype.get()) : nullptr;
+        it.dtype = PyRef::borrow(str);
+        if (!str || PyObject_GetBuffer(o, &it.view, PyBUF_C_CONTIGUOUS) < 0) {
+          PyErr_Clear();
+          return {};
+        }
+        it.hasView = true;
+        it.data = static_cast<const char*>(it.view.buf);
+        it.size = static_cast<std::size_t>(it.view.len);
+        it.ndim = it.view.ndim;
+        it.shape = it.view.shape;
       }
-      it.hasView = true;
       it.tag = kArray;
-      if (static_cast<std::uint64_t>(it.view.len) > kCopyBelow) flags |= kHasArrays;
+      if (static_cast<std::uint64_t>(it.size) > kCopyBelow) flags |= kHasArrays;
       const std::size_t dtypeLen = static_cast<std::size_t>(PyUnicode_GET_LENGTH(it.dtype.get()));
-      if (dtypeLen > 255 || it.view.ndim > 32) return {};
+      if (dtypeLen > 255 || it.ndim > 32) return {};
       // dtype length + dtype + ndim + shape, then aligned data.
-      size += 1 + dtypeLen + 1 + 8 * static_cast<std::size_t>(it.view.ndim) + 8;
-      size = align16(size) + align16(static_cast<std::size_t>(it.view.len));
+      size += 1 + dtypeLen + 1 + 8 * static_cast<std::size_t>(it.ndim) + 8;
+      size = align16(size) + align16(it.size);
     } else {
       return {};
     }
@@ -193,12 +240,12 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
   // A large last array that nothing can change goes from its own memory (the
   // message ends where its data starts); any other is copied in now, as the call
   // must send the values it had at the call.
-  const bool external = tail && n > 0 && list.v.back().tag == kArray &&
-                        static_cast<std::size_t>(list.v.back().view.len) >= kExternalThreshold &&
-                        isImmutableArray(PyTuple_GET_ITEM(items, n - 1), list.v.back().view);
+  const bool external = tail && n > 0 && list.back().hasView &&
+                        static_cast<std::size_t>(list.back().view.len) >= kExternalThreshold &&
+                        isImmutableArray(items[n - 1], list.back().view);
   std::size_t tailBytes = 0;
   if (external) {
-    tailBytes = static_cast<std::size_t>(list.v.back().view.len);
+    tailBytes = static_cast<std::size_t>(list.back().view.len);
     size -= align16(tailBytes);
   }
   charm::MessageBuffer m = charm::newMessage(kind, size);
@@ -206,7 +253,7 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
   w.put(static_cast<std::uint32_t>(n));
   w.put(flags);
   w.put(std::uint64_t{0});
-  for (const Item& it : list.v) {
+  for (const Item& it : list) {
     w.put(static_cast<std::uint8_t>(it.tag));
     switch (it.tag) {
       case kInt: w.put(it.i); break;
@@ -221,12 +268,12 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
         const char* dt = PyUnicode_AsUTF8AndSize(it.dtype.get(), &len);
         w.put(static_cast<std::uint8_t>(len));
         w.bytes(dt, static_cast<std::size_t>(len));
-        w.put(static_cast<std::uint8_t>(it.view.ndim));
-        for (int d = 0; d < it.view.ndim; ++d) w.put(static_cast<std::int64_t>(it.view.shape[d]));
-        w.put(static_cast<std::uint64_t>(it.view.len));
+        w.put(static_cast<std::uint8_t>(it.ndim));
+        for (int d = 0; d < it.ndim; ++d) w.put(static_cast<std::int64_t>(it.shape[d]));
+        w.put(static_cast<std::uint64_t>(it.size));
         w.align();
-        if (external && &it == &list.v.back()) break;
-        w.bytes(it.view.buf, static_cast<std::size_t>(it.view.len));
+        if (external && &it == &list.back()) break;
+        w.bytes(it.data, it.size);
         w.align();
         break;
       }
@@ -234,7 +281,7 @@ charm::MessageBuffer FastCodec::pack(PyObject* items, charm::MessageKind kind,
     }
   }
   if (external) {
-    Item& last = list.v.back();
+    Item& last = list.back();
     *tail = externalFromView(last.view);
     last.hasView = false;
     charm::envelopeOf(m).payloadSize += tailBytes;
@@ -252,27 +299,65 @@ PyObject* FastCodec::dtypeString(PyObject* dtype) {
     return nullptr;
   }
   if (hasObject.get() != Py_False || !PyUnicode_Check(str.get())) str = PyRef();
+  // Only a dtype that its string rebuilds (not a structured one: '|V12' loses the
+  // fields): the receiver makes it from the string.
+  if (str) {
+    PyRef rebuilt = loadNumpy() ? PyRef::steal(PyObject_CallOneArg(numpyDtype_.get(), str.get())) : PyRef();
+    if (!rebuilt || PyObject_RichCompareBool(rebuilt.get(), dtype, Py_EQ) != 1) str = PyRef();
+    PyErr_Clear();
+  }
   if (sendDtypes_.size() >= 256) sendDtypes_.clear();  // bounded: user dtypes may be many
   return sendDtypes_.emplace(dtype, DtypeEntry{PyRef::borrow(dtype), std::move(str)})
       .first->second.str.get();
+}
+
+bool FastCodec::loadNumpy() {
+  if (frombuffer_) return true;
+  PyRef numpy = PyRef::steal(PyImport_ImportModule("numpy"));
+  if (!numpy) return false;
+  frombuffer_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "frombuffer"));
+  numpyDtype_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "dtype"));
+  if (frombuffer_ && numpyDtype_) return true;
+  frombuffer_ = PyRef();
+  return false;
 }
 
 PyObject* FastCodec::dtypeFromString(const char* text, std::size_t length) {
   std::string key(text, length);
   auto it = receiveDtypes_.find(key);
   if (it != receiveDtypes_.end()) return it->second.get();
-  if (!frombuffer_) {
-    PyRef numpy = PyRef::steal(PyImport_ImportModule("numpy"));
-    if (!numpy) return nullptr;
-    frombuffer_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "frombuffer"));
-    numpyDtype_ = PyRef::steal(PyObject_GetAttrString(numpy.get(), "dtype"));
-    if (!frombuffer_ || !numpyDtype_) return nullptr;
-  }
+  if (!loadNumpy()) return nullptr;
   PyRef dtype = PyRef::steal(PyObject_CallFunction(numpyDtype_.get(), "s#", text,
                                                    static_cast<Py_ssize_t>(length)));
   if (!dtype) return nullptr;
   if (receiveDtypes_.size() >= 256) receiveDtypes_.clear();
   return receiveDtypes_.emplace(std::move(key), std::move(dtype)).first->second.get();
+}
+
+PyObject* FastCodec::arrayFromBuffer(PyObject* dtype, int ndim, const std::int64_t* extents,
+                                     const std::byte* data, std::uint64_t nbytes, PyObject* owner,
+                                     const std::byte* ownerBase) {
+  PyRef shape = PyRef::steal(PyTuple_New(ndim));
+  if (!shape) return nullptr;
+  for (int d = 0; d < ndim; ++d) {
+    PyObject* e = PyLong_FromLongLong(extents[d]);
+    if (!e) return nullptr;
+    PyTuple_SET_ITEM(shape.get(), d, e);
+  }
+  // Small arrays get their own copy (cheaper than a view keeping the message
+  // alive); larger ones view the message memory.
+  PyRef view = nbytes <= kCopyBelow
+                   ? PyRef::steal(PyByteArray_FromStringAndSize(reinterpret_cast<const char*>(data),
+                                                                static_cast<Py_ssize_t>(nbytes)))
+                   : viewOf(owner, static_cast<std::size_t>(data - ownerBase), nbytes);
+  if (!view) return nullptr;
+  PyObject* args[] = {view.get(), dtype};
+  PyRef flat = PyRef::steal(PyObject_Vectorcall(frombuffer_.get(), args, 2, nullptr));
+  if (!flat) return nullptr;
+  if (ndim == 1) return flat.release();
+  PyObject* margs[] = {flat.get(), shape.get()};
+  PyRef name = PyRef::steal(PyUnicode_FromString("reshape"));
+  return PyObject_VectorcallMethod(name.get(), margs, 2, nullptr);
 }
 
 bool FastCodec::hasArrays(const std::byte* payload, std::size_t size) {
@@ -330,35 +415,20 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
         char dt[256];
         std::uint64_t nbytes = 0;
         if (!r.get(dtypeLen) || !r.get(dt, dtypeLen) || !r.get(ndim)) return corrupt();
-        PyRef shape = PyRef::steal(PyTuple_New(ndim));
-        if (!shape) return {};
-        for (int d = 0; d < ndim; ++d) {
-          std::int64_t extent;
-          if (!r.get(extent)) return corrupt();
-          PyObject* e = PyLong_FromLongLong(extent);
-          if (!e) return {};
-          PyTuple_SET_ITEM(shape.get(), d, e);
-        }
+        std::int64_t extents[256];
+        for (int d = 0; d < ndim; ++d)
+          if (!r.get(extents[d])) return corrupt();
         if (!r.get(nbytes) || !r.align()) return corrupt();
         if (nbytes > r.left() || (!owner && nbytes > kCopyBelow)) return corrupt();
         PyObject* dtype = dtypeFromString(dt, dtypeLen);  // also imports numpy
         if (!dtype) return {};
-        // Small arrays get their own copy (cheaper than a view keeping the message
-        // alive); larger ones view the message memory.
-        PyRef view = nbytes <= kCopyBelow
-                         ? PyRef::steal(PyByteArray_FromStringAndSize(
-                               reinterpret_cast<const char*>(r.here()), static_cast<Py_ssize_t>(nbytes)))
-                         : viewOf(owner, static_cast<std::size_t>(r.here() - ownerBase), nbytes);
-        if (!view) return {};
-        PyObject* args[] = {view.get(), dtype};
-        PyRef flat = PyRef::steal(PyObject_Vectorcall(frombuffer_.get(), args, 2, nullptr));
-        if (!flat) return {};
-        if (ndim == 1) {
-          item = flat.release();
+        if (nbytes <= kCopyBelow && numpy::plainDescr(dtype)) {
+          // A small numeric array: a new array with its own copy, made in C.
+          item = numpy::newArrayCopy(dtype, ndim, extents, r.here(), static_cast<std::size_t>(nbytes)).release();
+          if (!item) return {};
         } else {
-          PyObject* margs[] = {flat.get(), shape.get()};
-          PyRef name = PyRef::steal(PyUnicode_FromString("reshape"));
-          item = PyObject_VectorcallMethod(name.get(), margs, 2, nullptr);
+          item = arrayFromBuffer(dtype, ndim, extents, r.here(), nbytes, owner, ownerBase);
+          if (!item) return {};
         }
         r.skip(static_cast<std::size_t>(nbytes));
         if (!r.align() && k + 1 < n) return corrupt();  // the last array's padding may be cut

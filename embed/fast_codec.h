@@ -32,6 +32,9 @@ class FastCodec {
   // array is copied into the message, so later writes cannot reach the receiver.
   charm::MessageBuffer pack(PyObject* items, charm::MessageKind kind,
                             charm::comm::ExternalPayload* tail = nullptr);
+  // The same for the `n` items at `items` (a call's arguments, no tuple made).
+  charm::MessageBuffer pack(PyObject* const* items, Py_ssize_t n, charm::MessageKind kind,
+                            charm::comm::ExternalPayload* tail = nullptr);
   // Rebuilds the tuple; arrays view `owner` (a _charmpy.Message whose bytes start
   // at ownerBase), which may be null only when hasArrays() is false.
   PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,
@@ -42,6 +45,13 @@ class FastCodec {
   // dtype.str of a dtype object, or null when its arrays need pickle (object
   // dtypes); cached, as building the string costs more than sending 8 bytes.
   PyObject* dtypeString(PyObject* dtype);
+  // An array of `dtype` over a copy of `nbytes` at `data` (small ones) or a view of
+  // the message (`owner`), through numpy.frombuffer and reshape; a new reference.
+  PyObject* arrayFromBuffer(PyObject* dtype, int ndim, const std::int64_t* extents, const std::byte* data,
+                            std::uint64_t nbytes, PyObject* owner, const std::byte* ownerBase);
+  // Imports numpy and looks up frombuffer and dtype (once); false with a Python
+  // exception set when it cannot.
+  bool loadNumpy();
   // The numpy dtype object for a dtype string received, cached.
   PyObject* dtypeFromString(const char* text, std::size_t length);
 

@@ -245,6 +245,8 @@ PyMethodDef methods[] = {
      "Calls an entry method of one element."},
     {"broadcast", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_broadcast)),
      METH_VARARGS | METH_KEYWORDS, "Calls an entry method of every element."},
+    {"set_proxy_layout", py_set_proxy_layout, METH_O, "Registers proxy.Proxy (its slots) for the C proxy methods."},
+    {"set_calls_held", py_set_calls_held, METH_O, "While true, proxy calls go through their Python methods (start-up)."},
     {"send_future", py_send_future, METH_VARARGS, "Sends a value to a future."},
     {"new_future_id", py_new_future_id, METH_NOARGS, "A future id unique on this PE."},
     {"spawn", py_spawn, METH_VARARGS, "Runs a callable on a new fiber."},
@@ -350,7 +352,7 @@ void handleUncaught(const std::string& where) {
 PyObject* initModule() {
   PyRef m = PyRef::steal(PyModule_Create(&moduleDef));
   if (!m) return nullptr;
-  if (!initMessageType(m.get())) return nullptr;
+  if (!initMessageType(m.get()) || !initProxyMethodType(m.get())) return nullptr;
   struct {
     const char* name;
     int value;
@@ -363,7 +365,8 @@ PyObject* initModule() {
                    {"REDUCER_AND", static_cast<int>(charm::ReducerKind::LogicalAnd)},
                    {"REDUCER_OR", static_cast<int>(charm::ReducerKind::LogicalOr)},
                    {"REDUCER_XOR", static_cast<int>(charm::ReducerKind::LogicalXor)},
-                   {"REDUCER_GATHER", static_cast<int>(charm::ReducerKind::Gather)}};
+                   {"REDUCER_GATHER", static_cast<int>(charm::ReducerKind::Gather)},
+                   {"PROXY_ENTRY_CALL", 0}, {"PROXY_GROUP_ITEM", 1}, {"PROXY_ARRAY_ITEM", 2}};
   for (const auto& c : constants)
     if (PyModule_AddIntConstant(m.get(), c.name, c.value) < 0) return nullptr;
   return m.release();

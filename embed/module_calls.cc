@@ -38,14 +38,41 @@ PyObject* fail(PyObject* type, const std::string& message) {
 // may be left out of the message, to be sent from its own memory.
 charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
                                       charm::comm::ExternalPayload* tail) {
+  return packItemsForAnotherPe(&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args), call, args, kwargs, flags,
+                               tail);
+}
+
+charm::MessageBuffer packItemsForAnotherPe(PyObject* const* items, Py_ssize_t n, PyObject* call, PyObject* args,
+                                           PyObject* kwargs, std::uint8_t& flags,
+                                           charm::comm::ExternalPayload* tail) {
   if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0)) {
-    charm::MessageBuffer m = embedState().fast.pack(args, charm::MessageKind::EntryCall, tail);
+    charm::MessageBuffer m = embedState().fast.pack(items, n, charm::MessageKind::EntryCall, tail);
     if (m) {
       flags |= kCallFast;
       return m;
     }
   }
+  // Pickle: the (args, kwargs) call tuple, made here when the caller has none.
+  PyRef made;
+  if (!call) {
+    PyRef tuple;
+    if (!args) {
+      tuple = argsTuple(items, n);
+      if (!tuple) return {};
+      args = tuple.get();
+    }
+    made = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
+    if (!made) return {};
+    call = made.get();
+  }
   return embedState().codec.pack(call, charm::MessageKind::EntryCall);
+}
+
+PyRef argsTuple(PyObject* const* items, Py_ssize_t n) {
+  PyRef t = PyRef::steal(PyTuple_New(n));
+  if (!t) return {};
+  for (Py_ssize_t i = 0; i < n; ++i) PyTuple_SET_ITEM(t.get(), i, Py_NewRef(items[i]));
+  return t;
 }
 
 namespace {
@@ -91,22 +118,27 @@ bool mayPassByReference(PyObject* args, PyObject* kwargs) {
   return true;
 }
 
-// The (args, kwargs) call tuple packed into a message: by reference for this PE
-// when that cannot be observed, else copied into the message as for another PE.
-charm::MessageBuffer packCall(PyObject* args, PyObject* kwargs, int pe, std::uint8_t& flags,
-                              charm::comm::ExternalPayload* tail) {
-  PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
-  if (!call) return {};
-  if (pe == rt().myPe()) {
-    if (!mayPassByReference(args, kwargs))
-      return packForAnotherPe(call.get(), args, kwargs, flags, nullptr);
-    charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof(PyObject*));
-    PyObject* raw = call.release();
-    std::memcpy(charm::payloadOf(m), &raw, sizeof raw);
-    flags |= kCallByReference;
-    return m;
+// A call packed into a message: by reference for this PE when that cannot be
+// observed, else copied into the message as for another PE. `args` is the tuple
+// of the `n` items, or null (made here only when needed).
+charm::MessageBuffer packCall(PyObject* const* items, Py_ssize_t n, PyObject* args, PyObject* kwargs, int pe,
+                              std::uint8_t& flags, charm::comm::ExternalPayload* tail) {
+  if (pe != rt().myPe()) return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, tail);
+  PyRef made;
+  if (!args) {
+    made = argsTuple(items, n);
+    if (!made) return {};
+    args = made.get();
   }
-  return packForAnotherPe(call.get(), args, kwargs, flags, tail);
+  if (!mayPassByReference(args, kwargs))
+    return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
+  // The payload: the args tuple and the kwargs dict (or null), each a reference
+  // the message owns (python_chare.h: takeByReference).
+  PyObject* raw[2] = {Py_NewRef(args), Py_XNewRef(kwargs)};
+  charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof raw);
+  std::memcpy(charm::payloadOf(m), raw, sizeof raw);
+  flags |= kCallByReference;
+  return m;
 }
 
 }  // namespace
@@ -206,6 +238,27 @@ PyObject* py_collection_map(PyObject*, PyObject* cid) {
   return c ? PyLong_FromUnsignedLongLong(c->spec().arrayMap) : PyLong_FromLong(-1);
 }
 
+PyObject* sendCall(charm::CollectionId collection, const charm::ArrayIndex& index, long pe, charm::EntryId entry,
+                   PyObject* const* items, Py_ssize_t n, PyObject* args, PyObject* kwargs, charm::FutureRef reply) {
+  if (pe < 0 || pe >= rt().numPes())
+    return fail(PyExc_IndexError, "charmpy: PE " + std::to_string(pe) + " is out of range");
+  std::uint8_t flags = 0;
+  charm::comm::ExternalPayload tail;
+  // By reference only when the element is (as far as this PE knows) here.
+  const int routed = rt().locations().route(collection, index, static_cast<int>(pe));
+  charm::MessageBuffer m = packCall(items, n, args, kwargs, routed, flags, &tail);
+  if (!m) return nullptr;
+  countSent(charm::payloadSizeOf(m));
+  return guarded([&] {
+    if (tail.size > 0)
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), entry, std::move(m), std::move(tail), reply,
+                         flags);
+    else
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), entry, std::move(m), reply, flags);
+    Py_RETURN_NONE;
+  });
+}
+
 PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 6 && nargs != 8)
     return fail(PyExc_TypeError, "send(collection, index, pe, entry, args, kwargs[, reply_pe, reply_fid])");
@@ -221,31 +274,14 @@ PyObject* py_send(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   if (PyErr_Occurred()) return nullptr;
   if (!PyTuple_Check(args[4])) return fail(PyExc_TypeError, "send: args must be a tuple");
-  if (pe < 0 || pe >= rt().numPes())
-    return fail(PyExc_IndexError, "charmpy: PE " + std::to_string(pe) + " is out of range");
-  std::uint8_t flags = 0;
   PyObject* kwargs = args[5] == Py_None ? nullptr : args[5];
-  charm::comm::ExternalPayload tail;
-  // By reference only when the element is (as far as this PE knows) here.
-  const int routed = rt().locations().route(collection, index, static_cast<int>(pe));
-  charm::MessageBuffer m = packCall(args[4], kwargs, routed, flags, &tail);
-  if (!m) return nullptr;
-  countSent(charm::payloadSizeOf(m));
-  return guarded([&] {
-    if (tail.size > 0)
-      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
-                         std::move(m), std::move(tail), reply, flags);
-    else
-      rt().sendEntryCall(collection, index, static_cast<int>(pe), static_cast<charm::EntryId>(entry),
-                         std::move(m), reply, flags);
-    Py_RETURN_NONE;
-  });
+  return sendCall(collection, index, pe, static_cast<charm::EntryId>(entry), &PyTuple_GET_ITEM(args[4], 0),
+                  PyTuple_GET_SIZE(args[4]), args[4], kwargs, reply);
 }
 
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags) {
-  PyRef call = PyRef::steal(PyTuple_Pack(2, args, kwargs ? kwargs : Py_None));
-  if (!call) return {};
-  return packForAnotherPe(call.get(), args, kwargs, flags, nullptr);
+  return packItemsForAnotherPe(&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args), nullptr, args, kwargs, flags,
+                               nullptr);
 }
 
 PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs) {

@@ -44,12 +44,29 @@ PyObject* py_broadcast(PyObject*, PyObject* args, PyObject* kwargs);
 // `tail`, a large last array may stay out of the message (sent from its memory).
 charm::MessageBuffer packForAnotherPe(PyObject* call, PyObject* args, PyObject* kwargs, std::uint8_t& flags,
                                       charm::comm::ExternalPayload* tail);
+// The same for the `n` arguments at `items`; `call` ((args, kwargs)) and `args` (their
+// tuple) may be null, made only when pickle needs them.
+charm::MessageBuffer packItemsForAnotherPe(PyObject* const* items, Py_ssize_t n, PyObject* call, PyObject* args,
+                                           PyObject* kwargs, std::uint8_t& flags,
+                                           charm::comm::ExternalPayload* tail);
+// A new tuple of the `n` objects at `items`.
+PyRef argsTuple(PyObject* const* items, Py_ssize_t n);
+// Sends a call of `entry` with the `n` arguments at `items` (`args`: their tuple, or
+// null) and `kwargs` (or null) to element `index` of `collection` on `pe`; None, or
+// null with a Python exception set (py_send and the proxies' entry callers).
+PyObject* sendCall(charm::CollectionId collection, const charm::ArrayIndex& index, long pe, charm::EntryId entry,
+                   PyObject* const* items, Py_ssize_t n, PyObject* args, PyObject* kwargs, charm::FutureRef reply);
 // True when `value` may reach a future (or call) on this PE as the object itself:
 // the receiver cannot tell it from a copy, or options.local_msg_optim asks for it.
 bool mayShareWithThisPe(PyObject* value);
 // A broadcast's (args, kwargs) packed for the runtime (never by reference: it is copied to every PE).
 charm::MessageBuffer packBroadcast(PyObject* args, PyObject* kwargs, std::uint8_t& flags);
 int mapPeOf(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims);
+
+// proxy_methods.cc: the proxies' entry callers and element getters in C.
+bool initProxyMethodType(PyObject* module);
+PyObject* py_set_proxy_layout(PyObject*, PyObject* type);
+PyObject* py_set_calls_held(PyObject*, PyObject* held);
 
 // module_insertion.cc: sparse arrays.
 PyObject* py_create_sparse(PyObject*, PyObject* args);

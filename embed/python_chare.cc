@@ -26,14 +26,14 @@ std::string describe(PyObject* obj, const PythonEntry& entry) {
 }
 
 // Runs one entry-method call and routes its result (or exception).
-// `origin`: the invocation's context (its payload already decoded into `call`).
-void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, PyRef call,
-             const charm::InvokeContext& origin) {
+// `origin`: the invocation's context (its payload already decoded into args and
+// kwargs, which may be null).
+void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, const PyRef& argsRef,
+             const PyRef& kwargsRef, const charm::InvokeContext& origin) {
   const charm::FutureRef reply = origin.reply;
   EmbedState& st = embedState();
-  PyObject* args = PyTuple_GET_ITEM(call.get(), 0);
-  PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
-  if (kwargs == Py_None) kwargs = nullptr;
+  PyObject* args = argsRef.get();
+  PyObject* kwargs = kwargsRef.get();
   PyRef result;
   const Py_ssize_t nargs = PyTuple_GET_SIZE(args);
   if (entry.function && Py_TYPE(object.get()) == reinterpret_cast<PyTypeObject*>(entry.cls.get()) &&
@@ -129,12 +129,29 @@ void countSent(std::size_t bytes) {
   if (st.profiling && st.runningEntry != charm::kNoEntry) st.profile[st.runningEntry].bytesSent += bytes;
 }
 
-PyRef decodeCall(charm::InvokeContext& ctx) {
+namespace {
+
+// The payload decoded as it was encoded: the args tuple (fast codec) or the
+// pickled object (the (args, kwargs) pair of a call).
+PyRef decodePayload(charm::InvokeContext& ctx, bool fast) {
   EmbedState& st = embedState();
+  if (fast ? !FastCodec::hasArrays(ctx.payload, ctx.payloadSize)
+           : PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
+    return fast ? st.fast.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr)
+                : st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr);
+  OwnedPayload owned = ownPayload(ctx);
+  if (!owned.owner) return {};
+  return fast ? st.fast.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base)
+              : st.codec.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base);
+}
+
+}  // namespace
+
+PyRef decodeCall(charm::InvokeContext& ctx) {
   if (ctx.flags & kCallByReference) {
-    PyObject* call = nullptr;
-    std::memcpy(&call, ctx.payload, sizeof call);
-    return PyRef::steal(call);
+    PyRef args, kwargs;
+    takeByReference(ctx.payload, args, kwargs);
+    return PyRef::steal(PyTuple_Pack(2, args.get(), kwargs ? kwargs.get() : Py_None));
   }
   if (ctx.payloadSize == 0) {
     // A callback the runtime fires without data (quiescence detection: an entry of
@@ -143,19 +160,35 @@ PyRef decodeCall(charm::InvokeContext& ctx) {
     return PyRef::steal(Py_BuildValue("(()O)", Py_None));
   }
   const bool fast = ctx.flags & kCallFast;
+  PyRef decoded = decodePayload(ctx, fast);
   // The fast codec carries positional args only: rebuild the (args, None) pair.
-  auto asCall = [fast](PyRef decoded) {
-    if (!fast || !decoded) return decoded;
-    return PyRef::steal(PyTuple_Pack(2, decoded.get(), Py_None));
-  };
-  if (fast ? !FastCodec::hasArrays(ctx.payload, ctx.payloadSize)
-           : PickleCodec::bufferCount(ctx.payload, ctx.payloadSize) == 0)
-    return asCall(fast ? st.fast.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr)
-                       : st.codec.unpack(ctx.payload, ctx.payloadSize, nullptr, nullptr));
-  OwnedPayload owned = ownPayload(ctx);
-  if (!owned.owner) return {};
-  return asCall(fast ? st.fast.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base)
-                     : st.codec.unpack(owned.payload, ctx.payloadSize, owned.owner.get(), owned.base));
+  if (!fast || !decoded) return decoded;
+  return PyRef::steal(PyTuple_Pack(2, decoded.get(), Py_None));
+}
+
+void takeByReference(const std::byte* payload, PyRef& args, PyRef& kwargs) {
+  PyObject* raw[2];
+  std::memcpy(raw, payload, sizeof raw);
+  args = PyRef::steal(raw[0]);
+  kwargs = PyRef::steal(raw[1]);
+}
+
+bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs) {
+  if (ctx.flags & kCallByReference) {
+    takeByReference(ctx.payload, args, kwargs);
+    return true;
+  }
+  if ((ctx.flags & kCallFast) && ctx.payloadSize != 0) {
+    args = decodePayload(ctx, true);  // no (args, None) pair to make and take apart
+    kwargs = PyRef();
+    return static_cast<bool>(args);
+  }
+  PyRef call = decodeCall(ctx);
+  if (!call) return false;
+  args = PyRef::borrow(PyTuple_GET_ITEM(call.get(), 0));
+  PyObject* kw = PyTuple_GET_ITEM(call.get(), 1);
+  kwargs = kw == Py_None ? PyRef() : PyRef::borrow(kw);
+  return true;
 }
 
 OwnedPayload ownPayload(charm::InvokeContext& ctx) {
@@ -176,8 +209,8 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   EmbedState& st = embedState();
   const PythonEntry& entry = st.entries.at(ctx.entry);
   PyRef object = PyRef::borrow(static_cast<PythonChare*>(chare)->object());
-  PyRef call = decodeCall(ctx);
-  if (!call) {
+  PyRef args, kwargs;
+  if (!decodeArgs(ctx, args, kwargs)) {
     if (ctx.reply.valid() && !ctx.broadcast) {
       sendFutureValue(ctx.reply, takeExceptionForFuture().get(), FutureFormat::Exception);
       return;
@@ -191,22 +224,23 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   }
   const charm::EntryId id = ctx.entry;
   charm::InvokeContext origin = ctx;
-  origin.payload = nullptr;  // decoded into `call`; the message may be gone when a coroutine runs
+  origin.payload = nullptr;  // decoded into args and kwargs; the message may be gone when a coroutine runs
   origin.adoptable = nullptr;
   if (!entry.coro) {
-    profiledCall(id, [&] { runCall(chare, std::move(object), entry, std::move(call), origin); });
+    profiledCall(id, [&] { runCall(chare, std::move(object), entry, args, kwargs, origin); });
     return;
   }
   ++static_cast<PythonChare*>(chare)->runningCoroutines;
-  st.runtime->scheduler().spawn([chare, object, &entry, call, origin, id]() mutable {
+  st.runtime->scheduler().spawn([chare, object, &entry, args, kwargs, origin, id]() mutable {
     charm::Fiber* self = embedState().runtime->scheduler().pool().current();
     FiberThreadStates::setChare(self, object.get(), entry.methodName.get());  // both outlive the call below
-    profiledCall(id, [&] { runCall(chare, object, entry, std::move(call), origin); });
+    profiledCall(id, [&] { runCall(chare, object, entry, args, kwargs, origin); });
     FiberThreadStates::setChare(self, nullptr);
     --static_cast<PythonChare*>(chare)->runningCoroutines;
     // Drop our references while this fiber's thread state is still current.
     object = PyRef();
-    call = PyRef();
+    args = PyRef();
+    kwargs = PyRef();
   });
 }
 

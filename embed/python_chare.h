@@ -72,6 +72,12 @@ struct OwnedPayload {
 OwnedPayload ownPayload(charm::InvokeContext& ctx);
 // The call arguments (args, kwargs) of a message, as a new reference.
 PyRef decodeCall(charm::InvokeContext& ctx);
+// A by-reference call's payload (kCallByReference, a same-PE call): the args tuple
+// and the kwargs dict or null, whose references the message owned; taken once.
+void takeByReference(const std::byte* payload, PyRef& args, PyRef& kwargs);
+// The same as the args tuple and the kwargs dict (null when none); false with a
+// Python exception set.
+bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs);
 // Sends `value` (or an exception) to the future `reply` owned by Python.
 bool sendFutureValue(charm::FutureRef reply, PyObject* value, FutureFormat format);
 // The currently raised exception as the (exception or None, text, type name)

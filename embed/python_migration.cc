@@ -147,14 +147,13 @@ PyObject* py_chare_state(PyObject*, PyObject* object) {
 void makeRemotable(charm::MessageBuffer& message) {
   charm::Envelope& env = charm::envelopeOf(message);
   if (env.kind != charm::MessageKind::EntryCall || !(env.flags & kCallByReference)) return;
-  PyObject* raw = nullptr;
-  std::memcpy(&raw, charm::payloadOf(message), sizeof raw);
-  PyRef call = PyRef::steal(raw);  // the message owned this reference
-  PyObject* args = PyTuple_GET_ITEM(call.get(), 0);
-  PyObject* kwargs = PyTuple_GET_ITEM(call.get(), 1);
+  PyRef args, kwargs;
+  takeByReference(charm::payloadOf(message), args, kwargs);  // the message owned these references
   std::uint8_t flags = static_cast<std::uint8_t>(env.flags & ~kCallByReference);
   flags &= static_cast<std::uint8_t>(~kCallFast);
-  charm::MessageBuffer packed = packForAnotherPe(call.get(), args, kwargs == Py_None ? nullptr : kwargs, flags, nullptr);
+  PyRef call = PyRef::steal(PyTuple_Pack(2, args.get(), kwargs ? kwargs.get() : Py_None));
+  if (!call) abortWithPythonError("repacking a call to a chare that moved");
+  charm::MessageBuffer packed = packForAnotherPe(call.get(), args.get(), kwargs.get(), flags, nullptr);
   if (!packed) abortWithPythonError("pickling the arguments of a call to a chare that moved");
   charm::Envelope& out = charm::envelopeOf(packed);
   const std::uint64_t payloadSize = out.payloadSize;

@@ -82,7 +82,7 @@ inline constexpr EnvelopeFlag kEnvelopeFlags[] = {
      "the future is managed outside the runtime's FutureTable: the value goes to the embedding layer's "
      "handler, and the other bits are the embedding layer's (set by it, in Callback::toFuture flags)"},
     {"kCallByReference", kCallByReference, FlagOwner::Embedding, kindSet(MessageKind::EntryCall),
-     "the payload is a PyObject* (args, kwargs): valid on the sending PE only"},
+     "the payload is PyObject* args and kwargs (or null): valid on the sending PE only"},
     {"kReplyGathered", kReplyGathered, FlagOwner::Embedding, kBroadcastKinds,
      "broadcast with ret=True: the reply is the list of the elements' results"},
     {"kCallFast", kCallFast, FlagOwner::Embedding, kCallKinds,

@@ -144,6 +144,22 @@ def broadcast(collection_id: int, entry: int, args: tuple, kwargs: Optional[dict
     """Calls entry on every element. With a reply future: gather=False sets it to
     None once every element ran (awaitable); gather=True sets it to the list of
     return values in element order (ret=True)."""
+PROXY_ENTRY_CALL: int; PROXY_GROUP_ITEM: int; PROXY_ARRAY_ITEM: int
+class ProxyMethod:
+    """ProxyMethod(kind, fallback, entry=None): a method of a proxy class done in C
+    (embed/proxy_methods.cc). PROXY_ENTRY_CALL: `proxy.method(*args)` sends the call
+    (as send / broadcast would) unless there are keyword arguments or calls are held;
+    PROXY_GROUP_ITEM / PROXY_ARRAY_ITEM: `proxy[key]` for an in-range int key (dense
+    arrays on the default map: ints or a tuple of ints). Anything else calls
+    `fallback` (a function taking the proxy first) with the same arguments. A method
+    descriptor: `proxy.method` is a bound method; `ep`, `__name__`, `__qualname__`,
+    `__doc__` as on the fallback, which is `__wrapped__`."""
+    ep: Optional[int]
+    def __init__(self, kind: int, fallback: Any, entry: Optional[int] = None) -> None: ...
+def set_proxy_layout(proxy_class: type) -> None:
+    """Registers proxy.Proxy: the ProxyMethods read its slots _cid, _index, _pe, _dims."""
+def set_calls_held(held: bool) -> None:
+    """While true (PE 0's start-up), ProxyMethods pass every call to their fallback."""
 def send_future(pe: int, fid: int, value: Any, is_exception: bool = False) -> None: ...
 def new_future_id() -> int:
     """A future id unique on this PE."""

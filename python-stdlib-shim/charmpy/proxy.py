@@ -6,8 +6,11 @@
 
 Each registered class gets one proxy class per collection kind (built when first
 needed), a subclass of ChareProxy, GroupProxy or ArrayProxy with one method per entry
-method. A call goes out through the Sender (sender.py): the per-message path is the
-method below (`_entry_caller`) and the runtime's C function, nothing else.
+method. A call goes out through the Sender (sender.py). The per-message path runs no Python
+frame: each entry method of a proxy class, and `__getitem__` of group and array
+proxies, is a `_charmpy.ProxyMethod` (embed/proxy_methods.cc) that does the common
+case in C and calls the Python function defined here for everything else (keyword
+arguments such as ret=, start-up, slices, mapped or sparse arrays, errors).
 
 Proxies compare and hash by collection and index (equal on every PE), pickle (send
 them as arguments), and `proxy.method` is a picklable callable usable as a callback.
@@ -80,13 +83,10 @@ class Proxy:
         return (rebuild_proxy, (self._info.number, self._kind, self._cid, self._index,
                                 self._pe, self._dims, placement.known_map(self._cid)))
 
-    def __getattr__(self, name):
-        info = type(self)._info
-        if info is None or name.startswith('__'):
-            raise AttributeError(name)
-        raise AttributeError(
-            '%s has no entry method %r (entry methods are the public methods of the class; '
-            'names starting with "_" cannot be called remotely)' % (info.cls.__qualname__, name))
+    # No __getattr__: a class with one has every attribute read go through it, and
+    # CPython cannot specialise `proxy.method(...)` (LOAD_METHOD) for it: ~500
+    # instructions per call. A missing entry method raises the plain AttributeError
+    # ("'WorkerArrayProxy' object has no attribute 'foo'").
 
     def __repr__(self):
         where = '' if self._index is None else ' index=%r pe=%d' % (self._index, self._pe)
@@ -112,6 +112,10 @@ class Proxy:
 
     def _not_a_collection(self):
         return TypeError('%r is a proxy to one element; it cannot be indexed' % (self,))
+
+
+# The C proxy methods read the slots above (see the module's docstring).
+_charmpy.set_proxy_layout(Proxy)
 
 
 class ChareProxy(Proxy):
@@ -143,6 +147,8 @@ class GroupProxy(Proxy):
             raise IndexError('group index %d is out of range: a group has one element per PE, '
                              'indices 0..%d' % (pe, _NUM_PES - 1))
         return self._element((pe,), pe)
+
+    __getitem__ = _charmpy.ProxyMethod(_charmpy.PROXY_GROUP_ITEM, __getitem__)
 
     @property
     def gid(self):
@@ -222,6 +228,8 @@ class ArrayProxy(Proxy):
         if map_cid and not placement.has_local_group(map_cid):
             return self._element(index, _MY_PE)   # see placement.mapped_pe
         return self._element(index, _charmpy.element_pe(dims, index, map_cid))
+
+    __getitem__ = _charmpy.ProxyMethod(_charmpy.PROXY_ARRAY_ITEM, __getitem__)
 
     def ckInsert(self, index, args=[], onPE=-1, useAtSync=False):
         """Sparse arrays: inserts element `index` (an int for 1-d, else a tuple),
@@ -318,10 +326,10 @@ def _call_with_future(proxy, entry, args, kwargs, ret):
     return f
 
 
-def _entry_caller(name, entry, func):
-    """The proxy method that calls entry method `entry` (named `name`)."""
-    # Read from a closure cell (cheaper than a global); SENDER.send holds the C function
-    # itself, so a call costs one attribute load more than calling it directly.
+def _entry_caller(name, qualname, entry, func):
+    """The proxy method that calls entry method `entry` (named `name`): a
+    _charmpy.ProxyMethod sending plain calls itself, and calling the function below
+    for the others (keyword arguments, start-up)."""
     sender = SENDER
 
     def call(self, *args, ret=False, awaitable=False, **kwargs):
@@ -333,9 +341,10 @@ def _entry_caller(name, entry, func):
         else:
             sender.send(self._cid, index, self._pe, entry, args, kwargs or None)
     call.__name__ = name
+    call.__qualname__ = qualname
     call.__doc__ = getattr(func, '__doc__', None)
     call.ep = entry
-    return call
+    return _charmpy.ProxyMethod(_charmpy.PROXY_ENTRY_CALL, call, entry)
 
 
 def proxy_class(info, kind):
@@ -348,9 +357,8 @@ def proxy_class(info, kind):
     namespace = {'__slots__': (), '_info': info, '__module__': info.cls.__module__,
                  '__doc__': 'Proxy of %s (%s).' % (info.cls.__qualname__, KIND_NAMES[kind])}
     for name, entry in info.entries.items():
-        caller = _entry_caller(name, entry, getattr(info.cls, name, None))
-        caller.__qualname__ = info.cls.__qualname__ + suffix + '.' + name
-        namespace[name] = caller
+        namespace[name] = _entry_caller(name, info.cls.__qualname__ + suffix + '.' + name, entry,
+                                        getattr(info.cls, name, None))
     cls = type(info.cls.__name__ + suffix, (base,), namespace)
     info.proxy_classes[kind] = cls
     return cls

@@ -1,8 +1,9 @@
 """How calls leave this PE: the one Sender object (`SENDER`) that proxies send through.
 
 Most of the time its `send` and `broadcast` are the runtime's own functions
-(`_charmpy.send`, `_charmpy.broadcast`): a proxy call reads the attribute and calls
-the C function, no Python layer in between (the per-message path). During PE 0's
+(`_charmpy.send`, `_charmpy.broadcast`), and a plain proxy call does not even come
+here: it is sent by its C proxy method (proxy.py). While calls are held, the C
+proxy methods pass every call to their Python functions, which send through here. During PE 0's
 start-up phase (_startup.py) they are functions that hold the calls until the
 readonlies are everywhere, and `creation_prefix` gives the object put in front of a
 new collection's constructor arguments; `hold()` and `send_directly()` switch.
@@ -30,12 +31,14 @@ class Sender:
         self.send = _charmpy.send
         self.broadcast = _charmpy.broadcast
         self.creation_prefix = None
+        _charmpy.set_calls_held(False)
 
     def hold(self, send, broadcast, creation_prefix):
         """Calls go to `send`/`broadcast` instead, and creations get the prefix."""
         self.send = send
         self.broadcast = broadcast
         self.creation_prefix = creation_prefix
+        _charmpy.set_calls_held(True)
 
     def creation_args(self, args):
         """The constructor arguments a creation sends: `args` (a tuple), behind the

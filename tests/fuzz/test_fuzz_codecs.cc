@@ -162,6 +162,9 @@ TEST_CASE("fuzz: FastCodec payloads (call arguments, future values)", "[fuzz]") 
       "(numpy.arange(10, dtype=numpy.int64), numpy.zeros((3, 4), dtype=numpy.float32))",
       "(numpy.ones(1000), 7)",  // 8000 bytes: viewed in the message (hasArrays)
       "(numpy.array([[1, 2], [3, 4]], dtype='>i2'), numpy.array([True, False]), numpy.empty((0,)))",
+      // made in C on receipt (numpy_arrays.cc): 0-d, complex, 2-d, and a non-numeric dtype
+      "(numpy.array(2.5), numpy.arange(4, dtype=numpy.complex64), numpy.ones((3, 1), dtype=numpy.uint8), "
+      "numpy.array(['ab', 'c']))",
       "()",
   };
   std::vector<Bytes> seeds;

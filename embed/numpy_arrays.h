@@ -1,0 +1,38 @@
+// The NumPy C API where a remote call's arguments need it: small arrays are read
+// from their fields (no attribute lookups, no buffer export) when sent, and made
+// with PyArray_NewFromDescr when received (no numpy.frombuffer call). The API is
+// loaded on first use: sending sees an ndarray only once the program imported
+// NumPy, and receiving one imports it as numpy.frombuffer did.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "py_ref.h"
+
+namespace charmpy::numpy {
+
+// A C-contiguous, aligned array of a plain numeric dtype (bool, int, uint,
+// float, complex) seen in place: what the fast codec copies into a message.
+struct PlainArray {
+  PyObject* descr;     // its dtype (borrowed)
+  const void* data;
+  int ndim;
+  const Py_ssize_t* shape;
+  std::size_t nbytes;
+};
+
+// True, with `out` filled, when `o` is an exact numpy.ndarray as above; false
+// (no exception set) for anything else.
+bool plainArray(PyObject* o, PlainArray& out);
+
+// True when `descr` is a numpy.dtype of a plain numeric kind with a non-zero size:
+// one newArrayCopy makes arrays of.
+bool plainDescr(PyObject* descr);
+
+// A new C-contiguous array of dtype `descr` (plainDescr) and `shape` holding a
+// copy of `nbytes` at `data`; null with ValueError set when `nbytes` is not the
+// shape's size (a corrupt message), or another Python exception.
+PyRef newArrayCopy(PyObject* descr, int ndim, const std::int64_t* shape, const void* data, std::size_t nbytes);
+
+}  // namespace charmpy::numpy
