@@ -13,8 +13,9 @@ default balancer), as a user would. Every case runs `repeats` times, the cases
 taking turns, and the medians are reported; the targets of issue 16 are printed
 with each figure.
 """
-from bench_common import ROOT, median_runs, mpirun
 import os
+
+from bench_common import ROOT, median_runs, mpirun
 
 GRID = ['--grid', '192']
 ITERS = ['--iters', '100']
@@ -40,7 +41,7 @@ def commands(build, sizes):
     args = sizes['grid'] + sizes['iters']
     balanced['mpi'] = mpirun(build, 'stencil3d-mpi', args)
     balanced['mpi4py'] = mpirun(build, mpi4py, args, python=True)
-    for per_pe, b in sizes['curve'].items():
+    for b in sizes['curve'].values():
         balanced['cpp %s' % 'x'.join(b)] = mpirun(build, 'stencil3d-cpp', args + blocks(b))
         balanced['charmpy %s' % 'x'.join(b)] = mpirun(build, charmpy, args + blocks(b), charmpy=True)
     slabs = 'x'.join(sizes['slabs'])
@@ -53,8 +54,7 @@ def commands(build, sizes):
     for name, b in sizes['cubes'].items():
         imbalanced['cpp %s' % name] = mpirun(build, 'stencil3d-cpp', heavy + blocks(b))
         imbalanced['charmpy %s' % name] = mpirun(build, charmpy, heavy + blocks(b), charmpy=True)
-    first = next(iter(sizes['cubes']))
-    b = sizes['cubes'][first]
+    first, b = next(iter(sizes['cubes'].items()))   # the largest count: 4x4x4
     imbalanced['cpp %s +LBOff' % first] = mpirun(build, 'stencil3d-cpp', heavy + blocks(b) + ['+LBOff'])
     imbalanced['charmpy %s +LBOff' % first] = mpirun(build, charmpy, heavy + blocks(b) + ['+LBOff'],
                                                      charmpy=True)
