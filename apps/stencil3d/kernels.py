@@ -228,25 +228,6 @@ HUGE_PAGE = 2 << 20    # bytes
 NUMPY_HUGE_PAGES_FROM = 4 << 20   # NumPy asks Linux for huge pages for arrays this large
 
 
-def _zeros_in_huge_pages(shape, count):
-    """`count` zeroed C-order float64 arrays of `shape`, views of one array
-    starting at a 2 MiB boundary (each on a 64-byte boundary); plain np.zeros
-    arrays when they fill less than half a huge page (see new_grids)."""
-    itemsize = np.dtype(np.float64).itemsize
-    cells_each = 1
-    for n in shape:
-        cells_each *= n
-    stride = -(-cells_each // 8) * 8    # each grid starts on a 64-byte boundary
-    needed = (stride * (count - 1) + cells_each) * itemsize
-    if needed < HUGE_PAGE // 2:
-        return tuple(np.zeros(shape) for _ in range(count))
-    raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
-    start = -raw.ctypes.data % HUGE_PAGE
-    cells = raw[start:start + needed].view(np.float64)
-    cells[:] = 0.0
-    return tuple(cells[i * stride:i * stride + cells_each].reshape(shape) for i in range(count))
-
-
 def new_grids(shape):
     """A block's two grids (u and v), zeros of `shape`, in memory backed by 2 MiB
     pages where the OS gives them (Linux transparent huge pages). The sweeps read
@@ -256,14 +237,36 @@ def new_grids(shape):
     aligned ranges: so both grids are views of one such array, starting at a
     2 MiB boundary (a 48^3 block's two grids fill one huge page). Grids smaller
     than half a huge page are plain arrays (a huge page each would waste memory)."""
-    return _zeros_in_huge_pages(shape, 2)
+    itemsize = np.dtype(np.float64).itemsize
+    count = 1
+    for n in shape:
+        count *= n
+    second = -(-count // 8) * 8    # v starts on a 64-byte boundary
+    needed = (second + count) * itemsize
+    if needed < HUGE_PAGE // 2:
+        return np.zeros(shape), np.zeros(shape)
+    raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
+    start = -raw.ctypes.data % HUGE_PAGE
+    cells = raw[start:start + needed].view(np.float64)
+    cells[:] = 0.0
+    return cells[:count].reshape(shape), cells[second:second + count].reshape(shape)
 
 
 def new_grid(shape):
     """One grid as new_grids makes them: a block that migrated in gets its u with
     its state (viewing the message it came in, itself in huge pages) and only
     needs a new scratch grid."""
-    return _zeros_in_huge_pages(shape, 1)[0]
+    count = 1
+    for n in shape:
+        count *= n
+    needed = count * np.dtype(np.float64).itemsize
+    if needed < HUGE_PAGE // 2:
+        return np.zeros(shape)
+    raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
+    start = -raw.ctypes.data % HUGE_PAGE
+    cells = raw[start:start + needed].view(np.float64)
+    cells[:] = 0.0
+    return cells.reshape(shape)
 
 
 def keep_freed_memory_in_process():
