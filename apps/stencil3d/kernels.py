@@ -252,6 +252,41 @@ def new_grids(shape):
     return cells[:count].reshape(shape), cells[second:second + count].reshape(shape)
 
 
+def new_grid(shape):
+    """One grid as new_grids makes them: a block that migrated in gets its u with
+    its state (viewing the message it came in, itself in huge pages) and only
+    needs a new scratch grid."""
+    count = 1
+    for n in shape:
+        count *= n
+    needed = count * np.dtype(np.float64).itemsize
+    if needed < HUGE_PAGE // 2:
+        return np.zeros(shape)
+    raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
+    start = -raw.ctypes.data % HUGE_PAGE
+    cells = raw[start:start + needed].view(np.float64)
+    cells[:] = 0.0
+    return cells.reshape(shape)
+
+
+def keep_freed_memory_in_process():
+    """Has glibc keep the memory of freed large arrays in the process for later
+    allocations instead of giving it back to the OS (the C++ flavour does the
+    same). Freed grids of blocks that migrated away then hold the next arriving
+    block's: memory the OS hands out afresh is far slower to touch the first time
+    (on a VM each new page faults in the hypervisor too: 0.05-0.25 GB/s measured,
+    against 20 GB/s for memory the process reuses), and it was most of a load
+    balancing step's time. No-op where glibc's mallopt is not available."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 32 << 20)   # glibc's largest threshold
+        libc.mallopt(m_trim_threshold, 1 << 30)
+    except (OSError, AttributeError):
+        pass
+
+
 NO_FACE = np.zeros((0, 0))
 
 

@@ -18,6 +18,7 @@ import params
 from charmpy import charm, Chare, Array, Future, Reducer
 
 kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
+kernels.keep_freed_memory_in_process()   # blocks that leave make room for those that come
 
 
 class Block(Chare):
@@ -109,16 +110,20 @@ class Block(Chare):
 
     def __getstate__(self):
         # Migration: the scratch grid holds nothing between iterations; it is made
-        # again on arrival (with u, in huge pages), so a move carries one grid, not
-        # two. The faces received were all used (a block moves between iterations).
+        # again on arrival, so a move carries one grid, not two. The faces
+        # received were all used (a block moves between iterations).
         state = dict(self.__dict__)
         del state['v'], state['received']
         return state
 
     def __setstate__(self, state):
+        # u comes viewing the migration message (in huge pages, writable): the
+        # block keeps it there rather than copying it into new memory. Only the
+        # scratch grid is new.
         self.__dict__.update(state)
-        self.u, self.v = kernels.new_grids(state['u'].shape)
-        self.u[...] = state['u']
+        if not self.u.flags.writeable:
+            self.u = self.u.copy()
+        self.v = kernels.new_grid(self.u.shape)
         self.received = list(kernels.no_faces())
 
     def resumeFromSync(self):
