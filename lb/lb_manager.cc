@@ -93,7 +93,6 @@ LbManager::LbManager() {
     strategyName_ = balancerFor(flags);
     strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
     gate_ = !flags.has("LBNoMigrationCostCheck") && isGatedStrategy(strategy_->name());
-    secondsPerByte_ = kDefaultSecondsPerByte;
     for (const std::string& note : balancerNotes({strategyName_}))
       std::fprintf(stderr, "charmpy: note: %s\n", note.c_str());
     // Read now, not in the first step: loading hwloc's topology takes about 5 ms,
@@ -267,18 +266,20 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
   for (const ObjectRecord* r : records) keys_.push_back(ElementKey{r->collection, r->index});
   gateSummary_.clear();
   candidates_.clear();
-  std::vector<Move> candidates;
+  candidateMoves_.clear();
   if (gate_)
     for (std::size_t i = 0; i < plan_.size(); ++i)
       if (plan_[i] != input_.objects[i].pe) {
         candidates_.push_back(i);
-        candidates.push_back(Move{keys_[i].collection, keys_[i].index, input_.objects[i].pe, plan_[i]});
+        candidateMoves_.push_back(Move{keys_[i].collection, keys_[i].index, input_.objects[i].pe, plan_[i]});
       }
-  if (candidates.empty()) {
+  if (candidateMoves_.empty()) {
+    skipped_.clear();
+    skippedSteps_ = 0;
     sendPlan();
     return;
   }
-  thisProxy().broadcast<&LbManager::measureStates>(step_, candidates);
+  thisProxy().broadcast<&LbManager::measureStates>(step_, candidateMoves_);
 }
 
 void LbManager::measureStates(std::uint32_t step, std::vector<Move> moves) {
@@ -308,9 +309,21 @@ void LbManager::gotStateSizes(std::vector<SizeReport> reports) {
   for (const SizeReport& r : reports)
     for (std::size_t j = 0; j < r.moves.size() && j < r.bytes.size(); ++j)
       if (r.moves[j] < candidates_.size()) input_.objects[candidates_[r.moves[j]]].stateBytes = r.bytes[j];
-  const GateDecision decision = gateMigrations(input_, plan_, secondsPerByte_);
+  // A plan proposed again after a skipped one: the gain has been waiting that long.
+  auto same = [](const Move& a, const Move& b) {
+    return a.collection == b.collection && a.index == b.index && a.to == b.to;
+  };
+  const bool again = std::any_of(candidateMoves_.begin(), candidateMoves_.end(), [&](const Move& m) {
+    return std::any_of(skipped_.begin(), skipped_.end(), [&](const Move& s) { return same(m, s); });
+  });
+  if (!again) skippedSteps_ = 0;
+  const GateDecision decision = gateMigrations(input_, plan_, bandwidth_.secondsPerByte(), 1.0 + skippedSteps_);
   plan_ = decision.assignment;
-  if (debug_ > 0) gateSummary_ = describe(decision, secondsPerByte_, bandwidthMeasured_);
+  skipped_.clear();
+  for (std::size_t k = 0; k < candidates_.size(); ++k)
+    if (plan_[candidates_[k]] == input_.objects[candidates_[k]].pe) skipped_.push_back(candidateMoves_[k]);
+  skippedSteps_ = skipped_.empty() ? 0 : skippedSteps_ + 1;
+  if (debug_ > 0) gateSummary_ = describe(decision, bandwidth_.secondsPerByte(), bandwidth_.measured());
   sendPlan();
 }
 
@@ -391,10 +404,7 @@ void LbManager::migrationsDone(std::uint64_t step) {
   ++stepsDone_;
   const double now = secondsNow();
   // The bandwidth of migrations, for the next steps' cost checks.
-  if (planMaxPeBytes_ >= kMinBytesToMeasure) {
-    secondsPerByte_ = updatedSecondsPerByte(secondsPerByte_, planMaxPeBytes_, now - planAt_);
-    bandwidthMeasured_ = true;
-  }
+  bandwidth_.record(planMaxPeBytes_, now - planAt_);
   if (debug_ > 0)
     printLine(rt, "charm LB step %llu (%s): %s; %.3f ms (stats %.3f, strategy %.3f, state sizes %.3f, migration %.3f)",
               static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic", stepSummary_.c_str(),

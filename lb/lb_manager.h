@@ -167,16 +167,20 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   LbInput input_;
   std::vector<int> plan_;
   std::vector<ElementKey> keys_;
-  std::vector<std::size_t> candidates_;
+  std::vector<std::size_t> candidates_;  // objects (input_ order) whose moves wait for their sizes
+  std::vector<Move> candidateMoves_;     // the same moves
   std::uint64_t messages_ = 0;
   double strategyAt_ = 0;
   // The migration cost check (migration_gate.h), PE 0: on for balancing strategies
   // unless +LBNoMigrationCostCheck; seconds per byte assumed (measured once a step
   // moved enough bytes); the busiest PE's bytes in the running step's plan.
   bool gate_ = false;
-  double secondsPerByte_ = 0;
-  bool bandwidthMeasured_ = false;
+  MigrationBandwidth bandwidth_;
   std::uint64_t planMaxPeBytes_ = 0;
+  // Moves the last step skipped, and how many steps in a row skipped moves the
+  // strategy proposed again (their gain counts once more per step waited).
+  std::vector<Move> skipped_;
+  int skippedSteps_ = 0;
   std::string gateSummary_;
 
   // Every PE: arrivals expected in the current step, and those seen.

@@ -35,10 +35,10 @@ struct Trial {
       bytes[from] += o.stateBytes;
     }
   }
-  double net(double maxBefore, double secondsPerByte) const {
+  double net(double maxBefore, double secondsPerByte, double periods) const {
     const double maxLoad = load.empty() ? 0 : *std::max_element(load.begin(), load.end());
     const std::uint64_t maxBytes = bytes.empty() ? 0 : *std::max_element(bytes.begin(), bytes.end());
-    return (maxBefore - maxLoad) - static_cast<double>(maxBytes) * secondsPerByte;
+    return periods * (maxBefore - maxLoad) - static_cast<double>(maxBytes) * secondsPerByte;
   }
 };
 
@@ -77,8 +77,10 @@ double migrationCost(const LbInput& input, const std::vector<int>& assignment, d
   return static_cast<double>(most) * secondsPerByte;
 }
 
-GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, double secondsPerByte) {
+GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, double secondsPerByte,
+                            double gainPeriods) {
   GateDecision d;
+  d.gainPeriods = gainPeriods;
   d.assignment = plan;
   d.movesProposed = countMoves(input, plan, &d.bytesProposed);
   const double maxBefore = maxPeLoad(input, currentPlacement(input));
@@ -92,7 +94,7 @@ GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, 
   }
   if (!optional.empty() && optional.size() <= kMaxPrunedMoves) {
     Trial trial(input, d.assignment);
-    double net = trial.net(maxBefore, secondsPerByte);
+    double net = trial.net(maxBefore, secondsPerByte, gainPeriods);
     for (;;) {
       std::size_t best = optional.size();
       double bestNet = net;
@@ -100,7 +102,7 @@ GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, 
         const std::size_t i = optional[k];
         if (d.assignment[i] == input.objects[i].pe) continue;  // dropped already
         trial.undoMove(input.objects[i], d.assignment[i], +1);
-        const double n = trial.net(maxBefore, secondsPerByte);
+        const double n = trial.net(maxBefore, secondsPerByte, gainPeriods);
         trial.undoMove(input.objects[i], d.assignment[i], -1);
         if (n > bestNet) {
           bestNet = n;
@@ -115,7 +117,8 @@ GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, 
     }
   }
   // What is left must gain more than it costs, else only the forced moves happen.
-  const double keptNet = (maxBefore - maxPeLoad(input, d.assignment)) - migrationCost(input, d.assignment, secondsPerByte);
+  const double keptNet =
+      gainPeriods * (maxBefore - maxPeLoad(input, d.assignment)) - migrationCost(input, d.assignment, secondsPerByte);
   if (!optional.empty() && !(keptNet > 0))
     for (std::size_t i : optional) d.assignment[i] = input.objects[i].pe;
   d.movesKept = countMoves(input, d.assignment, &d.bytesKept);
@@ -133,18 +136,14 @@ bool isGatedStrategy(std::string_view strategyName) {
   return true;
 }
 
-double updatedSecondsPerByte(double previous, std::uint64_t maxPeBytes, double seconds) {
-  if (maxPeBytes < kMinBytesToMeasure || !(seconds > 0)) return previous;
-  return seconds / static_cast<double>(maxPeBytes);
-}
-
 std::string describe(const GateDecision& d, double secondsPerByte, bool measured) {
   char text[320];
   const double mbPerSecond = secondsPerByte > 0 ? 1e-6 / secondsPerByte : 0;
   int n = std::snprintf(text, sizeof text,
-                        "migration cost check: %zu moves of %.3f MB gain %.3f ms, cost %.3f ms at %.0f MB/s (%s)",
+                        "migration cost check: %zu moves of %.3f MB gain %.3f ms x %g periods, cost %.3f ms at "
+                        "%.0f MB/s (%s)",
                         d.movesProposed, static_cast<double>(d.bytesProposed) / 1e6, d.gainProposed * 1e3,
-                        d.costProposed * 1e3, mbPerSecond, measured ? "measured" : "default");
+                        d.gainPeriods, d.costProposed * 1e3, mbPerSecond, measured ? "measured" : "default");
   if (n < 0) return {};
   std::string out(text, std::min(static_cast<std::size_t>(n), sizeof text - 1));
   if (d.movesKept == d.movesProposed) {

@@ -5,6 +5,12 @@
 //          taken to repeat the last one, and PE load = background + its objects);
 //   cost = max over PEs of (bytes the PE sends + bytes it receives) x seconds per
 //          byte (measured from this job's earlier migrations, else a default).
+// A plan skipped at one step loses its gain at every period until a step moves:
+// when the strategy keeps proposing the same moves, the gain is counted over the
+// periods it has been waiting for (`gainPeriods`: 1 + the consecutive steps that
+// skipped an overlapping plan), as a ski rental buys once the rent paid reaches
+// the price: a lasting imbalance is fixed after a few periods even when a move
+// is slow, a passing one (the noise of a balanced run) never.
 // Moves that do not pay for themselves are dropped one at a time (the one whose
 // removal raises gain - cost most, lowest object first on ties) while that raises
 // gain - cost; if what is left does not gain more than it costs, nothing moves.
@@ -35,8 +41,9 @@ constexpr std::size_t kMaxPrunedMoves = 256;
 struct GateDecision {
   std::vector<int> assignment;  // the plan to apply: the proposed one, pruned
   std::size_t movesProposed = 0, movesKept = 0;
-  double gainProposed = 0, costProposed = 0;  // seconds, of the strategy's plan
-  double gainKept = 0, costKept = 0;          // seconds, of `assignment`
+  double gainProposed = 0, costProposed = 0;  // seconds, of the strategy's plan (gain: per period)
+  double gainKept = 0, costKept = 0;          // seconds, of `assignment` (gain: per period)
+  double gainPeriods = 1;                     // the gain counts this many times against the cost
   std::uint64_t bytesProposed = 0, bytesKept = 0;  // sum of the moved objects' stateBytes
   std::uint64_t maxPeBytesKept = 0;                // max over PEs of sent + received
   bool pruned() const { return movesKept != movesProposed; }
@@ -50,16 +57,31 @@ std::vector<std::uint64_t> peMigrationBytes(const LbInput& input, const std::vec
 double migrationCost(const LbInput& input, const std::vector<int>& assignment, double secondsPerByte);
 
 // Judges `plan` (a strategy's answer for `input`, checked) as described above.
-GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, double secondsPerByte);
+GateDecision gateMigrations(const LbInput& input, const std::vector<int>& plan, double secondsPerByte,
+                            double gainPeriods = 1);
 
 // True when every stage of `strategyName` ("GreedyLB", "GreedyLB,RefineLB") is a
 // balancing built-in (GreedyLB, RefineLB, GreedyRefineLB): only those are checked.
 bool isGatedStrategy(std::string_view strategyName);
 
-// The bandwidth the next steps assume, after a step whose busiest PE moved
-// `maxPeBytes` in `seconds` (from the plan leaving PE 0 to every PE having its
-// elements): `previous` when too few bytes moved to tell.
-double updatedSecondsPerByte(double previous, std::uint64_t maxPeBytes, double seconds);
+// The bandwidth the next steps assume: the seconds of every step whose busiest PE
+// moved at least kMinBytesToMeasure (from the plan leaving PE 0 to every PE having
+// its elements), over those PEs' bytes, summed over the job so far (one step's
+// figure swings several-fold on a shared machine); kDefaultSecondsPerByte before.
+class MigrationBandwidth {
+ public:
+  void record(std::uint64_t maxPeBytes, double seconds) {
+    if (maxPeBytes < kMinBytesToMeasure || !(seconds > 0)) return;
+    bytes_ += maxPeBytes;
+    seconds_ += seconds;
+  }
+  bool measured() const { return bytes_ > 0; }
+  double secondsPerByte() const { return measured() ? seconds_ / static_cast<double>(bytes_) : kDefaultSecondsPerByte; }
+
+ private:
+  std::uint64_t bytes_ = 0;
+  double seconds_ = 0;
+};
 
 // The +LBDebug text, e.g. "migration cost check: 1 move of 1.0 MB gains 0.300 ms,
 // costs 10.0 ms at 100 MB/s: skipped".

@@ -73,6 +73,14 @@ TEST_CASE("a move is made when the max load it saves exceeds its cost", "[lb][ga
     CHECK(d.costKept == 0);
     CHECK(d.maxPeBytesKept == 0);
   }
+  SECTION("7.5 MB, a gain that has waited 4 periods: made (ski rental)") {
+    LbInput input = twoPes({object(0, 0, 1.0, 0), object(1, 0, 0.02, 7500 * 1000), object(2, 1, 0.98, 0)});
+    CHECK(gateMigrations(input, {0, 1, 1}, kSpb, 3).movesKept == 0);  // 60 ms < 75 ms
+    const auto d = gateMigrations(input, {0, 1, 1}, kSpb, 4);         // 80 ms > 75 ms
+    CHECK(d.movesKept == 1);
+    CHECK(d.gainKept == Approx(0.02));  // per period
+    CHECK(d.gainPeriods == 4);
+  }
   SECTION("a gain equal to the cost: not made") {
     // Exact in binary: loads 1.25 / 0.75 -> 1 / 1, 2^21 bytes at 0.25 / 2^21 s per byte.
     LbInput input = twoPes({object(0, 0, 1.0, 0), object(1, 0, 0.25, 1 << 21), object(2, 1, 0.75, 0)});
@@ -170,17 +178,23 @@ TEST_CASE("only the balancing built-ins are checked", "[lb][gate]") {
   CHECK_FALSE(isGatedStrategy(""));
 }
 
-TEST_CASE("the bandwidth is measured from steps that moved enough bytes", "[lb][gate]") {
-  using charm::lb::updatedSecondsPerByte;
-  CHECK(updatedSecondsPerByte(1e-8, 1000, 0.5) == 1e-8);  // latency, not bandwidth
-  CHECK(updatedSecondsPerByte(1e-8, 10 * MB, 0) == 1e-8);
-  CHECK(updatedSecondsPerByte(1e-8, 10 * MB, 0.02) == Approx(2e-9));
-  CHECK(updatedSecondsPerByte(2e-9, 30 * MB, 0.18) == Approx(6e-9));
+TEST_CASE("the bandwidth is measured from the steps that moved enough bytes", "[lb][gate]") {
+  charm::lb::MigrationBandwidth b;
+  CHECK_FALSE(b.measured());
+  CHECK(b.secondsPerByte() == charm::lb::kDefaultSecondsPerByte);
+  b.record(1000, 0.5);  // latency, not bandwidth
+  b.record(10 * MB, 0);
+  CHECK_FALSE(b.measured());
+  b.record(10 * MB, 0.02);
+  CHECK(b.measured());
+  CHECK(b.secondsPerByte() == Approx(2e-9));
+  b.record(30 * MB, 0.18);  // all the measured steps together: 0.2 s for 40 MB
+  CHECK(b.secondsPerByte() == Approx(5e-9));
 }
 
 TEST_CASE("+LBDebug's line says what was proposed and what was made", "[lb][gate]") {
   LbInput input = twoPes({object(0, 0, 1.0, 0), object(1, 0, 0.02, 7500 * 1000), object(2, 1, 0.98, 0)});
   const std::string text = charm::lb::describe(gateMigrations(input, {0, 1, 1}, kSpb), kSpb, false);
-  CHECK_THAT(text, Catch::Contains("1 moves of 7.500 MB gain 20.000 ms, cost 75.000 ms at 100 MB/s (default)") &&
+  CHECK_THAT(text, Catch::Contains("1 moves of 7.500 MB gain 20.000 ms x 1 periods, cost 75.000 ms at 100 MB/s (default)") &&
                        Catch::EndsWith("none made"));
 }
