@@ -188,8 +188,10 @@ TEST_CASE("the bandwidth is measured from the steps that moved enough bytes", "[
   b.record(10 * MB, 0.02);
   CHECK(b.measured());
   CHECK(b.secondsPerByte() == Approx(2e-9));
-  b.record(30 * MB, 0.18);  // all the measured steps together: 0.2 s for 40 MB
-  CHECK(b.secondsPerByte() == Approx(5e-9));
+  b.record(30 * MB, 0.18);  // 6e-9: the average with the previous figure
+  CHECK(b.secondsPerByte() == Approx(4e-9));
+  b.record(1 * MB, 1.0);  // 1e-6: half of it
+  CHECK(b.secondsPerByte() == Approx(5.02e-7));
 }
 
 TEST_CASE("+LBDebug's line says what was proposed and what was made", "[lb][gate]") {
