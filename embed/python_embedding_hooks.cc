@@ -40,6 +40,9 @@ void PythonEmbeddingHooks::collectionDestroyed(charm::CollectionId collection) {
   forgetDestroyedCollection(collection);
 }
 
+// python_state_size.cc
+std::size_t PythonEmbeddingHooks::elementStateBytes(charm::ChareBase& e) { return pythonStateBytes(e); }
+
 void PythonEmbeddingHooks::idle() {
   if (diagnosis_ && PyErr_CheckSignals() < 0) handleUncaught("a signal handler");
 }

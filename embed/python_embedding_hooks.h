@@ -5,6 +5,7 @@
 // with Runtime::setEmbeddingHooks by _charmpy.set_hooks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -22,6 +23,7 @@ class PythonEmbeddingHooks final : public charm::EmbeddingHooks {
   bool raiseUndeliverable(const charm::Envelope& env, const std::string& reason) override;
   int arrayMapPe(charm::CollectionId map, const charm::ArrayIndex& index, const charm::ArrayIndex& dims) override;
   void collectionDestroyed(charm::CollectionId collection) override;
+  std::size_t elementStateBytes(charm::ChareBase& e) override;
   void idle() override;
   void exiting() override;
   std::string waitingReport(std::uint64_t suspendedFibers) override;
@@ -34,5 +36,10 @@ class PythonEmbeddingHooks final : public charm::EmbeddingHooks {
  private:
   PyRef diagnosis_;
 };
+
+// python_state_size.cc: the bytes a chare's state would take to migrate (a Python
+// chare's pickled state with its arrays' bytes counted, not copied; a C++ chare's
+// PUP size).
+std::size_t pythonStateBytes(charm::ChareBase& e);
 
 }  // namespace charmpy

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "lb/comm_refine.h"
+#include "lb/migration_gate.h"
 #include "lb/strategy_registry.h"
 #include "runtime/chare_internals.h"
 #include "runtime/cpu_affinity.h"
@@ -91,6 +92,7 @@ LbManager::LbManager() {
   if (thisIndex() == 0 && enabled_) {
     strategyName_ = balancerFor(flags);
     strategy_ = makeBalancer(strategyName_);  // an unknown name fails at start-up, naming the known ones
+    gate_ = !flags.has("LBNoMigrationCostCheck") && isGatedStrategy(strategy_->name());
     for (const std::string& note : balancerNotes({strategyName_}))
       std::fprintf(stderr, "charmpy: note: %s\n", note.c_str());
     // Read now, not in the first step: loading hwloc's topology takes about 5 ms,
@@ -254,16 +256,89 @@ void LbManager::gotStats(std::vector<PeReport> reports) {
       messages += c.messages;
     }
   filterInput(input, filter_);
-  const std::vector<int> plan = strategy_->assign(input);
-  checkAssignment(input, plan, strategy_->name());
+  plan_ = strategy_->assign(input);
+  checkAssignment(input, plan_, strategy_->name());
+  strategyAt_ = secondsNow();
+  input.hosts = nullptr;  // kept past this call
+  input_ = std::move(input);
+  messages_ = messages;
+  keys_.clear();
+  for (const ObjectRecord* r : records) keys_.push_back(ElementKey{r->collection, r->index});
+  gateSummary_.clear();
+  candidates_.clear();
+  candidateMoves_.clear();
+  if (gate_)
+    for (std::size_t i = 0; i < plan_.size(); ++i)
+      if (plan_[i] != input_.objects[i].pe) {
+        candidates_.push_back(i);
+        candidateMoves_.push_back(Move{keys_[i].collection, keys_[i].index, input_.objects[i].pe, plan_[i]});
+      }
+  if (candidateMoves_.empty()) {
+    skipped_.clear();
+    skippedSteps_ = 0;
+    sendPlan();
+    return;
+  }
+  thisProxy().broadcast<&LbManager::measureStates>(step_, candidateMoves_);
+}
+
+void LbManager::measureStates(std::uint32_t step, std::vector<Move> moves) {
+  Runtime& rt = Runtime::current();
+  const double start = secondsNow();
+  SizeReport report;
+  report.pe = rt.myPe();
+  for (std::size_t k = 0; k < moves.size(); ++k) {
+    const Move& m = moves[k];
+    if (m.from != rt.myPe()) continue;
+    Collection* c = rt.collections().find(m.collection);
+    if (!c) continue;
+    auto it = c->elements.find(m.index);
+    if (it == c->elements.end()) continue;  // gone meanwhile: unknown size
+    ChareBase& e = *it->second;
+    EmbeddingHooks* hooks = rt.embeddingHooks();
+    report.moves.push_back(static_cast<std::uint32_t>(k));
+    report.bytes.push_back(hooks ? hooks->elementStateBytes(e) : EmbeddingHooks::pupStateBytes(e));
+  }
+  if (debug_ > 1 && !report.moves.empty())
+    printLine(rt, "charm LB step %u PE %d: sized %zu elements in %.3f ms", step, rt.myPe(), report.moves.size(),
+              (secondsNow() - start) * 1e3);
+  contribute(report, charm::reducer::gather, thisProxy()[0].callback<&LbManager::gotStateSizes>());
+}
+
+void LbManager::gotStateSizes(std::vector<SizeReport> reports) {
+  for (const SizeReport& r : reports)
+    for (std::size_t j = 0; j < r.moves.size() && j < r.bytes.size(); ++j)
+      if (r.moves[j] < candidates_.size()) input_.objects[candidates_[r.moves[j]]].stateBytes = r.bytes[j];
+  // A plan proposed again after a skipped one: the gain has been waiting that long.
+  auto same = [](const Move& a, const Move& b) {
+    return a.collection == b.collection && a.index == b.index && a.to == b.to;
+  };
+  const bool again = std::any_of(candidateMoves_.begin(), candidateMoves_.end(), [&](const Move& m) {
+    return std::any_of(skipped_.begin(), skipped_.end(), [&](const Move& s) { return same(m, s); });
+  });
+  if (!again) skippedSteps_ = 0;
+  const GateDecision decision = gateMigrations(input_, plan_, bandwidth_.secondsPerByte(), 1.0 + skippedSteps_);
+  plan_ = decision.assignment;
+  skipped_.clear();
+  for (std::size_t k = 0; k < candidates_.size(); ++k)
+    if (plan_[candidates_[k]] == input_.objects[candidates_[k]].pe) skipped_.push_back(candidateMoves_[k]);
+  skippedSteps_ = skipped_.empty() ? 0 : skippedSteps_ + 1;
+  if (debug_ > 0) gateSummary_ = describe(decision, bandwidth_.secondsPerByte(), bandwidth_.measured());
+  sendPlan();
+}
+
+void LbManager::sendPlan() {
   std::vector<Move> moves;
-  for (std::size_t i = 0; i < plan.size(); ++i)
-    if (plan[i] != input.objects[i].pe)
-      moves.push_back(Move{records[i]->collection, records[i]->index, input.objects[i].pe, plan[i]});
+  for (std::size_t i = 0; i < plan_.size(); ++i)
+    if (plan_[i] != input_.objects[i].pe)
+      moves.push_back(Move{keys_[i].collection, keys_[i].index, input_.objects[i].pe, plan_[i]});
+  // The busiest PE's bytes, when known (the cost check measured the sizes).
+  const std::vector<std::uint64_t> bytes = peMigrationBytes(input_, plan_);
+  planMaxPeBytes_ = bytes.empty() ? 0 : *std::max_element(bytes.begin(), bytes.end());
   if (debug_ > 0)
-    stepSummary_ = describe(summarize(input, plan), strategy_->name()) + "; " + std::to_string(input.comm.size()) +
-                   " communicating pairs, " + std::to_string(messages) + " messages" +
-                   crossPeSummary(input, plan);
+    stepSummary_ = describe(summarize(input_, plan_), strategy_->name()) + "; " +
+                   std::to_string(input_.comm.size()) + " communicating pairs, " + std::to_string(messages_) +
+                   " messages" + crossPeSummary(input_, plan_) + (gateSummary_.empty() ? "" : "; " + gateSummary_);
   planAt_ = secondsNow();
   thisProxy().broadcast<&LbManager::applyPlan>(step_, moves);
 }
@@ -327,13 +402,14 @@ void LbManager::maybeDoneMigrating() {
 void LbManager::migrationsDone(std::uint64_t step) {
   Runtime& rt = Runtime::current();
   ++stepsDone_;
-  if (debug_ > 0) {
-    const double now = secondsNow();
-    printLine(rt, "charm LB step %llu (%s): %s; %.3f ms (stats %.3f, strategy %.3f, migration %.3f)",
+  const double now = secondsNow();
+  // The bandwidth of migrations, for the next steps' cost checks.
+  bandwidth_.record(planMaxPeBytes_, now - planAt_);
+  if (debug_ > 0)
+    printLine(rt, "charm LB step %llu (%s): %s; %.3f ms (stats %.3f, strategy %.3f, state sizes %.3f, migration %.3f)",
               static_cast<unsigned long long>(step), stepCollection_ ? "AtSync" : "periodic", stepSummary_.c_str(),
-              (now - stepStart_) * 1e3, (statsAt_ - stepStart_) * 1e3, (planAt_ - statsAt_) * 1e3,
-              (now - planAt_) * 1e3);
-  }
+              (now - stepStart_) * 1e3, (statsAt_ - stepStart_) * 1e3, (strategyAt_ - statsAt_) * 1e3,
+              (planAt_ - strategyAt_) * 1e3, (now - planAt_) * 1e3);
   // The next step's loads are measured from here, not from collectStats: the
   // migrations of this step (packing and unpacking the elements' state) are no
   // load of the next period. Counted in, they made the PEs that received

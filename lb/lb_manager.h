@@ -5,7 +5,10 @@
 //   2. PE 0 asks every PE for its loads (the measured wall time of each element
 //      since the last step, and its background load: time neither idle nor in
 //      the balanced elements) and gathers them;
-//   3. PE 0 runs the +balancer strategies (lb/strategy_registry.h) on them and
+//   3. PE 0 runs the +balancer strategies (lb/strategy_registry.h) on them; for a
+//      balancing strategy, the PEs measure the state sizes of the elements it would
+//      move and PE 0 drops the moves that cost more than they gain (migration
+//      cost check, lb/migration_gate.h; +LBNoMigrationCostCheck: off); it
 //      broadcasts the moves; every PE migrates the elements it must send away;
 //   4. once every PE has received the elements sent to it, PE 0 broadcasts
 //      resumeFromSync() to the array (AtSync steps only), and every PE starts
@@ -29,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "lb/migration_gate.h"
 #include "lb/strategy.h"
 #include "charm.h"
 #include "runtime/element_key.h"
@@ -93,6 +97,19 @@ struct Move {
   }
 };
 
+// The state sizes of elements a plan would move off one PE (migration cost check):
+// moves[k] indexes the step's candidate moves.
+struct SizeReport {
+  std::int32_t pe = 0;
+  std::vector<std::uint32_t> moves;
+  std::vector<std::uint64_t> bytes;
+  void pup(Pup& p) {
+    p | pe;
+    p | moves;
+    p | bytes;
+  }
+};
+
 class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
  public:
   LbManager();
@@ -107,6 +124,8 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   void allAtSync(std::uint64_t collection);                        // PE 0
   void collectStats(std::uint64_t collection, std::uint32_t step);  // every PE
   void gotStats(std::vector<PeReport> reports);                    // PE 0
+  void measureStates(std::uint32_t step, std::vector<Move> moves); // every PE: sizes of its candidates
+  void gotStateSizes(std::vector<SizeReport> reports);             // PE 0
   void applyPlan(std::uint32_t step, std::vector<Move> moves);     // every PE
   void migrationsDone(std::uint64_t step);                         // PE 0
   void startMeasuring();                                           // every PE, when a step ends
@@ -118,6 +137,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
 
  private:
   void startStep(CollectionId collection);  // PE 0
+  void sendPlan();                          // PE 0: broadcasts plan_ (after the cost check)
   void maybeDoneMigrating();
   void tick();                              // PE 0, +LBPeriod
 
@@ -142,6 +162,26 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
   // for AtSync: the shortest time between two steps of an array).
   std::unordered_map<CollectionId, double> lastAtSyncStep_;
   std::string stepSummary_;
+  // PE 0, between the strategy and the broadcast of its plan: the step's input and
+  // plan, each object's element, and the objects whose moves wait for their sizes.
+  LbInput input_;
+  std::vector<int> plan_;
+  std::vector<ElementKey> keys_;
+  std::vector<std::size_t> candidates_;  // objects (input_ order) whose moves wait for their sizes
+  std::vector<Move> candidateMoves_;     // the same moves
+  std::uint64_t messages_ = 0;
+  double strategyAt_ = 0;
+  // The migration cost check (migration_gate.h), PE 0: on for balancing strategies
+  // unless +LBNoMigrationCostCheck; seconds per byte assumed (measured once a step
+  // moved enough bytes); the busiest PE's bytes in the running step's plan.
+  bool gate_ = false;
+  MigrationBandwidth bandwidth_;
+  std::uint64_t planMaxPeBytes_ = 0;
+  // Moves the last step skipped, and how many steps in a row skipped moves the
+  // strategy proposed again (their gain counts once more per step waited).
+  std::vector<Move> skipped_;
+  int skippedSteps_ = 0;
+  std::string gateSummary_;
 
   // Every PE: arrivals expected in the current step, and those seen.
   bool expecting_ = false;

@@ -23,6 +23,10 @@ struct ObjectStats {
   int pe = 0;               // where it is now
   double load = 0;          // seconds of measured wall time since the last LB step (>= 0)
   bool migratable = true;   // false: the object stays on `pe` whatever the strategy
+  // Bytes its state takes to move (0: unknown). The runtime fills it in only for
+  // the objects a balancing strategy wants to move, after the strategy ran, for
+  // the migration cost check (migration_gate.h); strategies see 0.
+  std::uint64_t stateBytes = 0;
 };
 
 struct PeStats {

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "runtime/chare_internals.h"
 #include "runtime/runtime.h"
 
 namespace charm {
@@ -25,6 +26,14 @@ int EmbeddingHooks::arrayMapPe(CollectionId, const ArrayIndex&, const ArrayIndex
 }
 
 void EmbeddingHooks::collectionDestroyed(CollectionId) {}
+
+std::size_t EmbeddingHooks::elementStateBytes(ChareBase& e) { return pupStateBytes(e); }
+
+std::size_t EmbeddingHooks::pupStateBytes(ChareBase& e) {
+  Pup sizer = Pup::sizer();
+  ChareInternals::packState(e, sizer);
+  return sizer.offset();
+}
 
 void EmbeddingHooks::idle() {}
 

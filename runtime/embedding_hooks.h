@@ -17,6 +17,8 @@
 
 namespace charm {
 
+class ChareBase;
+
 class EmbeddingHooks {
  public:
   virtual ~EmbeddingHooks() = default;
@@ -49,6 +51,12 @@ class EmbeddingHooks {
   virtual int arrayMapPe(CollectionId map, const ArrayIndex& index, const ArrayIndex& dims);
   // Array `collection` was destroyed on this PE: forget the embedding's records of it.
   virtual void collectionDestroyed(CollectionId collection);
+  // Bytes element `e`'s state would take to migrate, without packing it (load
+  // balancing's migration cost check asks for the elements it wants to move).
+  // Default: pupStateBytes (a PUP sizing pass).
+  virtual std::size_t elementStateBytes(ChareBase& e);
+  // The default elementStateBytes, also used when no embedding is installed.
+  static std::size_t pupStateBytes(ChareBase& e);
 
   // --- scheduler ------------------------------------------------------------------
   // Runs at every scheduler pass that found nothing to do (the embedding checks for

@@ -33,6 +33,7 @@ const std::vector<FlagSpec> kFlags = {
     {"LBSyncResume", FlagValue::None, {}},        // resumeFromSync already waits for every migration
     {"LBSameCpus", FlagValue::None, {}},          // PEs are taken to be equally fast anyway
     {"LBPeriodSteps", FlagValue::Required, {}},
+    {"LBNoMigrationCostCheck", FlagValue::None, {}},  // charmpy's: balancers move objects even when it does not pay
     // Load balancing: accepted, no effect here.
     {"LBTestPESpeed", FlagValue::None, "charmpy takes every PE to be equally fast"},
     {"LBUseCpuTime", FlagValue::None, "charmpy measures loads in wall-clock time"},

@@ -80,7 +80,7 @@ TEST_CASE("the flag table has each name once, and a reason for every flag withou
     CHECK(!f.name.empty());
   }
   for (const char* honoured : {"balancer", "LBPeriod", "LBOff", "LBDebug", "LBCommOff", "LBObjOnly",
-                               "LBNoBackground", "LBPrintSummary", "quiet", "setcpuaffinity", "deadlockTimeout"}) {
+                               "LBNoBackground", "LBPrintSummary", "LBNoMigrationCostCheck", "quiet", "setcpuaffinity", "deadlockTimeout"}) {
     INFO(honoured);
     bool found = false;
     for (const charm::FlagSpec& f : charm::knownRuntimeFlags())
