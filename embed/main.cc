@@ -64,7 +64,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: mpirun -n N charmpy-run [+runtime-flags] program.py [args...]\n"
                "runtime flags: +balancer NAME, +LBPeriod s, +LBOff, +LBDebug [N], +LBCommOff, +LBObjOnly,\n"
-               "  +LBNoBackground, +LBPrintSummary, +setcpuaffinity, ++quiet, +deadlockTimeout S (and Charm++'s other LB flags)\n");
+               "  +LBNoBackground, +LBNoMigrationCostCheck, +LBPrintSummary, +setcpuaffinity,\n"
+               "  ++quiet, +deadlockTimeout S (and Charm++'s other LB flags)\n");
   return 2;
 }
 
