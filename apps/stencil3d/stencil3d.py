@@ -19,22 +19,10 @@ from charmpy import charm, Chare, Array, Future, Reducer
 
 kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
 
-
-_outgoing = {}   # block shape -> this PE's four arrays for the y and z faces to send
-
-
-def outgoing_faces(shape):
-    """The arrays into which a block packs its y and z faces to send (y-, y+, z-,
-    z+), shared by this PE's blocks of that shape: a block packs them in its
-    kernel call and sends them right after (a call copies them into its
-    messages), so they are free again before the next block computes. One set
-    stays in cache; a set per block was cold at every pack (each block's sweep
-    evicts the others' data), which cost a 48^3 block ~15 us per iteration."""
-    packed = _outgoing.get(shape)
-    if packed is None:
-        packed = _outgoing[shape] = tuple(np.empty(kernels.face_shape(shape, f))
-                                          for f in range(2, 6))
-    return packed
+# A call to an element on this PE passes its arguments by reference instead of
+# copying them (charm4py's option; set on every PE, before charm.start). A block
+# never changes an array after sending it: every face it sends is a new array.
+charm.options.local_msg_optim = True
 
 
 class Block(Chare):
@@ -44,7 +32,11 @@ class Block(Chare):
     the faces to send next. Faces that cannot be used yet are kept aside: those of
     the next iteration (a neighbour may be one ahead), and those that come while
     this block waits in AtSync (a neighbour resumed first; this block starts that
-    iteration only in resumeFromSync, sending its own faces)."""
+    iteration only in resumeFromSync, sending its own faces).
+
+    Every face sent is a new array, never changed after: on the same PE it goes
+    by reference (local_msg_optim above), not copied into a message, and once
+    used it is freed while in cache, so the next faces reuse that memory."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
@@ -70,19 +62,21 @@ class Block(Chare):
         self.paused_faces = None      # while paused: the y and z faces to send on resuming
         self.compute_seconds = 0.0
 
+    def new_faces(self):
+        """New arrays for the y and z faces to send (y-, y+, z-, z+)."""
+        return tuple(np.empty(kernels.face_shape(self.shape, f)) for f in range(2, 6))
+
     def start(self):
-        packed = outgoing_faces(self.shape)
+        packed = self.new_faces()
         kernels.pack_faces(self.u, *packed)
         self.next_iteration(packed)
 
     def next_iteration(self, packed):
-        """Sends this iteration's faces: the x faces as views of u's planes, the y
-        and z faces from `packed` (y-, y+, z-, z+)."""
+        """Sends this iteration's faces: copies of the x faces (u's planes change
+        in the next iteration), the y and z faces as packed."""
         iteration, u = self.iteration, self.u
         for face, neighbour in self.neighbours:
-            # The call copies its arguments into the message (a call sends the
-            # values its arguments had at the call), so they may change right after.
-            data = kernels.x_plane(u, face, ghost=False) if face < 2 else packed[face - 2]
+            data = kernels.x_plane(u, face, ghost=False).copy() if face < 2 else packed[face - 2]
             neighbour.ghost(iteration, kernels.OPPOSITE[face], data)
         if not self.neighbours:
             self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
@@ -108,12 +102,13 @@ class Block(Chare):
             self.compute()
 
     def compute(self):
-        packed = outgoing_faces(self.shape)
+        packed = self.new_faces()
         began = time.perf_counter()
         kernels.step(self.u, self.v, tuple(self.received), self.heavy_rows, self.extra, packed)
         self.compute_seconds += time.perf_counter() - began
-        # Let go of the faces received now, while their messages are in cache: this
-        # PE's next messages (the faces sent below) reuse that memory.
+        # Let go of the faces received now, while they are in cache: the next
+        # faces this PE makes (below, and in the next blocks to compute) reuse
+        # that memory.
         self.received[:] = kernels.no_faces()
         self.u, self.v = self.v, self.u
         self.iteration += 1
@@ -122,9 +117,8 @@ class Block(Chare):
             self.contribute((kernels.interior_sum(self.u), charm.myPe(), self.compute_seconds),
                             Reducer.gather, self.done)
         elif self.lb_period and self.iteration % self.lb_period == 0:
-            # The next block to compute packs into the same arrays: keep a copy.
             self.paused = True
-            self.paused_faces = tuple(face.copy() for face in packed)
+            self.paused_faces = packed
             self.AtSync()
         else:
             self.next_iteration(packed)
