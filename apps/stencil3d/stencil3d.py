@@ -53,6 +53,8 @@ class Block(Chare):
             index[axis] += step
             if 0 <= index[axis] < blocks[axis]:
                 self.neighbours.append((face, self.thisProxy[tuple(index)]))
+        # The shapes of the y and z faces to send (y-, y+, z-, z+).
+        self.face_shapes = tuple(kernels.face_shape(self.shape, f) for f in range(2, 6))
         self.received = list(kernels.no_faces())   # the faces of this iteration, by face
         self.iters, self.lb_period, self.done = iters, lb_period, done
         self.iteration = 0
@@ -64,7 +66,7 @@ class Block(Chare):
 
     def new_faces(self):
         """New arrays for the y and z faces to send (y-, y+, z-, z+)."""
-        return tuple(np.empty(kernels.face_shape(self.shape, f)) for f in range(2, 6))
+        return tuple([np.empty(shape) for shape in self.face_shapes])
 
     def start(self):
         packed = self.new_faces()
