@@ -20,6 +20,11 @@ from charmpy import charm, Chare, Array, Future, Reducer
 kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
 kernels.keep_freed_memory_in_process()   # blocks that leave make room for those that come
 
+# A call to an element on this PE passes its arguments by reference instead of
+# copying them (charm4py's option; set on every PE, before charm.start). A block
+# never changes an array after sending it: every face it sends is a new array.
+charm.options.local_msg_optim = True
+
 
 class Block(Chare):
     """One block of the grid with its ghost layer. Each iteration: send the six
@@ -28,7 +33,11 @@ class Block(Chare):
     the faces to send next. Faces that cannot be used yet are kept aside: those of
     the next iteration (a neighbour may be one ahead), and those that come while
     this block waits in AtSync (a neighbour resumed first; this block starts that
-    iteration only in resumeFromSync, sending its own faces)."""
+    iteration only in resumeFromSync, sending its own faces).
+
+    Every face sent is a new array, never changed after: on the same PE it goes
+    by reference (local_msg_optim above), not copied into a message, and once
+    used it is freed while in cache, so the next faces reuse that memory."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
@@ -45,28 +54,32 @@ class Block(Chare):
             index[axis] += step
             if 0 <= index[axis] < blocks[axis]:
                 self.neighbours.append((face, self.thisProxy[tuple(index)]))
-        # The y and z faces to send, packed by the kernels (they stay this block's:
-        # a call copies its arguments into the message).
-        self.packed = tuple(np.empty(kernels.face_shape(self.shape, f)) for f in range(2, 6))
-        kernels.pack_faces(self.u, *self.packed)
+        # The shapes of the y and z faces to send (y-, y+, z-, z+).
+        self.face_shapes = tuple(kernels.face_shape(self.shape, f) for f in range(2, 6))
         self.received = list(kernels.no_faces())   # the faces of this iteration, by face
         self.iters, self.lb_period, self.done = iters, lb_period, done
         self.iteration = 0
         self.arrived = 0
         self.early = []               # faces that came before this block could use them
         self.paused = False           # in AtSync, until resumeFromSync
+        self.paused_faces = None      # while paused: the y and z faces to send on resuming
         self.compute_seconds = 0.0
 
-    def start(self):
-        self.next_iteration()
+    def new_faces(self):
+        """New arrays for the y and z faces to send (y-, y+, z-, z+)."""
+        return tuple([np.empty(shape) for shape in self.face_shapes])
 
-    def next_iteration(self):
-        iteration, u, packed = self.iteration, self.u, self.packed
+    def start(self):
+        packed = self.new_faces()
+        kernels.pack_faces(self.u, *packed)
+        self.next_iteration(packed)
+
+    def next_iteration(self, packed):
+        """Sends this iteration's faces: copies of the x faces (u's planes change
+        in the next iteration), the y and z faces as packed."""
+        iteration, u = self.iteration, self.u
         for face, neighbour in self.neighbours:
-            # An x face goes as a view of u's plane; the others as packed. The
-            # call copies them into the message (a call sends the values its
-            # arguments had at the call), so they may change right after.
-            data = kernels.x_plane(u, face, ghost=False) if face < 2 else packed[face - 2]
+            data = kernels.x_plane(u, face, ghost=False).copy() if face < 2 else packed[face - 2]
             neighbour.ghost(iteration, kernels.OPPOSITE[face], data)
         if not self.neighbours:
             self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
@@ -92,10 +105,14 @@ class Block(Chare):
             self.compute()
 
     def compute(self):
+        packed = self.new_faces()
         began = time.perf_counter()
-        kernels.step(self.u, self.v, tuple(self.received), self.heavy_rows, self.extra,
-                     self.packed)
+        kernels.step(self.u, self.v, tuple(self.received), self.heavy_rows, self.extra, packed)
         self.compute_seconds += time.perf_counter() - began
+        # Let go of the faces received now, while they are in cache: the next
+        # faces this PE makes (below, and in the next blocks to compute) reuse
+        # that memory.
+        self.received[:] = kernels.no_faces()
         self.u, self.v = self.v, self.u
         self.iteration += 1
         self.arrived = 0
@@ -104,9 +121,10 @@ class Block(Chare):
                             Reducer.gather, self.done)
         elif self.lb_period and self.iteration % self.lb_period == 0:
             self.paused = True
+            self.paused_faces = packed
             self.AtSync()
         else:
-            self.next_iteration()
+            self.next_iteration(packed)
 
     def __getstate__(self):
         # Migration: the scratch grid holds nothing between iterations; it is made
@@ -127,8 +145,9 @@ class Block(Chare):
         self.received = list(kernels.no_faces())
 
     def resumeFromSync(self):
+        packed, self.paused_faces = self.paused_faces, None
         self.paused = False
-        self.next_iteration()
+        self.next_iteration(packed)
 
 
 def balancer_name(lb_period):
