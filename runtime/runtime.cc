@@ -18,7 +18,10 @@
 namespace charm {
 
 namespace {
-thread_local Runtime* tlsCurrent = nullptr;
+// Read on every call a program makes (Runtime::current()). Initial-exec: one
+// %fs-relative load instead of a __tls_get_addr call (libcharmrt is a shared
+// library); see comm/message_buffer.cc for why that is safe.
+[[gnu::tls_model("initial-exec")]] thread_local Runtime* tlsCurrent = nullptr;
 
 // How many incoming messages one scheduler pass takes before looking at the
 // local queue, so neither source starves the other.
