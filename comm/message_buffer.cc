@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <utility>
 #include <vector>
@@ -112,11 +113,13 @@ class BlockPool;
 // Both are read on every allocation and release. libcharmrt is a shared library,
 // so a plain thread_local would be global-dynamic: a __tls_get_addr call per
 // access (~30 instructions, two per take and give, measured ~120 per message).
-// Initial-exec makes each one load relative to %fs. It takes these 9 bytes of
-// static TLS: programs linking libcharmrt (charmpy-run, the C++ programs) get
-// them at start-up, and a process that dlopens libcharmrt gets them from the
-// surplus glibc reserves for exactly that. Both are trivially destructible, so
-// they stay valid for the whole thread lifetime.
+// Initial-exec makes each one load relative to %fs. A library with any
+// initial-exec variable has all its TLS in static TLS, so libcharmrt keeps its
+// TLS to a few pointers (the pool itself lives on the heap): programs linking
+// libcharmrt (charmpy-run, the C++ programs) get it at start-up, and a process
+// that dlopens libcharmrt gets it from the surplus glibc reserves for exactly
+// that. Both are trivially destructible, so they stay valid for the whole
+// thread lifetime.
 [[gnu::tls_model("initial-exec")]] thread_local BlockPool* tPool = nullptr;
 [[gnu::tls_model("initial-exec")]] thread_local bool tPoolDestroyed = false;
 
@@ -200,9 +203,10 @@ class BlockPool {
 // one released after the pool was destroyed (null: use the heap).
 [[gnu::noinline]] BlockPool* makeThreadPool() {
   if (tPoolDestroyed) return nullptr;
-  thread_local BlockPool pool;  // destroyed at thread exit
-  tPool = &pool;
-  return &pool;
+  thread_local std::unique_ptr<BlockPool> pool;  // destroyed at thread exit
+  pool = std::make_unique<BlockPool>();
+  tPool = pool.get();
+  return tPool;
 }
 
 BlockPool* threadPool() {
