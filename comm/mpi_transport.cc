@@ -201,6 +201,7 @@ MpiTransport::MpiTransport(int* argc, char*** argv) {
   postedBuffers_.resize(kPostedReceives);
   for (std::size_t slot = 0; slot < kPostedReceives; ++slot) {
     postedBuffers_[slot] = MessageBuffer::allocate(kInlineLimit);
+    initReceive(slot);
     postReceive(slot);
   }
 }
@@ -302,10 +303,12 @@ void MpiTransport::progressSends() {
     completeSome(externalRequests_, externalKeepAlives_, completedIndices_);
 }
 
-void MpiTransport::postReceive(std::size_t slot) {
-  MPI_Irecv(postedBuffers_[slot].data(), static_cast<int>(kInlineLimit), MPI_BYTE, MPI_ANY_SOURCE,
-            MPI_ANY_TAG, comm_, &postedRequests_[slot]);
+void MpiTransport::initReceive(std::size_t slot) {
+  MPI_Recv_init(postedBuffers_[slot].data(), static_cast<int>(kInlineLimit), MPI_BYTE, MPI_ANY_SOURCE,
+                MPI_ANY_TAG, comm_, &postedRequests_[slot]);
 }
+
+void MpiTransport::postReceive(std::size_t slot) { MPI_Start(&postedRequests_[slot]); }
 
 void MpiTransport::postParts(PendingReceive& receive, int source) {
   const std::size_t inlineBytes = receive.buffer.size();
@@ -394,8 +397,12 @@ bool MpiTransport::poll(ReceivedMessage& out) {
       receive.buffer = MessageBuffer::allocate(bytes);
       if (bytes > 0) std::memcpy(receive.buffer.data(), posted.data(), bytes);
     } else {
+      // The message keeps the posted buffer; the slot's persistent receive is
+      // made again for its new one.
       receive.buffer = std::exchange(posted, MessageBuffer::allocate(kInlineLimit));
       receive.buffer.resize(bytes);  // shrinks: no copy
+      MPI_Request_free(&postedRequests_[slot]);
+      initReceive(slot);
     }
     postReceive(slot);
     auto& held = heldBySource_[static_cast<std::size_t>(source)];
@@ -469,7 +476,8 @@ void MpiTransport::freeMpiObjects() {
   for (MPI_Request& request : postedRequests_) {
     if (request == MPI_REQUEST_NULL) continue;
     MPI_Cancel(&request);
-    MPI_Wait(&request, MPI_STATUS_IGNORE);
+    MPI_Wait(&request, MPI_STATUS_IGNORE);  // inactive now, still allocated
+    MPI_Request_free(&request);
   }
   postedBuffers_.clear();
   if (blockType_ != MPI_DATATYPE_NULL) MPI_Type_free(&blockType_);
