@@ -272,6 +272,21 @@ PyObject* proxyMethodRepr(PyObject* self) {
   return PyUnicode_FromFormat(m->kind <= kArrayItem ? "<proxy method %U>" : "<method %U (C front)>", m->qualname);
 }
 
+// __class__: the fronts of plain methods (Future.get, Chare.allreduce) pass
+// isinstance(m, types.FunctionType), so inspect.isfunction(Chare.allreduce) is
+// True as for the Python method they stand for (as unittest.mock's specs do);
+// type(m) stays ProxyMethod, and the function's own attributes (__code__,
+// __defaults__ ...) are the fallback's (proxyMethodGetAttr).
+PyObject* proxyMethodClass(PyObject* self, void*) {
+  PyObject* cls = reinterpret_cast<ProxyMethod*>(self)->kind > kArrayItem
+                      ? reinterpret_cast<PyObject*>(&PyFunction_Type)
+                      : reinterpret_cast<PyObject*>(Py_TYPE(self));
+  return Py_NewRef(cls);
+}
+
+PyGetSetDef proxyMethodGetSet[] = {{"__class__", proxyMethodClass, nullptr, nullptr, nullptr},
+                                   {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
 PyMemberDef proxyMethodMembers[] = {
     {"ep", T_OBJECT, offsetof(ProxyMethod, ep), READONLY, "The entry method's number (entry callers)."},
     {"__wrapped__", T_OBJECT, offsetof(ProxyMethod, fallback), READONLY, "The Python method it stands for."},
@@ -297,6 +312,7 @@ bool initProxyMethodType(PyObject* module) {
   t.tp_getattro = proxyMethodGetAttr;
   t.tp_repr = proxyMethodRepr;
   t.tp_members = proxyMethodMembers;
+  t.tp_getset = proxyMethodGetSet;
   if (PyType_Ready(&t) < 0) return false;
   Py_INCREF(&t);
   return PyModule_AddObject(module, "ProxyMethod", reinterpret_cast<PyObject*>(&t)) == 0;

@@ -78,6 +78,10 @@ def fronts_keep_the_python_methods_names_docs_and_signatures():
     assert isinstance(allreduce, _charmpy.ProxyMethod)
     assert allreduce.__name__ == 'allreduce' and 'Contributes' in allreduce.__doc__
     assert list(inspect.signature(Chare.allreduce).parameters) == ['self', 'data', 'reducer', 'section']
+    # they pass for functions, as the Python methods did (charm4py's are functions)
+    assert inspect.isfunction(Future.get) and inspect.isfunction(Chare.allreduce)
+    assert type(Future.get) is _charmpy.ProxyMethod
+    assert Chare.allreduce.__defaults__ == (None, None, None)
     f = Future()
     assert inspect.ismethod(f.get) and f.get.__self__ is f
     f.send(3)
