@@ -290,8 +290,13 @@ charm::MessageBuffer FastCodec::pack(PyObject* const* items, Py_ssize_t n, charm
 }
 
 PyObject* FastCodec::dtypeString(PyObject* dtype) {
+  if (dtype == lastSentDtype_) return lastSentStr_;
   auto it = sendDtypes_.find(dtype);
-  if (it != sendDtypes_.end()) return it->second.str.get();
+  if (it != sendDtypes_.end()) {
+    lastSentDtype_ = dtype;
+    lastSentStr_ = it->second.str.get();
+    return lastSentStr_;
+  }
   PyRef hasObject = PyRef::steal(PyObject_GetAttrString(dtype, "hasobject"));
   PyRef str = PyRef::steal(PyObject_GetAttrString(dtype, "str"));
   if (!hasObject || !str) {
@@ -307,8 +312,9 @@ PyObject* FastCodec::dtypeString(PyObject* dtype) {
     PyErr_Clear();
   }
   if (sendDtypes_.size() >= 256) sendDtypes_.clear();  // bounded: user dtypes may be many
-  return sendDtypes_.emplace(dtype, DtypeEntry{PyRef::borrow(dtype), std::move(str)})
-      .first->second.str.get();
+  lastSentDtype_ = dtype;
+  lastSentStr_ = sendDtypes_.emplace(dtype, DtypeEntry{PyRef::borrow(dtype), std::move(str)}).first->second.str.get();
+  return lastSentStr_;
 }
 
 bool FastCodec::loadNumpy() {
@@ -322,16 +328,37 @@ bool FastCodec::loadNumpy() {
   return false;
 }
 
-PyObject* FastCodec::dtypeFromString(const char* text, std::size_t length) {
+PyObject* FastCodec::dtypeFromString(const char* text, std::size_t length, bool& plain) {
+  for (const RecentDtype& r : recent_)
+    if (r.dtype && r.length == length && std::memcmp(r.text, text, length) == 0) {
+      plain = r.plain;
+      return r.dtype;
+    }
   std::string key(text, length);
   auto it = receiveDtypes_.find(key);
-  if (it != receiveDtypes_.end()) return it->second.get();
-  if (!loadNumpy()) return nullptr;
-  PyRef dtype = PyRef::steal(PyObject_CallFunction(numpyDtype_.get(), "s#", text,
-                                                   static_cast<Py_ssize_t>(length)));
-  if (!dtype) return nullptr;
-  if (receiveDtypes_.size() >= 256) receiveDtypes_.clear();
-  return receiveDtypes_.emplace(std::move(key), std::move(dtype)).first->second.get();
+  PyObject* dtype;
+  if (it != receiveDtypes_.end()) {
+    dtype = it->second.get();
+  } else {
+    if (!loadNumpy()) return nullptr;
+    PyRef made = PyRef::steal(PyObject_CallFunction(numpyDtype_.get(), "s#", text, static_cast<Py_ssize_t>(length)));
+    if (!made) return nullptr;
+    if (receiveDtypes_.size() >= 256) {  // bounded: user dtypes may be many
+      for (RecentDtype& r : recent_) r = RecentDtype();  // they point into the map
+      receiveDtypes_.clear();
+    }
+    dtype = receiveDtypes_.emplace(std::move(key), std::move(made)).first->second.get();
+  }
+  plain = numpy::plainDescr(dtype);
+  if (length <= sizeof recent_[0].text) {
+    RecentDtype& r = recent_[nextRecent_];
+    nextRecent_ = (nextRecent_ + 1) % kRecentDtypes;
+    r.length = static_cast<std::uint8_t>(length);
+    std::memcpy(r.text, text, length);
+    r.dtype = dtype;
+    r.plain = plain;
+  }
+  return dtype;
 }
 
 PyObject* FastCodec::arrayFromBuffer(PyObject* dtype, int ndim, const std::int64_t* extents,
@@ -420,9 +447,10 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
           if (!r.get(extents[d])) return corrupt();
         if (!r.get(nbytes) || !r.align()) return corrupt();
         if (nbytes > r.left() || (!owner && nbytes > kCopyBelow)) return corrupt();
-        PyObject* dtype = dtypeFromString(dt, dtypeLen);  // also imports numpy
+        bool plain = false;
+        PyObject* dtype = dtypeFromString(dt, dtypeLen, plain);  // also imports numpy
         if (!dtype) return {};
-        if (nbytes <= kCopyBelow && numpy::plainDescr(dtype)) {
+        if (nbytes <= kCopyBelow && plain) {
           // A small numeric array: a new array with its own copy, made in C.
           item = numpy::newArrayCopy(dtype, ndim, extents, r.here(), static_cast<std::size_t>(nbytes)).release();
           if (!item) return {};

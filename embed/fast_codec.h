@@ -52,8 +52,9 @@ class FastCodec {
   // Imports numpy and looks up frombuffer and dtype (once); false with a Python
   // exception set when it cannot.
   bool loadNumpy();
-  // The numpy dtype object for a dtype string received, cached.
-  PyObject* dtypeFromString(const char* text, std::size_t length);
+  // The numpy dtype object for a dtype string received, cached; `plain` tells
+  // whether numpy::newArrayCopy makes its arrays (numpy::plainDescr).
+  PyObject* dtypeFromString(const char* text, std::size_t length, bool& plain);
 
   PyRef frombuffer_, numpyDtype_;  // numpy.frombuffer and numpy.dtype, looked up on first use
   struct DtypeEntry {
@@ -61,7 +62,22 @@ class FastCodec {
     PyRef str;    // null: not fast-path encodable
   };
   std::unordered_map<PyObject*, DtypeEntry> sendDtypes_;
+  // The last dtype sent: its entry's string as UTF-8 (a std::unordered_map
+  // lookup and a PyUnicode conversion per array cost more than the 8 bytes).
+  PyObject* lastSentDtype_ = nullptr;  // held by its entry in sendDtypes_
+  PyObject* lastSentStr_ = nullptr;
   std::unordered_map<std::string, PyRef> receiveDtypes_;
+  // The dtypes received most recently, looked up by their exact text before the
+  // map (no std::string made): a few entries, each a copy of what the map holds.
+  struct RecentDtype {
+    std::uint8_t length = 0;
+    char text[23] = {};
+    PyObject* dtype = nullptr;  // held by receiveDtypes_
+    bool plain = false;
+  };
+  static constexpr int kRecentDtypes = 4;
+  RecentDtype recent_[kRecentDtypes];
+  int nextRecent_ = 0;
 };
 
 }  // namespace charmpy

@@ -173,4 +173,21 @@ int FutureSlots::wait(PyObject* f) {
   return done < 0 ? -1 : 1;
 }
 
+PyObject* FutureSlots::get(PyObject* f) {
+  if (!cls_ || Py_TYPE(f) != cls_) return nullptr;
+  PyObject* done = at(f, Done);
+  if (done != Py_True) {
+    // not done: only the owner waits (Python raises the error for the others)
+    if (done != Py_False || at(f, Owned) != Py_True) return nullptr;
+    if (wait(f) <= 0) return nullptr;  // declined (Python's _suspend_until), or an error
+  }
+  // The exception or the list to give, and exception values: Python's.
+  if (at(f, Exc) != Py_None || at(f, NumVals) != one_) return nullptr;
+  PyObject* values = at(f, Values);
+  if (!values || !PyList_CheckExact(values) || PyList_GET_SIZE(values) < 1) return nullptr;
+  PyObject* value = PyList_GET_ITEM(values, 0);
+  if (PyExceptionInstance_Check(value)) return nullptr;
+  return Py_NewRef(value);
+}
+
 }  // namespace charmpy

@@ -35,6 +35,12 @@ class FutureSlots {
   // until the future is done. 1 when done, 0 when declined (not a Future or
   // not in a coroutine: nothing happened), -1 with a Python exception set.
   int wait(PyObject* future);
+  // Future.get() for a local future of one value (Future's exact class): waits
+  // (wait above) and returns its value, as a new reference. Null without an
+  // exception when declined (an exception to raise, several values, a future of
+  // another PE, not in a coroutine, ...: the Python method runs, which does the
+  // same checks again); null with a Python exception set on an error.
+  PyObject* get(PyObject* future);
 
  private:
   enum Slot { Pe, Fid, NumVals, Values, Done, Exc, Waiters, Callbacks, Discard, Owned, kSlots };

@@ -366,7 +366,8 @@ PyObject* initModule() {
                    {"REDUCER_OR", static_cast<int>(charm::ReducerKind::LogicalOr)},
                    {"REDUCER_XOR", static_cast<int>(charm::ReducerKind::LogicalXor)},
                    {"REDUCER_GATHER", static_cast<int>(charm::ReducerKind::Gather)},
-                   {"PROXY_ENTRY_CALL", 0}, {"PROXY_GROUP_ITEM", 1}, {"PROXY_ARRAY_ITEM", 2}};
+                   {"PROXY_ENTRY_CALL", 0}, {"PROXY_GROUP_ITEM", 1}, {"PROXY_ARRAY_ITEM", 2},
+                   {"METHOD_FUTURE_GET", 3}, {"METHOD_CHARE_ALLREDUCE", 4}};
   for (const auto& c : constants)
     if (PyModule_AddIntConstant(m.get(), c.name, c.value) < 0) return nullptr;
   return m.release();

@@ -205,9 +205,12 @@ PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args) {
 // not a chare of this PE): then the Python path runs, and raises what it raises.
 PyObject* py_allreduce_scalar(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 3) return fail(PyExc_TypeError, "allreduce_scalar takes 3 arguments");
+  return allreduceScalar(args[0], args[1], args[2]);
+}
+
+PyObject* allreduceScalar(PyObject* chareObj, PyObject* data, PyObject* reducerObj) {
   const ScalarForms& forms = scalarForms();
   if (!futureSlots().ready()) Py_RETURN_NONE;
-  PyObject *chareObj = args[0], *data = args[1], *reducerObj = args[2];
   long reducer;
   ScalarForms::Kind kind;
   if (reducerObj == Py_None) {

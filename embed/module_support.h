@@ -129,6 +129,9 @@ PyObject* py_allreduce_fast_setup(PyObject*, PyObject* args);
 PyObject* py_future_wait(PyObject*, PyObject* future);
 PyObject* py_future_setup(PyObject*, PyObject* args);
 PyObject* py_allreduce_scalar(PyObject*, PyObject* const* args, Py_ssize_t nargs);
+// allreduce_scalar(chare, data, reducer) itself: a new Future, None when not taken,
+// null with a Python exception set (also Chare.allreduce's C front, proxy_methods.cc).
+PyObject* allreduceScalar(PyObject* chare, PyObject* data, PyObject* reducer);
 void deliverAllReduce(charm::AllReduceManager::Result& result);
 
 }  // namespace charmpy

@@ -30,7 +30,8 @@ bool plainArray(PyObject* o, PlainArray& out);
 // one newArrayCopy makes arrays of.
 bool plainDescr(PyObject* descr);
 
-// A new C-contiguous array of dtype `descr` (plainDescr) and `shape` holding a
+// A new C-contiguous array of dtype `descr` (which plainDescr must have accepted:
+// not checked again) and `shape` holding a
 // copy of `nbytes` at `data`; null with ValueError set when `nbytes` is not the
 // shape's size (a corrupt message), or another Python exception.
 PyRef newArrayCopy(PyObject* descr, int ndim, const std::int64_t* shape, const void* data, std::size_t nbytes);

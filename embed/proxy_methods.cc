@@ -8,11 +8,17 @@
 //   - an element getter (`__getitem__` of group and array proxies): `group[pe]` and
 //     `array[i, j]` of a dense array on the default map make the element proxy here;
 //     anything else (slices, sparse or mapped arrays, errors) goes to the fallback.
-// Both are method descriptors (Py_TPFLAGS_METHOD_DESCRIPTOR): CPython calls them
-// with the proxy as first argument and makes no bound method. They read the
-// proxy's slots (_cid, _index, _pe, _dims) at the offsets proxy.py registered.
+// Two more kinds front methods of other classes on per-message paths, with no
+// Python frame when they take the call:
+//   - Future.get() (futures.py) of a local future of one value (FutureSlots::get);
+//   - Chare.allreduce(data, reducer) (chare.py) of one number, or of nothing, over
+//     the whole collection (allreduceScalar, module_allreduce.cc).
+// All are method descriptors (Py_TPFLAGS_METHOD_DESCRIPTOR): CPython calls them
+// with the object as first argument and makes no bound method. The proxy kinds read
+// the proxy's slots (_cid, _index, _pe, _dims) at the offsets proxy.py registered.
 #include <cstddef>
 
+#include "future_slots.h"
 #include "module_support.h"
 // After Python.h (module_support.h): T_OBJECT and the member descriptors.
 #include <structmember.h>
@@ -22,7 +28,7 @@ namespace charmpy {
 
 namespace {
 
-enum MethodKind : int { kEntryCall = 0, kGroupItem = 1, kArrayItem = 2 };
+enum MethodKind : int { kEntryCall = 0, kGroupItem = 1, kArrayItem = 2, kFutureGet = 3, kChareAllreduce = 4 };
 
 struct ProxyMethod {
   PyObject_HEAD
@@ -159,10 +165,31 @@ PyObject* getItem(ProxyMethod* self, PyObject* const* args, Py_ssize_t n, PyObje
   return self->kind == kGroupItem ? groupItem(proxy, args[1]) : arrayItem(proxy, args[1]);
 }
 
+// future.get(): null (no exception) for the fallback.
+PyObject* futureGet(PyObject* const* args, Py_ssize_t n, PyObject* kwnames) {
+  return kwnames || n != 1 ? nullptr : futureSlots().get(args[0]);
+}
+
+// chare.allreduce(data=None, reducer=None, section=None) with positional arguments
+// and no section: null (no exception) for the fallback.
+PyObject* chareAllreduce(PyObject* const* args, Py_ssize_t n, PyObject* kwnames) {
+  if (kwnames || n < 1 || n > 4 || (n == 4 && args[3] != Py_None)) return nullptr;
+  PyObject* f = allreduceScalar(args[0], n > 1 ? args[1] : Py_None, n > 2 ? args[2] : Py_None);
+  if (f != Py_None) return f;
+  Py_DECREF(f);
+  return nullptr;
+}
+
 PyObject* proxyMethodCall(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
   auto* self = reinterpret_cast<ProxyMethod*>(callable);
   const Py_ssize_t n = PyVectorcall_NARGS(nargsf);
-  PyObject* result = self->kind == kEntryCall ? callEntry(self, args, n, kwnames) : getItem(self, args, n, kwnames);
+  PyObject* result;
+  switch (self->kind) {
+    case kEntryCall: result = callEntry(self, args, n, kwnames); break;
+    case kFutureGet: result = futureGet(args, n, kwnames); break;
+    case kChareAllreduce: result = chareAllreduce(args, n, kwnames); break;
+    default: result = getItem(self, args, n, kwnames); break;
+  }
   if (result || PyErr_Occurred()) return result;
   return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
 }
@@ -173,8 +200,10 @@ PyObject* proxyMethodNew(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   if (kwargs && PyDict_GET_SIZE(kwargs) != 0)
     return fail(PyExc_TypeError, "ProxyMethod(kind, fallback, entry=None) takes positional arguments");
   if (!PyArg_ParseTuple(args, "iO|O", &kind, &fallback, &ep)) return nullptr;
-  if (kind < kEntryCall || kind > kArrayItem || !PyCallable_Check(fallback))
-    return fail(PyExc_ValueError, "ProxyMethod: kind 0 (entry), 1 (group item) or 2 (array item) and a callable");
+  if (kind < kEntryCall || kind > kChareAllreduce || !PyCallable_Check(fallback))
+    return fail(PyExc_ValueError,
+                "ProxyMethod: kind 0 (entry), 1 (group item), 2 (array item), 3 (Future.get) or 4 "
+                "(Chare.allreduce) and a callable");
   unsigned long entry = 0;
   if (kind == kEntryCall) {
     entry = PyLong_AsUnsignedLong(ep);
@@ -239,8 +268,24 @@ PyObject* proxyMethodGetAttr(PyObject* self, PyObject* name) {
 }
 
 PyObject* proxyMethodRepr(PyObject* self) {
-  return PyUnicode_FromFormat("<proxy method %U>", reinterpret_cast<ProxyMethod*>(self)->qualname);
+  auto* m = reinterpret_cast<ProxyMethod*>(self);
+  return PyUnicode_FromFormat(m->kind <= kArrayItem ? "<proxy method %U>" : "<method %U (C front)>", m->qualname);
 }
+
+// __class__: the fronts of plain methods (Future.get, Chare.allreduce) pass
+// isinstance(m, types.FunctionType), so inspect.isfunction(Chare.allreduce) is
+// True as for the Python method they stand for (as unittest.mock's specs do);
+// type(m) stays ProxyMethod, and the function's own attributes (__code__,
+// __defaults__ ...) are the fallback's (proxyMethodGetAttr).
+PyObject* proxyMethodClass(PyObject* self, void*) {
+  PyObject* cls = reinterpret_cast<ProxyMethod*>(self)->kind > kArrayItem
+                      ? reinterpret_cast<PyObject*>(&PyFunction_Type)
+                      : reinterpret_cast<PyObject*>(Py_TYPE(self));
+  return Py_NewRef(cls);
+}
+
+PyGetSetDef proxyMethodGetSet[] = {{"__class__", proxyMethodClass, nullptr, nullptr, nullptr},
+                                   {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 PyMemberDef proxyMethodMembers[] = {
     {"ep", T_OBJECT, offsetof(ProxyMethod, ep), READONLY, "The entry method's number (entry callers)."},
@@ -267,6 +312,7 @@ bool initProxyMethodType(PyObject* module) {
   t.tp_getattro = proxyMethodGetAttr;
   t.tp_repr = proxyMethodRepr;
   t.tp_members = proxyMethodMembers;
+  t.tp_getset = proxyMethodGetSet;
   if (PyType_Ready(&t) < 0) return false;
   Py_INCREF(&t);
   return PyModule_AddObject(module, "ProxyMethod", reinterpret_cast<PyObject*>(&t)) == 0;

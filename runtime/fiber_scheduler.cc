@@ -27,9 +27,23 @@ void FiberScheduler::after(double seconds, std::function<void()> fn) {
 
 bool FiberScheduler::resumeReady() {
   if (ready_.empty()) return false;
-  std::vector<Fiber*> ready;
-  ready.swap(ready_);
-  for (Fiber* f : ready) pool_.resume(f);
+  if (inResumeReady_) {  // nested: resuming_ holds the outer pass's batch
+    std::vector<Fiber*> ready;
+    ready.swap(ready_);
+    for (Fiber* f : ready) pool_.resume(f);
+    return true;
+  }
+  // Fibers made ready while these run go to ready_ (the next pass).
+  struct Pass {
+    FiberScheduler& s;
+    explicit Pass(FiberScheduler& self) : s(self) { s.inResumeReady_ = true; }
+    ~Pass() {
+      s.resuming_.clear();  // keeps its capacity; also when a fiber's exception escapes
+      s.inResumeReady_ = false;
+    }
+  } pass(*this);
+  resuming_.swap(ready_);
+  for (Fiber* f : resuming_) pool_.resume(f);
   return true;
 }
 

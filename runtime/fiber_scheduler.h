@@ -53,6 +53,11 @@ class FiberScheduler {
 
   FiberPool pool_;
   std::vector<Fiber*> ready_;  // made ready from a fiber; resumed by the scheduler
+  // The batch resumeReady() is resuming (swapped with ready_: no allocation per
+  // pass once both have grown), and whether it is in use (a nested pass, from a
+  // scheduler loop run inside a resumed fiber's work, takes a vector of its own).
+  std::vector<Fiber*> resuming_;
+  bool inResumeReady_ = false;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t timerSequence_ = 0;
 };

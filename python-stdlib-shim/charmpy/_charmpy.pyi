@@ -145,13 +145,17 @@ def broadcast(collection_id: int, entry: int, args: tuple, kwargs: Optional[dict
     None once every element ran (awaitable); gather=True sets it to the list of
     return values in element order (ret=True)."""
 PROXY_ENTRY_CALL: int; PROXY_GROUP_ITEM: int; PROXY_ARRAY_ITEM: int
+METHOD_FUTURE_GET: int; METHOD_CHARE_ALLREDUCE: int
 class ProxyMethod:
     """ProxyMethod(kind, fallback, entry=None): a method of a proxy class done in C
     (embed/proxy_methods.cc). PROXY_ENTRY_CALL: `proxy.method(*args)` sends the call
     (as send / broadcast would) unless there are keyword arguments or calls are held;
     PROXY_GROUP_ITEM / PROXY_ARRAY_ITEM: `proxy[key]` for an in-range int key (dense
-    arrays on the default map: ints or a tuple of ints). Anything else calls
-    `fallback` (a function taking the proxy first) with the same arguments. A method
+    arrays on the default map: ints or a tuple of ints). Two kinds front other
+    classes' methods: METHOD_FUTURE_GET (Future.get of a local future of one value)
+    and METHOD_CHARE_ALLREDUCE (Chare.allreduce of one number or nothing over the
+    collection, positional arguments: allreduce_scalar's path). Anything else calls
+    `fallback` (a function taking the object first) with the same arguments. A method
     descriptor: `proxy.method` is a bound method; `ep`, `__name__`, `__qualname__`,
     `__doc__` as on the fallback, which is `__wrapped__`."""
     ep: Optional[int]

@@ -320,6 +320,10 @@ class ArrayMap(Chare):
         raise NotImplementedError('%s must define procNum(self, index)' % type(self).__qualname__)
 
 
+# Chare.allreduce of one number (or of nothing) over the collection runs in C with
+# no Python frame (allreduce_scalar's path); any other call runs the method above.
+Chare.allreduce = _charmpy.ProxyMethod(_charmpy.METHOD_CHARE_ALLREDUCE, Chare.allreduce)
+
 registry.set_base_classes(Chare, ArrayMap)
 
 

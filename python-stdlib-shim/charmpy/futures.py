@@ -230,6 +230,9 @@ class Future:
 # Futures made and resolved in C on hot paths (allreduce of a number), and
 # Future.get's wait (_wait): the same slots and steps as the methods above.
 _charmpy.future_setup(Future, _live, globals())
+# Future.get in C for a local future of one value (no Python frame); anything
+# else (exceptions, several values, errors) runs the method above.
+Future.get = _charmpy.ProxyMethod(_charmpy.METHOD_FUTURE_GET, Future.get)
 
 
 def _rebuild_future(pe, fid, num_vals):
