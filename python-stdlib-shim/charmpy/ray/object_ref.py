@@ -1,0 +1,192 @@
+"""Object references (`ObjectRef`) and this PE's record of the objects it references.
+
+An object lives on the PE that produced it, its *holder* (the PE that ran the task or
+the actor, or that called `ray.put`). A reference names it by a uid unique in the job
+(the creating PE's counter times the number of PEs, plus that PE) and its holder.
+
+Freeing uses weighted reference counting, so that passing a reference on needs no
+message to the holder (and no race between "a copy is on its way" and "the last copy
+here is gone"):
+- every object has a total weight, which the holder tracks (`outstanding`); the PE
+  that creates a reference starts with FULL_WEIGHT and the holder counts it;
+- each PE keeps one `Slot` per object it references: the weight it holds and the
+  number of live ObjectRef instances; pickling a reference (to send it) splits part
+  of the PE's weight off into the pickle, and unpickling adds it to the receiving PE's
+  slot;
+- when the last ObjectRef of an object on a PE dies, the PE returns its weight to the
+  holder (batched, see `take_decrefs`); when the holder has got every unit back, no
+  reference exists anywhere and it frees the value; each other PE dropped its copy of
+  the value with its slot.
+A PE whose weight runs low asks the holder for more (the holder adds it to the total
+before granting, so the total never falls short). A reference pickled but never
+unpickled (e.g. only to measure it) keeps its object alive: a leak, never an early
+free. Not supported: one pickle unpickled on several PEs (a broadcast of a reference).
+
+Messages cannot be sent from `__del__` (it may run in the middle of a send): returned
+weight and grant requests wait in per-holder queues that object_store.flush() sends.
+"""
+import _charmpy
+
+MY_PE = _charmpy.my_pe()
+NUM_PES = _charmpy.num_pes()
+
+FULL_WEIGHT = 1 << 100
+LOW_WEIGHT = 1 << 60       # below this a PE asks the holder for FULL_WEIGHT more
+_SPLIT_SMALL = 1 << 40     # below this a pickle takes half the weight, above 1/4096
+
+PENDING, READY, FAILED = 0, 1, 2
+
+_counter = 0
+
+
+def new_uid():
+    """A uid unique in the job, without communication."""
+    global _counter
+    _counter += 1
+    return _counter * NUM_PES + MY_PE
+
+
+class Slot:
+    """This PE's record of one object it references: the weight it holds, its live
+    ObjectRef instances and, on PEs other than the holder, the value once fetched
+    (with the callbacks waiting for it)."""
+
+    __slots__ = ('holder', 'weight', 'count', 'state', 'value', 'callbacks', 'requested',
+                 'grant_asked')
+
+    def __init__(self, holder):
+        self.holder = holder
+        self.weight = 0
+        self.count = 0
+        self.state = PENDING
+        self.value = None
+        self.callbacks = None
+        self.requested = False
+        self.grant_asked = False
+
+
+slots = {}            # uid -> Slot
+decrefs = {}          # holder PE -> [(uid, weight)] to send (object_store.flush)
+grant_requests = {}   # holder PE -> [uid] to send
+_local_decref = None  # object_store's: applies weight returned to this PE's objects
+_local_grant = None   # object_store's: more weight for an object held here
+
+
+def set_local_hooks(decref, grant):
+    """object_store's functions for objects held on this PE."""
+    global _local_decref, _local_grant
+    _local_decref, _local_grant = decref, grant
+
+
+class ObjectRef:
+    """A reference to an object of the distributed object store: what `f.remote()`,
+    `actor.method.remote()` and `ray.put()` return. Get the value with `ray.get(ref)`;
+    pass it to tasks and actor methods (they receive the value). Hashable, equal on
+    every PE for the same object; the object is freed once no reference to it remains
+    anywhere."""
+
+    __slots__ = ('uid', 'holder', '__weakref__')
+
+    def __init__(self, uid, holder, weight):
+        self.uid = uid
+        self.holder = holder
+        slot = slots.get(uid)
+        if slot is None:
+            slot = slots[uid] = Slot(holder)
+        slot.count += 1
+        slot.weight += weight
+
+    def __del__(self):
+        slot = slots.get(self.uid)
+        if slot is None:
+            return
+        slot.count -= 1
+        if slot.count > 0:
+            return
+        del slots[self.uid]
+        if slot.weight:
+            if slot.holder == MY_PE:
+                _local_decref(self.uid, slot.weight)
+            else:
+                decrefs.setdefault(slot.holder, []).append((self.uid, slot.weight))
+        # the slot, with this PE's copy of the value, goes when it returns
+
+    def __reduce__(self):
+        return (_rebuild, (self.uid, self.holder, take_weight(self.uid)))
+
+    def __hash__(self):
+        return hash(self.uid)
+
+    def __eq__(self, other):
+        return type(other) is ObjectRef and other.uid == self.uid
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def hex(self):
+        """The reference's id as a hex string (Ray's name)."""
+        return '%x' % self.uid
+
+    def binary(self):
+        return self.uid.to_bytes(16, 'little')
+
+    def __repr__(self):
+        return 'ObjectRef(%s, held on PE %d)' % (self.hex(), self.holder)
+
+
+def _rebuild(uid, holder, weight):
+    return ObjectRef(uid, holder, weight)
+
+
+def take_weight(uid):
+    """Splits part of this PE's weight of `uid` off for a copy being sent."""
+    slot = slots[uid]
+    w = slot.weight
+    give = (w >> 12) if w >= _SPLIT_SMALL else (w >> 1)
+    if give == 0:
+        raise RuntimeError('charmpy.ray: the reference %x cannot be copied further from PE %d '
+                           '(its weight is spent and more was asked for); drop some copies or '
+                           'pass it on later' % (uid, MY_PE))
+    slot.weight = w - give
+    if slot.weight < LOW_WEIGHT and not slot.grant_asked:
+        slot.grant_asked = True
+        if slot.holder == MY_PE:
+            _local_grant(uid)
+            slot.weight += FULL_WEIGHT
+            slot.grant_asked = False
+        else:
+            grant_requests.setdefault(slot.holder, []).append(uid)
+    return give
+
+
+def granted(uid, weight):
+    """The holder granted `weight` more for `uid`; False when this PE no longer
+    references it (the caller returns the weight)."""
+    slot = slots.get(uid)
+    if slot is None:
+        return False
+    slot.weight += weight
+    slot.grant_asked = False
+    return True
+
+
+def queue_return(holder, items):
+    """Weight (uid, weight) pairs to return to `holder` with the next flush."""
+    decrefs.setdefault(holder, []).extend(items)
+
+
+def pending_messages():
+    return bool(decrefs) or bool(grant_requests)
+
+
+def take_decrefs():
+    """The returned weights queued so far, per holder (and empties the queue)."""
+    global decrefs
+    out, decrefs = decrefs, {}
+    return out
+
+
+def take_grant_requests():
+    global grant_requests
+    out, grant_requests = grant_requests, {}
+    return out

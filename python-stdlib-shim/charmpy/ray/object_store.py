@@ -1,0 +1,272 @@
+"""The objects this PE holds (produced here) and the values it waits for.
+
+`held[uid]` is the holder's record of one object: its value once produced, the weight
+still outstanding (see object_ref.py: when it reaches 0 no reference exists anywhere
+and the record, with the value, goes), the PEs that asked for the value before it was
+ready, and while a task is not started yet, how to cancel it.
+
+A PE that needs the value of an object held elsewhere (to run a task that takes it,
+or for `ray.get`) asks the holder directly (`fetch`); the holder sends the value to
+that PE only, once: NumPy arrays travel out of band, as the runtime sends them. The
+copy stays in the asking PE's slot while it references the object.
+
+The node group (node.py) is how PEs talk: `node[pe]._charmpy_ray_*` entries call the
+functions below.
+"""
+import sys
+
+import _charmpy
+
+from .. import futures
+from ..pool_tasks import error_tuple
+from .object_ref import (MY_PE, PENDING, FAILED, FULL_WEIGHT, slots, set_local_hooks,
+                         queue_return, pending_messages, take_decrefs, take_grant_requests)
+
+node = None       # proxy of the RayNode group, once ray.init() reached this PE
+auto_init = None  # api.py's ray.init(), for a first ray call made by PE 0's entry
+
+
+def set_node(proxy):
+    global node
+    node = proxy
+
+
+def node_proxy():
+    """The node group's proxy on this PE, or None before ray.init() reached it."""
+    return node
+
+
+def set_auto_init(init):
+    global auto_init
+    auto_init = init
+
+
+def node_or_init(what):
+    """The node group's proxy; ray.init() first when PE 0's entry did not call it
+    (Ray initialises on first use too)."""
+    if node is None and MY_PE == 0 and auto_init is not None and _charmpy.current_fiber():
+        auto_init()
+    if node is None:
+        raise RuntimeError('%s: charmpy.ray is not initialised on PE %d; call ray.init() in '
+                           'the entry function first' % (what, MY_PE))
+    return node
+
+
+class Held:
+    """The holder's record of one object (see the module docstring)."""
+
+    __slots__ = ('outstanding', 'created', 'state', 'value', 'subscribers', 'callbacks',
+                 'cancel')
+
+    def __init__(self):
+        self.outstanding = 0
+        self.created = False
+        self.state = PENDING
+        self.value = None
+        self.subscribers = None
+        self.callbacks = None
+        self.cancel = None
+
+
+held = {}   # uid -> Held
+
+
+def held_entry(uid):
+    h = held.get(uid)
+    if h is None:
+        h = held[uid] = Held()
+    return h
+
+
+def created(uid, weight=FULL_WEIGHT):
+    """An object held here came into being (a task or call arrived, a put): the
+    creating PE's reference holds `weight`."""
+    h = held_entry(uid)
+    h.created = True
+    h.outstanding += weight
+    if h.outstanding == 0:
+        del held[uid]   # every reference is already gone
+        return None
+    return h
+
+
+def returned(uid, weight):
+    """Weight of `uid` came back from a PE that dropped its last reference."""
+    h = held_entry(uid)
+    h.outstanding -= weight
+    if h.outstanding == 0 and h.created:
+        del held[uid]
+    elif h.outstanding < 0 and h.created:
+        sys.stderr.write('charmpy.ray: warning: PE %d got back more weight than issued for '
+                         'object %x (a reference unpickled twice?)\n' % (MY_PE, uid))
+
+
+def grant(uid):
+    """More weight for a reference to `uid` (asked for by a PE running low)."""
+    held_entry(uid).outstanding += FULL_WEIGHT
+
+
+set_local_hooks(returned, grant)
+
+
+def store(uid, state, value, push_to=-1):
+    """The value (or failure) of an object held here is known: keep it, send it to the
+    PEs that asked (and to `push_to`, the caller of a task with a small result), run
+    the local callbacks. Nothing when every reference is gone already."""
+    h = held.get(uid)
+    if h is None or h.state != PENDING:
+        return
+    h.state, h.value, h.cancel = state, value, None
+    subscribers, h.subscribers = h.subscribers, None
+    if push_to >= 0 and push_to != MY_PE:
+        if subscribers is None:
+            subscribers = [push_to]
+        elif push_to not in subscribers:
+            subscribers.append(push_to)
+    if subscribers:
+        for pe in subscribers:
+            send_value(pe, uid, state, value)
+    callbacks, h.callbacks = h.callbacks, None
+    if callbacks:
+        for cb in callbacks:
+            cb()
+
+
+def send_value(pe, uid, state, value):
+    try:
+        node[pe]._charmpy_ray_value(uid, state, value)
+    except Exception as e:   # the value does not pickle: the receiver gets the error
+        node[pe]._charmpy_ray_value(uid, FAILED, ('send', error_tuple(
+            TypeError('the value of object %x cannot be sent to PE %d: %s: %s'
+                      % (uid, pe, type(e).__name__, e)))))
+
+
+def fetch(uid, pe):
+    """PE `pe` asks for the value of `uid`, held here."""
+    h = held_entry(uid)
+    if h.state != PENDING:
+        send_value(pe, uid, h.state, h.value)
+    elif h.subscribers is None:
+        h.subscribers = [pe]
+    else:
+        h.subscribers.append(pe)
+
+
+def arrived(uid, state, value):
+    """The value of `uid` (held elsewhere) arrived here."""
+    slot = slots.get(uid)
+    if slot is None or slot.state != PENDING:
+        return   # no reference left here: dropped
+    slot.state, slot.value = state, value
+    callbacks, slot.callbacks = slot.callbacks, None
+    if callbacks:
+        for cb in callbacks:
+            cb()
+
+
+def when_ready(uid, holder, cb):
+    """Calls cb() once the value of `uid` (or its failure) is on this PE: now when it
+    is; else later, asking the holder for it (once per PE)."""
+    if holder == MY_PE:
+        h = held_entry(uid)
+        if h.state != PENDING:
+            cb()
+        elif h.callbacks is None:
+            h.callbacks = [cb]
+        else:
+            h.callbacks.append(cb)
+        return
+    slot = slots[uid]
+    if slot.state != PENDING:
+        cb()
+        return
+    if slot.callbacks is None:
+        slot.callbacks = [cb]
+    else:
+        slot.callbacks.append(cb)
+    if not slot.requested:
+        slot.requested = True
+        node[holder]._charmpy_ray_fetch(uid, MY_PE)
+
+
+def is_ready(uid, holder):
+    if holder == MY_PE:
+        h = held.get(uid)
+        return h is not None and h.state != PENDING
+    slot = slots.get(uid)
+    return slot is not None and slot.state != PENDING
+
+
+def local_value(uid, holder):
+    """(state, value) of `uid` on this PE (after when_ready called back)."""
+    obj = held.get(uid) if holder == MY_PE else slots.get(uid)
+    if obj is None:
+        return PENDING, None
+    return obj.state, obj.value
+
+
+def return_weight(holder, items):
+    """Weight granted for references dropped meanwhile goes back (with the next flush)."""
+    queue_return(holder, items)
+
+
+def cancel(uid):
+    """ray.cancel() of a call whose results are held here: its results fail with
+    TaskCancelledError unless it started; one that has not arrived yet is cancelled on
+    arrival."""
+    h = held_entry(uid)
+    if h.state != PENDING:
+        return
+    if callable(h.cancel):
+        h.cancel()
+    elif h.cancel is None and not h.created:
+        h.cancel = 'requested'
+
+
+def flush():
+    """Sends the weight returned and the grants asked for since the last flush, one
+    message per holder. Called wherever sending is safe: every ray call, every
+    entry of the node group, after every task and actor call."""
+    if node is None or not pending_messages():
+        return
+    for pe, items in take_decrefs().items():
+        node[pe]._charmpy_ray_decref(items)
+    for pe, uids in take_grant_requests().items():
+            node[pe]._charmpy_ray_grant_request(uids, MY_PE)
+
+
+def wait_until(refs, need, timeout, what):
+    """Suspends the running coroutine until `need` of `refs` are ready on this PE or
+    `timeout` seconds (None: no limit) passed. Returns whether `need` were ready.
+    Outside a coroutine only what is ready already counts (no waiting possible)."""
+    state = {'count': 0, 'waiting': False, 'timed_out': False}
+    fiber = _charmpy.current_fiber()
+
+    def one_ready():
+        state['count'] += 1
+        if state['waiting'] and state['count'] >= need:
+            state['waiting'] = False
+            _charmpy.resume(fiber)
+
+    for ref in refs:
+        when_ready(ref.uid, ref.holder, one_ready)
+    flush()
+    if state['count'] >= need:
+        return True
+    if timeout is not None and timeout <= 0:
+        return False
+    if not fiber:
+        futures.current_fiber_or_raise(what)   # raises NotThreadedError
+    if timeout is not None:
+        def expire():
+            state['timed_out'] = True
+            if state['waiting']:
+                state['waiting'] = False
+                _charmpy.resume(fiber)
+        _charmpy.after(float(timeout), expire)
+    futures.about_to_wait()
+    while state['count'] < need and not state['timed_out']:
+        state['waiting'] = True
+        _charmpy.suspend(what)
+    state['waiting'] = False
+    return state['count'] >= need

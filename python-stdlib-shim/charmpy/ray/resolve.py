@@ -1,0 +1,103 @@
+"""Arguments that are references: found in a call's arguments, waited for, replaced by
+their values before a task or actor method runs.
+
+References are resolved when they are arguments themselves (positional or keyword)
+or elements of a list or tuple argument; references nested deeper reach the function
+as references (as in Ray, which resolves only top-level ones). The values come from
+their holders straight to the PE running the call (object_store.when_ready asks each
+holder directly), never through the caller.
+"""
+import sys
+
+from .object_ref import ObjectRef, FAILED
+from .object_store import local_value, wait_until
+
+
+def _found(value, refs):
+    t = type(value)
+    if t is ObjectRef:
+        refs.append(value)
+        return True
+    if t is list or t is tuple:
+        found = False
+        for v in value:
+            if type(v) is ObjectRef:
+                refs.append(v)
+                found = True
+        return found
+    return False
+
+
+def references_in(args, kwargs):
+    """The references among `args` and `kwargs` (top level and in lists/tuples)."""
+    refs = []
+    for a in args:
+        _found(a, refs)
+    if kwargs:
+        for v in kwargs.values():
+            _found(v, refs)
+    return refs
+
+
+def _value(ref):
+    return local_value(ref.uid, ref.holder)[1]
+
+
+def _substitute(value):
+    t = type(value)
+    if t is ObjectRef:
+        return _value(value)
+    if t is list:
+        return [_value(v) if type(v) is ObjectRef else v for v in value]
+    if t is tuple:
+        return tuple(_value(v) if type(v) is ObjectRef else v for v in value)
+    return value
+
+
+def resolve(args, kwargs, what):
+    """Waits (the running coroutine) until every reference argument's value is here;
+    returns (args, kwargs, None) with the values in place, or (None, None, failure)
+    when one of them failed (the failure value that the call's results take)."""
+    refs = references_in(args, kwargs)
+    if not refs:
+        return args, kwargs, None
+    wait_until(refs, len(refs), None, what)
+    for ref in refs:
+        state, value = local_value(ref.uid, ref.holder)
+        if state == FAILED:
+            return None, None, value
+    args = tuple(_substitute(a) for a in args)
+    if kwargs:
+        kwargs = {k: _substitute(v) for k, v in kwargs.items()}
+    return args, kwargs, None
+
+
+def result_values(result, count, name):
+    """The `count` values of a call that returned `result` (num_returns=count)."""
+    if count == 1:
+        return [result]
+    try:
+        values = list(result)
+    except TypeError:
+        values = None
+    if values is None or len(values) != count:
+        raise ValueError('%s was declared with num_returns=%d but returned %r, not a sequence '
+                         'of %d values' % (name, count, type(result).__name__, count))
+    return values
+
+
+def small(value, depth=0):
+    """Whether `value` is cheap to send: a task's small result goes to its caller at
+    once (saving the caller's request); large ones travel only when asked for."""
+    t = type(value)
+    if t in (int, float, bool, complex, type(None)):
+        return True
+    if t in (str, bytes):
+        return len(value) <= 65536
+    nbytes = getattr(value, 'nbytes', None)
+    if isinstance(nbytes, int):
+        return nbytes <= 65536
+    if t in (list, tuple, dict) and depth < 2 and len(value) <= 64:
+        items = value.values() if t is dict else value
+        return all(small(v, depth + 1) for v in items)
+    return sys.getsizeof(value) <= 4096 and depth < 2
