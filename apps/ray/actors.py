@@ -9,8 +9,9 @@ charm4py's examples/ray/simple.py, with every value checked.
 - `ray.put` of two NumPy arrays, whose references are passed to an actor.
 - A `ray.wait` loop that takes the results as they complete.
 - One actor's calls run in the order they were made; references inside a list are
-  resolved before the call; an exception in an actor method is raised by `ray.get`;
-  calling a method without `.remote` is an error at the call site.
+  resolved before the call; actor handles can be passed to tasks; an exception in
+  an actor method is raised by `ray.get`; calling a method without `.remote` is an
+  error at the call site.
 
     mpirun -n 2 build/bin/charmpy-run apps/ray/actors.py
 """
@@ -31,6 +32,12 @@ def add_task(a, b):
 def total(values):
     """Takes a list: the references inside it arrive as their values."""
     return sum(values)
+
+
+@ray.remote
+def ask_actor(adder, x):
+    """An actor handle passed to a task: the task calls the actor itself."""
+    return ray.get(adder.add.remote(x, 1))
 
 
 @ray.remote
@@ -105,6 +112,8 @@ def check_lists_and_errors(adders):
     assert ray.get(total.remote(parts)) == 12
     assert ray.get(total.remote([parts[3], 100, parts[1]])) == 108
     print('references inside a list argument: resolved before the task ran')
+    assert ray.get([ask_actor.remote(adders[i], 10 * i) for i in range(4)]) == [1, 11, 21, 31]
+    print('actor handles passed to tasks: the tasks called the actors')
     bad = adders[2].divide.remote(1, 0)
     try:
         ray.get(bad)
