@@ -130,6 +130,8 @@ def main(args):
     parser.add_argument('--in-flight', type=int, default=8, help='K: tasks pending at most')
     parser.add_argument('--out', default='mandelbrot.png')
     opts = parser.parse_args(args[1:])
+    if opts.in_flight < 1 or opts.tile < 1:
+        parser.error('--in-flight and --tile must be at least 1')
     ray.init()
 
     t0 = time.perf_counter()
