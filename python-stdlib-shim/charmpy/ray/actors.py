@@ -48,13 +48,7 @@ class ActorChare(Chare):
 
     def _charmpy_ray_call(self, caller, seq, name, args, kwargs, uids):
         call = [name, args, kwargs, uids, False]   # [..., cancelled]
-
-        def cancel():
-            if not call[4]:
-                call[4] = True
-                for uid in uids:
-                    store(uid, FAILED, cancelled_failure(self._charmpy_ray_label(name)))
-
+        cancel = _cancel_hook(call, self._charmpy_ray_label(name))
         for uid in uids:
             h = created(uid)
             if h is not None:
@@ -131,6 +125,16 @@ class ActorChare(Chare):
             for uid, value in zip(uids, values):
                 store(uid, READY, value)
 
+
+
+def _cancel_hook(call, label):
+    """ray.cancel() of a queued call: marks it (the pump skips it), fails its results."""
+    def cancel():
+        if not call[4]:
+            call[4] = True
+            for uid in call[3]:
+                store(uid, FAILED, cancelled_failure(label))
+    return cancel
 
 
 class ActorMethod:

@@ -70,6 +70,10 @@ class Held:
 
 held = {}   # uid -> Held
 
+# What this PE's store did (tests read it): values it served to other PEs, and large
+# values (64 KiB and more) that arrived here.
+stats = {'values_served': 0, 'large_values_in': 0}
+
 
 def held_entry(uid):
     h = held.get(uid)
@@ -133,6 +137,7 @@ def store(uid, state, value, push_to=-1):
 
 
 def send_value(pe, uid, state, value):
+    stats['values_served'] += 1
     try:
         node[pe]._charmpy_ray_value(uid, state, value)
     except Exception as e:   # the value does not pickle: the receiver gets the error
@@ -154,6 +159,9 @@ def fetch(uid, pe):
 
 def arrived(uid, state, value):
     """The value of `uid` (held elsewhere) arrived here."""
+    nbytes = getattr(value, 'nbytes', 0)
+    if isinstance(nbytes, int) and nbytes >= 65536:
+        stats['large_values_in'] += 1
     slot = slots.get(uid)
     if slot is None or slot.state != PENDING:
         return   # no reference left here: dropped
