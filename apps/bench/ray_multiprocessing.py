@@ -25,6 +25,7 @@ def main():
         tasks = int(float(args[i + 1]))
         del args[i:i + 2]
     workers = int(args[0]) if args else 2
+    calls = min(LATENCY_CALLS, tasks)
     with multiprocessing.Pool(workers) as pool:
         def tiny():
             t0 = time.perf_counter()
@@ -36,9 +37,9 @@ def main():
 
         def latency():
             t0 = time.perf_counter()
-            for _ in range(LATENCY_CALLS):
+            for _ in range(calls):
                 assert pool.apply(pool_tasks.square, (3,)) == 9
-            return (time.perf_counter() - t0) / LATENCY_CALLS * 1e6
+            return (time.perf_counter() - t0) / calls * 1e6
 
         [pool.apply_async(pool_tasks.square, (i,)) for i in range(1000)][-1].get()   # warm-up
         rate = statistics.median(tiny() for _ in range(REPEATS))

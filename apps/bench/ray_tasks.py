@@ -11,6 +11,7 @@ apply_async, ray_multiprocessing.py). In one invocation on 2 PEs:
 
 Every figure is the median of REPEATS measurements. Run:
     mpirun -n 2 charmpy-run apps/bench/ray_tasks.py [--tasks N]
+(N: 50,000 by default; the latencies take min(N, 2000) calls each.)
 Prints a table and ends with one JSON line.
 """
 import json
@@ -98,7 +99,7 @@ def per_call_us(call, calls):
     return (time.perf_counter() - t0) / calls * 1e6
 
 
-def latencies(echo):
+def latencies(echo, calls):
     def ray_task():
         assert ray.get(square.remote(3)) == 9
 
@@ -111,7 +112,7 @@ def latencies(echo):
     cases = {'ray_task': ray_task, 'charm_pool_task': pool_task, 'entry_method_ret': entry_method}
     for call in cases.values():
         per_call_us(call, 100)
-    return {name: round(median_of(lambda: per_call_us(call, LATENCY_CALLS)), 2)
+    return {name: round(median_of(lambda: per_call_us(call, calls)), 2)
             for name, call in cases.items()}
 
 
@@ -183,7 +184,7 @@ def main(args):
     echo = Group(Echo)
     charm.awaitCreation(echo)
     rates = tiny_tasks(tasks)
-    latency = latencies(echo)
+    latency = latencies(echo, min(LATENCY_CALLS, tasks))
     objects = objects_1mib(echo)
     print('charmpy.ray on %d PEs (medians of %d)' % (charm.numPes(), REPEATS))
     print('  tiny tasks/s (%d tasks): ray %s, charm.pool chunksize 1 %s (ray / pool %.2f)'
