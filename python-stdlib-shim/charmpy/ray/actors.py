@@ -50,7 +50,7 @@ class ActorChare(Chare):
         call = [name, args, kwargs, uids, False]   # [..., cancelled]
         cancel = _cancel_hook(call, self._charmpy_ray_label(name))
         for uid in uids:
-            h = created(uid)
+            h = created(uid, caller)
             if h is not None:
                 if h.cancel == 'requested':
                     cancel()
@@ -186,6 +186,8 @@ class ActorHandle:
         seq = _sequence.get(self._actor_id, 0)
         uids = [new_uid() for _ in range(num_returns)]
         refs = [ObjectRef(uid, self._pe, FULL_WEIGHT) for uid in uids]
+        for uid in uids:
+            slots[uid].expect_push = True
         try:
             self._proxy._charmpy_ray_call(MY_PE, seq, name, args, kwargs or None, uids)
         except Exception as e:

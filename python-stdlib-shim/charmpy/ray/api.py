@@ -107,7 +107,7 @@ def put(value):
     node_or_init('ray.put()')
     value = pool_tasks.snapshot([value])[0]
     uid = new_uid()
-    created(uid, FULL_WEIGHT)
+    created(uid)
     ref = ObjectRef(uid, MY_PE, FULL_WEIGHT)
     store(uid, READY, value)
     return ref

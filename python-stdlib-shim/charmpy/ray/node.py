@@ -5,14 +5,15 @@ in api.py.
 """
 from ..chare import Chare, register
 from .object_ref import FULL_WEIGHT, MY_PE, granted
-from .object_store import arrived, cancel, fetch, flush, grant, return_weight, returned, set_node
-from .tasks import run
+from .object_store import arrived, cancel, done_there, fetch, flush, grant, return_weight, returned, set_node
+from .tasks import receive_function, run
 
 
 class RayNode(Chare):
     """This PE's part of charmpy.ray."""
 
-    _charmpy_hidden_entries = ('_charmpy_ray_task', '_charmpy_ray_fetch', '_charmpy_ray_value',
+    _charmpy_hidden_entries = ('_charmpy_ray_function', '_charmpy_ray_task', '_charmpy_ray_task1',
+                               '_charmpy_ray_fetch', '_charmpy_ray_value', '_charmpy_ray_done',
                                '_charmpy_ray_decref', '_charmpy_ray_grant_request',
                                '_charmpy_ray_grant', '_charmpy_ray_cancel', '_charmpy_ray_ready')
 
@@ -22,8 +23,15 @@ class RayNode(Chare):
     def _charmpy_ray_ready(self):
         """ray.init() waits for this broadcast: every PE has its node."""
 
-    def _charmpy_ray_task(self, spec):
-        run(spec)
+    def _charmpy_ray_function(self, caller, number, func, num_returns):
+        receive_function(caller, number, func, num_returns)
+
+    def _charmpy_ray_task1(self, number, uid, caller, *args):
+        run(caller, number, [uid], args, None)
+        flush()
+
+    def _charmpy_ray_task(self, caller, number, uids, args, kwargs):
+        run(caller, number, uids, args, kwargs)
         flush()
 
     def _charmpy_ray_fetch(self, uid, pe):
@@ -32,6 +40,10 @@ class RayNode(Chare):
 
     def _charmpy_ray_value(self, uid, state, value):
         arrived(uid, state, value)
+        flush()
+
+    def _charmpy_ray_done(self, uid):
+        done_there(uid)
         flush()
 
     def _charmpy_ray_decref(self, items):

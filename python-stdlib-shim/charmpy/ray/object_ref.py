@@ -52,7 +52,7 @@ class Slot:
     (with the callbacks waiting for it)."""
 
     __slots__ = ('holder', 'weight', 'count', 'state', 'value', 'callbacks', 'requested',
-                 'grant_asked')
+                 'grant_asked', 'expect_push', 'done_there')
 
     def __init__(self, holder):
         self.holder = holder
@@ -61,8 +61,10 @@ class Slot:
         self.state = PENDING
         self.value = None
         self.callbacks = None
-        self.requested = False
+        self.requested = False     # asked the holder for the value
         self.grant_asked = False
+        self.expect_push = False   # this PE made the call: its holder says when it is done
+        self.done_there = False    # the holder said so (value not sent: large)
 
 
 slots = {}            # uid -> Slot

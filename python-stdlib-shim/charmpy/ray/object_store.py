@@ -56,7 +56,7 @@ class Held:
     """The holder's record of one object (see the module docstring)."""
 
     __slots__ = ('outstanding', 'created', 'state', 'value', 'subscribers', 'callbacks',
-                 'cancel')
+                 'cancel', 'caller')
 
     def __init__(self):
         self.outstanding = 0
@@ -66,6 +66,7 @@ class Held:
         self.subscribers = None
         self.callbacks = None
         self.cancel = None
+        self.caller = -1   # the PE whose call makes it: told when it is done
 
 
 held = {}   # uid -> Held
@@ -82,12 +83,13 @@ def held_entry(uid):
     return h
 
 
-def created(uid, weight=FULL_WEIGHT):
-    """An object held here came into being (a task or call arrived, a put): the
-    creating PE's reference holds `weight`."""
+def created(uid, caller=-1):
+    """An object held here came into being (a task or call from PE `caller` arrived,
+    a put): the creating PE's reference holds FULL_WEIGHT."""
     h = held_entry(uid)
     h.created = True
-    h.outstanding += weight
+    h.caller = caller
+    h.outstanding += FULL_WEIGHT
     if h.outstanding == 0:
         del held[uid]   # every reference is already gone
         return None
@@ -113,20 +115,38 @@ def grant(uid):
 set_local_hooks(returned, grant)
 
 
-def store(uid, state, value, push_to=-1):
+def small(value, depth=0):
+    """Whether `value` is cheap to send: a call's small result goes to its caller at
+    once (which will most likely ask for it); large ones travel only when asked for."""
+    t = type(value)
+    if t in (int, float, bool, complex, type(None)):
+        return True
+    if t in (str, bytes):
+        return len(value) <= 65536
+    nbytes = getattr(value, 'nbytes', None)
+    if isinstance(nbytes, int):
+        return nbytes <= 65536
+    if t in (list, tuple, dict) and depth < 2 and len(value) <= 64:
+        items = value.values() if t is dict else value
+        return all(small(v, depth + 1) for v in items)
+    return depth < 2 and sys.getsizeof(value) <= 4096
+
+
+def store(uid, state, value):
     """The value (or failure) of an object held here is known: keep it, send it to the
-    PEs that asked (and to `push_to`, the caller of a task with a small result), run
+    PEs that asked, tell the caller PE that made it (with the value when small), run
     the local callbacks. Nothing when every reference is gone already."""
     h = held.get(uid)
     if h is None or h.state != PENDING:
         return
+    caller = h.caller
     h.state, h.value, h.cancel = state, value, None
     subscribers, h.subscribers = h.subscribers, None
-    if push_to >= 0 and push_to != MY_PE:
-        if subscribers is None:
-            subscribers = [push_to]
-        elif push_to not in subscribers:
-            subscribers.append(push_to)
+    if caller >= 0 and caller != MY_PE and not (subscribers and caller in subscribers):
+        if state == FAILED or small(value):
+            send_value(caller, uid, state, value)
+        else:
+            node[caller]._charmpy_ray_done(uid)
     if subscribers:
         for pe in subscribers:
             send_value(pe, uid, state, value)
@@ -172,9 +192,22 @@ def arrived(uid, state, value):
             cb()
 
 
+def done_there(uid):
+    """The holder of `uid`, made by a call from this PE, has its (large) value: ask
+    for it if someone here waits."""
+    slot = slots.get(uid)
+    if slot is None or slot.state != PENDING:
+        return
+    slot.done_there = True
+    if slot.callbacks and not slot.requested:
+        slot.requested = True
+        node[slot.holder]._charmpy_ray_fetch(uid, MY_PE)
+
+
 def when_ready(uid, holder, cb):
     """Calls cb() once the value of `uid` (or its failure) is on this PE: now when it
-    is; else later, asking the holder for it (once per PE)."""
+    is; else later, asking the holder for it (once per PE; a PE that made the call
+    asks only once the holder said it is done, a small value comes unasked)."""
     if holder == MY_PE:
         h = held_entry(uid)
         if h.state != PENDING:
@@ -192,7 +225,7 @@ def when_ready(uid, holder, cb):
         slot.callbacks = [cb]
     else:
         slot.callbacks.append(cb)
-    if not slot.requested:
+    if not slot.requested and (not slot.expect_push or slot.done_there):
         slot.requested = True
         node[holder]._charmpy_ray_fetch(uid, MY_PE)
 
@@ -257,7 +290,10 @@ def wait_until(refs, need, timeout, what):
             _charmpy.resume(fiber)
 
     for ref in refs:
-        when_ready(ref.uid, ref.holder, one_ready)
+        if is_ready(ref.uid, ref.holder):
+            state['count'] += 1
+        else:
+            when_ready(ref.uid, ref.holder, one_ready)
     flush()
     if state['count'] >= need:
         return True

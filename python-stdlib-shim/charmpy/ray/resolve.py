@@ -7,10 +7,8 @@ as references (as in Ray, which resolves only top-level ones). The values come f
 their holders straight to the PE running the call (object_store.when_ready asks each
 holder directly), never through the caller.
 """
-import sys
-
 from .object_ref import ObjectRef, FAILED
-from .object_store import local_value, wait_until
+from .object_store import local_value, wait_until, when_ready
 
 
 def _found(value, refs):
@@ -54,14 +52,22 @@ def _substitute(value):
     return value
 
 
-def resolve(args, kwargs, what):
-    """Waits (the running coroutine) until every reference argument's value is here;
-    returns (args, kwargs, None) with the values in place, or (None, None, failure)
-    when one of them failed (the failure value that the call's results take)."""
-    refs = references_in(args, kwargs)
-    if not refs:
-        return args, kwargs, None
-    wait_until(refs, len(refs), None, what)
+def when_resolved(refs, start):
+    """Calls start() once the values of `refs` are all on this PE (now if they are)."""
+    pending = [len(refs)]
+
+    def one_ready():
+        pending[0] -= 1
+        if pending[0] == 0:
+            start()
+
+    for ref in refs:
+        when_ready(ref.uid, ref.holder, one_ready)
+
+
+def substituted(args, kwargs, refs):
+    """(args, kwargs, None) with the values of `refs` (all here) in place, or (None,
+    None, failure) when one of them failed."""
     for ref in refs:
         state, value = local_value(ref.uid, ref.holder)
         if state == FAILED:
@@ -70,6 +76,17 @@ def resolve(args, kwargs, what):
     if kwargs:
         kwargs = {k: _substitute(v) for k, v in kwargs.items()}
     return args, kwargs, None
+
+
+def resolve(args, kwargs, what):
+    """Waits (the running coroutine) until every reference argument's value is here;
+    returns (args, kwargs, None) with the values in place, or (None, None, failure)
+    when one of them failed (the failure value that the call's results take)."""
+    refs = references_in(args, kwargs)
+    if not refs:
+        return args, kwargs, None
+    wait_until(refs, len(refs), None, what)
+    return substituted(args, kwargs, refs)
 
 
 def result_values(result, count, name):
@@ -84,20 +101,3 @@ def result_values(result, count, name):
         raise ValueError('%s was declared with num_returns=%d but returned %r, not a sequence '
                          'of %d values' % (name, count, type(result).__name__, count))
     return values
-
-
-def small(value, depth=0):
-    """Whether `value` is cheap to send: a task's small result goes to its caller at
-    once (saving the caller's request); large ones travel only when asked for."""
-    t = type(value)
-    if t in (int, float, bool, complex, type(None)):
-        return True
-    if t in (str, bytes):
-        return len(value) <= 65536
-    nbytes = getattr(value, 'nbytes', None)
-    if isinstance(nbytes, int):
-        return nbytes <= 65536
-    if t in (list, tuple, dict) and depth < 2 and len(value) <= 64:
-        items = value.values() if t is dict else value
-        return all(small(v, depth + 1) for v in items)
-    return sys.getsizeof(value) <= 4096 and depth < 2

@@ -19,11 +19,14 @@ import _charmpy
 from .. import pool_tasks
 from .object_ref import slots
 from .object_store import created, flush, node_or_init, store
-from .resolve import resolve, result_values, small
+from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
 from .object_ref import (MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid)
 
-_next = 0   # round-robin position of this PE's next task
+_next = 0        # round-robin position of this PE's next task
+_numbers = {}    # (function, num_returns) -> this PE's number for it
+_shipped = set()  # (number, pe): the function went to that PE already
+_functions = {}  # (caller PE, number) -> (function, name): functions received here
 
 
 def next_pe():
@@ -34,11 +37,16 @@ def next_pe():
 
 
 class RemoteFunction:
-    """What `f.remote` is bound to: the function, how it travels, its options."""
+    """What `f.remote` is bound to: the function, how it travels, its options.
 
-    __slots__ = ('func', 'sendable', 'num_returns', 'name')
+    A function reaches each PE once per caller PE: the first task for that PE is
+    preceded by the function and this PE's number for it; later tasks name the
+    number only, so that a task with plain arguments (numbers, strings, arrays) is a
+    flat message the runtime encodes without pickling."""
 
-    def __init__(self, func, num_returns=1):
+    __slots__ = ('func', 'sendable', 'num_returns', 'name', 'number')
+
+    def __init__(self, func, num_returns=1, number=None):
         if type(num_returns) is not int or num_returns < 1:
             raise ValueError('@ray.remote(num_returns=%r): num_returns must be an int >= 1'
                              % (num_returns,))
@@ -46,30 +54,60 @@ class RemoteFunction:
         self.sendable = None
         self.num_returns = num_returns
         self.name = pool_tasks.function_name(func)
+        self.number = number
 
     def remote(self, *args, **kwargs):
         """Runs the function as a task on some PE; returns its ObjectRef at once (a list
         of them with num_returns > 1)."""
         node = node_or_init('%s.remote()' % self.name)
-        if self.sendable is None:
-            self.sendable = pool_tasks.sendable(self.func, '%s.remote()' % self.name)
         pe = next_pe()
+        number = self.number
+        if number is None or (number, pe) not in _shipped:
+            number = self._ship(node, pe)
+        if self.num_returns == 1 and not kwargs:
+            uid = new_uid()
+            ref = ObjectRef(uid, pe, FULL_WEIGHT)
+            slots[uid].expect_push = True
+            try:
+                node[pe]._charmpy_ray_task1(number, uid, MY_PE, *args)
+            except Exception as e:
+                slots.pop(uid, None)   # never created: no weight to return
+                raise _unsendable(self.name, e) from e
+            flush()
+            return ref
         uids = [new_uid() for _ in range(self.num_returns)]
         refs = [ObjectRef(uid, pe, FULL_WEIGHT) for uid in uids]
-        spec = (self.sendable, args, kwargs or None, uids, MY_PE, self.name)
+        for uid in uids:
+            slots[uid].expect_push = True
         try:
-            node[pe]._charmpy_ray_task(spec)
+            node[pe]._charmpy_ray_task(MY_PE, number, uids, args, kwargs or None)
         except Exception as e:
-            for uid in uids:   # never created: no weight to return
+            for uid in uids:
                 slots.pop(uid, None)
-            raise type(e)('%s.remote(): the arguments cannot be sent: %s' % (self.name, e)) from e
+            raise _unsendable(self.name, e) from e
         flush()
         return refs[0] if self.num_returns == 1 else refs
+
+    def _ship(self, node, pe):
+        if self.sendable is None:
+            self.sendable = pool_tasks.sendable(self.func, '%s.remote()' % self.name)
+        if self.number is None:
+            key = (self.func, self.num_returns)
+            self.number = _numbers.get(key)
+            if self.number is None:
+                self.number = _numbers[key] = len(_numbers)
+        node[pe]._charmpy_ray_function(MY_PE, self.number, self.sendable, self.num_returns)
+        _shipped.add((self.number, pe))
+        return self.number
 
     def options(self, num_returns=None, **ignored):
         """`f.options(num_returns=2).remote(...)`: the same function with other options
         (Ray's resource options, e.g. num_cpus, are accepted and ignored)."""
         return RemoteFunction(self.func, self.num_returns if num_returns is None else num_returns)
+
+
+def _unsendable(name, e):
+    return type(e)('%s.remote(): the arguments cannot be sent: %s' % (name, e))
 
 
 def remote_function(func, num_returns=1):
@@ -86,45 +124,73 @@ def cancelled_failure(name):
                    'cancelled on PE %d before it started' % MY_PE, 'TaskCancelledError'))
 
 
-def run(spec):
-    """A task arrived on this PE (the node group's entry): record its results as held
-    here, then run it on a fiber."""
-    func, args, kwargs, uids, caller, name = spec
-    state = {'started': False, 'cancelled': False}
+def receive_function(caller, number, func, num_returns):
+    """A caller PE's function number `number` (the node group's entry)."""
+    _functions[(caller, number)] = (func, pool_tasks.function_name(func))
 
-    def cancel():
-        if not state['started']:
-            state['cancelled'] = True
-            for uid in uids:
-                store(uid, FAILED, cancelled_failure(name))
 
+class Task:
+    """A task on the PE that runs it, until it starts (cancel() may stop it)."""
+
+    __slots__ = ('func', 'name', 'uids', 'caller', 'started', 'cancelled')
+
+    def __init__(self, func, name, uids, caller):
+        self.func, self.name, self.uids, self.caller = func, name, uids, caller
+        self.started = self.cancelled = False
+
+    def cancel(self):
+        if not self.started and not self.cancelled:
+            self.cancelled = True
+            for uid in self.uids:
+                store(uid, FAILED, cancelled_failure(self.name))
+
+
+def run(caller, number, uids, args, kwargs):
+    """A task arrived on this PE (the node group's entries): record its results as
+    held here, then run it on a fiber of its own."""
+    func, name = _functions[(caller, number)]
+    task = Task(func, name, uids, caller)
     early_cancel = False
     for uid in uids:
-        h = created(uid)
+        h = created(uid, caller)
         if h is not None:
             early_cancel = early_cancel or h.cancel == 'requested'
-            h.cancel = cancel
+            h.cancel = task.cancel
     if early_cancel:
-        cancel()
+        task.cancel()
         return
-    _charmpy.spawn(_run_task, (func, args, kwargs, uids, caller, name, state))
+    refs = references_in(args, kwargs)
+    if not refs:
+        _charmpy.spawn(_run_task, (task, args, kwargs, refs))
+        return
+
+    def start():   # the arguments' values are here (fetched from their holders)
+        if not task.cancelled:
+            _charmpy.spawn(_run_task, (task, args, kwargs, refs))
+    when_resolved(refs, start)
 
 
-def _run_task(func, args, kwargs, uids, caller, name, state):
-    args, kwargs, failure = resolve(args, kwargs or {}, 'the arguments of ' + name)
-    if state['cancelled']:
+def _run_task(task, args, kwargs, refs):
+    if task.cancelled:
         return
-    state['started'] = True
+    task.started = True
+    name = task.name
+    failure = None
+    if refs:
+        args, kwargs, failure = substituted(args, kwargs, refs)
+        del refs
+    if kwargs is None:
+        kwargs = {}
     if failure is None:
         try:
-            values = result_values(func(*args, **kwargs), len(uids), name)
+            values = result_values(task.func(*args, **kwargs), len(task.uids), name)
         except Exception as e:
             failure = (name, pool_tasks.error_tuple(e))
     del args, kwargs
     if failure is not None:
-        for uid in uids:
-            store(uid, FAILED, failure, caller)
+        for uid in task.uids:
+            store(uid, FAILED, failure)
     else:
-        for uid, value in zip(uids, values):
-            store(uid, READY, value, caller if small(value) else -1)
+        for uid, value in zip(task.uids, values):
+            store(uid, READY, value)
     flush()
