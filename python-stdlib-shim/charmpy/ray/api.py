@@ -105,7 +105,11 @@ def put(value):
     """Stores `value` on this PE and returns its reference (the value as it is now:
     later changes to the object are not seen)."""
     node_or_init('ray.put()')
-    value = pool_tasks.snapshot([value])[0]
+    if type(value).__name__ == 'ndarray' and hasattr(value, 'setflags'):
+        value = value.copy()            # NumPy: one copy, read-only as in Ray
+        value.setflags(write=False)
+    else:
+        value = pool_tasks.snapshot([value])[0]
     uid = new_uid()
     created(uid)
     ref = ObjectRef(uid, MY_PE, FULL_WEIGHT)

@@ -23,7 +23,10 @@ unpickled (e.g. only to measure it) keeps its object alive: a leak, never an ear
 free. Not supported: one pickle unpickled on several PEs (a broadcast of a reference).
 
 Messages cannot be sent from `__del__` (it may run in the middle of a send): returned
-weight and grant requests wait in per-holder queues that object_store.flush() sends.
+weight and grant requests wait in per-holder queues that object_store.flush() sends,
+at the next ray call or node message, or from a timer armed when the queue fills (a
+timer only adds to the scheduler's heap, which is safe from anywhere), so that what a
+program drops is freed even if it makes no further ray call.
 """
 import _charmpy
 
@@ -72,12 +75,21 @@ decrefs = {}          # holder PE -> [(uid, weight)] to send (object_store.flush
 grant_requests = {}   # holder PE -> [uid] to send
 _local_decref = None  # object_store's: applies weight returned to this PE's objects
 _local_grant = None   # object_store's: more weight for an object held here
+_flush = None         # object_store's flush(), run by a timer
+_flush_armed = False
 
 
-def set_local_hooks(decref, grant):
+def set_local_hooks(decref, grant, flush):
     """object_store's functions for objects held on this PE."""
-    global _local_decref, _local_grant
-    _local_decref, _local_grant = decref, grant
+    global _local_decref, _local_grant, _flush
+    _local_decref, _local_grant, _flush = decref, grant, flush
+
+
+def _arm_flush():
+    global _flush_armed
+    if not _flush_armed and _flush is not None:
+        _flush_armed = True
+        _charmpy.after(0.0, _flush)
 
 
 class ObjectRef:
@@ -111,6 +123,7 @@ class ObjectRef:
                 _local_decref(self.uid, slot.weight)
             else:
                 decrefs.setdefault(slot.holder, []).append((self.uid, slot.weight))
+                _arm_flush()
         # the slot, with this PE's copy of the value, goes when it returns
 
     def __reduce__(self):
@@ -158,6 +171,7 @@ def take_weight(uid):
             slot.grant_asked = False
         else:
             grant_requests.setdefault(slot.holder, []).append(uid)
+            _arm_flush()
     return give
 
 
@@ -175,6 +189,7 @@ def granted(uid, weight):
 def queue_return(holder, items):
     """Weight (uid, weight) pairs to return to `holder` with the next flush."""
     decrefs.setdefault(holder, []).extend(items)
+    _arm_flush()
 
 
 def pending_messages():
@@ -183,8 +198,9 @@ def pending_messages():
 
 def take_decrefs():
     """The returned weights queued so far, per holder (and empties the queue)."""
-    global decrefs
+    global decrefs, _flush_armed
     out, decrefs = decrefs, {}
+    _flush_armed = False
     return out
 
 

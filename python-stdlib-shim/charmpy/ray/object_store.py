@@ -71,9 +71,9 @@ class Held:
 
 held = {}   # uid -> Held
 
-# What this PE's store did (tests read it): values it served to other PEs, and large
-# values (64 KiB and more) that arrived here.
-stats = {'values_served': 0, 'large_values_in': 0}
+# What this PE's store did (tests read it): values it served to other PEs, large
+# values (64 KiB and more) that arrived here, weight granted.
+stats = {'values_served': 0, 'large_values_in': 0, 'grants': 0}
 
 
 def held_entry(uid):
@@ -109,10 +109,11 @@ def returned(uid, weight):
 
 def grant(uid):
     """More weight for a reference to `uid` (asked for by a PE running low)."""
+    stats['grants'] += 1
     held_entry(uid).outstanding += FULL_WEIGHT
 
 
-set_local_hooks(returned, grant)
+set_local_hooks(returned, grant, lambda: flush())
 
 
 def small(value, depth=0):
@@ -273,7 +274,7 @@ def flush():
     for pe, items in take_decrefs().items():
         node[pe]._charmpy_ray_decref(items)
     for pe, uids in take_grant_requests().items():
-            node[pe]._charmpy_ray_grant_request(uids, MY_PE)
+        node[pe]._charmpy_ray_grant_request(uids, MY_PE)
 
 
 def wait_until(refs, need, timeout, what):
