@@ -21,12 +21,12 @@ import _charmpy
 from .. import pool_tasks
 from ..chare import Chare, register
 from ..creation import create_chare
-from .object_ref import slots
+from .object_ref import call_ref, slots
 from .object_store import created, flush, held, node_or_init, store
 from .resolve import resolve, result_values
 from .tasks import cancelled_failure
 from .exceptions import RayActorError
-from .object_ref import MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid
+from .object_ref import MY_PE, NUM_PES, READY, FAILED, new_uid
 
 _placed = 0          # actors created from this PE (round-robin placement)
 _sequence = {}       # actor id -> number of this PE's next call to it
@@ -185,9 +185,7 @@ class ActorHandle:
         node_or_init('%s.%s.remote()' % (self._class_name, name))
         seq = _sequence.get(self._actor_id, 0)
         uids = [new_uid() for _ in range(num_returns)]
-        refs = [ObjectRef(uid, self._pe, FULL_WEIGHT) for uid in uids]
-        for uid in uids:
-            slots[uid].expect_push = True
+        refs = [call_ref(uid, self._pe) for uid in uids]
         try:
             self._proxy._charmpy_ray_call(MY_PE, seq, name, args, kwargs or None, uids)
         except Exception as e:

@@ -6,7 +6,7 @@ in api.py.
 from ..chare import Chare, register
 from .object_ref import FULL_WEIGHT, MY_PE, granted
 from .object_store import arrived, cancel, done_there, fetch, flush, grant, return_weight, returned, set_node
-from .tasks import receive_function, run
+from .tasks import receive_function, run, run1
 
 
 class RayNode(Chare):
@@ -27,7 +27,7 @@ class RayNode(Chare):
         receive_function(caller, number, func, num_returns)
 
     def _charmpy_ray_task1(self, number, uid, caller, *args):
-        run(caller, number, [uid], args, None)
+        run1(caller, number, uid, args)
         flush()
 
     def _charmpy_ray_task(self, caller, number, uids, args, kwargs):

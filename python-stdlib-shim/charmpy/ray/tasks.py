@@ -17,11 +17,11 @@ here) with `remote` and `options` added.
 import _charmpy
 
 from .. import pool_tasks
-from .object_ref import slots
+from .object_ref import call_ref, slots
 from .object_store import created, flush, node_or_init, store
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
-from .object_ref import (MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid)
+from .object_ref import MY_PE, NUM_PES, READY, FAILED, new_uid
 
 _next = 0        # round-robin position of this PE's next task
 _numbers = {}    # (function, num_returns) -> this PE's number for it
@@ -66,8 +66,7 @@ class RemoteFunction:
             number = self._ship(node, pe)
         if self.num_returns == 1 and not kwargs:
             uid = new_uid()
-            ref = ObjectRef(uid, pe, FULL_WEIGHT)
-            slots[uid].expect_push = True
+            ref = call_ref(uid, pe)
             try:
                 node[pe]._charmpy_ray_task1(number, uid, MY_PE, *args)
             except Exception as e:
@@ -76,9 +75,7 @@ class RemoteFunction:
             flush()
             return ref
         uids = [new_uid() for _ in range(self.num_returns)]
-        refs = [ObjectRef(uid, pe, FULL_WEIGHT) for uid in uids]
-        for uid in uids:
-            slots[uid].expect_push = True
+        refs = [call_ref(uid, pe) for uid in uids]
         try:
             node[pe]._charmpy_ray_task(MY_PE, number, uids, args, kwargs or None)
         except Exception as e:
@@ -149,17 +146,42 @@ def run(caller, number, uids, args, kwargs):
     """A task arrived on this PE (the node group's entries): record its results as
     held here, then run it on a fiber of its own."""
     func, name = _functions[(caller, number)]
-    task = Task(func, name, uids, caller)
+    _launch(Task(func, name, uids, caller), [created(uid, caller) for uid in uids], args, kwargs,
+            references_in(args, kwargs))
+
+
+def run1(caller, number, uid, args):
+    """A task with one result and no keyword arguments arrived (the common case, the
+    fast path): without reference arguments, nothing can cancel it (it starts now)."""
+    func, name = _functions[(caller, number)]
+    h = created(uid, caller)
+    refs = references_in(args, None)
+    if refs or (h is not None and h.cancel is not None):
+        _launch(Task(func, name, [uid], caller), [h], args, None, refs)
+    else:
+        _charmpy.spawn(_run1, (func, name, uid, args))
+
+
+def _run1(func, name, uid, args):
+    try:
+        value = func(*args)
+    except Exception as e:
+        store(uid, FAILED, (name, pool_tasks.error_tuple(e)))
+    else:
+        store(uid, READY, value)
+    flush()
+
+
+def _launch(task, records, args, kwargs, refs):
+    """Starts `task` once its reference arguments are here (cancellable until then)."""
     early_cancel = False
-    for uid in uids:
-        h = created(uid, caller)
+    for h in records:
         if h is not None:
             early_cancel = early_cancel or h.cancel == 'requested'
             h.cancel = task.cancel
     if early_cancel:
         task.cancel()
         return
-    refs = references_in(args, kwargs)
     if not refs:
         _charmpy.spawn(_run_task, (task, args, kwargs, refs))
         return
