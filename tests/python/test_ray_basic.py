@@ -4,7 +4,7 @@
 # nested tasks (fib), exceptions with the remote traceback, tasks spread over PEs.
 import numpy as np
 
-from charm4py import charm, ray
+from charm4py import charm, Chare, Group, ray
 from charmpy.ray.exceptions import RayTaskError
 
 from cases import case, run_cases
@@ -72,6 +72,32 @@ class Accumulator:
 
     def boom(self):
         raise KeyError('actor says no')
+
+
+_marks = set()
+
+
+@ray.remote
+def mark(i):
+    _marks.add(i)
+    return i
+
+
+class Marks(Chare):
+    def read(self):
+        return sorted(_marks)
+
+
+@case
+def submitted_tasks_run_without_a_later_ray_call():
+    # tasks with plain arguments leave in batches: when the caller waits, or (here)
+    # when it gives the PE back for any other reason
+    marks = Group(Marks)
+    refs = [mark.remote(i) for i in range(10)]
+    charm.waitQD()
+    seen = sorted(i for pe_marks in marks.read(ret=True).get() for i in pe_marks)
+    assert seen == list(range(10)), seen
+    assert ray.get(refs) == list(range(10))
 
 
 @case

@@ -1,8 +1,8 @@
 # charmpy.ray keeps objects where they were produced and sends a value only to the PE
 # that needs it, straight from its holder: a 1 MiB result passed by reference from
 # one actor (its holder) to another never reaches the caller's PE, which only passes
-# the reference; the consumer's PE receives it exactly once even when it is used by
-# several calls there; the holder serves it once per PE that asked.
+# the reference; the consumer's PE receives it exactly once for several calls there
+# while it keeps a reference; the holder serves it once per PE that asked.
 import numpy as np
 
 from charm4py import charm, Chare, Group, ray
@@ -23,6 +23,12 @@ class Worker:
 
     def produce(self, value):
         return np.full(MIB // 8, float(value))
+
+    def hold(self, box):
+        self.kept = box['ref']   # keeps a reference on this PE (so the value stays)
+
+    def release(self):
+        self.kept = None
 
     def consume(self, block, more=None):
         extra = sum(float(b[0]) for b in more) if more else 0.0
@@ -75,8 +81,10 @@ def a_value_reaches_a_pe_once_for_several_uses(probes):
     p, q = 1 % n, (n - 1)
     block = workers[p].produce.remote(3)
     before = all_stats(probes)
+    workers[q].hold.remote({'ref': block})   # calls run in order: held before the uses
     results = [workers[q].consume.remote(block, [block, block]) for _ in range(5)]
     assert ray.get(results) == [(9.0, q)] * 5
+    ray.get(workers[q].release.remote())
     after = all_stats(probes)
     delta = [after[k]['large_values_in'] - before[k]['large_values_in'] for k in range(n)]
     served = after[p]['values_served'] - before[p]['values_served']

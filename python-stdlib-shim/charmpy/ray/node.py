@@ -6,13 +6,14 @@ in api.py.
 from ..chare import Chare, register
 from .object_ref import FULL_WEIGHT, MY_PE, granted
 from .object_store import arrived, cancel, done_there, fetch, flush, grant, return_weight, returned, set_node
-from .tasks import receive_function, run, run1
+from .tasks import receive_function, run, run1, run_batch, send_batches
 
 
 class RayNode(Chare):
     """This PE's part of charmpy.ray."""
 
     _charmpy_hidden_entries = ('_charmpy_ray_function', '_charmpy_ray_task', '_charmpy_ray_task1',
+                               '_charmpy_ray_tasks', '_charmpy_ray_send_batches',
                                '_charmpy_ray_fetch', '_charmpy_ray_value', '_charmpy_ray_done',
                                '_charmpy_ray_decref', '_charmpy_ray_grant_request',
                                '_charmpy_ray_grant', '_charmpy_ray_cancel', '_charmpy_ray_ready')
@@ -29,6 +30,13 @@ class RayNode(Chare):
     def _charmpy_ray_task1(self, number, uid, caller, *args):
         run1(caller, number, uid, args)
         flush()
+
+    def _charmpy_ray_tasks(self, caller, *flat):
+        run_batch(caller, flat)
+        flush()
+
+    def _charmpy_ray_send_batches(self):
+        send_batches()
 
     def _charmpy_ray_task(self, caller, number, uids, args, kwargs):
         run(caller, number, uids, args, kwargs)

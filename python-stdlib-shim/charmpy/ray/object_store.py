@@ -277,10 +277,20 @@ def flush():
         node[pe]._charmpy_ray_grant_request(uids, MY_PE)
 
 
+before_wait = None   # tasks.py's send_batches: calls batched here go out before a wait
+
+
+def set_before_wait(fn):
+    global before_wait
+    before_wait = fn
+
+
 def wait_until(refs, need, timeout, what):
     """Suspends the running coroutine until `need` of `refs` are ready on this PE or
     `timeout` seconds (None: no limit) passed. Returns whether `need` were ready.
     Outside a coroutine only what is ready already counts (no waiting possible)."""
+    if before_wait is not None:
+        before_wait()
     state = {'count': 0, 'waiting': False, 'timed_out': False}
     fiber = _charmpy.current_fiber()
 

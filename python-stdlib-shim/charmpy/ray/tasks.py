@@ -18,7 +18,7 @@ import _charmpy
 
 from .. import pool_tasks
 from .object_ref import call_ref, slots
-from .object_store import created, flush, node_or_init, store
+from .object_store import created, flush, node_or_init, node_proxy, set_before_wait, store
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
 from .object_ref import MY_PE, NUM_PES, READY, FAILED, new_uid
@@ -27,6 +27,35 @@ _next = 0        # round-robin position of this PE's next task
 _numbers = {}    # (function, num_returns) -> this PE's number for it
 _shipped = set()  # (number, pe): the function went to that PE already
 _functions = {}  # (caller PE, number) -> (function, name): functions received here
+
+# Tasks whose arguments are plain values travel in batches, one message per PE: a flat
+# tuple (number, uid, argument count, arguments..., number, ...) that the runtime
+# encodes without pickling. A batch goes when it is BATCH_LIMIT tasks long, when this
+# PE waits (ray.get/wait) or when the running code gives the PE back for any other
+# reason: the first task of a batch sends this PE's node a message that sends the
+# batches when it is processed (a message, not a timer, so that quiescence detection
+# counts the batch as work in flight: charm.waitQD() after f.remote() sees it run).
+BATCH_LIMIT = 256
+_PLAIN = frozenset((int, float, str, bool, type(None)))
+_batches = {}      # pe -> flat list
+_batched = 0
+_batch_armed = False
+
+
+def send_batches():
+    """Sends the batched tasks (one message per PE)."""
+    global _batches, _batched, _batch_armed
+    _batch_armed = False
+    if not _batches:
+        return
+    batches, _batches = _batches, {}
+    _batched = 0
+    node = node_proxy()
+    for pe, flat in batches.items():
+        node[pe]._charmpy_ray_tasks(MY_PE, *flat)
+
+
+set_before_wait(send_batches)
 
 
 def next_pe():
@@ -67,6 +96,13 @@ class RemoteFunction:
         if self.num_returns == 1 and not kwargs:
             uid = new_uid()
             ref = call_ref(uid, pe)
+            plain = _PLAIN
+            for a in args:
+                if type(a) not in plain:
+                    break
+            else:
+                _batch(pe, number, uid, args)
+                return ref
             try:
                 node[pe]._charmpy_ray_task1(number, uid, MY_PE, *args)
             except Exception as e:
@@ -86,6 +122,7 @@ class RemoteFunction:
         return refs[0] if self.num_returns == 1 else refs
 
     def _ship(self, node, pe):
+        send_batches()   # tasks of earlier functions first (not needed, but simpler to follow)
         if self.sendable is None:
             self.sendable = pool_tasks.sendable(self.func, '%s.remote()' % self.name)
         if self.number is None:
@@ -101,6 +138,21 @@ class RemoteFunction:
         """`f.options(num_returns=2).remote(...)`: the same function with other options
         (Ray's resource options, e.g. num_cpus, are accepted and ignored)."""
         return RemoteFunction(self.func, self.num_returns if num_returns is None else num_returns)
+
+
+def _batch(pe, number, uid, args):
+    global _batched, _batch_armed
+    batch = _batches.get(pe)
+    if batch is None:
+        batch = _batches[pe] = []
+    batch += (number, uid, len(args))
+    batch += args
+    _batched += 1
+    if _batched >= BATCH_LIMIT:
+        send_batches()
+    elif not _batch_armed:
+        _batch_armed = True
+        node_proxy()[MY_PE]._charmpy_ray_send_batches()
 
 
 def _unsendable(name, e):
@@ -160,6 +212,15 @@ def run1(caller, number, uid, args):
         _launch(Task(func, name, [uid], caller), [h], args, None, refs)
     else:
         _charmpy.spawn(_run1, (func, name, uid, args))
+
+
+def run_batch(caller, flat):
+    """A batch of tasks from PE `caller` (see send_batches)."""
+    i, n = 0, len(flat)
+    while i < n:
+        count = flat[i + 2]
+        run1(caller, flat[i], flat[i + 1], flat[i + 3:i + 3 + count])
+        i += 3 + count
 
 
 def _run1(func, name, uid, args):
