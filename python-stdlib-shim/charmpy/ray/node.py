@@ -13,7 +13,7 @@ class RayNode(Chare):
     """This PE's part of charmpy.ray."""
 
     _charmpy_hidden_entries = ('_charmpy_ray_function', '_charmpy_ray_task', '_charmpy_ray_task1',
-                               '_charmpy_ray_tasks', '_charmpy_ray_send_batches',
+                               '_charmpy_ray_tasks', '_charmpy_ray_send_batches', '_charmpy_ray_values',
                                '_charmpy_ray_fetch', '_charmpy_ray_value', '_charmpy_ray_done',
                                '_charmpy_ray_decref', '_charmpy_ray_grant_request',
                                '_charmpy_ray_grant', '_charmpy_ray_cancel', '_charmpy_ray_ready')
@@ -48,6 +48,11 @@ class RayNode(Chare):
 
     def _charmpy_ray_value(self, uid, state, value):
         arrived(uid, state, value)
+        flush()
+
+    def _charmpy_ray_values(self, *flat):
+        for i in range(0, len(flat), 3):
+            arrived(flat[i], flat[i + 1], flat[i + 2])
         flush()
 
     def _charmpy_ray_done(self, uid):

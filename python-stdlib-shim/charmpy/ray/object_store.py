@@ -144,7 +144,13 @@ def store(uid, state, value):
     h.state, h.value, h.cancel = state, value, None
     subscribers, h.subscribers = h.subscribers, None
     if caller >= 0 and caller != MY_PE and not (subscribers and caller in subscribers):
-        if state == FAILED or small(value):
+        if replies is not None and type(value) in _PLAIN and state != FAILED:
+            batch = replies.get(caller)
+            if batch is None:
+                replies[caller] = [uid, state, value]
+            else:
+                batch += (uid, state, value)
+        elif state == FAILED or small(value):
             send_value(caller, uid, state, value)
         else:
             node[caller]._charmpy_ray_done(uid)
@@ -155,6 +161,26 @@ def store(uid, state, value):
     if callbacks:
         for cb in callbacks:
             cb()
+
+
+# While a batch of tasks runs (tasks.run_batch), plain results for their callers
+# collect here and leave as one flat message per caller (send_replies).
+replies = None
+_PLAIN = frozenset((int, float, str, bool, type(None)))
+
+
+def collect_replies():
+    global replies
+    if replies is None:
+        replies = {}
+
+
+def send_replies():
+    global replies
+    batches, replies = replies, None
+    if batches:
+        for pe, flat in batches.items():
+            node[pe]._charmpy_ray_values(*flat)
 
 
 def send_value(pe, uid, state, value):

@@ -18,7 +18,8 @@ import _charmpy
 
 from .. import pool_tasks
 from .object_ref import call_ref, slots
-from .object_store import created, flush, node_or_init, node_proxy, set_before_wait, store
+from .object_store import (collect_replies, created, flush, node_or_init, node_proxy,
+                           send_replies, set_before_wait, store)
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
 from .object_ref import MY_PE, NUM_PES, READY, FAILED, new_uid
@@ -217,10 +218,14 @@ def run1(caller, number, uid, args):
 def run_batch(caller, flat):
     """A batch of tasks from PE `caller` (see send_batches)."""
     i, n = 0, len(flat)
-    while i < n:
-        count = flat[i + 2]
-        run1(caller, flat[i], flat[i + 1], flat[i + 3:i + 3 + count])
-        i += 3 + count
+    collect_replies()
+    try:
+        while i < n:
+            count = flat[i + 2]
+            run1(caller, flat[i], flat[i + 1], flat[i + 3:i + 3 + count])
+            i += 3 + count
+    finally:
+        send_replies()
 
 
 def _run1(func, name, uid, args):
