@@ -12,7 +12,7 @@ from .node import RayNode
 from .object_store import (cancel as cancel_here, created, flush, is_ready, local_value,
                            node_or_init, node_proxy, set_auto_init, set_node, store, wait_until)
 from .tasks import remote_function
-from .object_ref import MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid
+from .object_ref import failures_handled, MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid
 
 
 def init(*args, **kwargs):
@@ -78,6 +78,7 @@ def _as_ref_list(refs, what):
 def _value(ref):
     state, value = local_value(ref.uid, ref.holder)
     if state == FAILED:
+        failures_handled.add(ref.uid)
         raise task_error(*value)
     return value
 
@@ -155,6 +156,7 @@ def cancel(object_ref, force=False, recursive=True):
     if force:
         raise NotImplementedError('ray.cancel(force=True): charmpy cannot stop a running task')
     proxy = node_or_init('ray.cancel()')
+    failures_handled.add(object_ref.uid)
     if object_ref.holder == MY_PE:
         cancel_here(object_ref.uid)
     else:

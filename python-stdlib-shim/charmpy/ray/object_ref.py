@@ -28,6 +28,8 @@ at the next ray call or node message, or from a timer armed when the queue fills
 timer only adds to the scheduler's heap, which is safe from anywhere), so that what a
 program drops is freed even if it makes no further ray call.
 """
+import sys
+
 import _charmpy
 
 MY_PE = _charmpy.my_pe()
@@ -71,6 +73,23 @@ class Slot:
 
 
 slots = {}            # uid -> Slot
+failures_handled = set()  # failed objects whose error was raised here or sent on
+
+
+def forget_failure(uid, failure):
+    """A failed object is freed on this PE: its error is reported unless it was raised
+    (ray.get), passed to a dependent call, or sent to another PE, which then reports
+    it. Nothing is dropped silently (Ray prints such errors too)."""
+    if uid in failures_handled:
+        failures_handled.discard(uid)
+        return
+    try:
+        name, (_, text, type_name) = failure
+    except (TypeError, ValueError):
+        name, text, type_name = '?', repr(failure), 'error'
+    sys.stderr.write('charmpy.ray: warning: PE %d: the %s raised by %s was never retrieved (every '
+                     'reference to its result was dropped without ray.get):\n%s\n'
+                     % (MY_PE, type_name, name, text))
 decrefs = {}          # holder PE -> [(uid, weight)] to send (object_store.flush)
 grant_requests = {}   # holder PE -> [uid] to send
 _local_decref = None  # object_store's: applies weight returned to this PE's objects
@@ -118,6 +137,8 @@ class ObjectRef:
         if slot.count > 0:
             return
         del slots[self.uid]
+        if slot.state == FAILED:
+            forget_failure(self.uid, slot.value)
         if slot.weight:
             if slot.holder == MY_PE:
                 _local_decref(self.uid, slot.weight)

@@ -19,7 +19,8 @@ import _charmpy
 
 from .. import futures
 from ..pool_tasks import error_tuple
-from .object_ref import (MY_PE, PENDING, FAILED, FULL_WEIGHT, slots, set_local_hooks,
+from .object_ref import (MY_PE, PENDING, FAILED, FULL_WEIGHT, failures_handled, forget_failure,
+                         slots, set_local_hooks,
                          queue_return, pending_messages, take_decrefs, take_grant_requests)
 
 node = None       # proxy of the RayNode group, once ray.init() reached this PE
@@ -102,6 +103,8 @@ def returned(uid, weight):
     h.outstanding -= weight
     if h.outstanding == 0 and h.created:
         del held[uid]
+        if h.state == FAILED:
+            forget_failure(uid, h.value)
     elif h.outstanding < 0 and h.created:
         sys.stderr.write('charmpy.ray: warning: PE %d got back more weight than issued for '
                          'object %x (a reference unpickled twice?)\n' % (MY_PE, uid))
@@ -185,6 +188,8 @@ def send_replies():
 
 def send_value(pe, uid, state, value):
     stats['values_served'] += 1
+    if state == FAILED:
+        failures_handled.add(uid)   # the receiving PE reports it if nobody reads it
     try:
         node[pe]._charmpy_ray_value(uid, state, value)
     except Exception as e:   # the value does not pickle: the receiver gets the error
@@ -285,6 +290,7 @@ def cancel(uid):
     h = held_entry(uid)
     if h.state != PENDING:
         return
+    failures_handled.add(uid)   # cancelled on purpose: no report if nobody reads it
     if callable(h.cancel):
         h.cancel()
     elif h.cancel is None and not h.created:

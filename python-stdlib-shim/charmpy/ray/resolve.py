@@ -7,7 +7,7 @@ as references (as in Ray, which resolves only top-level ones). The values come f
 their holders straight to the PE running the call (object_store.when_ready asks each
 holder directly), never through the caller.
 """
-from .object_ref import ObjectRef, FAILED
+from .object_ref import ObjectRef, FAILED, failures_handled
 from .object_store import local_value, wait_until, when_ready
 
 
@@ -71,6 +71,7 @@ def substituted(args, kwargs, refs):
     for ref in refs:
         state, value = local_value(ref.uid, ref.holder)
         if state == FAILED:
+            failures_handled.add(ref.uid)   # the dependent call's results carry it on
             return None, None, value
     args = tuple(_substitute(a) for a in args)
     if kwargs:
