@@ -121,8 +121,8 @@ class Future:
                 raise TypeError('Future(num_vals=%r, senders=%r): give one of them' % (num_vals, senders))
             num_vals = senders
         if store:
-            raise NotImplementedError('Future(store=True): futures kept in an object store belong to '
-                                      'charm4py\'s Ray-style API, which charmpy does not have yet')
+            raise NotImplementedError('Future(store=True): futures kept in an object store are charm4py\'s '
+                                      'Ray-style API internals; use charmpy.ray (ray.put, ray.get) instead')
         if not isinstance(num_vals, int) or num_vals < 1:
             raise ValueError('Future(num_vals=%r): num_vals must be an int >= 1' % (num_vals,))
         self.pe = _MY_PE

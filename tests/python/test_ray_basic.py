@@ -276,6 +276,35 @@ def actor_exception_raised_by_get_and_actor_goes_on():
     assert ray.get(good) == 2
 
 
+@ray.remote
+class Holder:
+    def __init__(self):
+        self.a = np.zeros(4)
+        self.d = {'w': np.zeros(3), 'n': [0]}
+
+    def arr(self):
+        return self.a
+
+    def dct(self):
+        return self.d
+
+    def bump(self):
+        self.a += 1
+        self.d['w'] += 1
+        self.d['n'].append(1)
+
+
+@case
+def actor_results_are_the_state_at_return():
+    for h in [Holder.remote() for _ in range(charm.numPes())]:
+        first_a, first_d = h.arr.remote(), h.dct.remote()
+        ray.get(h.bump.remote())
+        assert list(ray.get(first_a)) == [0.0] * 4
+        d = ray.get(first_d)
+        assert list(d['w']) == [0.0] * 3 and d['n'] == [0]
+        assert list(ray.get(h.arr.remote())) == [1.0] * 4
+
+
 @case
 def wait_returns_ready_and_not_ready_in_order():
     refs = [add.remote(i, 0) for i in range(10)]

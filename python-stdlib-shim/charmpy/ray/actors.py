@@ -23,7 +23,7 @@ from ..chare import Chare, register
 from ..creation import create_chare
 from .object_ref import call_ref, slots
 from .object_store import created, flush, held, node_or_init, store
-from .resolve import resolve, result_values
+from .resolve import copied, resolve, result_values
 from .tasks import cancelled_failure
 from .exceptions import RayActorError
 from .object_ref import MY_PE, NUM_PES, READY, FAILED, new_uid
@@ -110,7 +110,7 @@ class ActorChare(Chare):
                 else:
                     values = result_values(getattr(self, name)(*args, **kwargs),
                                                    len(uids), label)
-                    values = pool_tasks.snapshot(values)   # later changes of the actor's state stay out
+                    values = [copied(v) for v in values]   # later changes of the actor's state stay out
             except Exception as e:
                 failure = (label, pool_tasks.error_tuple(e))
         if name == '__init__':

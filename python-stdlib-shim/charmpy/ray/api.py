@@ -4,13 +4,13 @@ import operator
 
 import _charmpy
 
-from .. import pool_tasks
 from ..creation import Group
 from .actors import actor_class, method  # noqa: F401  (ray.method)
 from .exceptions import GetTimeoutError, task_error
 from .node import RayNode
 from .object_store import (cancel as cancel_here, created, flush, is_ready, local_value,
                            node_or_init, node_proxy, set_auto_init, set_node, store, wait_until)
+from .resolve import copied
 from .tasks import remote_function
 from .object_ref import failures_handled, MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid
 
@@ -106,11 +106,11 @@ def put(value):
     """Stores `value` on this PE and returns its reference (the value as it is now:
     later changes to the object are not seen)."""
     node_or_init('ray.put()')
-    if type(value).__name__ == 'ndarray' and hasattr(value, 'setflags'):
-        value = value.copy()            # NumPy: one copy, read-only as in Ray
-        value.setflags(write=False)
-    else:
-        value = pool_tasks.snapshot([value])[0]
+    try:
+        value = copied(value)   # NumPy arrays: one copy, read-only as in Ray
+    except Exception as e:
+        raise type(e)('ray.put(): the value (%s) cannot be stored: it must pickle: %s'
+                      % (type(value).__name__, e)) from e
     uid = new_uid()
     created(uid)
     ref = ObjectRef(uid, MY_PE, FULL_WEIGHT)

@@ -7,6 +7,8 @@ as references (as in Ray, which resolves only top-level ones). The values come f
 their holders straight to the PE running the call (object_store.when_ready asks each
 holder directly), never through the caller.
 """
+import pickle
+
 from .object_ref import ObjectRef, FAILED, failures_handled
 from .object_store import local_value, wait_until, when_ready
 
@@ -88,6 +90,25 @@ def resolve(args, kwargs, what):
         return args, kwargs, None
     wait_until(refs, len(refs), None, what)
     return substituted(args, kwargs, refs)
+
+
+_IMMUTABLE = frozenset((int, float, str, bytes, bool, complex, type(None)))
+
+
+def copied(value):
+    """`value` as it is now, for a value the caller may still change (put, an actor's
+    result): immutable values as they are, a NumPy array copied once and read-only,
+    anything else through pickle with its buffers (arrays inside) copied once."""
+    t = type(value)
+    if t in _IMMUTABLE:
+        return value
+    if t.__name__ == 'ndarray' and hasattr(value, 'setflags'):
+        value = value.copy()
+        value.setflags(write=False)
+        return value
+    buffers = []
+    data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    return pickle.loads(data, buffers=[bytearray(b.raw()) for b in buffers])
 
 
 def result_values(result, count, name):
