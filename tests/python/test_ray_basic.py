@@ -305,6 +305,26 @@ def actor_results_are_the_state_at_return():
         assert list(ray.get(h.arr.remote())) == [1.0] * 4
 
 
+@ray.remote
+class Splitter:
+    @ray.method(num_returns=2)
+    def halves(self, x):
+        return x // 2, x - x // 2
+
+    def pair(self, x):
+        return x, -x
+
+
+@case
+def actor_methods_with_several_results():
+    s = Splitter.remote()
+    a, b = s.halves.remote(7)
+    assert ray.get([a, b]) == [3, 4]
+    p, q = s.pair.options(num_returns=2).remote(5)
+    assert ray.get(q) == -5 and ray.get(p) == 5
+    assert ray.get(s.pair.remote(1)) == (1, -1)
+
+
 @case
 def wait_returns_ready_and_not_ready_in_order():
     refs = [add.remote(i, 0) for i in range(10)]
