@@ -137,14 +137,22 @@ def wait(object_refs, num_returns=1, timeout=None, fetch_local=True):
     if not refs:
         return [], []
     flush()
-    wait_until(refs, num_returns, timeout, 'ray.wait()')
-    ready, not_ready = [], []
+    ready = _first_ready(refs, num_returns)   # a wait loop: mostly ready already
+    if len(ready) < num_returns:
+        wait_until(refs, num_returns, timeout, 'ray.wait()')
+        ready = _first_ready(refs, num_returns)
+    taken = set(map(id, ready))
+    return ready, [r for r in refs if id(r) not in taken]
+
+
+def _first_ready(refs, count):
+    ready = []
     for r in refs:
-        if len(ready) < num_returns and is_ready(r.uid, r.holder):
+        if is_ready(r.uid, r.holder):
             ready.append(r)
-        else:
-            not_ready.append(r)
-    return ready, not_ready
+            if len(ready) == count:
+                break
+    return ready
 
 
 def cancel(object_ref, force=False, recursive=True):

@@ -244,22 +244,55 @@ def when_ready(uid, holder, cb):
         h = held_entry(uid)
         if h.state != PENDING:
             cb()
-        elif h.callbacks is None:
-            h.callbacks = [cb]
         else:
-            h.callbacks.append(cb)
+            h.callbacks = _added(h.callbacks, cb)
         return
     slot = slots[uid]
     if slot.state != PENDING:
         cb()
         return
-    if slot.callbacks is None:
-        slot.callbacks = [cb]
-    else:
-        slot.callbacks.append(cb)
+    slot.callbacks = _added(slot.callbacks, cb)
     if not slot.requested and (not slot.expect_push or slot.done_there):
         slot.requested = True
         node[holder]._charmpy_ray_fetch(uid, MY_PE)
+
+
+def _added(callbacks, cb):
+    """`callbacks` with `cb` added (once: a fiber's waiter may be there already)."""
+    if callbacks is None:
+        return [cb]
+    if cb not in callbacks:
+        callbacks.append(cb)
+    return callbacks
+
+
+class _Waiter:
+    """What a coroutine waits with (wait_until): one per fiber, reused by its successive
+    waits, so that a ray.wait loop over the same references registers with each of
+    them once, not once per round. Calling it (a reference became ready) resumes the
+    fiber if it waits; the wait then counts again."""
+
+    __slots__ = ('fiber', 'waiting', 'call', 'expired')
+
+    def __init__(self, fiber):
+        self.fiber = fiber
+        self.waiting = False
+        self.call = 0        # number of the current wait (timers of earlier ones are stale)
+        self.expired = 0     # number of the wait whose timeout passed
+
+    def __call__(self):
+        if self.waiting:
+            self.waiting = False
+            _charmpy.resume(self.fiber)
+
+    def expire_for(self, call):
+        def expire():
+            self.expired = call
+            self()
+        return expire
+
+
+_waiters = {}   # fiber -> _Waiter
 
 
 def is_ready(uid, holder):
@@ -323,37 +356,45 @@ def wait_until(refs, need, timeout, what):
     Outside a coroutine only what is ready already counts (no waiting possible)."""
     if before_wait is not None:
         before_wait()
-    state = {'count': 0, 'waiting': False, 'timed_out': False}
     fiber = _charmpy.current_fiber()
-
-    def one_ready():
-        state['count'] += 1
-        if state['waiting'] and state['count'] >= need:
-            state['waiting'] = False
-            _charmpy.resume(fiber)
-
-    for ref in refs:
-        if is_ready(ref.uid, ref.holder):
-            state['count'] += 1
-        else:
-            when_ready(ref.uid, ref.holder, one_ready)
-    flush()
-    if state['count'] >= need:
+    pending = []
+    if _count_ready(refs, need, pending) >= need:
         return True
+    flush()
     if timeout is not None and timeout <= 0:
         return False
     if not fiber:
         futures.current_fiber_or_raise(what)   # raises NotThreadedError
+    w = _waiters.get(fiber)
+    if w is None:
+        w = _waiters[fiber] = _Waiter(fiber)
+    for ref in pending:
+        when_ready(ref.uid, ref.holder, w)   # once per reference (see _added)
+    flush()
+    w.call += 1
+    call = w.call
     if timeout is not None:
-        def expire():
-            state['timed_out'] = True
-            if state['waiting']:
-                state['waiting'] = False
-                _charmpy.resume(fiber)
-        _charmpy.after(float(timeout), expire)
+        _charmpy.after(float(timeout), w.expire_for(call))
     futures.about_to_wait()
-    while state['count'] < need and not state['timed_out']:
-        state['waiting'] = True
+    while True:
+        if _count_ready(refs, need, None) >= need:
+            return True
+        if w.expired == call:
+            return False
+        w.waiting = True
         _charmpy.suspend(what)
-    state['waiting'] = False
-    return state['count'] >= need
+        w.waiting = False
+
+
+def _count_ready(refs, need, pending):
+    """How many of `refs` are ready here (counting stops at `need` unless the pending
+    ones are wanted in `pending`)."""
+    count = 0
+    for ref in refs:
+        if is_ready(ref.uid, ref.holder):
+            count += 1
+            if count >= need and pending is None:
+                break
+        elif pending is not None:
+            pending.append(ref)
+    return count
