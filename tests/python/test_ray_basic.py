@@ -73,6 +73,11 @@ class Accumulator:
     def boom(self):
         raise KeyError('actor says no')
 
+    def add_all(self, xs):
+        for x in xs:
+            self.add(x)
+        return self.value
+
 
 _marks = set()
 
@@ -169,6 +174,17 @@ def references_as_arguments_and_inside_lists():
     for _ in range(10):
         chain = add.remote(chain, 1)
     assert ray.get(chain) == 12
+
+
+@case
+def the_same_reference_twice_in_one_call():
+    x = fib.remote(12)                      # most likely still running: waited for
+    assert ray.get([x, x]) == [144, 144]
+    y = fib.remote(12)
+    assert ray.get(total.remote([y, y, y])) == 432
+    acc = Accumulator.remote(0)
+    z = fib.remote(12)
+    assert ray.get(acc.add_all.remote([z, z])) == 288
 
 
 @case

@@ -258,10 +258,11 @@ def when_ready(uid, holder, cb):
 
 
 def _added(callbacks, cb):
-    """`callbacks` with `cb` added (once: a fiber's waiter may be there already)."""
+    """`callbacks` with `cb` added; a fiber's waiter only once (it may be there from
+    the fiber's previous wait)."""
     if callbacks is None:
         return [cb]
-    if cb not in callbacks:
+    if type(cb) is not _Waiter or cb not in callbacks:
         callbacks.append(cb)
     return callbacks
 
@@ -269,26 +270,31 @@ def _added(callbacks, cb):
 class _Waiter:
     """What a coroutine waits with (wait_until): one per fiber, reused by its successive
     waits, so that a ray.wait loop over the same references registers with each of
-    them once, not once per round. Calling it (a reference became ready) resumes the
-    fiber if it waits; the wait then counts again."""
+    them once, not once per round. Calling it (a reference became ready) counts; once
+    the count reaches what the wait needs it resumes the fiber, which counts again
+    (a call may come from a reference of an earlier wait)."""
 
-    __slots__ = ('fiber', 'waiting', 'call', 'expired')
+    __slots__ = ('fiber', 'waiting', 'call', 'expired', 'count', 'need')
 
     def __init__(self, fiber):
         self.fiber = fiber
         self.waiting = False
         self.call = 0        # number of the current wait (timers of earlier ones are stale)
         self.expired = 0     # number of the wait whose timeout passed
+        self.count = self.need = 0
 
     def __call__(self):
-        if self.waiting:
+        self.count += 1
+        if self.waiting and self.count >= self.need:
             self.waiting = False
             _charmpy.resume(self.fiber)
 
     def expire_for(self, call):
         def expire():
             self.expired = call
-            self()
+            if self.waiting:
+                self.waiting = False
+                _charmpy.resume(self.fiber)
         return expire
 
 
@@ -357,8 +363,13 @@ def wait_until(refs, need, timeout, what):
     if before_wait is not None:
         before_wait()
     fiber = _charmpy.current_fiber()
+    distinct = {ref.uid: ref for ref in refs}
+    if len(distinct) < len(refs):   # ray.get([r, r]), f.remote(r, [r]): count each once
+        refs = list(distinct.values())
+        need = min(need, len(refs))
     pending = []
-    if _count_ready(refs, need, pending) >= need:
+    count = _count_ready(refs, need, pending)
+    if count >= need:
         return True
     flush()
     if timeout is not None and timeout <= 0:
@@ -373,12 +384,15 @@ def wait_until(refs, need, timeout, what):
     flush()
     w.call += 1
     call = w.call
+    w.count, w.need = count, need
     if timeout is not None:
         _charmpy.after(float(timeout), w.expire_for(call))
     futures.about_to_wait()
     while True:
-        if _count_ready(refs, need, None) >= need:
-            return True
+        if w.count >= need:
+            w.count = _count_ready(refs, need, None)
+            if w.count >= need:
+                return True
         if w.expired == call:
             return False
         w.waiting = True

@@ -120,6 +120,7 @@ def result_values(result, count, name):
     except TypeError:
         values = None
     if values is None or len(values) != count:
-        raise ValueError('%s was declared with num_returns=%d but returned %r, not a sequence '
-                         'of %d values' % (name, count, type(result).__name__, count))
+        raise ValueError('%s was declared with num_returns=%d but returned %s, not a sequence '
+                         'of %d values' % (name, count, 'a %s of %d' % (type(result).__name__, len(values))
+                                           if values is not None else type(result).__name__, count))
     return values
