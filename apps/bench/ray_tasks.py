@@ -9,7 +9,8 @@ apply_async, ray_multiprocessing.py). In one invocation on 2 PEs:
   PE 1 (produced there by an actor), a put whose reference an actor on PE 1 uses,
   next to the 1 MiB ping-pong between two group elements (one way).
 
-Every figure is the median of REPEATS measurements. Run:
+Every figure is the median of REPEATS measurements (rates over all N tasks; times
+the median of single calls). Run:
     mpirun -n 2 charmpy-run apps/bench/ray_tasks.py [--tasks N]
 (N: 50,000 by default; the latencies take min(N, 2000) calls each.)
 Prints a table and ends with one JSON line.
@@ -93,10 +94,14 @@ def tiny_tasks(n):
 
 
 def per_call_us(call, calls):
-    t0 = time.perf_counter()
+    """The median time of one call() over `calls` calls, in microseconds (a median,
+    not a mean: on a shared VM a few calls take milliseconds)."""
+    times = []
     for _ in range(calls):
+        t0 = time.perf_counter()
         call()
-    return (time.perf_counter() - t0) / calls * 1e6
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e6
 
 
 def latencies(echo, calls):
@@ -135,11 +140,8 @@ def objects_1mib(echo):
         return per_call_us(lambda: ray.put(array), MIB_CALLS)
 
     def get_local():
-        refs = [ray.put(array) for _ in range(MIB_CALLS)]
-        t0 = time.perf_counter()
-        for ref in refs:
-            ray.get(ref)
-        return (time.perf_counter() - t0) / MIB_CALLS * 1e6
+        ref = ray.put(array)
+        return per_call_us(lambda: ray.get(ref), MIB_CALLS)
 
     figures['put_local'] = median_of(put_local)
     figures['get_local'] = median_of(get_local)
@@ -147,15 +149,18 @@ def objects_1mib(echo):
     holder = holder_on_last_pe()
     if holder is not None and charm.numPes() > 1:
         def get_remote():
-            total = 0.0
+            # The value is made on the last PE and ready there (the actor's calls run
+            # in order, so once ping() answered, make() is done); only the get is timed:
+            # a request and 1 MiB back.
+            times = []
             for i in range(MIB_CALLS):
                 ref = holder.make.remote(i)
-                ray.get(holder.ping.remote())   # the actor's calls run in order: ref is ready
+                ray.get(holder.ping.remote())
                 t0 = time.perf_counter()
                 value = ray.get(ref)
-                total += time.perf_counter() - t0
+                times.append(time.perf_counter() - t0)
                 assert value[0] == i
-            return total / MIB_CALLS * 1e6
+            return statistics.median(times) * 1e6
 
         def call_returning_remote():
             return per_call_us(lambda: ray.get(holder.make.remote(1)), MIB_CALLS)
