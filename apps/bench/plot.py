@@ -6,7 +6,7 @@ latency.png and bandwidth.png (ping-pong curves: C MPI, libcharmrt C++, mpi4py,
 charmpy), stencil3d.png (time per iteration per flavour, balanced, and with
 --imbalance 4 with and without load balancing), overdecomposition.png (stencil3d's
 time per iteration against blocks per PE), leanmd.png (time per step per
-flavour, with and without load balancing), pool.png (tasks per second). A
+flavour, with and without load balancing), pool.png and ray.png (tasks per second). A
 benchmark missing from the results is skipped.
 """
 import json
@@ -145,13 +145,25 @@ def plot_pool(bench, out_dir, machine):
     save(fig, out_dir, 'pool.png')
 
 
+def plot_ray(bench, out_dir, machine):
+    ray = bench.get('ray')
+    if not ray:
+        return
+    rates = ray['charmpy']['tiny_tasks_per_s']
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    bars(ax, ['charmpy.ray', 'charm.pool\nchunksize 1', 'multiprocessing\nPool(2).apply_async'],
+         [rates['ray'], rates['charm_pool_chunksize_1'], ray['multiprocessing']['apply_async_tasks_per_s']],
+         'tiny tasks, 2 workers (%s)' % machine, 'tasks per second', ['tab:red', 'tab:orange', 'darkgray'])
+    save(fig, out_dir, 'ray.png')
+
+
 def main():
     path, out_dir = sys.argv[1], sys.argv[2]
     with open(path) as f:
         results = json.load(f)
     machine = '%d cores, %s' % (results['machine']['cores'], results['machine']['cpu'] or 'unknown CPU')
     bench = results['benchmarks']
-    for plot in (plot_pingpong, plot_stencil3d, plot_overdecomposition, plot_leanmd, plot_pool):
+    for plot in (plot_pingpong, plot_stencil3d, plot_overdecomposition, plot_leanmd, plot_pool, plot_ray):
         plot(bench, out_dir, machine)
     print('plots: %s' % ', '.join(sorted(f for f in os.listdir(out_dir) if f.endswith('.png'))))
 
