@@ -48,6 +48,11 @@ def fails(x):
 
 
 @ray.remote
+def gets_a_failing_task(x):
+    return ray.get(fails.remote(x))
+
+
+@ray.remote
 def bad_count(x):
     return x, x   # declared with num_returns=3 below
 
@@ -218,6 +223,19 @@ def task_exception_raised_by_get_with_remote_traceback():
     else:
         raise AssertionError('no exception for the dependent task')
     assert ray.get(add.remote(1, 1)) == 2   # still usable
+
+
+@case
+def nested_task_exception_keeps_its_class():
+    # regression: the error of a task that ray.get()s a failing task was a plain
+    # RayTaskError (its run-time class did not pickle), not caught by except ValueError
+    try:
+        ray.get(gets_a_failing_task.remote(8))
+    except ValueError as e:
+        assert isinstance(e, RayTaskError), type(e)
+        assert 'task refuses 8' in str(e), str(e)
+    else:
+        raise AssertionError('no exception')
 
 
 @case

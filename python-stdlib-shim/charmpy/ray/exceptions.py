@@ -26,6 +26,16 @@ class RayTaskError(RayError):
     def __str__(self):
         return '%s raised:\n%s' % (self.function_name, self.traceback_str)
 
+    def __reduce__(self):
+        # The class of a task's error is made at run time (RayTaskError and the
+        # cause's class, see task_error) and has no importable name: it travels as
+        # its parts and is made again where it lands, so a task that re-raises a
+        # nested task's error (ray.get inside a task) keeps the cause's class.
+        if self.cause is None:
+            return (RayTaskError, (self.function_name, self.traceback_str))
+        return (task_error, (self.function_name,
+                             (self.cause, self.traceback_str, type(self.cause).__name__)))
+
 
 class GetTimeoutError(RayError, TimeoutError):
     """`ray.get(..., timeout=s)`: the values were not all ready within `s` seconds."""
