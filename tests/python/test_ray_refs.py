@@ -8,10 +8,11 @@ import gc
 
 import numpy as np
 
-from charm4py import charm, coro, Chare, Group, ray
+from charm4py import charm, Chare, Group, ray
 from charmpy.ray import object_ref, object_store
 
 from cases import case, run_cases
+from ray_gate import Gate, through
 
 
 @ray.remote
@@ -41,23 +42,6 @@ def relay(box, depth):
 @ray.remote
 def double(x):
     return 2 * x
-
-
-class Gate(Chare):
-    def __init__(self):
-        self.opened = charm.Future()
-
-    @coro
-    def passage(self):
-        return self.opened.get()
-
-    def open(self, value):
-        self.opened.send(value)
-
-
-@ray.remote
-def through(gate):
-    return gate.passage(ret=True).get()
 
 
 class Records(Chare):

@@ -3,28 +3,10 @@
 # started yet (get then raises TaskCancelledError; the call never runs). Nothing here
 # depends on timing: what must not be ready waits behind a gate that only the test
 # opens.
-from charm4py import charm, coro, Chare, ray
+from charm4py import charm, Chare, ray
 
 from cases import case, run_cases
-
-
-class Gate(Chare):
-    """Callers of passage() wait until open() is called."""
-
-    def __init__(self):
-        self.opened = charm.Future()
-
-    @coro
-    def passage(self):
-        return self.opened.get()
-
-    def open(self, value):
-        self.opened.send(value)
-
-
-@ray.remote
-def through(gate):
-    return gate.passage(ret=True).get()
+from ray_gate import Gate, through
 
 
 @ray.remote
