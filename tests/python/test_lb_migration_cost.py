@@ -1,12 +1,12 @@
 # The migration cost check of load balancing (lb/migration_gate.h): a balancing
 # step moves objects only when the max PE load it saves exceeds the time to move
 # their state. Two arrays of 4 elements on 2 PEs (0 and 1 on PE 0, 2 and 3 on PE 1),
-# GreedyLB; elements 0 and 1 work 50 ms per iteration, the others nothing, so
-# GreedyLB puts 0 and 1 on different PEs: one of them must move, saving ~100 ms.
+# GreedyLB; elements 0 and 1 work 10 ms per iteration, the others nothing, so
+# GreedyLB puts 0 and 1 on different PEs: one of them must move, saving ~20 ms.
 #   small: each element holds 4 KB: the move costs microseconds and happens;
-#   big:   each element holds 32 MB: the move costs ~0.3 s (32 MB sent by PE 0 and
-#          received by PE 1 at the default 100 MB/s: the first step moved too
-#          little to measure a bandwidth) for a gain bounded by the ~100 ms of work
+#   big:   each element holds 64 MiB: the move costs ~67 ms (64 MiB sent by PE 0
+#          and received by PE 1 at the default 1 GB/s: the first step moved too
+#          little to measure a bandwidth) for a gain bounded by the ~20 ms of work
 #          of the period, so nothing moves. With `--no-check` (run with
 #          +LBNoMigrationCostCheck) it moves like the small one.
 # Placement is what is checked (charm.myPe() in each element), never timings: the
@@ -21,7 +21,7 @@ from charmpy import charm, Chare, Array, Future, Reducer
 from cases import case, run_cases
 
 SMALL = 512            # float64s: 4 KB
-BIG = 4 * 1024 * 1024  # float64s: 32 MB
+BIG = 8 * 1024 * 1024  # float64s: 64 MiB
 
 
 def spin(seconds):
@@ -39,7 +39,7 @@ class Block(Chare):
 
     def work(self):
         if self.thisIndex[0] < 2:
-            spin(0.05)
+            spin(0.01)
 
     def sync(self, f):
         self.resume_future = f
@@ -75,7 +75,7 @@ def a_big_gain_moves_the_same_gain_for_a_big_state_does_not(check):
     before, after = balance(BIG)
     moved = sum(1 for b, w in zip(before, after) if b[0] != w[0])
     if check:
-        assert moved == 0, ('32 MB moved for a ~100 ms gain', after)
+        assert moved == 0, ('64 MiB moved for a ~20 ms gain', after)
     else:
         assert after[0][0] != after[1][0], ('+LBNoMigrationCostCheck: GreedyLB balances anyway', after)
     print('migration cost check (%s) ok: %d of the big elements moved' % ('on' if check else 'off', moved),
