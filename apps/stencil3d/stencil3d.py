@@ -20,11 +20,6 @@ from charmpy import charm, Chare, Array, Future, Reducer
 kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks exist
 kernels.keep_freed_memory_in_process()   # blocks that leave make room for those that come
 
-# A call to an element on this PE passes its arguments by reference instead of
-# copying them (charm4py's option; set on every PE, before charm.start). A block
-# never changes an array after sending it: every face it sends is a new array.
-charm.options.local_msg_optim = True
-
 
 class Block(Chare):
     """One block of the grid with its ghost layer. Each iteration: send the six
@@ -35,9 +30,8 @@ class Block(Chare):
     this block waits in AtSync (a neighbour resumed first; this block starts that
     iteration only in resumeFromSync, sending its own faces).
 
-    Every face sent is a new array, never changed after: on the same PE it goes
-    by reference (local_msg_optim above), not copied into a message, and once
-    used it is freed while in cache, so the next faces reuse that memory."""
+    A block lets go of the faces it received right after its kernel call, so
+    their memory is freed while in cache and the next faces reuse it."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
