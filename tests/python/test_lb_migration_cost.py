@@ -12,24 +12,16 @@
 # Placement is what is checked (charm.myPe() in each element), never timings: the
 # gains are bounded by the work done, far below the costs.
 import sys
-import time
 
 import numpy as np
 
 from charmpy import charm, Chare, Array, Future, Reducer
 
+from busy import spin
 from cases import case, run_cases
 
 SMALL = 512            # float64s: 4 KB
 BIG = 8 * 1024 * 1024  # float64s: 64 MiB
-
-
-def spin(seconds):
-    end = time.perf_counter() + seconds
-    x = 0
-    while time.perf_counter() < end:
-        x += 1
-    return x
 
 
 class Block(Chare):

@@ -8,23 +8,15 @@
 # Also: state and messages survive the step, resumeFromSync runs once per element
 # per step, a second step works, and the loads measured are the work done.
 import sys
-import time
 
 import _charmpy
 from charmpy import charm, Chare, Group, Array, Reducer, Future
 
+from busy import spin
 from cases import case, run_cases
 
 ELEMENTS_PER_PE = 4
 UNIT = 0.01  # seconds of work for a light element per iteration (well above scheduling noise)
-
-
-def spin(seconds):
-    end = time.perf_counter() + seconds
-    x = 0
-    while time.perf_counter() < end:
-        x += 1
-    return x
 
 
 class Worker(Chare):
