@@ -228,27 +228,33 @@ HUGE_PAGE = 2 << 20    # bytes
 NUMPY_HUGE_PAGES_FROM = 4 << 20   # NumPy asks Linux for huge pages for arrays this large
 
 
-def new_grids(shape):
-    """A block's two grids (u and v), zeros of `shape`, in memory backed by 2 MiB
-    pages where the OS gives them (Linux transparent huge pages). The sweeps read
-    and write whole grids; with 4 KiB pages their TLB misses (costly in a VM) took
-    ~20% of a sweep. NumPy asks for huge pages only for arrays of 4 MiB and more
-    made by np.empty (np.zeros takes another path), and huge pages cover 2 MiB
-    aligned ranges: so both grids are views of one such array, starting at a
-    2 MiB boundary (a 48^3 block's two grids fill one huge page). Grids smaller
-    than half a huge page are plain arrays (a huge page each would waste memory)."""
-    itemsize = np.dtype(np.float64).itemsize
-    count = 1
-    for n in shape:
-        count *= n
-    second = -(-count // 8) * 8    # v starts on a 64-byte boundary
-    needed = (second + count) * itemsize
+def zeros_in_huge_pages(count):
+    """`count` float64 zeros in memory backed by 2 MiB pages where the OS gives them
+    (Linux transparent huge pages), or a plain array when they fill less than half
+    a huge page (a huge page each would waste memory). NumPy asks for huge pages
+    only for arrays of 4 MiB and more made by np.empty (np.zeros takes another
+    path), and huge pages cover 2 MiB aligned ranges: so the cells are a view of
+    such an array, starting at a 2 MiB boundary."""
+    needed = count * np.dtype(np.float64).itemsize
     if needed < HUGE_PAGE // 2:
-        return np.zeros(shape), np.zeros(shape)
+        return np.zeros(count)
     raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
     start = -raw.ctypes.data % HUGE_PAGE
     cells = raw[start:start + needed].view(np.float64)
     cells[:] = 0.0
+    return cells
+
+
+def new_grids(shape):
+    """A block's two grids (u and v), zeros of `shape`, in huge pages
+    (zeros_in_huge_pages). The sweeps read and write whole grids; with 4 KiB pages
+    their TLB misses (costly in a VM) took ~20% of a sweep. Both grids are views of
+    one allocation (a 48^3 block's two grids fill one huge page)."""
+    count = 1
+    for n in shape:
+        count *= n
+    second = -(-count // 8) * 8    # v starts on a 64-byte boundary
+    cells = zeros_in_huge_pages(second + count)
     return cells[:count].reshape(shape), cells[second:second + count].reshape(shape)
 
 
@@ -259,14 +265,7 @@ def new_grid(shape):
     count = 1
     for n in shape:
         count *= n
-    needed = count * np.dtype(np.float64).itemsize
-    if needed < HUGE_PAGE // 2:
-        return np.zeros(shape)
-    raw = np.empty(max(needed + HUGE_PAGE, NUMPY_HUGE_PAGES_FROM), dtype=np.uint8)
-    start = -raw.ctypes.data % HUGE_PAGE
-    cells = raw[start:start + needed].view(np.float64)
-    cells[:] = 0.0
-    return cells.reshape(shape)
+    return zeros_in_huge_pages(count).reshape(shape)
 
 
 def keep_freed_memory_in_process():
