@@ -9,18 +9,50 @@ namespace charmpy {
 namespace {
 constexpr std::size_t kHeader = 16;
 constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
+
+long longAttribute(PyObject* module, const char* name) {
+  PyRef value = PyRef::steal(PyObject_GetAttrString(module, name));
+  return value ? PyLong_AsLong(value.get()) : -1;
+}
 }  // namespace
+
+// Mirrors _pickling._box: a bytes or bytearray (exact types) of minBytes or more,
+// itself or inside tuples, lists and dict values down to maxDepth levels.
+bool PickleCodec::holdsLargeBytes(PyObject* obj, long depth) const {
+  PyTypeObject* type = Py_TYPE(obj);
+  if (type == &PyBytes_Type) return PyBytes_GET_SIZE(obj) >= boxMinBytes_;
+  if (type == &PyByteArray_Type) return PyByteArray_GET_SIZE(obj) >= boxMinBytes_;
+  if (depth >= boxDepth_) return false;
+  if (type == &PyTuple_Type) {
+    for (Py_ssize_t i = 0, n = PyTuple_GET_SIZE(obj); i < n; ++i)
+      if (holdsLargeBytes(PyTuple_GET_ITEM(obj, i), depth + 1)) return true;
+  } else if (type == &PyList_Type) {
+    // Re-read the size each time: nothing here runs Python code, but stay safe.
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(obj); ++i)
+      if (holdsLargeBytes(PyList_GET_ITEM(obj, i), depth + 1)) return true;
+  } else if (type == &PyDict_Type) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(obj, &pos, &key, &value))
+      if (holdsLargeBytes(value, depth + 1)) return true;
+  }
+  return false;
+}
 
 bool PickleCodec::init() {
   PyRef pickle = PyRef::steal(PyImport_ImportModule("pickle"));
   PyRef pickling = PyRef::steal(PyImport_ImportModule("charmpy._pickling"));
   if (!pickle || !pickling) return false;
   outOfBandDumps_ = PyRef::steal(PyObject_GetAttrString(pickling.get(), "dumps"));
+  unboxedDumps_ = PyRef::steal(PyObject_GetAttrString(pickling.get(), "dumps_unboxed"));
+  boxMinBytes_ = longAttribute(pickling.get(), "_OUT_OF_BAND_MIN_BYTES");
+  boxDepth_ = longAttribute(pickling.get(), "_BOX_DEPTH");
+  if (boxMinBytes_ < 0 || boxDepth_ < 0) return false;
   dumps_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "dumps"));
   loads_ = PyRef::steal(PyObject_GetAttrString(pickle.get(), "loads"));
   protocol_ = PyRef::steal(PyLong_FromLong(5));
   kwnamesLoads_ = PyRef::steal(Py_BuildValue("(s)", "buffers"));
-  return outOfBandDumps_ && dumps_ && loads_ && protocol_ && kwnamesLoads_;
+  return outOfBandDumps_ && unboxedDumps_ && dumps_ && loads_ && protocol_ && kwnamesLoads_;
 }
 
 PickleCodec::Pickled::~Pickled() {
@@ -33,7 +65,8 @@ bool PickleCodec::pickle(PyObject* obj, Pickled& out) {
   if (!buffers) return false;
   PyRef append = PyRef::steal(PyObject_GetAttrString(buffers.get(), "append"));
   PyObject* args[] = {obj, append.get()};
-  out.pickled_ = PyRef::steal(PyObject_Vectorcall(outOfBandDumps_.get(), args, 2, nullptr));
+  PyObject* dumps = holdsLargeBytes(obj, 0) ? outOfBandDumps_.get() : unboxedDumps_.get();
+  out.pickled_ = PyRef::steal(PyObject_Vectorcall(dumps, args, 2, nullptr));
   if (!out.pickled_) return false;
   char* pickleData = nullptr;
   Py_ssize_t pickleLength = 0;

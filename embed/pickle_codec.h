@@ -86,7 +86,12 @@ class PickleCodec {
   static std::uint32_t bufferCount(const std::byte* payload, std::size_t size);
 
  private:
+  // Whether `obj` needs _pickling._box (large bytes or bytearray where it looks).
+  bool holdsLargeBytes(PyObject* obj, long depth) const;
+
   PyRef outOfBandDumps_;  // charmpy._pickling.dumps: protocol 5, more types out of band
+  PyRef unboxedDumps_;    // charmpy._pickling.dumps_unboxed: the same without _box
+  long boxMinBytes_ = 0, boxDepth_ = 0;  // what _box boxes: sizes from, levels down to
   PyRef dumps_, loads_, protocol_, kwnamesLoads_;
 };
 
