@@ -21,6 +21,21 @@ kernels.warm_up()   # every PE compiles (or loads) the kernels before the blocks
 kernels.keep_freed_memory_in_process()   # blocks that leave make room for those that come
 
 
+_OUTGOING = {}   # face shapes (y-, y+, z-, z+) -> the arrays this PE packs them into
+
+
+def outgoing_faces(shapes):
+    """The arrays the blocks of this PE with faces of `shapes` pack their y and z
+    faces into, shared: a block packs them in its kernel call and sends them at
+    once (each call copies them into its message), so they are free again before
+    any other block packs. One set per shape, warm in cache from one block to the
+    next, and no arrays made per iteration."""
+    faces = _OUTGOING.get(shapes)
+    if faces is None:
+        faces = _OUTGOING[shapes] = tuple([np.empty(shape) for shape in shapes])
+    return faces
+
+
 class Block(Chare):
     """One block of the grid with its ghost layer. Each iteration: send the six
     faces, keep the neighbours' faces as they come, and once all are in, one
@@ -31,7 +46,10 @@ class Block(Chare):
     iteration only in resumeFromSync, sending its own faces).
 
     A block lets go of the faces it received right after its kernel call, so
-    their memory is freed while in cache and the next faces reuse it."""
+    their memory is freed while in cache and the next faces reuse it. The faces
+    it sends are copied at each call (same-PE calls too: local_msg_optim is
+    off), so the x faces go as views of u and the y and z faces are packed into
+    arrays the blocks of a PE share (outgoing_faces): no array is made per face."""
 
     def __init__(self, grid, blocks, iters, imbalance, lb_period, done):
         shape = params.split(grid, blocks, '--blocks')
@@ -59,21 +77,18 @@ class Block(Chare):
         self.paused_faces = None      # while paused: the y and z faces to send on resuming
         self.compute_seconds = 0.0
 
-    def new_faces(self):
-        """New arrays for the y and z faces to send (y-, y+, z-, z+)."""
-        return tuple([np.empty(shape) for shape in self.face_shapes])
-
     def start(self):
-        packed = self.new_faces()
+        packed = outgoing_faces(self.face_shapes)
         kernels.pack_faces(self.u, *packed)
         self.next_iteration(packed)
 
     def next_iteration(self, packed):
-        """Sends this iteration's faces: copies of the x faces (u's planes change
-        in the next iteration), the y and z faces as packed."""
+        """Sends this iteration's faces: the x faces straight from u, the y and z
+        faces as packed. Each call copies its array into the message, so u and
+        the packing arrays may change right after."""
         iteration, u = self.iteration, self.u
         for face, neighbour in self.neighbours:
-            data = kernels.x_plane(u, face, ghost=False).copy() if face < 2 else packed[face - 2]
+            data = kernels.x_plane(u, face, ghost=False) if face < 2 else packed[face - 2]
             neighbour.ghost(iteration, kernels.OPPOSITE[face], data)
         if not self.neighbours:
             self.thisProxy[self.thisIndex].compute()   # a lone block: nothing to wait for
@@ -99,7 +114,7 @@ class Block(Chare):
             self.compute()
 
     def compute(self):
-        packed = self.new_faces()
+        packed = outgoing_faces(self.face_shapes)
         began = time.perf_counter()
         kernels.step(self.u, self.v, tuple(self.received), self.heavy_rows, self.extra, packed)
         self.compute_seconds += time.perf_counter() - began
@@ -115,7 +130,7 @@ class Block(Chare):
                             Reducer.gather, self.done)
         elif self.lb_period and self.iteration % self.lb_period == 0:
             self.paused = True
-            self.paused_faces = packed
+            self.paused_faces = tuple([f.copy() for f in packed])   # others pack into the shared ones
             self.AtSync()
         else:
             self.next_iteration(packed)
