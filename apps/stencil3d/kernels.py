@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 OPPOSITE = (1, 0, 3, 2, 5, 4)
+NO_FACE = np.zeros((0, 0))   # no neighbour on that side
 
 
 @njit(cache=True)
@@ -36,9 +37,18 @@ def initialise(u, x0, y0, z0):
 def _span(new_flat, old_flat, start, n, sx, sy, fold):
     """The 7-point update of the `n` points starting at flat index `start`; with
     `fold`, the imbalance's extra update (folding in new * 1e-30)."""
+    _span_from(new_flat, old_flat, start, n, sx, sy, fold,
+               old_flat, start - sx, old_flat, start + sx)
+
+
+@njit(cache=True)
+def _span_from(new_flat, old_flat, start, n, sx, sy, fold, below, low, above, high):
+    """_span with the x- neighbours of the span read from `below` (a flat array)
+    starting at index `low`, and the x+ ones from `above` at `high`: old_flat for
+    the neighbouring x-planes of the grid, or a received x face read in place."""
     out = new_flat[start:start + n]
     centre = old_flat[start:start + n]
-    x_low, x_high = old_flat[start - sx:start - sx + n], old_flat[start + sx:start + sx + n]
+    x_low, x_high = below[low:low + n], above[high:high + n]
     y_low, y_high = old_flat[start - sy:start - sy + n], old_flat[start + sy:start + sy + n]
     z_low, z_high = old_flat[start - 1:start - 1 + n], old_flat[start + 1:start + 1 + n]
     if fold:
@@ -52,6 +62,30 @@ def _span(new_flat, old_flat, start, n, sx, sy, fold):
 
 
 @njit(cache=True)
+def _copy(to, values):
+    """to[:] = values, for 1-d arrays of equal length (Numba's slice assignment
+    checks for overlap first)."""
+    for k in range(values.size):
+        to[k] = values[k]
+
+
+@njit(cache=True)
+def _clear_z_ghosts(new_flat, plane, ny, nz, low, high):
+    """Puts back to 0 the z ghosts the span of the x-plane at flat index `plane`
+    wrote between rows: with `low`, those on the z- side (rows 2..ny), with
+    `high`, those on the z+ side (rows 1..ny-1)."""
+    sy = nz + 2
+    if low:
+        column = new_flat[plane + 2 * sy:plane + ny * sy + 1:sy]
+        for j in range(column.size):
+            column[j] = 0.0
+    if high:
+        column = new_flat[plane + sy + nz + 1:plane + (ny - 1) * sy + nz + 2:sy]
+        for j in range(column.size):
+            column[j] = 0.0
+
+
+@njit(cache=True)
 def _sweep_plane(old, new, old_flat, new_flat, i, fold):
     """Updates x-plane i (1..nx) of the interior: one span, then the z ghosts it
     wrote between rows back to 0."""
@@ -59,9 +93,7 @@ def _sweep_plane(old, new, old_flat, new_flat, i, fold):
     sy = nz + 2
     sx = (ny + 2) * sy
     _span(new_flat, old_flat, i * sx + sy + 1, (ny - 1) * sy + nz, sx, sy, fold)
-    for j in range(1, ny):
-        new[i, j, nz + 1] = 0.0
-        new[i, j + 1, 0] = 0.0
+    _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
 
 
 @njit(cache=True)
@@ -87,71 +119,107 @@ def extra_sweeps(old, new, heavy_rows, count):
 
 
 @njit(cache=True)
-def _unpack_plane(u, i, y_low, y_high, z_low, z_high):
-    """Stores the y and z ghosts of x-plane i (1..nx) from the faces received (an
-    empty face: no neighbour on that side, the ghost stays 0)."""
-    ny, nz = u.shape[1] - 2, u.shape[2] - 2
+def _unpack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high):
+    """Stores the y and z ghosts of x-plane i (1..nx) of the flattened grid
+    `u_flat` from the faces received (an empty face: no neighbour on that side,
+    the ghost is left as it is)."""
+    sy = nz + 2
+    plane = i * (ny + 2) * sy
     if y_low.size:
-        for k in range(nz):
-            u[i, 0, k + 1] = y_low[i - 1, k]
+        _copy(u_flat[plane + 1:plane + 1 + nz], y_low[i - 1])
     if y_high.size:
-        for k in range(nz):
-            u[i, ny + 1, k + 1] = y_high[i - 1, k]
+        at = plane + (ny + 1) * sy + 1
+        _copy(u_flat[at:at + nz], y_high[i - 1])
     if z_low.size:
-        for j in range(ny):
-            u[i, j + 1, 0] = z_low[i - 1, j]
+        _copy(u_flat[plane + sy:plane + (ny + 1) * sy:sy], z_low[i - 1])
     if z_high.size:
-        for j in range(ny):
-            u[i, j + 1, nz + 1] = z_high[i - 1, j]
+        at = plane + sy + nz + 1
+        _copy(u_flat[at:at + ny * sy:sy], z_high[i - 1])
 
 
 @njit(cache=True)
-def _pack_plane(u, i, y_low, y_high, z_low, z_high):
-    """Copies the interior layers of x-plane i (1..nx) next to the y and z faces
-    into the faces to send (2-d arrays, rows by x)."""
-    ny, nz = u.shape[1] - 2, u.shape[2] - 2
-    for k in range(nz):
-        y_low[i - 1, k] = u[i, 1, k + 1]
-        y_high[i - 1, k] = u[i, ny, k + 1]
-    for j in range(ny):
-        z_low[i - 1, j] = u[i, j + 1, 1]
-        z_high[i - 1, j] = u[i, j + 1, nz]
+def _pack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high):
+    """Copies the interior layers of x-plane i (1..nx) of the flattened grid
+    `u_flat` next to the y and z faces into the faces to send (2-d arrays, rows
+    by x; an empty one is skipped)."""
+    sy = nz + 2
+    plane = i * (ny + 2) * sy
+    if y_low.size:
+        _copy(y_low[i - 1], u_flat[plane + sy + 1:plane + sy + 1 + nz])
+    if y_high.size:
+        at = plane + ny * sy + 1
+        _copy(y_high[i - 1], u_flat[at:at + nz])
+    if z_low.size:
+        at = plane + sy + 1
+        _copy(z_low[i - 1], u_flat[at:at + ny * sy:sy])
+    if z_high.size:
+        at = plane + sy + nz
+        _copy(z_high[i - 1], u_flat[at:at + ny * sy:sy])
 
 
 @njit(cache=True)
 def pack_faces(u, y_low, y_high, z_low, z_high):
     """Packs the four y and z faces of `u` to send (before the first iteration;
     step() packs them after each)."""
+    ny, nz = u.shape[1] - 2, u.shape[2] - 2
+    u_flat = u.reshape(u.size)
     for i in range(1, u.shape[0] - 1):
-        _pack_plane(u, i, y_low, y_high, z_low, z_high)
+        _pack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high)
 
 
 @njit(cache=True)
 def step(old, new, received, heavy_rows, extra, send):
     """One iteration of a block, in one call, plane by plane while each plane is in
-    cache: stores the ghosts of `old` from the six faces received (`received`, a
-    tuple in face order: x faces are whole planes as x_plane gives them, y and z
-    faces as pack gives them; an empty array: no neighbour there), sweeps into
+    cache: takes the ghosts of `old` from the six faces received, sweeps into
     `new`, runs the imbalance's `extra` sweeps over its first `heavy_rows`
     x-rows, and packs the y and z faces of `new` into `send` (y-, y+, z-, z+) for
-    the next iteration. The same values as unpack, sweep, extra_sweeps, pack."""
-    nx = old.shape[0] - 2
+    the next iteration. The same values as unpack, sweep, extra_sweeps, pack.
+
+    `received` is a tuple in face order: x faces are whole planes as x_plane
+    gives them, y and z faces as pack gives them; an empty array: no neighbour
+    on that side (old's ghosts there hold 0 and are read). The x faces are read
+    where they are, not copied into old's ghost planes (except for the extra
+    sweeps); the y and z ones are stored into old's ghosts. Only the faces of
+    the sides a face came from are packed (the others have no neighbour to go
+    to), and new's z ghosts on those sides are left with values that mean
+    nothing (the next step stores that side's face over them before reading)."""
+    nx, ny, nz = old.shape[0] - 2, old.shape[1] - 2, old.shape[2] - 2
     x_low, x_high, y_low, y_high, z_low, z_high = received
-    if x_low.size:
-        old[0] = x_low
-    if x_high.size:
-        old[nx + 1] = x_high
     old_flat, new_flat = old.reshape(old.size), new.reshape(new.size)
+    sy = nz + 2
+    sx = (ny + 2) * sy
+    n = (ny - 1) * sy + nz
+    # x neighbours of planes 1 and nx: the faces received, or old's ghost planes
+    below = x_low.reshape(x_low.size) if x_low.size else old_flat[:sx]
+    above = x_high.reshape(x_high.size) if x_high.size else old_flat[(nx + 1) * sx:]
+    to_y_low = send[0] if y_low.size else send[0][:0]
+    to_y_high = send[1] if y_high.size else send[1][:0]
+    to_z_low = send[2] if z_low.size else send[2][:0]
+    to_z_high = send[3] if z_high.size else send[3][:0]
     pack_now = heavy_rows == 0 or extra == 0
     for i in range(1, nx + 1):
-        _unpack_plane(old, i, y_low, y_high, z_low, z_high)
-        _sweep_plane(old, new, old_flat, new_flat, i, False)
+        _unpack_plane(old_flat, i, ny, nz, y_low, y_high, z_low, z_high)
+        start = i * sx + sy + 1
+        low, high = start - sx, start + sx
+        x_below = x_above = old_flat
+        if i == 1:
+            x_below, low = below, sy + 1
+        if i == nx:
+            x_above, high = above, sy + 1
+        _span_from(new_flat, old_flat, start, n, sx, sy, False, x_below, low, x_above, high)
         if pack_now:
-            _pack_plane(new, i, send[0], send[1], send[2], send[3])
+            _clear_z_ghosts(new_flat, i * sx, ny, nz, not z_low.size, not z_high.size)
+            _pack_plane(new_flat, i, ny, nz, to_y_low, to_y_high, to_z_low, to_z_high)
+        else:
+            _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
     if not pack_now:
+        if x_low.size:
+            old[0] = x_low
+        if x_high.size:
+            old[nx + 1] = x_high
         for _ in range(extra):
             _sweep_rows(old, new, heavy_rows, True)
-        pack_faces(new, send[0], send[1], send[2], send[3])
+        pack_faces(new, to_y_low, to_y_high, to_z_low, to_z_high)
 
 
 @njit(cache=True)
@@ -285,8 +353,6 @@ def keep_freed_memory_in_process():
     except (OSError, AttributeError):
         pass
 
-
-NO_FACE = np.zeros((0, 0))
 
 
 def no_faces():
