@@ -62,14 +62,6 @@ def _span_from(new_flat, old_flat, start, n, sx, sy, fold, below, low, above, hi
 
 
 @njit(cache=True)
-def _copy(to, values):
-    """to[:] = values, for 1-d arrays of equal length (Numba's slice assignment
-    checks for overlap first)."""
-    for k in range(values.size):
-        to[k] = values[k]
-
-
-@njit(cache=True)
 def _clear_z_ghosts(new_flat, plane, ny, nz, low, high):
     """Puts back to 0 the z ghosts the span of the x-plane at flat index `plane`
     wrote between rows: with `low`, those on the z- side (rows 2..ny), with
@@ -119,52 +111,50 @@ def extra_sweeps(old, new, heavy_rows, count):
 
 
 @njit(cache=True)
-def _unpack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high):
-    """Stores the y and z ghosts of x-plane i (1..nx) of the flattened grid
-    `u_flat` from the faces received (an empty face: no neighbour on that side,
-    the ghost is left as it is)."""
-    sy = nz + 2
-    plane = i * (ny + 2) * sy
+def _unpack_plane(u, i, y_low, y_high, z_low, z_high):
+    """Stores the y and z ghosts of x-plane i (1..nx) from the faces received (an
+    empty face: no neighbour on that side, the ghost is left as it is). (3-d
+    indexing: 1-d strided views of the flattened grid measured slower.)"""
+    ny, nz = u.shape[1] - 2, u.shape[2] - 2
     if y_low.size:
-        _copy(u_flat[plane + 1:plane + 1 + nz], y_low[i - 1])
+        for k in range(nz):
+            u[i, 0, k + 1] = y_low[i - 1, k]
     if y_high.size:
-        at = plane + (ny + 1) * sy + 1
-        _copy(u_flat[at:at + nz], y_high[i - 1])
+        for k in range(nz):
+            u[i, ny + 1, k + 1] = y_high[i - 1, k]
     if z_low.size:
-        _copy(u_flat[plane + sy:plane + (ny + 1) * sy:sy], z_low[i - 1])
+        for j in range(ny):
+            u[i, j + 1, 0] = z_low[i - 1, j]
     if z_high.size:
-        at = plane + sy + nz + 1
-        _copy(u_flat[at:at + ny * sy:sy], z_high[i - 1])
+        for j in range(ny):
+            u[i, j + 1, nz + 1] = z_high[i - 1, j]
 
 
 @njit(cache=True)
-def _pack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high):
-    """Copies the interior layers of x-plane i (1..nx) of the flattened grid
-    `u_flat` next to the y and z faces into the faces to send (2-d arrays, rows
-    by x; an empty one is skipped)."""
-    sy = nz + 2
-    plane = i * (ny + 2) * sy
+def _pack_plane(u, i, y_low, y_high, z_low, z_high):
+    """Copies the interior layers of x-plane i (1..nx) next to the y and z faces
+    into the faces to send (2-d arrays, rows by x; an empty one is skipped)."""
+    ny, nz = u.shape[1] - 2, u.shape[2] - 2
     if y_low.size:
-        _copy(y_low[i - 1], u_flat[plane + sy + 1:plane + sy + 1 + nz])
+        for k in range(nz):
+            y_low[i - 1, k] = u[i, 1, k + 1]
     if y_high.size:
-        at = plane + ny * sy + 1
-        _copy(y_high[i - 1], u_flat[at:at + nz])
+        for k in range(nz):
+            y_high[i - 1, k] = u[i, ny, k + 1]
     if z_low.size:
-        at = plane + sy + 1
-        _copy(z_low[i - 1], u_flat[at:at + ny * sy:sy])
+        for j in range(ny):
+            z_low[i - 1, j] = u[i, j + 1, 1]
     if z_high.size:
-        at = plane + sy + nz
-        _copy(z_high[i - 1], u_flat[at:at + ny * sy:sy])
+        for j in range(ny):
+            z_high[i - 1, j] = u[i, j + 1, nz]
 
 
 @njit(cache=True)
 def pack_faces(u, y_low, y_high, z_low, z_high):
     """Packs the four y and z faces of `u` to send (before the first iteration;
     step() packs them after each)."""
-    ny, nz = u.shape[1] - 2, u.shape[2] - 2
-    u_flat = u.reshape(u.size)
     for i in range(1, u.shape[0] - 1):
-        _pack_plane(u_flat, i, ny, nz, y_low, y_high, z_low, z_high)
+        _pack_plane(u, i, y_low, y_high, z_low, z_high)
 
 
 @njit(cache=True)
@@ -198,18 +188,19 @@ def step(old, new, received, heavy_rows, extra, send):
     to_z_high = send[3] if z_high.size else send[3][:0]
     pack_now = heavy_rows == 0 or extra == 0
     for i in range(1, nx + 1):
-        _unpack_plane(old_flat, i, ny, nz, y_low, y_high, z_low, z_high)
+        _unpack_plane(old, i, y_low, y_high, z_low, z_high)
         start = i * sx + sy + 1
-        low, high = start - sx, start + sx
-        x_below = x_above = old_flat
-        if i == 1:
-            x_below, low = below, sy + 1
-        if i == nx:
-            x_above, high = above, sy + 1
-        _span_from(new_flat, old_flat, start, n, sx, sy, False, x_below, low, x_above, high)
+        if i == 1 and i == nx:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, below, sy + 1, above, sy + 1)
+        elif i == 1:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, below, sy + 1, old_flat, start + sx)
+        elif i == nx:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, old_flat, start - sx, above, sy + 1)
+        else:
+            _span(new_flat, old_flat, start, n, sx, sy, False)
         if pack_now:
             _clear_z_ghosts(new_flat, i * sx, ny, nz, not z_low.size, not z_high.size)
-            _pack_plane(new_flat, i, ny, nz, to_y_low, to_y_high, to_z_low, to_z_high)
+            _pack_plane(new, i, to_y_low, to_y_high, to_z_low, to_z_high)
         else:
             _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
     if not pack_now:
