@@ -30,8 +30,13 @@ def initialise(u, x0, y0, z0):
 # spans a whole x-plane (rows 1..ny, the z ghosts between rows included), not one
 # z-row: on small blocks (rows of 48) the per-row set-up cost 30%. The span also
 # writes the new grid's z ghosts between rows (with values that mean nothing);
-# _clear_z_ghosts puts them back to 0 (a ghost with no neighbour must stay 0, and
-# one with a neighbour is overwritten before it is read).
+# _clear_z_ghosts puts them back to 0 where there is no neighbour (such a ghost must
+# stay 0); step leaves them on a side with a neighbour (its face is stored over
+# them before they are read). Measured and not kept (bench_kernels.py, 32 blocks of
+# 48^3): the y faces read in place by spans of their own for rows 1 and ny (+4.5%),
+# the z ghosts read from the faces by recomputing each row's end points (+7%),
+# the unpacking and packing through 1-d strided views (+2.5%), software prefetch
+# of the faces' next rows (within noise).
 
 @njit(cache=True)
 def _span(new_flat, old_flat, start, n, sx, sy, fold):
@@ -270,8 +275,9 @@ def x_plane(u, face, ghost):
     """The whole x-plane (ghost rows and columns included) on side `face` (0 or 1)
     of `u`: the interior layer next to it, or with `ghost` the ghost layer. It is
     contiguous, so an x face travels without packing: the sender passes its
-    interior plane, the receiver copies it into its ghost plane. The plane's own
-    ghost ring lands in the ghost plane's ring, which the sweep never reads."""
+    interior plane, the receiver reads it in place (kernels.step) or receives it
+    into its ghost plane (the mpi4py flavour). The plane's own ghost ring stands
+    for the ghost plane's ring, which the sweep never reads."""
     if face == 0:
         return u[0] if ghost else u[1]
     return u[-1] if ghost else u[-2]
