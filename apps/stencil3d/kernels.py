@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 OPPOSITE = (1, 0, 3, 2, 5, 4)
+NO_FACE = np.zeros((0, 0))   # no neighbour on that side
 
 
 @njit(cache=True)
@@ -29,16 +30,30 @@ def initialise(u, x0, y0, z0):
 # spans a whole x-plane (rows 1..ny, the z ghosts between rows included), not one
 # z-row: on small blocks (rows of 48) the per-row set-up cost 30%. The span also
 # writes the new grid's z ghosts between rows (with values that mean nothing);
-# _clear_z_ghosts puts them back to 0 (a ghost with no neighbour must stay 0, and
-# one with a neighbour is overwritten before it is read).
+# _clear_z_ghosts puts them back to 0 where there is no neighbour (such a ghost must
+# stay 0); step leaves them on a side with a neighbour (its face is stored over
+# them before they are read). Measured and not kept (bench_kernels.py, 32 blocks of
+# 48^3): the y faces read in place by spans of their own for rows 1 and ny (+4.5%),
+# the z ghosts read from the faces by recomputing each row's end points (+7%),
+# the unpacking and packing through 1-d strided views (+2.5%), software prefetch
+# of the faces' next rows (within noise).
 
 @njit(cache=True)
 def _span(new_flat, old_flat, start, n, sx, sy, fold):
     """The 7-point update of the `n` points starting at flat index `start`; with
     `fold`, the imbalance's extra update (folding in new * 1e-30)."""
+    _span_from(new_flat, old_flat, start, n, sx, sy, fold,
+               old_flat, start - sx, old_flat, start + sx)
+
+
+@njit(cache=True)
+def _span_from(new_flat, old_flat, start, n, sx, sy, fold, below, low, above, high):
+    """_span with the x- neighbours of the span read from `below` (a flat array)
+    starting at index `low`, and the x+ ones from `above` at `high`: old_flat for
+    the neighbouring x-planes of the grid, or a received x face read in place."""
     out = new_flat[start:start + n]
     centre = old_flat[start:start + n]
-    x_low, x_high = old_flat[start - sx:start - sx + n], old_flat[start + sx:start + sx + n]
+    x_low, x_high = below[low:low + n], above[high:high + n]
     y_low, y_high = old_flat[start - sy:start - sy + n], old_flat[start + sy:start + sy + n]
     z_low, z_high = old_flat[start - 1:start - 1 + n], old_flat[start + 1:start + 1 + n]
     if fold:
@@ -52,6 +67,22 @@ def _span(new_flat, old_flat, start, n, sx, sy, fold):
 
 
 @njit(cache=True)
+def _clear_z_ghosts(new_flat, plane, ny, nz, low, high):
+    """Puts back to 0 the z ghosts the span of the x-plane at flat index `plane`
+    wrote between rows: with `low`, those on the z- side (rows 2..ny), with
+    `high`, those on the z+ side (rows 1..ny-1)."""
+    sy = nz + 2
+    if low:
+        column = new_flat[plane + 2 * sy:plane + ny * sy + 1:sy]
+        for j in range(column.size):
+            column[j] = 0.0
+    if high:
+        column = new_flat[plane + sy + nz + 1:plane + (ny - 1) * sy + nz + 2:sy]
+        for j in range(column.size):
+            column[j] = 0.0
+
+
+@njit(cache=True)
 def _sweep_plane(old, new, old_flat, new_flat, i, fold):
     """Updates x-plane i (1..nx) of the interior: one span, then the z ghosts it
     wrote between rows back to 0."""
@@ -59,9 +90,7 @@ def _sweep_plane(old, new, old_flat, new_flat, i, fold):
     sy = nz + 2
     sx = (ny + 2) * sy
     _span(new_flat, old_flat, i * sx + sy + 1, (ny - 1) * sy + nz, sx, sy, fold)
-    for j in range(1, ny):
-        new[i, j, nz + 1] = 0.0
-        new[i, j + 1, 0] = 0.0
+    _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
 
 
 @njit(cache=True)
@@ -89,7 +118,8 @@ def extra_sweeps(old, new, heavy_rows, count):
 @njit(cache=True)
 def _unpack_plane(u, i, y_low, y_high, z_low, z_high):
     """Stores the y and z ghosts of x-plane i (1..nx) from the faces received (an
-    empty face: no neighbour on that side, the ghost stays 0)."""
+    empty face: no neighbour on that side, the ghost is left as it is). (3-d
+    indexing: 1-d strided views of the flattened grid measured slower.)"""
     ny, nz = u.shape[1] - 2, u.shape[2] - 2
     if y_low.size:
         for k in range(nz):
@@ -108,14 +138,20 @@ def _unpack_plane(u, i, y_low, y_high, z_low, z_high):
 @njit(cache=True)
 def _pack_plane(u, i, y_low, y_high, z_low, z_high):
     """Copies the interior layers of x-plane i (1..nx) next to the y and z faces
-    into the faces to send (2-d arrays, rows by x)."""
+    into the faces to send (2-d arrays, rows by x; an empty one is skipped)."""
     ny, nz = u.shape[1] - 2, u.shape[2] - 2
-    for k in range(nz):
-        y_low[i - 1, k] = u[i, 1, k + 1]
-        y_high[i - 1, k] = u[i, ny, k + 1]
-    for j in range(ny):
-        z_low[i - 1, j] = u[i, j + 1, 1]
-        z_high[i - 1, j] = u[i, j + 1, nz]
+    if y_low.size:
+        for k in range(nz):
+            y_low[i - 1, k] = u[i, 1, k + 1]
+    if y_high.size:
+        for k in range(nz):
+            y_high[i - 1, k] = u[i, ny, k + 1]
+    if z_low.size:
+        for j in range(ny):
+            z_low[i - 1, j] = u[i, j + 1, 1]
+    if z_high.size:
+        for j in range(ny):
+            z_high[i - 1, j] = u[i, j + 1, nz]
 
 
 @njit(cache=True)
@@ -129,29 +165,57 @@ def pack_faces(u, y_low, y_high, z_low, z_high):
 @njit(cache=True)
 def step(old, new, received, heavy_rows, extra, send):
     """One iteration of a block, in one call, plane by plane while each plane is in
-    cache: stores the ghosts of `old` from the six faces received (`received`, a
-    tuple in face order: x faces are whole planes as x_plane gives them, y and z
-    faces as pack gives them; an empty array: no neighbour there), sweeps into
+    cache: takes the ghosts of `old` from the six faces received, sweeps into
     `new`, runs the imbalance's `extra` sweeps over its first `heavy_rows`
     x-rows, and packs the y and z faces of `new` into `send` (y-, y+, z-, z+) for
-    the next iteration. The same values as unpack, sweep, extra_sweeps, pack."""
-    nx = old.shape[0] - 2
+    the next iteration. The same values as unpack, sweep, extra_sweeps, pack.
+
+    `received` is a tuple in face order: x faces are whole planes as x_plane
+    gives them, y and z faces as pack gives them; an empty array: no neighbour
+    on that side (old's ghosts there hold 0 and are read). The x faces are read
+    where they are, not copied into old's ghost planes (except for the extra
+    sweeps); the y and z ones are stored into old's ghosts. Only the faces of
+    the sides a face came from are packed (the others have no neighbour to go
+    to), and new's z ghosts on those sides are left with values that mean
+    nothing (the next step stores that side's face over them before reading)."""
+    nx, ny, nz = old.shape[0] - 2, old.shape[1] - 2, old.shape[2] - 2
     x_low, x_high, y_low, y_high, z_low, z_high = received
-    if x_low.size:
-        old[0] = x_low
-    if x_high.size:
-        old[nx + 1] = x_high
     old_flat, new_flat = old.reshape(old.size), new.reshape(new.size)
+    sy = nz + 2
+    sx = (ny + 2) * sy
+    n = (ny - 1) * sy + nz
+    # x neighbours of planes 1 and nx: the faces received, or old's ghost planes
+    below = x_low.reshape(x_low.size) if x_low.size else old_flat[:sx]
+    above = x_high.reshape(x_high.size) if x_high.size else old_flat[(nx + 1) * sx:]
+    to_y_low = send[0] if y_low.size else send[0][:0]
+    to_y_high = send[1] if y_high.size else send[1][:0]
+    to_z_low = send[2] if z_low.size else send[2][:0]
+    to_z_high = send[3] if z_high.size else send[3][:0]
     pack_now = heavy_rows == 0 or extra == 0
     for i in range(1, nx + 1):
         _unpack_plane(old, i, y_low, y_high, z_low, z_high)
-        _sweep_plane(old, new, old_flat, new_flat, i, False)
+        start = i * sx + sy + 1
+        if i == 1 and i == nx:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, below, sy + 1, above, sy + 1)
+        elif i == 1:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, below, sy + 1, old_flat, start + sx)
+        elif i == nx:
+            _span_from(new_flat, old_flat, start, n, sx, sy, False, old_flat, start - sx, above, sy + 1)
+        else:
+            _span(new_flat, old_flat, start, n, sx, sy, False)
         if pack_now:
-            _pack_plane(new, i, send[0], send[1], send[2], send[3])
+            _clear_z_ghosts(new_flat, i * sx, ny, nz, not z_low.size, not z_high.size)
+            _pack_plane(new, i, to_y_low, to_y_high, to_z_low, to_z_high)
+        else:
+            _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
     if not pack_now:
+        if x_low.size:
+            old[0] = x_low
+        if x_high.size:
+            old[nx + 1] = x_high
         for _ in range(extra):
             _sweep_rows(old, new, heavy_rows, True)
-        pack_faces(new, send[0], send[1], send[2], send[3])
+        pack_faces(new, to_y_low, to_y_high, to_z_low, to_z_high)
 
 
 @njit(cache=True)
@@ -211,8 +275,9 @@ def x_plane(u, face, ghost):
     """The whole x-plane (ghost rows and columns included) on side `face` (0 or 1)
     of `u`: the interior layer next to it, or with `ghost` the ghost layer. It is
     contiguous, so an x face travels without packing: the sender passes its
-    interior plane, the receiver copies it into its ghost plane. The plane's own
-    ghost ring lands in the ghost plane's ring, which the sweep never reads."""
+    interior plane, the receiver reads it in place (kernels.step) or receives it
+    into its ghost plane (the mpi4py flavour). The plane's own ghost ring stands
+    for the ghost plane's ring, which the sweep never reads."""
     if face == 0:
         return u[0] if ghost else u[1]
     return u[-1] if ghost else u[-2]
@@ -285,8 +350,6 @@ def keep_freed_memory_in_process():
     except (OSError, AttributeError):
         pass
 
-
-NO_FACE = np.zeros((0, 0))
 
 
 def no_faces():
