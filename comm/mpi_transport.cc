@@ -32,18 +32,43 @@ constexpr int kPartTag = 1;
 // Behind the prefix of a parts message: the sizes of its two parts.
 constexpr std::size_t kPartsTrailer = 2 * sizeof(std::uint64_t);
 
-// The largest message on comm_, and so the size of each posted receive: below
-// Open MPI's shared-memory eager limit (4 KiB with its headers), so a message
-// is complete once matched and the ring's head never waits for its data.
-constexpr std::size_t kInlineLimit = 4000;
-// Receives posted in advance (4 KiB of pooled buffer each). More messages than
+// The eager limit this transport asks of Open MPI's shared-memory transport
+// (vader) when it initialises MPI and the job did not set one (see
+// askForEagerLimit), and the largest message on comm_, so the size of each
+// posted receive: below that eager limit with its headers, so a message is
+// complete once matched and the ring's head never waits for its data (with a
+// lower eager limit, as on another MPI or when set by the job, a larger
+// message is still received whole, only later).
+constexpr std::size_t kSharedMemoryEagerLimit = 32768;
+constexpr std::size_t kInlineLimit = kSharedMemoryEagerLimit - 256;
+// Receives posted in advance (32 KiB of pooled buffer each). More messages than
 // this arriving between two polls wait in MPI's unexpected queue and match as
 // the receives are posted again, still in order.
 constexpr std::size_t kPostedReceives = 16;
 // A received message up to this size is copied into a buffer of its own size
 // and the posted buffer reused, so small messages a program keeps (e.g. arrays
-// adopting their message) hold a 256-512 B block, not 4 KiB.
-constexpr std::size_t kCopyOutLimit = 512;
+// adopting their message) hold a block of their own size class (256 B to
+// 8 KiB), not 32 KiB; a larger one keeps the posted buffer (no copy).
+constexpr std::size_t kCopyOutLimit = 8192;
+
+// Open MPI's shared-memory transport sends a message up to its eager limit
+// (4 KiB by default) by copying it through shared memory at once; a larger one
+// waits until the receiver matched it, which then copies it with a system call
+// (process_vm_readv, pinning its pages) and tells the sender, who until then
+// keeps testing its request. Before, a mid-size message (stencil3d's 18 KiB
+// faces at 4x4x4) was also two MPI messages here (an announcement, then the
+// part). With the 32 KiB limit it is one eager message into a posted receive:
+// no system call and no reply (apps/bench/faces.py --pattern remote, 2 PEs:
+// CPU time per 18 KiB message, medians of alternating runs on a loaded VM,
+// 22.8 us before, 18.0 us after). The copies are in user space instead: into
+// and out of shared memory, and, for a burst of more messages than there are
+// posted receives, once more through MPI's unexpected queue.
+// So, before MPI_Init, the transport asks for 32 KiB unless the job chose a
+// value (mpirun --mca btl_vader_eager_limit N sets the same variable). Other
+// MPIs ignore the variable.
+void askForEagerLimit() {
+  setenv("OMPI_MCA_btl_vader_eager_limit", std::to_string(kSharedMemoryEagerLimit).c_str(), 0);
+}
 
 constexpr int kMpiErrorExitCode = 1;
 
@@ -157,6 +182,7 @@ MpiTransport::MpiTransport(int* argc, char*** argv) {
     // internal locking for anything above SINGLE, even FUNNELED: measured
     // +0.2-0.3 us on an 8-byte ping-pong.)
     int provided = 0;
+    askForEagerLimit();
     MPI_Init_thread(argc, argv, MPI_THREAD_SINGLE, &provided);
     initialisedMpi_ = true;
   }

@@ -203,8 +203,11 @@ charm::MessageBuffer FastCodec::pack(PyObject* const* items, Py_ssize_t n, charm
       size += 8 + it.size;
     } else if (isNdarray(o)) {
       numpy::PlainArray plain;
-      if (numpy::plainArray(o, plain) && plain.nbytes < kExternalThreshold) {
-        // A small numeric array: its fields, read in place (no buffer export).
+      // A numeric array is read from its fields, in place (no buffer export),
+      // unless it may travel from its own memory (large, last and read-only:
+      // then the buffer path below checks whether anything can change it).
+      if (numpy::plainArray(o, plain) &&
+          (plain.nbytes < kExternalThreshold || plain.writable || !tail || k + 1 < n)) {
         PyObject* str = dtypeString(plain.descr);
         if (!str) return {};
         it.dtype = PyRef::borrow(str);
@@ -453,6 +456,14 @@ PyRef FastCodec::unpack(const std::byte* payload, std::size_t size, PyObject* ow
         if (nbytes <= kCopyBelow && plain) {
           // A small numeric array: a new array with its own copy, made in C.
           item = numpy::newArrayCopy(dtype, ndim, extents, r.here(), static_cast<std::size_t>(nbytes)).release();
+          if (!item) return {};
+        } else if (plain) {
+          // A larger numeric one views the message, made in C: its base is the
+          // Message itself (no memoryview, frombuffer or reshape), writable when
+          // the Message is (the receiver's own copy of the sender's array).
+          item = numpy::newArrayOver(dtype, ndim, extents, const_cast<std::byte*>(r.here()),
+                                     static_cast<std::size_t>(nbytes), owner, isWritableMessage(owner))
+                     .release();
           if (!item) return {};
         } else {
           item = arrayFromBuffer(dtype, ndim, extents, r.here(), nbytes, owner, ownerBase);

@@ -72,6 +72,10 @@ PyRef wrapSharedMessage(std::shared_ptr<const charm::MessageBuffer> message) {
   return newMessageObject(charm::MessageBuffer{}, std::move(message), true);
 }
 
+bool isWritableMessage(PyObject* object) {
+  return Py_IS_TYPE(object, messageType) && !reinterpret_cast<MessageObject*>(object)->readonly;
+}
+
 PyRef viewOf(PyObject* messageObject, std::size_t offset, std::size_t length) {
   PyRef whole = PyRef::steal(PyMemoryView_FromObject(messageObject));
   if (!whole) return {};

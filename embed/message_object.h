@@ -19,6 +19,8 @@ bool initMessageType(PyObject* module);
 PyRef wrapMessage(charm::MessageBuffer message, bool readonly = false);
 // A read-only Message object sharing `message` with whoever else holds it.
 PyRef wrapSharedMessage(std::shared_ptr<const charm::MessageBuffer> message);
+// True when `object` is a Message whose bytes may be written (not read-only).
+bool isWritableMessage(PyObject* object);
 // A memoryview of bytes [offset, offset+length) of a Message object; keeps it alive.
 PyRef viewOf(PyObject* messageObject, std::size_t offset, std::size_t length);
 

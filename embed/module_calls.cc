@@ -108,9 +108,14 @@ namespace {
 // A call to this PE may pass its argument objects themselves only when that
 // cannot be observed (or the program asked for it: options.local_msg_optim): a
 // call behaves as if its arguments were copied at the call.
-bool mayPassByReference(PyObject* args, PyObject* kwargs) {
-  if (!mayShareWithThisPe(args)) return false;
-  if (!kwargs || embedState().localMsgOptim) return true;
+// The arguments are the `n` items of `args` (a tuple, or null when the caller
+// has none: a call whose items must be copied then makes no tuple).
+bool mayPassByReference(PyObject* args, PyObject* const* items, Py_ssize_t n, PyObject* kwargs) {
+  if (embedState().localMsgOptim) return true;
+  if (args && !PyTuple_CheckExact(args)) return false;  // as for any value of another type
+  for (Py_ssize_t i = 0; i < n; ++i)
+    if (!unobservablyShared(items[i], 1)) return false;  // depth 1: as items of the args tuple
+  if (!kwargs) return true;
   PyObject *key, *value;
   Py_ssize_t pos = 0;
   while (PyDict_Next(kwargs, &pos, &key, &value))
@@ -124,14 +129,14 @@ bool mayPassByReference(PyObject* args, PyObject* kwargs) {
 charm::MessageBuffer packCall(PyObject* const* items, Py_ssize_t n, PyObject* args, PyObject* kwargs, int pe,
                               std::uint8_t& flags, charm::comm::ExternalPayload* tail) {
   if (pe != rt().myPe()) return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, tail);
+  if (!mayPassByReference(args, items, n, kwargs))
+    return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
   PyRef made;
   if (!args) {
     made = argsTuple(items, n);
     if (!made) return {};
     args = made.get();
   }
-  if (!mayPassByReference(args, kwargs))
-    return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
   // The payload: the args tuple and the kwargs dict (or null), each a reference
   // the message owns (python_chare.h: takeByReference).
   PyObject* raw[2] = {Py_NewRef(args), Py_XNewRef(kwargs)};

@@ -38,6 +38,7 @@ bool plainArray(PyObject* o, PlainArray& out) {
   out.ndim = PyArray_NDIM(a);
   out.shape = PyArray_DIMS(a);
   out.nbytes = nbytes;
+  out.writable = PyArray_ISWRITEABLE(a);
   return true;
 }
 
@@ -46,31 +47,48 @@ bool plainDescr(PyObject* descr) {
          reinterpret_cast<PyArray_Descr*>(descr)->elsize > 0;
 }
 
-PyRef newArrayCopy(PyObject* descrObject, int ndim, const std::int64_t* shape, const void* data,
-                   std::size_t nbytes) {
-  if (ndim > NPY_MAXDIMS) {  // descr: plainDescr said yes (the caller's cache keeps that)
-    PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
-    return {};
-  }
-  auto* descr = reinterpret_cast<PyArray_Descr*>(descrObject);
-  // The shape must describe exactly the bytes received (checked without overflow)
-  // before anything is allocated from it.
-  npy_intp dims[NPY_MAXDIMS];
+namespace {
+
+// The dimensions of an array of `descr` and `shape` holding exactly `nbytes`
+// (checked without overflow, before anything is allocated from the shape); false
+// with ValueError set when they do not match (a corrupt message).
+bool dimsFor(PyArray_Descr* descr, int ndim, const std::int64_t* shape, std::size_t nbytes, npy_intp* dims) {
   std::size_t expected = static_cast<std::size_t>(descr->elsize);
-  for (int d = 0; d < ndim; ++d) {
-    if (shape[d] < 0 || __builtin_mul_overflow(expected, static_cast<std::size_t>(shape[d]), &expected)) {
-      expected = ~std::size_t{0};
-      break;
-    }
+  bool fits = ndim <= NPY_MAXDIMS;
+  for (int d = 0; fits && d < ndim; ++d) {
+    fits = shape[d] >= 0 && !__builtin_mul_overflow(expected, static_cast<std::size_t>(shape[d]), &expected);
     dims[d] = static_cast<npy_intp>(shape[d]);
   }
-  if (expected != nbytes) {
-    PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
-    return {};
-  }
+  if (fits && expected == nbytes) return true;
+  PyErr_SetString(PyExc_ValueError, "charmpy: corrupt message payload");
+  return false;
+}
+
+}  // namespace
+
+PyRef newArrayCopy(PyObject* descrObject, int ndim, const std::int64_t* shape, const void* data,
+                   std::size_t nbytes) {
+  auto* descr = reinterpret_cast<PyArray_Descr*>(descrObject);  // plainDescr said yes (the caller's cache keeps that)
+  npy_intp dims[NPY_MAXDIMS];
+  if (!dimsFor(descr, ndim, shape, nbytes, dims)) return {};
   Py_INCREF(descr);  // PyArray_NewFromDescr steals it
   PyRef array = PyRef::steal(PyArray_NewFromDescr(&PyArray_Type, descr, ndim, dims, nullptr, nullptr, 0, nullptr));
   if (array && nbytes) std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array.get())), data, nbytes);
+  return array;
+}
+
+PyRef newArrayOver(PyObject* descrObject, int ndim, const std::int64_t* shape, void* data, std::size_t nbytes,
+                   PyObject* owner, bool writable) {
+  auto* descr = reinterpret_cast<PyArray_Descr*>(descrObject);
+  npy_intp dims[NPY_MAXDIMS];
+  if (!dimsFor(descr, ndim, shape, nbytes, dims)) return {};
+  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
+  // NumPy sets the alignment flag from `data` itself.
+  PyRef array = PyRef::steal(PyArray_NewFromDescr(&PyArray_Type, descr, ndim, dims, nullptr, data,
+                                                  writable ? NPY_ARRAY_CARRAY : NPY_ARRAY_CARRAY_RO, nullptr));
+  if (!array) return {};
+  Py_INCREF(owner);  // PyArray_SetBaseObject steals it (and drops it on failure)
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(array.get()), owner) < 0) return {};
   return array;
 }
 

@@ -20,6 +20,7 @@ struct PlainArray {
   int ndim;
   const Py_ssize_t* shape;
   std::size_t nbytes;
+  bool writable;
 };
 
 // True, with `out` filled, when `o` is an exact numpy.ndarray as above; false
@@ -35,5 +36,12 @@ bool plainDescr(PyObject* descr);
 // copy of `nbytes` at `data`; null with ValueError set when `nbytes` is not the
 // shape's size (a corrupt message), or another Python exception.
 PyRef newArrayCopy(PyObject* descr, int ndim, const std::int64_t* shape, const void* data, std::size_t nbytes);
+
+// A C-contiguous array of dtype `descr` (as above) and `shape` over the `nbytes`
+// at `data`, memory that `owner` keeps alive: the array holds a reference to
+// `owner` as its base (no buffer export, no memoryview). Writable when
+// `writable`. Null with ValueError set when `nbytes` is not the shape's size.
+PyRef newArrayOver(PyObject* descr, int ndim, const std::int64_t* shape, void* data, std::size_t nbytes,
+                   PyObject* owner, bool writable);
 
 }  // namespace charmpy::numpy

@@ -44,9 +44,10 @@ constexpr std::size_t kMaxPendingSends = 64;    // bounds memory held by in-flig
 // Size of message number `sequence` on every pair: a fixed pattern, with one
 // multi-MiB message every eighth round (odd sizes exercise the size trailer),
 // and by round the sizes at MpiTransport's edges: the largest small message
-// copied out of its posted receive (512), the largest sent whole (4000), one more.
+// copied out of its posted receive (8192), one more, the largest sent whole
+// (32512), one more; and the edges of earlier versions (512, 4000).
 std::size_t sizeOf(std::uint64_t sequence) {
-  constexpr std::size_t kEdges[] = {8, 512, 513, 4000, 4001};
+  constexpr std::size_t kEdges[] = {8, 512, 513, 4000, 4001, 8192, 8193, 32512, 32513};
   switch (sequence % kBurst) {
     case 0: return 8;
     case 1: return 0;
