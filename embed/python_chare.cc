@@ -6,6 +6,7 @@
 
 #include "message_object.h"
 #include "module_support.h"
+#include "numpy_arrays.h"
 #include "charm/reducer.h"
 #include "runtime/chare_internals.h"
 
@@ -243,11 +244,13 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     p.bytesReceived += ctx.payloadSize;
   }
   const charm::EntryId id = ctx.entry;
+  const bool fastArgs = (ctx.flags & kCallFast) && !(ctx.flags & kCallByReference);  // args: FastCodec::unpack's
   charm::InvokeContext origin = ctx;
   origin.payload = nullptr;  // decoded into args and kwargs; the message may be gone when a coroutine runs
   origin.adoptable = nullptr;
   if (!entry.coro) {
     profiledCall(id, [&] { runCall(chare, std::move(object), entry, args, kwargs, origin); });
+    if (fastArgs) numpy::keepReceived(args.get());  // small arrays the method let go
     return;
   }
   ++static_cast<PythonChare*>(chare)->runningCoroutines;
