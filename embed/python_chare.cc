@@ -134,7 +134,7 @@ PyRef instanceAttribute(PyObject* object, PyObject* name) {
 // Keeps a pending exception of the call intact.
 void recheckWaiting(PyObject* object) {
   EmbedState& st = embedState();
-  if (!st.recheckWaiting || !st.waitingKey) return;
+  if (!st.conditionsWaited || !st.recheckWaiting || !st.waitingKey) return;
   PyRef waiting = instanceAttribute(object, st.waitingKey.get());
   if (!waiting || !PyList_Check(waiting.get()) || PyList_GET_SIZE(waiting.get()) == 0) return;
   PyObject *type, *value, *trace;

@@ -4,12 +4,14 @@
 # stopped CPython from specialising `self.x` in every method of every chare. Checks
 # that the attribute reads of an entry method are specialised after many calls on
 # every PE (CPython 3.11 only: the names of specialised instructions are its own),
-# and that @when still resumes waiting calls, also for a class with __getattr__
-# (which the runtime's read of its waiting list must not call).
+# and that @when and Chare.wait still resume waiting calls, also for a class with
+# __getattr__ (which the runtime's read of its waiting list must not call). The
+# runtime looks for waiting lists only once a chare of the PE waited
+# (_charmpy.note_waiting): the first waits of this program come after many calls.
 import dis
 import sys
 
-from charmpy import charm, Chare, Group, when
+from charmpy import charm, Chare, Group, coro, when
 
 from cases import case, run_cases
 
@@ -63,6 +65,20 @@ class Lazy(Chare):
         return self.log, [n for n in self.asked if n.startswith('_charmpy')]
 
 
+class Waiter(Chare):
+
+    def __init__(self):
+        self.count = 0
+
+    @coro
+    def wait_for(self, n):
+        self.wait('self.count >= %d' % n)
+        return self.count
+
+    def bump(self):
+        self.count += 1
+
+
 @case
 def attribute_reads_are_specialised_after_many_calls():
     g = Group(Counter)
@@ -91,6 +107,17 @@ def when_resumes_waiting_calls_also_with_getattr():
         log, asked = g[pe].report(ret=True).get()
         assert log == list(range(6)), (pe, log)
         assert asked == [], (pe, asked)
+
+
+@case
+def chare_wait_resumes_after_the_first_wait_of_the_pe():
+    g = Group(Waiter)
+    charm.awaitCreation(g)
+    for pe in range(charm.numPes()):
+        waiting = g[pe].wait_for(3, ret=True)
+        for _ in range(3):
+            g[pe].bump()
+        assert waiting.get() == 3, pe
 
 
 def main(args):
