@@ -88,6 +88,9 @@ struct EmbedState {
   PyRef recheckWaiting;  // when.recheck(chare): calls waiting on a condition of that chare
   PyRef collectionDestroyed;  // chare.collection_destroyed(cid): forget the Python records of an array
   PyRef waitingKey;      // "_charmpy_waiting", interned
+  // A chare of this PE had a call wait on a condition (_charmpy.note_waiting, from
+  // when.py): until then no chare has a waiting list, and nothing is re-checked.
+  bool conditionsWaited = false;
   // The runtime's chare of every Python chare object on this PE (for contribute).
   std::unordered_map<PyObject*, charm::ChareBase*> chareOfObject;
   std::unordered_map<charm::EntryId, PythonEntry> entries;

@@ -252,6 +252,8 @@ PyMethodDef methods[] = {
     {"spawn", py_spawn, METH_VARARGS, "Runs a callable on a new fiber."},
     {"current_fiber", py_current_fiber, METH_NOARGS, "Handle of the running fiber (0: none)."},
     {"suspend", py_suspend, METH_VARARGS, "Suspends the running fiber; suspend(what) names what it waits for."},
+    {"note_waiting", py_note_waiting, METH_NOARGS,
+     "A chare of this PE has a call waiting on a condition: re-check after its entry methods from now on."},
     {"waiting_coroutines", py_waiting_coroutines, METH_NOARGS,
      "[(chare, method, what, frame)] of the suspended coroutines of this PE."},
     {"set_diagnosis", py_set_diagnosis, METH_O, "set_diagnosis(report): the deadlock report's hook."},

@@ -216,6 +216,11 @@ PyObject* py_suspend(PyObject*, PyObject* args) {
   return suspendRunningFiber(what);
 }
 
+PyObject* py_note_waiting(PyObject*, PyObject*) {
+  embedState().conditionsWaited = true;
+  Py_RETURN_NONE;
+}
+
 PyObject* suspendRunningFiber(PyObject* what) {
   charm::FiberPool& pool = rt().scheduler().pool();
   charm::Fiber* self = pool.current();

@@ -88,6 +88,8 @@ PyObject* py_new_future_id(PyObject*, PyObject*);
 PyObject* py_spawn(PyObject*, PyObject* args);
 PyObject* py_current_fiber(PyObject*, PyObject*);
 PyObject* py_suspend(PyObject*, PyObject* args);
+// note_waiting(): a chare of this PE has a call waiting on a condition from now on.
+PyObject* py_note_waiting(PyObject*, PyObject*);
 // _charmpy.suspend(what) on the running fiber (the caller checked there is one).
 PyObject* suspendRunningFiber(PyObject* what);
 PyObject* py_waiting_coroutines(PyObject*, PyObject*);

@@ -24,7 +24,63 @@ bool plainKind(char kind) {
   return kind == 'b' || kind == 'i' || kind == 'u' || kind == 'f' || kind == 'c';
 }
 
+// Received arrays kept for reuse (keepReceived), each the only reference to it;
+// replaced in turn when all are taken.
+constexpr int kKept = 4;
+PyArrayObject* kept[kKept] = {};
+int nextKept = 0;
+
+// A kept array of `descr` and this shape, or null; the caller owns it.
+PyArrayObject* takeKept(PyArray_Descr* descr, int ndim, const npy_intp* dims) {
+  for (PyArrayObject*& a : kept) {
+    if (!a || PyArray_DESCR(a) != descr || PyArray_NDIM(a) != ndim) continue;
+    bool same = true;
+    for (int d = 0; d < ndim && same; ++d) same = PyArray_DIMS(a)[d] == dims[d];
+    if (!same) continue;
+    PyArrayObject* taken = a;
+    a = nullptr;
+    return taken;
+  }
+  return nullptr;
+}
+
+// True when `a` (an exact ndarray nothing else refers to) is in the state
+// PyArray_NewFromDescr gives a new small array of its dtype and shape: its own
+// aligned, writable memory, C strides, no base, no weak reference (a weak
+// reference must see it die), no flag a program set (read-only, not aligned).
+bool asNew(PyArrayObject* a) {
+  auto* fields = reinterpret_cast<PyArrayObject_fields*>(a);
+  if (fields->base || fields->weakreflist || !PyArray_DATA(a)) return false;
+  constexpr int kNeed = NPY_ARRAY_OWNDATA | NPY_ARRAY_WRITEABLE | NPY_ARRAY_ALIGNED | NPY_ARRAY_C_CONTIGUOUS;
+  constexpr int kAllowed = kNeed | NPY_ARRAY_F_CONTIGUOUS;  // what the shape gives
+  const int flags = PyArray_FLAGS(a);
+  if ((flags & kNeed) != kNeed || (flags & ~kAllowed)) return false;
+  PyArray_Descr* descr = PyArray_DESCR(a);
+  if (!plainKind(descr->kind) || descr->elsize <= 0) return false;
+  // The strides a new array gets (numpy's _array_fill_strides): a zero extent
+  // does not multiply.
+  npy_intp stride = descr->elsize;
+  for (int d = PyArray_NDIM(a) - 1; d >= 0; --d) {
+    if (PyArray_STRIDES(a)[d] != stride) return false;
+    if (PyArray_DIMS(a)[d]) stride *= PyArray_DIMS(a)[d];
+    if (stride > static_cast<npy_intp>(kKeepUpTo)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void keepReceived(PyObject* args) {
+  if (!PyArray_API) return;  // no array made yet
+  if (!PyTuple_CheckExact(args) || Py_REFCNT(args) != 1) return;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); ++i) {
+    PyObject* o = PyTuple_GET_ITEM(args, i);
+    if (Py_REFCNT(o) != 1 || !PyArray_CheckExact(o) || !asNew(reinterpret_cast<PyArrayObject*>(o))) continue;
+    PyArrayObject*& slot = kept[nextKept];
+    nextKept = (nextKept + 1) % kKept;
+    Py_XSETREF(slot, reinterpret_cast<PyArrayObject*>(Py_NewRef(o)));
+  }
+}
 
 bool plainArray(PyObject* o, PlainArray& out) {
   if (!ready() || !PyArray_CheckExact(o)) return false;
@@ -71,6 +127,10 @@ PyRef newArrayCopy(PyObject* descrObject, int ndim, const std::int64_t* shape, c
   auto* descr = reinterpret_cast<PyArray_Descr*>(descrObject);  // plainDescr said yes (the caller's cache keeps that)
   npy_intp dims[NPY_MAXDIMS];
   if (!dimsFor(descr, ndim, shape, nbytes, dims)) return {};
+  if (PyArrayObject* reused = takeKept(descr, ndim, dims)) {
+    if (nbytes) std::memcpy(PyArray_DATA(reused), data, nbytes);
+    return PyRef::steal(reinterpret_cast<PyObject*>(reused));
+  }
   Py_INCREF(descr);  // PyArray_NewFromDescr steals it
   PyRef array = PyRef::steal(PyArray_NewFromDescr(&PyArray_Type, descr, ndim, dims, nullptr, nullptr, 0, nullptr));
   if (array && nbytes) std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array.get())), data, nbytes);

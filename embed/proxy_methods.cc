@@ -17,6 +17,7 @@
 // with the object as first argument and makes no bound method. The proxy kinds read
 // the proxy's slots (_cid, _index, _pe, _dims) at the offsets proxy.py registered.
 #include <cstddef>
+#include <vector>
 
 #include "future_slots.h"
 #include "module_support.h"
@@ -110,13 +111,17 @@ PyObject* newElement(PyObject* collectionProxy, PyObject* index, PyObject* pe) {
   return element;
 }
 
-// group[pe] for an int pe in range; null (no exception) for the fallback.
+// group[pe] for an int pe in range; null (no exception) for the fallback. The
+// index tuple (pe,) of each PE is made once: a tuple of an int is immutable.
 PyObject* groupItem(PyObject* proxy, PyObject* key) {
   if (!PyLong_CheckExact(key)) return nullptr;
   int overflow = 0;
   const long pe = PyLong_AsLongAndOverflow(key, &overflow);
   if (overflow || pe < 0 || pe >= rt().numPes()) return nullptr;
-  PyRef index = PyRef::steal(PyTuple_Pack(1, key));
+  static std::vector<PyRef> indexOfPe;  // kept for the process
+  if (indexOfPe.empty()) indexOfPe.resize(static_cast<std::size_t>(rt().numPes()));
+  PyRef& index = indexOfPe[static_cast<std::size_t>(pe)];
+  if (!index) index = PyRef::steal(PyTuple_Pack(1, key));
   return index ? newElement(proxy, index.get(), key) : nullptr;
 }
 

@@ -6,6 +6,7 @@
 
 #include "message_object.h"
 #include "module_support.h"
+#include "numpy_arrays.h"
 #include "charm/reducer.h"
 #include "runtime/chare_internals.h"
 
@@ -108,14 +109,34 @@ void profiledCall(charm::EntryId id, F&& call) {
 
 }  // namespace
 
+PyRef instanceAttribute(PyObject* object, PyObject* name) {
+  PyObject *errType = nullptr, *errValue = nullptr, *errTrace = nullptr;
+  const bool pending = PyErr_Occurred() != nullptr;
+  if (pending) PyErr_Fetch(&errType, &errValue, &errTrace);
+  PyObject* value = nullptr;
+  PyTypeObject* type = Py_TYPE(object);
+  if (type->tp_getattro == PyObject_GenericGetAttr && !_PyType_Lookup(type, name)) {
+    // No class attribute of that name: the generic lookup reads only the object's
+    // own attributes, from its inline values when it has no __dict__ yet.
+#if PY_VERSION_HEX >= 0x030D0000
+    if (PyObject_GetOptionalAttr(object, name, &value) < 0) PyErr_Clear();
+#else
+    if (_PyObject_LookupAttr(object, name, &value) < 0) PyErr_Clear();
+#endif
+  } else if (PyObject** dict = _PyObject_GetDictPtr(object); dict && *dict) {
+    value = Py_XNewRef(PyDict_GetItemWithError(*dict, name));
+    if (!value) PyErr_Clear();
+  }
+  if (pending) PyErr_Restore(errType, errValue, errTrace);
+  return PyRef::steal(value);
+}
+
 // Keeps a pending exception of the call intact.
 void recheckWaiting(PyObject* object) {
   EmbedState& st = embedState();
-  if (!st.recheckWaiting || !st.waitingKey) return;
-  PyObject** dictPtr = _PyObject_GetDictPtr(object);
-  if (!dictPtr || !*dictPtr) return;
-  PyObject* waiting = PyDict_GetItemWithError(*dictPtr, st.waitingKey.get());  // borrowed
-  if (!waiting || !PyList_Check(waiting) || PyList_GET_SIZE(waiting) == 0) return;
+  if (!st.conditionsWaited || !st.recheckWaiting || !st.waitingKey) return;
+  PyRef waiting = instanceAttribute(object, st.waitingKey.get());
+  if (!waiting || !PyList_Check(waiting.get()) || PyList_GET_SIZE(waiting.get()) == 0) return;
   PyObject *type, *value, *trace;
   PyErr_Fetch(&type, &value, &trace);
   PyObject* args[] = {object};
@@ -223,11 +244,13 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
     p.bytesReceived += ctx.payloadSize;
   }
   const charm::EntryId id = ctx.entry;
+  const bool fastArgs = (ctx.flags & kCallFast) && !(ctx.flags & kCallByReference);  // args: FastCodec::unpack's
   charm::InvokeContext origin = ctx;
   origin.payload = nullptr;  // decoded into args and kwargs; the message may be gone when a coroutine runs
   origin.adoptable = nullptr;
   if (!entry.coro) {
     profiledCall(id, [&] { runCall(chare, std::move(object), entry, args, kwargs, origin); });
+    if (fastArgs) numpy::keepReceived(args.get());  // small arrays the method let go
     return;
   }
   ++static_cast<PythonChare*>(chare)->runningCoroutines;

@@ -58,6 +58,13 @@ void countSent(std::size_t bytes);
 // suspends) and resumes a waiting call whose condition now holds. A dict lookup
 // when nothing waits.
 void recheckWaiting(PyObject* object);
+// The attribute `name` of `object` itself (not of its class), a new reference, or
+// null when it has none (no exception set; a pending one is kept). Read without
+// making the instance __dict__: CPython 3.11 keeps an object's attributes inline
+// until something asks for its __dict__, and once made (a split dict) LOAD_ATTR no
+// longer specialises: every `self.x` in the chare's methods takes the slow path
+// (about 70 instructions more each; _PyObject_GetDictPtr makes it).
+PyRef instanceAttribute(PyObject* object, PyObject* name);
 // An index as a Python tuple of ints.
 PyRef indexToTuple(const charm::ArrayIndex& index);
 // A message payload to unpickle with out-of-band buffers viewing it: `owner` (a

@@ -37,8 +37,8 @@ void PythonChare::migrated() {
 
 std::string PythonChare::busyReason() const {
   if (runningCoroutines > 0) return "a coroutine of it is running";
-  PyObject** dict = _PyObject_GetDictPtr(object_.get());
-  if (dict && *dict && PyDict_GetItemString(*dict, "_charmpy_constructing")) return "its constructor is running";
+  static PyObject* constructing = PyUnicode_InternFromString("_charmpy_constructing");  // kept for the process
+  if (constructing && instanceAttribute(object_.get(), constructing)) return "its constructor is running";
   return {};
 }
 

@@ -246,6 +246,11 @@ def current_fiber() -> int:
 def suspend() -> Any:
     """Suspends the running fiber (RuntimeError outside one); returns what resume()
     passes."""
+def note_waiting() -> None:
+    """A chare of this PE has a call waiting on a condition (when.py, before it makes
+    the chare's `_charmpy_waiting` list): from now on the runtime calls the
+    recheck_waiting hook after the entry methods of chares that have such a list;
+    until then it looks for none."""
 def resume(fiber: int, value: Any = None) -> None:
     """Resumes a suspended fiber with `value` (from the scheduler context: runs it
     now; from a fiber: as soon as the current one suspends)."""

@@ -62,6 +62,7 @@ def wait_until(chare, code, scope, globals_):
         raise RuntimeError('waiting for a condition needs a coroutine (the entry function or '
                            'an @coro method)')
     futures.about_to_wait()
+    _charmpy.note_waiting()  # the runtime re-checks waiting lists from now on
     waiting = chare.__dict__.setdefault('_charmpy_waiting', [])
     w = Waiting(fiber, code, scope, globals_)
     waiting.append(w)

@@ -57,6 +57,7 @@ def group_element_made_in_c_equals_the_python_one(g, a):
     for pe in range(n):
         assert same_proxy(g[pe], python_item(g, pe))
         assert g[pe]._index == (pe,) and g[pe]._pe == pe and g[pe] is not g[pe]
+        assert g[pe]._index is g[pe]._index  # the C path makes each PE's (pe,) once
         assert same_proxy(g[np.int64(pe)], g[pe]) and same_proxy(g[[pe]], g[pe])
     for bad in (n, -1, 10**30):
         assert raised(lambda: g[bad]) == raised(lambda: python_item(g, bad)) and raised(lambda: g[bad])
