@@ -146,8 +146,11 @@ class Block(Chare):
     def __setstate__(self, state):
         # u comes viewing the migration message (in huge pages, writable): the
         # block keeps it there rather than copying it into new memory. Only the
-        # scratch grid is new.
-        self.__dict__.update(state)
+        # scratch grid is new. Attributes are set one by one: asking for
+        # self.__dict__ would make CPython 3.11 stop specialising `self.x` in
+        # this block's methods.
+        for name, value in state.items():
+            setattr(self, name, value)
         if not self.u.flags.writeable:
             self.u = self.u.copy()
         self.v = kernels.new_grid(self.u.shape)

@@ -97,6 +97,24 @@ def pack_chare(obj):
     return (False, state, runtime_state)
 
 
+def set_attributes(obj, state):
+    """obj.__dict__.update(state) without asking for the __dict__: CPython 3.11 keeps
+    an object's attributes inline until something asks for its __dict__, and from
+    then on no longer specialises `self.x` in its methods (every attribute read of
+    every entry method of a migrated chare took the slow path). Each attribute is
+    set with object.__setattr__ (the class's own __setattr__ is bypassed, as
+    __dict__.update does), unless a name is not a string or names a data
+    descriptor of the class (a property: only __dict__.update bypasses it)."""
+    cls = type(obj)
+    for name in state:
+        if type(name) is not str or hasattr(type(getattr(cls, name, None)), '__set__'):
+            obj.__dict__.update(state)
+            return
+    setattr_ = object.__setattr__
+    for name, value in state.items():
+        setattr_(obj, name, value)
+
+
 def unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
     """Migration hook: rebuilds a chare of class `cls` from pack_chare's state
     (unpickled; its arrays view the migration message)."""
@@ -106,8 +124,8 @@ def unpack_chare(cls, kind, cid, index, dims, home_pe, packed):
     if custom and hasattr(obj, '__setstate__'):
         obj.__setstate__(state)
     else:
-        obj.__dict__.update(state)
-    obj.__dict__.update(runtime_state)
+        set_attributes(obj, state)
+    set_attributes(obj, runtime_state)
     if kind == KIND_ARRAY:
         obj.thisIndex = index
         obj.thisProxy = new_proxy(info, KIND_ARRAY, cid, None, -1, tuple(dims))
@@ -121,4 +139,7 @@ def _construct_on_fiber(construct, obj, args, kwargs):
     try:
         construct(obj, args, kwargs)
     finally:
-        obj.__dict__.pop('_charmpy_constructing')._deliver(None, False)
+        # Not obj.__dict__.pop: asking for the __dict__ slows `self.x` (set_attributes).
+        constructing = object.__getattribute__(obj, '_charmpy_constructing')
+        object.__delattr__(obj, '_charmpy_constructing')
+        constructing._deliver(None, False)

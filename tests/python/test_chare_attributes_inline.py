@@ -11,7 +11,7 @@
 import dis
 import sys
 
-from charmpy import charm, Chare, Group, coro, when
+from charmpy import charm, Array, Chare, Group, coro, when
 
 from cases import case, run_cases
 
@@ -42,6 +42,25 @@ class Counter(Chare):
 
     def attribute_ops(self):
         return self.count, specialised_attribute_ops(Counter.bump)
+
+
+class Mover(Chare):
+    """An array element that migrates: its attributes come back through the
+    migration path (construction.set_attributes), which must not make its __dict__."""
+
+    def __init__(self):
+        self.count = 0
+        self.step = 1
+
+    def go(self, pe):
+        self.migrate(pe)
+
+    def bump(self):
+        self.count = self.count + self.step
+        return self.count
+
+    def attribute_ops(self):
+        return charm.myPe(), self.count, specialised_attribute_ops(Mover.bump)
 
 
 class Lazy(Chare):
@@ -93,6 +112,26 @@ def attribute_reads_are_specialised_after_many_calls():
         assert count == CALLS // n + (1 if pe < CALLS % n else 0) + 1, (pe, count)
         if ops is not None:
             assert ops == ['LOAD_ATTR_INSTANCE_VALUE', 'STORE_ATTR_INSTANCE_VALUE'], (pe, ops)
+
+
+@case
+def attribute_reads_are_specialised_in_migrated_chares():
+    n = charm.numPes()
+    a = Array(Mover, 2 * n)
+    charm.awaitCreation(a)
+    where = [a[i].attribute_ops(ret=True).get()[0] for i in range(2 * n)]
+    for i in range(2 * n):
+        a[i].go((where[i] + 1) % n)
+    for k in range(CALLS):
+        a[k % (2 * n)].bump()
+    for i in range(2 * n):
+        a[i].bump(ret=True).get()
+    for i in range(2 * n):
+        pe, count, ops = a[i].attribute_ops(ret=True).get()
+        assert pe == (where[i] + 1) % n, (i, pe, where[i])
+        assert count == CALLS // (2 * n) + 1, (i, count)
+        if ops is not None:
+            assert ops == ['LOAD_ATTR_INSTANCE_VALUE', 'STORE_ATTR_INSTANCE_VALUE'], (i, pe, ops)
 
 
 @case
