@@ -135,10 +135,11 @@ struct BlockLayout {
 // than a slab's. Grids are carved from the chunks one after another (a 48^3
 // block's two 1 MB grids share a huge page); a freed grid is kept for the next
 // grid of its size (a block migrating in) and memory is never given back. Both
-// C++ flavours keep their grids here.
+// C++ flavours keep their grids here (from 64 KiB: a 24^3 block's 140 KB grids
+// too, 8x8x8 blocks of a 192^3 grid).
 class GridMemory {
  public:
-  static constexpr std::size_t kFrom = 256 << 10;
+  static constexpr std::size_t kFrom = 64 << 10;
 
   static void* allocate(std::size_t bytes) {
     bytes = rounded(bytes);
