@@ -296,10 +296,10 @@ inline void sweepRow(const double* __restrict c, const double* __restrict xm, co
 // first interior point to its last, the z ghost cells between rows included (their
 // results are garbage, set back to 0 after): the rows of a 48^3 block are short,
 // and setting up each row's loop cost ~10% more instructions per point than rows
-// of 192. For that the plane's ghosts must be in `u`: the z faces of `g` are
-// stored into u's z ghost cells, its y faces into u's ghost rows, plane by plane
-// as the sweep reaches them (the values a filled ghost layer holds there). A plane
-// next to an x face of `g` reads that face in place, row by row.
+// of 192. For that the z faces of `g` are stored into u's z ghost cells, plane by
+// plane as the sweep reaches them (the values a filled ghost layer holds there;
+// the cells share cache lines with the rows). The rows next to a y face of `g`,
+// and the planes next to an x face, read that face in place, row by row.
 template <bool kFold>
 void sweep(const BlockLayout& b, double* u, double* next, int xBegin, int xEnd, const GhostPlanes& g,
            const FacesOut& faces, int packFrom) {
@@ -317,17 +317,29 @@ void sweep(const BlockLayout& b, double* u, double* next, int xBegin, int xEnd, 
         if (zp) c[y * sy + nz] = zp[zFaceRow + y];
       }
     const bool xmFace = x == 1 && g.face[0], xpFace = x == nx && g.face[1];
+    const double* ymFirst = g.face[2] ? g.face[2] + yFaceRow : c - sy;
+    const double* ypLast = g.face[3] ? g.face[3] + yFaceRow : c + ny * sy;
     if (!xmFace && !xpFace) {
-      if (g.face[2]) std::copy_n(g.face[2] + yFaceRow, nz, c - sy);
-      if (g.face[3]) std::copy_n(g.face[3] + yFaceRow, nz, c + ny * sy);
-      sweepRow<kFold>(c, c - sx, c + sx, c - sy, c + sy, out, static_cast<int>((ny - 1) * sy + nz));
-      for (int y = 0; y + 1 < ny; ++y) out[y * sy + nz] = out[y * sy + nz + 1] = 0.0;
+      // Rows next to a y face in `g` read it in place; the rows between them run
+      // as one flat span.
+      auto oneRow = [&](int y) {
+        double* row = c + y * sy;
+        sweepRow<kFold>(row, row - sx, row + sx, y == 0 ? ymFirst : row - sy, y == ny - 1 ? ypLast : row + sy,
+                        out + y * sy, nz);
+      };
+      int first = 0, last = ny;  // rows [first, last) flat
+      if (g.face[2]) oneRow(first++);
+      if (g.face[3] && last > first) oneRow(--last);
+      if (last > first) {
+        double* span = c + first * sy;
+        sweepRow<kFold>(span, span - sx, span + sx, span - sy, span + sy, out + first * sy,
+                        static_cast<int>((last - first - 1) * sy + nz));
+        for (int y = first; y + 1 < last; ++y) out[y * sy + nz] = out[y * sy + nz + 1] = 0.0;
+      }
     } else {
       const double* xm = xmFace ? g.face[0] : c - sx;
       const double* xp = xpFace ? g.face[1] : c + sx;
       const std::ptrdiff_t xmStep = xmFace ? nz : sy, xpStep = xpFace ? nz : sy;
-      const double* ymFirst = g.face[2] ? g.face[2] + yFaceRow : c - sy;
-      const double* ypLast = g.face[3] ? g.face[3] + yFaceRow : c + ny * sy;
       double* row = c;
       double* rowOut = out;
       for (int y = 0; y < ny; ++y, row += sy, rowOut += sy, xm += xmStep, xp += xpStep)
