@@ -118,14 +118,27 @@ class Block : public charm::ArrayElement<Block> {
     }
   }
 
+  // A new face message for `dir`, its doubles to be filled.
+  charm::Payload newFace(int dir, int iteration) const {
+    auto face = charm::Payload::allocate(sizeof(FaceHeader) + faceSize(layout_, dir) * sizeof(double));
+    const FaceHeader header{iteration, opposite(dir)};
+    std::memcpy(face.data(), &header, sizeof header);
+    return face;
+  }
+  static double* faceDoubles(charm::Payload& face) {
+    return reinterpret_cast<double*>(face.data() + sizeof(FaceHeader));
+  }
+
   void sendFaces() {
     for (int dir = 0; dir < kDirections; ++dir) {
       if (!hasNeighbour_[dir]) continue;
-      // Packed straight into the message, which travels (and is received) without another copy.
-      auto face = charm::Payload::allocate(sizeof(FaceHeader) + faceSize(layout_, dir) * sizeof(double));
-      const FaceHeader header{iteration_, opposite(dir)};
-      std::memcpy(face.data(), &header, sizeof header);
-      packFace(layout_, u_.data(), dir, reinterpret_cast<double*>(face.data() + sizeof header));
+      // Packed by the sweep that made u_ (compute()); else packed here, straight
+      // into the message, which travels (and is received) without another copy.
+      charm::Payload face = std::move(outgoing_[dir]);
+      if (!face) {
+        face = newFace(dir, iteration_);
+        packFace(layout_, u_.data(), dir, faceDoubles(face));
+      }
       thisProxy()[neighbour_[dir]].invoke<&Block::face>(std::move(face));
     }
     facesSent_ = true;
@@ -163,8 +176,18 @@ class Block : public charm::ArrayElement<Block> {
     GhostPlanes planes;
     for (int dir = 0; dir < kDirections; ++dir)
       if (ghosts_[dir]) planes.face[dir] = reinterpret_cast<const double*>(ghosts_[dir].data() + sizeof(FaceHeader));
+    // The faces of the next iteration, if there is one, are packed by the sweep
+    // (sendFaces sends them, after a load-balancing step too unless the block moved:
+    // they are not packed for migration).
+    FacesOut faces;
+    if (iteration_ + 1 < options_.iters)
+      for (int dir = 0; dir < kDirections; ++dir)
+        if (hasNeighbour_[dir]) {
+          outgoing_[dir] = newFace(dir, iteration_ + 1);
+          faces.face[dir] = faceDoubles(outgoing_[dir]);
+        }
     const auto start = std::chrono::steady_clock::now();
-    iterate(layout_, u_.data(), next_.data(), options_.imbalance, options_.grid[0], planes);
+    iterate(layout_, u_.data(), next_.data(), options_.imbalance, options_.grid[0], planes, faces);
     computeSecondsOnThisPe += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::swap(u_, next_);
     ++iteration_;
@@ -182,6 +205,7 @@ class Block : public charm::ArrayElement<Block> {
   bool facesSent_ = false;             // this block's faces of iteration_ are out
   std::array<charm::Payload, kDirections> ghosts_;  // faces of iteration_ in, by ghost plane
   std::vector<charm::Payload> early_;  // faces of iteration_ + 1
+  std::array<charm::Payload, kDirections> outgoing_;  // faces of u_ to send, packed by compute()
   charm::Callback checksum_;
 
   // Derived from options_ and thisIndex() (setUp), not packed.

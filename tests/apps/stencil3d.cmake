@@ -91,6 +91,20 @@ foreach(n 1 2 4)
     --run "${mpirun} $<TARGET_FILE:stencil3d-cpp> ++quiet --iters 6 --grid 24 36 48 --blocks 3 --imbalance 2")
 endforeach()
 
+# The C++ sweep (flat planes, ghosts stored plane by plane, faces packed as it
+# goes) against the Numba kernels of mpi4py on odd blocks: the heavy half ending
+# inside a block, rows of one point, planes of one row, balancing at every other
+# iteration.
+foreach(n 1 2)
+  set(mpirun "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe")
+  set(args "--iters 5 --grid 12 18 30 --imbalance 3")
+  set(cpp "${mpirun} $<TARGET_FILE:stencil3d-cpp> ++quiet ${args}")
+  stencil3d_cpp_test(stencil3d_cpp_odd_blocks_match_numba_np${n} ${n}
+    --run "${mpirun} /usr/bin/python3 ${STENCIL3D_DIR}/stencil3d_mpi4py.py ${args}"
+    --run "${cpp} --blocks 3 2 5" --run "${cpp} --blocks 1 1 30" --run "${cpp} --blocks 12 18 1"
+    --run "${cpp} --blocks 3 2 5 --lb-period 2 +balancer RotateLB")
+endforeach()
+
 foreach(n 2 4)
   set(cpp "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet --grid 24 --iters 6 --imbalance 3")
   # GreedyLB moves the heavy blocks; the reference names GreedyLB too but runs no
