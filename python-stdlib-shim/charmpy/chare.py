@@ -152,9 +152,12 @@ class Chare:
     def _charmpy_ping(self):
         """Returns once this element is constructed (`charm.awaitCreation` calls it); a
         coroutine constructor may still be running when the element gets messages."""
-        constructing = getattr(self, '_charmpy_constructing', None)
-        if constructing is not None:
-            constructing.get()
+        try:
+            # Not getattr: a class's __getattr__ may answer every name.
+            constructing = object.__getattribute__(self, '_charmpy_constructing')
+        except AttributeError:
+            return
+        constructing.get()
 
     def _charmpy_indexed_section_of(self, shipped):
         """(thisIndex, PE, section number(s) under a charm.split section_func, or None

@@ -136,7 +136,7 @@ def attribute_reads_are_specialised_in_migrated_chares():
 
 @case
 def when_resumes_waiting_calls_also_with_getattr():
-    g = Group(Lazy)   # (no awaitCreation: its getattr(self, '_charmpy_constructing') would call __getattr__)
+    g = Group(Lazy)
     for pe in range(charm.numPes()):
         # all but the last wait, then run in order (resumed after the call that made
         # their condition true: wait for every reply before asking for the log)
@@ -145,6 +145,18 @@ def when_resumes_waiting_calls_also_with_getattr():
             r.get()
         log, asked = g[pe].report(ret=True).get()
         assert log == list(range(6)), (pe, log)
+        assert asked == [], (pe, asked)
+
+
+@case
+def await_creation_with_getattr():
+    # awaitCreation asks each element whether a coroutine constructor still runs;
+    # that look must not call the class's __getattr__ (it answered 0, not None,
+    # and awaitCreation failed).
+    g = Group(Lazy)
+    charm.awaitCreation(g)
+    for pe in range(charm.numPes()):
+        log, asked = g[pe].report(ret=True).get()
         assert asked == [], (pe, asked)
 
 
