@@ -162,9 +162,8 @@ def store(uid, state, value):
         for pe in subscribers:
             send_value(pe, uid, state, value)
     callbacks, h.callbacks = h.callbacks, None
-    if callbacks:
-        for cb in callbacks:
-            cb()
+    if callbacks is not None:
+        _call(callbacks)
 
 
 # While a batch of tasks runs (tasks.run_batch), plain results for their callers
@@ -220,10 +219,13 @@ def arrived_plain(flat):
             continue   # no reference left here: dropped
         slot.state, slot.value = flat[i + 1], flat[i + 2]
         callbacks = slot.callbacks
-        if callbacks:
+        if callbacks is not None:
             slot.callbacks = None
-            for cb in callbacks:
-                cb()
+            if type(callbacks) is list:
+                for cb in callbacks:
+                    cb()
+            else:
+                callbacks()
 
 
 def arrived(uid, state, value):
@@ -236,9 +238,8 @@ def arrived(uid, state, value):
         return   # no reference left here: dropped
     slot.state, slot.value = state, value
     callbacks, slot.callbacks = slot.callbacks, None
-    if callbacks:
-        for cb in callbacks:
-            cb()
+    if callbacks is not None:
+        _call(callbacks)
 
 
 def done_there(uid):
@@ -274,11 +275,25 @@ def when_ready(uid, holder, cb):
         node[holder]._charmpy_ray_fetch(uid, MY_PE)
 
 
+def _call(callbacks):
+    """Calls what waits for an object: `callbacks` is one callable or a list of them
+    (one alone, the common case, needs no list: fewer objects for the cyclic GC)."""
+    if type(callbacks) is list:
+        for cb in callbacks:
+            cb()
+    else:
+        callbacks()
+
+
 def _added(callbacks, cb):
-    """`callbacks` with `cb` added; a fiber's waiter only once (it may be there from
-    the fiber's previous wait)."""
+    """`callbacks` (None, one callable or a list) with `cb` added; a fiber's waiter
+    only once (it may be there from the fiber's previous wait)."""
     if callbacks is None:
-        return [cb]
+        return cb
+    if type(callbacks) is not list:
+        if callbacks is cb and type(cb) is _Waiter:
+            return callbacks
+        return [callbacks, cb]
     if type(cb) is not _Waiter or cb not in callbacks:
         callbacks.append(cb)
     return callbacks
@@ -402,7 +417,7 @@ def wait_until(refs, need, timeout, what):
             slot = slots[ref.uid]
             if (slot.callbacks is None and slot.state == PENDING and slot.expect_push
                     and not slot.done_there):
-                slot.callbacks = [w]   # a small value comes unasked, a large one says done
+                slot.callbacks = w   # a small value comes unasked, a large one says done
                 continue
         when_ready(ref.uid, holder, w)   # once per reference (see _added)
     flush()

@@ -76,7 +76,7 @@ class RemoteFunction:
     number only, so that a task with plain arguments (numbers, strings, arrays) is a
     flat message the runtime encodes without pickling."""
 
-    __slots__ = ('func', 'sendable', 'num_returns', 'name', 'number')
+    __slots__ = ('func', 'sendable', 'num_returns', 'name', 'number', 'shipped')
 
     def __init__(self, func, num_returns=1, number=None):
         if type(num_returns) is not int or num_returns < 1:
@@ -87,6 +87,7 @@ class RemoteFunction:
         self.num_returns = num_returns
         self.name = pool_tasks.function_name(func)
         self.number = number
+        self.shipped = [False] * NUM_PES   # the function is known on that PE (_shipped)
 
     def remote(self, *args, **kwargs):
         """Runs the function as a task on some PE; returns its ObjectRef at once (a list
@@ -98,7 +99,7 @@ class RemoteFunction:
         pe = (MY_PE + _next) % NUM_PES   # next_pe(), inline (on every task's path)
         _next += 1
         number = self.number
-        if number is None or (number, pe) not in _shipped:
+        if number is None or not self.shipped[pe]:
             number = self._ship(node, pe)
         if self.num_returns == 1 and not kwargs:
             uid = next(uid_counter) * NUM_PES + MY_PE   # new_uid(), inline
@@ -146,6 +147,9 @@ class RemoteFunction:
         return refs[0] if self.num_returns == 1 else refs
 
     def _ship(self, node, pe):
+        if self.number is not None and (self.number, pe) in _shipped:   # by another instance
+            self.shipped[pe] = True
+            return self.number
         send_batches()   # tasks of earlier functions first (not needed, but simpler to follow)
         if self.sendable is None:
             self.sendable = pool_tasks.sendable(self.func, '%s.remote()' % self.name)
@@ -156,6 +160,7 @@ class RemoteFunction:
                 self.number = _numbers[key] = len(_numbers)
         node[pe]._charmpy_ray_function(MY_PE, self.number, self.sendable, self.num_returns)
         _shipped.add((self.number, pe))
+        self.shipped[pe] = True
         return self.number
 
     def options(self, num_returns=None, **ignored):
