@@ -70,7 +70,7 @@ def _as_ref_list(refs, what):
         raise TypeError('%s takes an ObjectRef or a list of ObjectRefs, got %s'
                         % (what, type(refs).__name__))
     for r in items:
-        if not isinstance(r, ObjectRef):
+        if type(r) is not ObjectRef and not isinstance(r, ObjectRef):
             raise TypeError('%s takes ObjectRefs, got an element of type %s (%r)'
                             % (what, type(r).__name__, r))
     return single, list(items)

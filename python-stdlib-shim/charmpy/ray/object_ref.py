@@ -143,7 +143,8 @@ class ObjectRef:
                 _local_decref(self.uid, slot.weight)
             else:
                 decrefs.setdefault(slot.holder, []).append((self.uid, slot.weight))
-                _arm_flush()
+                if not _flush_armed:
+                    _arm_flush()
         # the slot, with this PE's copy of the value, goes when it returns
 
     def __reduce__(self):

@@ -20,7 +20,7 @@ from .. import pool_tasks
 from . import object_store as _store
 from .object_ref import FULL_WEIGHT, ObjectRef, Slot, call_ref, slots, uid_counter
 from .object_ref import _new_ref
-from .object_store import (collect_replies, created, flush, node_or_init, node_proxy,
+from .object_store import (Held, held, collect_replies, created, flush, node_or_init, node_proxy,
                            send_replies, set_before_wait, store)
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
@@ -262,7 +262,7 @@ def run_batch(caller, flat):
 
 def _run_batch(b, token):
     """The fiber of a batch: runs its tasks from b.i while it is the batch's owner."""
-    flat, caller, functions = b.flat, b.caller, _functions
+    flat, caller, functions, held_get = b.flat, b.caller, _functions, held.get
     n = len(flat)
     while b.i < n:
         i = b.i
@@ -270,7 +270,15 @@ def _run_batch(b, token):
         b.i = end
         uid = flat[i + 1]
         func, name = functions[(caller, flat[i])]
-        h = created(uid, caller)
+        h = held_get(uid)   # h = created(uid, caller), inline
+        if h is None:
+            h = held[uid] = Held()
+        h.created = True
+        h.caller = caller
+        h.outstanding += FULL_WEIGHT
+        if h.outstanding == 0:
+            del held[uid]   # every reference is already gone
+            h = None
         if h is not None and h.cancel is not None:   # cancelled before it arrived
             _launch(Task(func, name, [uid], caller), [h], flat[i + 3:end], None, None)
         else:   # _run1(func, name, uid, args), inline
