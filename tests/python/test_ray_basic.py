@@ -385,6 +385,43 @@ def references_are_hashable_dict_keys():
     assert sorted(table[r] for r in ready) == list(range(5))
 
 
+_order = []   # this PE's record of the batch_* tasks below
+
+
+@ray.remote
+def batch_waiter(i):
+    # waits (on a fiber) until batch_setter(i), later in the same batch, ran here
+    _order.append(('waiter starts', i))
+    while ('setter', i) not in _order:
+        ray.get(add.remote(i, 0))
+    _order.append(('waiter ends', i))
+    return [e for e in _order if e[1] == i]
+
+
+@ray.remote
+def batch_setter(i):
+    _order.append(('setter', i))
+    return i
+
+
+@case
+def a_batched_task_that_waits_lets_the_next_tasks_of_its_batch_run():
+    # the tasks of a batch share a fiber until one waits; then the rest goes on on
+    # another fiber: batch_setter(i) runs while batch_waiter(i) waits on its PE (task k
+    # and task k + numPes land on the same PE); an argument of -1 is a plain task too
+    n = charm.numPes()
+    ray.get([batch_setter.remote(-1 - i) for i in range(n)])   # both functions reach every
+    ray.get([batch_waiter.remote(-1 - i) for i in range(n)])   # PE first (a new one ends a batch)
+    ray.get([add.remote(0, i) for i in range(n)])
+    waiters = [batch_waiter.remote(i) for i in range(n)]
+    setters = [batch_setter.remote(i) for i in range(n)]
+    after = [add.remote(-1, i) for i in range(n)]
+    assert ray.get(setters) == list(range(n))
+    assert ray.get(after) == [i - 1 for i in range(n)]
+    assert ray.get(waiters) == [[('waiter starts', i), ('setter', i), ('waiter ends', i)]
+                                for i in range(n)]
+
+
 def main(args):
     ray.init()
     run_cases()

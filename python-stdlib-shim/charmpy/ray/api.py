@@ -8,11 +8,12 @@ from ..creation import Group
 from .actors import actor_class, method  # noqa: F401  (ray.method)
 from .exceptions import GetTimeoutError, task_error
 from .node import RayNode
-from .object_store import (cancel as cancel_here, created, flush, is_ready, local_value,
+from .object_store import (cancel as cancel_here, created, flush, held, is_ready, local_value,
                            node_or_init, node_proxy, set_auto_init, set_node, store, wait_until)
 from .resolve import copied
 from .tasks import remote_function
-from .object_ref import failures_handled, MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef, new_uid
+from .object_ref import (failures_handled, MY_PE, NUM_PES, FULL_WEIGHT, READY, FAILED, ObjectRef,
+                         new_uid, slots)
 
 
 def init(*args, **kwargs):
@@ -69,7 +70,7 @@ def _as_ref_list(refs, what):
         raise TypeError('%s takes an ObjectRef or a list of ObjectRefs, got %s'
                         % (what, type(refs).__name__))
     for r in items:
-        if not isinstance(r, ObjectRef):
+        if type(r) is not ObjectRef and not isinstance(r, ObjectRef):
             raise TypeError('%s takes ObjectRefs, got an element of type %s (%r)'
                             % (what, type(r).__name__, r))
     return single, list(items)
@@ -99,7 +100,15 @@ def get(object_refs, timeout=None):
                                  len(refs), timeout))
     if single:
         return _value(refs[0])
-    return [_value(r) for r in refs]
+    values = []
+    append = values.append
+    for r in refs:   # _value(r), its common case inline
+        obj = held.get(r.uid) if r.holder == MY_PE else slots.get(r.uid)
+        if obj is not None and obj.state == READY:
+            append(obj.value)
+        else:
+            append(_value(r))
+    return values
 
 
 def put(value):

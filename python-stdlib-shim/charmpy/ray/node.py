@@ -5,7 +5,7 @@ in api.py.
 """
 from ..chare import Chare, register
 from .object_ref import FULL_WEIGHT, MY_PE, granted
-from .object_store import arrived, cancel, done_there, fetch, flush, grant, return_weight, returned, set_node
+from .object_store import arrived, arrived_plain, cancel, done_there, fetch, flush, grant, return_weight, returned, set_node
 from .tasks import receive_function, run, run1, run_batch, send_batches
 
 
@@ -51,8 +51,7 @@ class RayNode(Chare):
         flush()
 
     def _charmpy_ray_values(self, *flat):
-        for i in range(0, len(flat), 3):
-            arrived(flat[i], flat[i + 1], flat[i + 2])
+        arrived_plain(flat)   # (store() batches plain values only)
         flush()
 
     def _charmpy_ray_done(self, uid):

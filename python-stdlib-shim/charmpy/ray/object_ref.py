@@ -28,6 +28,7 @@ at the next ray call or node message, or from a timer armed when the queue fills
 timer only adds to the scheduler's heap, which is safe from anywhere), so that what a
 program drops is freed even if it makes no further ray call.
 """
+import itertools
 import sys
 
 import _charmpy
@@ -41,14 +42,12 @@ _SPLIT_SMALL = 1 << 40     # below this a pickle takes half the weight, above 1/
 
 PENDING, READY, FAILED = 0, 1, 2
 
-_counter = 0
+uid_counter = itertools.count(1)   # this PE's uids: next(uid_counter) * NUM_PES + MY_PE
 
 
 def new_uid():
     """A uid unique in the job, without communication."""
-    global _counter
-    _counter += 1
-    return _counter * NUM_PES + MY_PE
+    return next(uid_counter) * NUM_PES + MY_PE
 
 
 class Slot:
@@ -144,7 +143,8 @@ class ObjectRef:
                 _local_decref(self.uid, slot.weight)
             else:
                 decrefs.setdefault(slot.holder, []).append((self.uid, slot.weight))
-                _arm_flush()
+                if not _flush_armed:
+                    _arm_flush()
         # the slot, with this PE's copy of the value, goes when it returns
 
     def __reduce__(self):

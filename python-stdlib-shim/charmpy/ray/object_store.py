@@ -19,9 +19,10 @@ import _charmpy
 
 from .. import futures
 from ..pool_tasks import error_tuple
+from . import object_ref as _ref
 from .object_ref import (MY_PE, PENDING, FAILED, FULL_WEIGHT, failures_handled, forget_failure,
                          slots, set_local_hooks,
-                         queue_return, pending_messages, take_decrefs, take_grant_requests)
+                         queue_return, take_decrefs, take_grant_requests)
 
 node = None       # proxy of the RayNode group, once ray.init() reached this PE
 auto_init = None  # api.py's ray.init(), for a first ray call made by PE 0's entry
@@ -161,9 +162,8 @@ def store(uid, state, value):
         for pe in subscribers:
             send_value(pe, uid, state, value)
     callbacks, h.callbacks = h.callbacks, None
-    if callbacks:
-        for cb in callbacks:
-            cb()
+    if callbacks is not None:
+        _call(callbacks)
 
 
 # While a batch of tasks runs (tasks.run_batch), plain results for their callers
@@ -209,6 +209,25 @@ def fetch(uid, pe):
         h.subscribers.append(pe)
 
 
+def arrived_plain(flat):
+    """Values of plain types (see _PLAIN) of objects held elsewhere, as a flat
+    (uid, state, value, ...) tuple: arrived() for each, in fewer steps."""
+    get = slots.get
+    for i in range(0, len(flat), 3):
+        slot = get(flat[i])
+        if slot is None or slot.state != PENDING:
+            continue   # no reference left here: dropped
+        slot.state, slot.value = flat[i + 1], flat[i + 2]
+        callbacks = slot.callbacks
+        if callbacks is not None:
+            slot.callbacks = None
+            if type(callbacks) is list:
+                for cb in callbacks:
+                    cb()
+            else:
+                callbacks()
+
+
 def arrived(uid, state, value):
     """The value of `uid` (held elsewhere) arrived here."""
     nbytes = getattr(value, 'nbytes', 0)
@@ -219,9 +238,8 @@ def arrived(uid, state, value):
         return   # no reference left here: dropped
     slot.state, slot.value = state, value
     callbacks, slot.callbacks = slot.callbacks, None
-    if callbacks:
-        for cb in callbacks:
-            cb()
+    if callbacks is not None:
+        _call(callbacks)
 
 
 def done_there(uid):
@@ -257,11 +275,25 @@ def when_ready(uid, holder, cb):
         node[holder]._charmpy_ray_fetch(uid, MY_PE)
 
 
+def _call(callbacks):
+    """Calls what waits for an object: `callbacks` is one callable or a list of them
+    (one alone, the common case, needs no list: fewer objects for the cyclic GC)."""
+    if type(callbacks) is list:
+        for cb in callbacks:
+            cb()
+    else:
+        callbacks()
+
+
 def _added(callbacks, cb):
-    """`callbacks` with `cb` added; a fiber's waiter only once (it may be there from
-    the fiber's previous wait)."""
+    """`callbacks` (None, one callable or a list) with `cb` added; a fiber's waiter
+    only once (it may be there from the fiber's previous wait)."""
     if callbacks is None:
-        return [cb]
+        return cb
+    if type(callbacks) is not list:
+        if callbacks is cb and type(cb) is _Waiter:
+            return callbacks
+        return [callbacks, cb]
     if type(cb) is not _Waiter or cb not in callbacks:
         callbacks.append(cb)
     return callbacks
@@ -340,7 +372,7 @@ def flush():
     """Sends the weight returned and the grants asked for since the last flush, one
     message per holder. Called wherever sending is safe: every ray call, every
     entry of the node group, after every task and actor call."""
-    if node is None or not pending_messages():
+    if node is None or not (_ref.decrefs or _ref.grant_requests):   # pending_messages()
         return
     for pe, items in take_decrefs().items():
         node[pe]._charmpy_ray_decref(items)
@@ -379,8 +411,15 @@ def wait_until(refs, need, timeout, what):
     w = _waiters.get(fiber)
     if w is None:
         w = _waiters[fiber] = _Waiter(fiber)
-    for ref in pending:
-        when_ready(ref.uid, ref.holder, w)   # once per reference (see _added)
+    for ref in pending:   # when_ready(ref.uid, ref.holder, w), its common case inline
+        holder = ref.holder
+        if holder != MY_PE:
+            slot = slots[ref.uid]
+            if (slot.callbacks is None and slot.state == PENDING and slot.expect_push
+                    and not slot.done_there):
+                slot.callbacks = w   # a small value comes unasked, a large one says done
+                continue
+        when_ready(ref.uid, holder, w)   # once per reference (see _added)
     flush()
     w.call += 1
     call = w.call
@@ -404,8 +443,9 @@ def _count_ready(refs, need, pending):
     """How many of `refs` are ready here (counting stops at `need` unless the pending
     ones are wanted in `pending`)."""
     count = 0
-    for ref in refs:
-        if is_ready(ref.uid, ref.holder):
+    for ref in refs:   # is_ready(ref.uid, ref.holder), inline
+        obj = held.get(ref.uid) if ref.holder == MY_PE else slots.get(ref.uid)
+        if obj is not None and obj.state != PENDING:
             count += 1
             if count >= need and pending is None:
                 break

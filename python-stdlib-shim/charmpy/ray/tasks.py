@@ -17,8 +17,10 @@ here) with `remote` and `options` added.
 import _charmpy
 
 from .. import pool_tasks
-from .object_ref import call_ref, slots
-from .object_store import (collect_replies, created, flush, node_or_init, node_proxy,
+from . import object_store as _store
+from .object_ref import FULL_WEIGHT, ObjectRef, Slot, call_ref, slots, uid_counter
+from .object_ref import _new_ref
+from .object_store import (Held, held, collect_replies, created, flush, node_or_init, node_proxy,
                            send_replies, set_before_wait, store)
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
@@ -74,7 +76,7 @@ class RemoteFunction:
     number only, so that a task with plain arguments (numbers, strings, arrays) is a
     flat message the runtime encodes without pickling."""
 
-    __slots__ = ('func', 'sendable', 'num_returns', 'name', 'number')
+    __slots__ = ('func', 'sendable', 'num_returns', 'name', 'number', 'shipped')
 
     def __init__(self, func, num_returns=1, number=None):
         if type(num_returns) is not int or num_returns < 1:
@@ -85,24 +87,46 @@ class RemoteFunction:
         self.num_returns = num_returns
         self.name = pool_tasks.function_name(func)
         self.number = number
+        self.shipped = [False] * NUM_PES   # the function is known on that PE (_shipped)
 
     def remote(self, *args, **kwargs):
         """Runs the function as a task on some PE; returns its ObjectRef at once (a list
         of them with num_returns > 1)."""
-        node = node_or_init('%s.remote()' % self.name)
-        pe = next_pe()
+        global _next, _batched, _batch_armed
+        node = _store.node
+        if node is None:
+            node = node_or_init('%s.remote()' % self.name)
+        pe = (MY_PE + _next) % NUM_PES   # next_pe(), inline (on every task's path)
+        _next += 1
         number = self.number
-        if number is None or (number, pe) not in _shipped:
+        if number is None or not self.shipped[pe]:
             number = self._ship(node, pe)
         if self.num_returns == 1 and not kwargs:
-            uid = new_uid()
-            ref = call_ref(uid, pe)
+            uid = next(uid_counter) * NUM_PES + MY_PE   # new_uid(), inline
+            slot = Slot(pe)   # ref = call_ref(uid, pe), inline
+            slot.weight = FULL_WEIGHT
+            slot.count = 1
+            slot.expect_push = True
+            slots[uid] = slot
+            ref = _new_ref(ObjectRef)
+            ref.uid = uid
+            ref.holder = pe
             plain = _PLAIN
             for a in args:
                 if type(a) not in plain:
                     break
-            else:
-                _batch(pe, number, uid, args)
+            else:   # _batch(pe, number, uid, args), inline
+                batch = _batches.get(pe)
+                if batch is None:
+                    batch = _batches[pe] = []
+                batch += (number, uid, len(args))
+                batch += args
+                _batched += 1
+                if _batched >= BATCH_LIMIT:
+                    send_batches()
+                elif not _batch_armed:
+                    _batch_armed = True
+                    node[MY_PE]._charmpy_ray_send_batches()
                 return ref
             try:
                 node[pe]._charmpy_ray_task1(number, uid, MY_PE, *args)
@@ -123,6 +147,9 @@ class RemoteFunction:
         return refs[0] if self.num_returns == 1 else refs
 
     def _ship(self, node, pe):
+        if self.number is not None and (self.number, pe) in _shipped:   # by another instance
+            self.shipped[pe] = True
+            return self.number
         send_batches()   # tasks of earlier functions first (not needed, but simpler to follow)
         if self.sendable is None:
             self.sendable = pool_tasks.sendable(self.func, '%s.remote()' % self.name)
@@ -133,27 +160,13 @@ class RemoteFunction:
                 self.number = _numbers[key] = len(_numbers)
         node[pe]._charmpy_ray_function(MY_PE, self.number, self.sendable, self.num_returns)
         _shipped.add((self.number, pe))
+        self.shipped[pe] = True
         return self.number
 
     def options(self, num_returns=None, **ignored):
         """`f.options(num_returns=2).remote(...)`: the same function with other options
         (Ray's resource options, e.g. num_cpus, are accepted and ignored)."""
         return RemoteFunction(self.func, self.num_returns if num_returns is None else num_returns)
-
-
-def _batch(pe, number, uid, args):
-    global _batched, _batch_armed
-    batch = _batches.get(pe)
-    if batch is None:
-        batch = _batches[pe] = []
-    batch += (number, uid, len(args))
-    batch += args
-    _batched += 1
-    if _batched >= BATCH_LIMIT:
-        send_batches()
-    elif not _batch_armed:
-        _batch_armed = True
-        node_proxy()[MY_PE]._charmpy_ray_send_batches()
 
 
 def _unsendable(name, e):
@@ -215,17 +228,70 @@ def run1(caller, number, uid, args):
         _charmpy.spawn(_run1, (func, name, uid, args))
 
 
+class _BatchRun:
+    """A batch of tasks running one after the other on one fiber (run_batch)."""
+
+    __slots__ = ('caller', 'flat', 'i', 'owner')
+
+    def __init__(self, caller, flat):
+        self.caller, self.flat, self.i, self.owner = caller, flat, 0, None
+
+
 def run_batch(caller, flat):
-    """A batch of tasks from PE `caller` (see send_batches)."""
+    """A batch of tasks from PE `caller` (see send_batches). Each task runs as if on a
+    fiber of its own, in order, each one starting when the one before returned or
+    waited: the tasks share one fiber until one of them waits (a spawn returns here
+    when its fiber finished or suspended); the rest then goes on on a new fiber, and
+    the waiting one ends with its task."""
     i, n = 0, len(flat)
     collect_replies()
     try:
-        while i < n:
-            count = flat[i + 2]
-            run1(caller, flat[i], flat[i + 1], flat[i + 3:i + 3 + count])
-            i += 3 + count
+        if _charmpy.current_fiber():   # (spawn would not run the fiber now)
+            while i < n:
+                count = flat[i + 2]
+                run1(caller, flat[i], flat[i + 1], flat[i + 3:i + 3 + count])
+                i += 3 + count
+            return
+        b = _BatchRun(caller, flat)
+        while b.i < n:
+            b.owner = token = object()
+            _charmpy.spawn(_run_batch, (b, token))
     finally:
         send_replies()
+
+
+def _run_batch(b, token):
+    """The fiber of a batch: runs its tasks from b.i while it is the batch's owner."""
+    flat, caller, functions, held_get = b.flat, b.caller, _functions, held.get
+    n = len(flat)
+    while b.i < n:
+        i = b.i
+        end = i + 3 + flat[i + 2]
+        b.i = end
+        uid = flat[i + 1]
+        func, name = functions[(caller, flat[i])]
+        h = held_get(uid)   # h = created(uid, caller), inline
+        if h is None:
+            h = held[uid] = Held()
+        h.created = True
+        h.caller = caller
+        h.outstanding += FULL_WEIGHT
+        if h.outstanding == 0:
+            del held[uid]   # every reference is already gone
+            h = None
+        if h is not None and h.cancel is not None:   # cancelled before it arrived
+            _launch(Task(func, name, [uid], caller), [h], flat[i + 3:end], None, None)
+        else:   # _run1(func, name, uid, args), inline
+            try:
+                value = func(*flat[i + 3:end])
+            except Exception as e:
+                store(uid, FAILED, (name, pool_tasks.error_tuple(e)))
+            else:
+                store(uid, READY, value)
+                value = None
+            flush()
+        if b.owner is not token:
+            return   # this task waited: the batch went on on another fiber
 
 
 def _run1(func, name, uid, args):
