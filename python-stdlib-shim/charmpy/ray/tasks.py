@@ -18,8 +18,7 @@ import _charmpy
 
 from .. import pool_tasks
 from . import object_store as _store
-from .object_ref import FULL_WEIGHT, ObjectRef, Slot, call_ref, slots, uid_counter
-from .object_ref import _new_ref
+from .object_ref import FULL_WEIGHT, call_ref, slots, uid_counter
 from .object_store import (Held, held, collect_replies, created, flush, node_or_init, node_proxy,
                            send_replies, set_before_wait, store)
 from .resolve import references_in, result_values, substituted, when_resolved
@@ -103,14 +102,7 @@ class RemoteFunction:
             number = self._ship(node, pe)
         if self.num_returns == 1 and not kwargs:
             uid = next(uid_counter) * NUM_PES + MY_PE   # new_uid(), inline
-            slot = Slot(pe)   # ref = call_ref(uid, pe), inline
-            slot.weight = FULL_WEIGHT
-            slot.count = 1
-            slot.expect_push = True
-            slots[uid] = slot
-            ref = _new_ref(ObjectRef)
-            ref.uid = uid
-            ref.holder = pe
+            ref = call_ref(uid, pe)
             plain = _PLAIN
             for a in args:
                 if type(a) not in plain:
