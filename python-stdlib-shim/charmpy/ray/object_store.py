@@ -19,10 +19,9 @@ import _charmpy
 
 from .. import futures
 from ..pool_tasks import error_tuple
-from . import object_ref as _ref
 from .object_ref import (MY_PE, PENDING, FAILED, FULL_WEIGHT, failures_handled, forget_failure,
                          slots, set_local_hooks,
-                         queue_return, take_decrefs, take_grant_requests)
+                         pending_messages, queue_return, take_decrefs, take_grant_requests)
 
 node = None       # proxy of the RayNode group, once ray.init() reached this PE
 auto_init = None  # api.py's ray.init(), for a first ray call made by PE 0's entry
@@ -372,7 +371,7 @@ def flush():
     """Sends the weight returned and the grants asked for since the last flush, one
     message per holder. Called wherever sending is safe: every ray call, every
     entry of the node group, after every task and actor call."""
-    if node is None or not (_ref.decrefs or _ref.grant_requests):   # pending_messages()
+    if node is None or not pending_messages():
         return
     for pe, items in take_decrefs().items():
         node[pe]._charmpy_ray_decref(items)

@@ -17,7 +17,6 @@ here) with `remote` and `options` added.
 import _charmpy
 
 from .. import pool_tasks
-from . import object_store as _store
 from .object_ref import FULL_WEIGHT, call_ref, slots, uid_counter
 from .object_store import (Held, held, collect_replies, created, flush, node_or_init, node_proxy,
                            send_replies, set_before_wait, store)
@@ -92,7 +91,7 @@ class RemoteFunction:
         """Runs the function as a task on some PE; returns its ObjectRef at once (a list
         of them with num_returns > 1)."""
         global _next, _batched, _batch_armed
-        node = _store.node
+        node = node_proxy()
         if node is None:
             node = node_or_init('%s.remote()' % self.name)
         pe = (MY_PE + _next) % NUM_PES   # next_pe(), inline (on every task's path)
