@@ -17,8 +17,8 @@ here) with `remote` and `options` added.
 import _charmpy
 
 from .. import pool_tasks
-from .object_ref import FULL_WEIGHT, call_ref, slots, uid_counter
-from .object_store import (Held, held, collect_replies, created, flush, node_or_init, node_proxy,
+from .object_ref import call_ref, slots, uid_counter
+from .object_store import (collect_replies, created, flush, node_or_init, node_proxy,
                            send_replies, set_before_wait, store)
 from .resolve import references_in, result_values, substituted, when_resolved
 from .exceptions import TaskCancelledError
@@ -253,7 +253,7 @@ def run_batch(caller, flat):
 
 def _run_batch(b, token):
     """The fiber of a batch: runs its tasks from b.i while it is the batch's owner."""
-    flat, caller, functions, held_get = b.flat, b.caller, _functions, held.get
+    flat, caller, functions = b.flat, b.caller, _functions
     n = len(flat)
     while b.i < n:
         i = b.i
@@ -261,26 +261,11 @@ def _run_batch(b, token):
         b.i = end
         uid = flat[i + 1]
         func, name = functions[(caller, flat[i])]
-        h = held_get(uid)   # h = created(uid, caller), inline
-        if h is None:
-            h = held[uid] = Held()
-        h.created = True
-        h.caller = caller
-        h.outstanding += FULL_WEIGHT
-        if h.outstanding == 0:
-            del held[uid]   # every reference is already gone
-            h = None
+        h = created(uid, caller)
         if h is not None and h.cancel is not None:   # cancelled before it arrived
             _launch(Task(func, name, [uid], caller), [h], flat[i + 3:end], None, None)
-        else:   # _run1(func, name, uid, args), inline
-            try:
-                value = func(*flat[i + 3:end])
-            except Exception as e:
-                store(uid, FAILED, (name, pool_tasks.error_tuple(e)))
-            else:
-                store(uid, READY, value)
-                value = None
-            flush()
+        else:
+            _run1(func, name, uid, flat[i + 3:end])
         if b.owner is not token:
             return   # this task waited: the batch went on on another fiber
 
