@@ -3,7 +3,7 @@ holds at --grid 192 on 2 PEs, each stepped once per repetition, as the flavours
 call it. Prints the median time per repetition and per block.
 
     python3 apps/stencil3d/bench_kernels.py [--reps 60] [--only cubes48,cubes96,slab]
-        [--against OTHER_KERNELS.py] [--cold]
+        [--against OTHER_KERNELS.py] [--cold] [--own-grids]
 
 With --against, the other kernels module (e.g. a copy of an earlier kernels.py)
 runs alternately with this one on the same blocks, repetition by repetition, so
@@ -17,6 +17,11 @@ received and four to pack), cubes96 (2x2x2: 4 blocks of 96^3, likewise), slab
 ghost planes, no y or z neighbours, four faces packed); hot48 (one block of
 48^3 with six faces: it stays in cache, so this shows the cost of the
 instructions without the memory's).
+
+The blocks of several per PE (cubes48, cubes96) step as the charmpy flavour's do:
+each into the PE's spare grid, which the block before gave back (stencil3d.py,
+Block.compute); with --own-grids, each into a second grid of its own, as before.
+The slab and hot48 use their own two grids (the mpi4py flavour's way).
 """
 import argparse
 import importlib.util
@@ -28,6 +33,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+SPARE = {}          # grid shape -> the spare grid of the blocks that share one
+OWN_GRIDS = False   # --own-grids
 
 
 def load(path, name):
@@ -40,7 +47,8 @@ def load(path, name):
 
 
 def setup(k, config):
-    """The blocks of `config`: a list of (u, v, received, send)."""
+    """The blocks of `config`: a list of [u, v, received, send]; v is None for
+    blocks that share a spare grid (SPARE)."""
     rng = np.random.default_rng(1)
     if config == 'slab':
         count, shape, faces = 1, (96, 192, 192), False
@@ -60,6 +68,8 @@ def setup(k, config):
         else:
             received = k.no_faces()
         send = tuple(np.empty(k.face_shape(shape, f)) for f in range(2, 6))
+        if count > 1 and not OWN_GRIDS:
+            SPARE[u.shape], v = v, None
         blocks.append([u, v, received, send])
     return blocks
 
@@ -74,10 +84,18 @@ def run(k, blocks, cold):
         if not cold:
             for face in b[2] + b[3]:
                 face[...] = 0.5
-        began = time.thread_time()
-        k.step(b[0], b[1], b[2], 0, 0, b[3])
-        seconds += time.thread_time() - began
-        b[0], b[1] = b[1], b[0]
+        if b[1] is None:    # the spare grid, as the charmpy flavour
+            u = b[0]
+            new = SPARE[u.shape]
+            began = time.thread_time()
+            k.step(u, new, b[2], 0, 0, b[3], True)
+            seconds += time.thread_time() - began
+            SPARE[u.shape], b[0] = u, new
+        else:
+            began = time.thread_time()
+            k.step(b[0], b[1], b[2], 0, 0, b[3])
+            seconds += time.thread_time() - began
+            b[0], b[1] = b[1], b[0]
     return seconds
 
 
@@ -88,7 +106,11 @@ def main():
     parser.add_argument('--against')
     parser.add_argument('--cold', action='store_true',
                         help='leave the faces where the last repetition left them (out of cache)')
+    parser.add_argument('--own-grids', action='store_true',
+                        help='blocks step into a second grid of their own, not a shared spare')
     args = parser.parse_args()
+    global OWN_GRIDS
+    OWN_GRIDS = args.own_grids
     mine = load(os.path.join(HERE, 'kernels.py'), 'kernels')
     modules = [('this', mine)]
     if args.against:

@@ -53,10 +53,13 @@ def faces_for(rng, shape, missing):
     return tuple(kernels.NO_FACE if f in missing else received[f] for f in range(6))
 
 
-def check_steps(rng, shape, heavy_rows, extra, missing):
+def check_steps(rng, shape, heavy_rows, extra, missing, recycled):
     """Two iterations of kernels.step (grids swapped between them, as the flavours
     do, starting from ghost layers of 0) against the reference: the interiors,
-    the faces packed, and the ghosts of the grid read. True when they match."""
+    the faces packed, and the ghosts of the grid read. With `recycled`, the new
+    grid is filled with random values (ghosts included) before each step, as a
+    spare grid another block used would be, and the step is told so. True when
+    they match."""
     u = np.zeros([n + 2 for n in shape])
     u[1:-1, 1:-1, 1:-1] = rng.random(shape)
     v = np.zeros_like(u)
@@ -67,17 +70,22 @@ def check_steps(rng, shape, heavy_rows, extra, missing):
         received = faces_for(rng, shape, missing)
         ref_u, ref_v, ref_faces = reference(ref_u, ref_v, received, heavy_rows, extra)
         sent = tuple(np.empty(kernels.face_shape(shape, f)) for f in range(2, 6))
-        kernels.step(u, v, received, heavy_rows, extra, sent)
+        if recycled:
+            v[...] = rng.random(v.shape)
+        kernels.step(u, v, received, heavy_rows, extra, sent, recycled)
         # sent: the faces of the sides a face came from (the others are not
         # packed: no neighbour to go to)
         packed = [f for f in range(2, 6) if received[f].size]
         ok = (np.array_equal(u[inner], ref_u[inner]) and np.array_equal(v[inner], ref_v[inner])
               and all(np.array_equal(sent[f - 2], ref_faces[f - 2]) for f in packed)
               # the y and z ghosts the sweep reads hold the faces (or 0 where none came)
-              and np.array_equal(u[1:-1, :, 0], ref_u[1:-1, :, 0])
-              and np.array_equal(u[1:-1, :, -1], ref_u[1:-1, :, -1])
-              and np.array_equal(u[1:-1, 0, :], ref_u[1:-1, 0, :])
-              and np.array_equal(u[1:-1, -1, :], ref_u[1:-1, -1, :])
+              and np.array_equal(u[1:-1, 1:-1, 0], ref_u[1:-1, 1:-1, 0])
+              and np.array_equal(u[1:-1, 1:-1, -1], ref_u[1:-1, 1:-1, -1])
+              and np.array_equal(u[1:-1, 0, 1:-1], ref_u[1:-1, 0, 1:-1])
+              and np.array_equal(u[1:-1, -1, 1:-1], ref_u[1:-1, -1, 1:-1])
+              # the x ghost planes the sweep reads (where no x face came) hold 0
+              and (received[0].size or not np.any(u[0, 1:-1, 1:-1]))
+              and (received[1].size or not np.any(u[-1, 1:-1, 1:-1]))
               # the new grid's z ghosts between rows are back to 0 on the sides
               # with no neighbour (the others get the next faces first)
               and (received[4].size or not np.any(v[1:-1, 1:-1, 0][:, 1:]))
@@ -95,10 +103,12 @@ def main():
         for heavy_rows, extra in [(0, 0), (1, 1), (2, 3)]:
             heavy_rows = min(heavy_rows, shape[0])
             for missing in [(), (1, 2, 5), (0, 3, 4), tuple(range(6))]:
-                if not check_steps(rng, shape, heavy_rows, extra, missing):
-                    failures += 1
-                    print('mismatch: shape %s, heavy rows %d, extra %d, missing %s'
-                          % (shape, heavy_rows, extra, missing))
+                for recycled in (False, True):
+                    if not check_steps(rng, shape, heavy_rows, extra, missing, recycled):
+                        failures += 1
+                        print('mismatch: shape %s, heavy rows %d, extra %d, missing %s%s'
+                              % (shape, heavy_rows, extra, missing,
+                                 ', recycled' if recycled else ''))
     grids = kernels.new_grids((50, 50, 50))
     if not all(g.shape == (50, 50, 50) and g.flags.c_contiguous and not g.any() for g in grids):
         failures += 1

@@ -68,18 +68,30 @@ def _span_from(new_flat, old_flat, start, n, sx, sy, fold, below, low, above, hi
 
 @njit(cache=True)
 def _clear_z_ghosts(new_flat, plane, ny, nz, low, high):
-    """Puts back to 0 the z ghosts the span of the x-plane at flat index `plane`
-    wrote between rows: with `low`, those on the z- side (rows 2..ny), with
-    `high`, those on the z+ side (rows 1..ny-1)."""
+    """Puts to 0 the z ghosts of rows 1..ny of the x-plane at flat index `plane`:
+    with `low`, those on the z- side, with `high`, those on the z+ side. The
+    span wrote all but two of them (between rows); the two it did not write are
+    cleared too, for a grid that held another block's ghosts (see step)."""
     sy = nz + 2
     if low:
-        column = new_flat[plane + 2 * sy:plane + ny * sy + 1:sy]
+        column = new_flat[plane + sy:plane + ny * sy + 1:sy]
         for j in range(column.size):
             column[j] = 0.0
     if high:
-        column = new_flat[plane + sy + nz + 1:plane + (ny - 1) * sy + nz + 2:sy]
+        column = new_flat[plane + sy + nz + 1:plane + ny * sy + nz + 2:sy]
         for j in range(column.size):
             column[j] = 0.0
+
+
+@njit(cache=True)
+def _clear_y_ghosts(new, i, low, high):
+    """Puts to 0 the y ghost rows of x-plane i: with `low` row 0, with `high` row
+    ny+1."""
+    ny = new.shape[1] - 2
+    if low:
+        new[i, 0, :] = 0.0
+    if high:
+        new[i, ny + 1, :] = 0.0
 
 
 @njit(cache=True)
@@ -163,7 +175,7 @@ def pack_faces(u, y_low, y_high, z_low, z_high):
 
 
 @njit(cache=True)
-def step(old, new, received, heavy_rows, extra, send):
+def step(old, new, received, heavy_rows, extra, send, recycled=False):
     """One iteration of a block, in one call, plane by plane while each plane is in
     cache: takes the ghosts of `old` from the six faces received, sweeps into
     `new`, runs the imbalance's `extra` sweeps over its first `heavy_rows`
@@ -177,7 +189,13 @@ def step(old, new, received, heavy_rows, extra, send):
     sweeps); the y and z ones are stored into old's ghosts. Only the faces of
     the sides a face came from are packed (the others have no neighbour to go
     to), and new's z ghosts on those sides are left with values that mean
-    nothing (the next step stores that side's face over them before reading)."""
+    nothing (the next step stores that side's face over them before reading).
+
+    With `recycled`, `new` may hold anything (it was another block's grid: the
+    charm flavours share a PE's spare grids between blocks, see stencil3d.py):
+    the step then also puts to 0 new's ghosts on every side with no neighbour,
+    which the next step reads as 0. Without it, the ghosts there are the 0 the
+    block's own grids started with."""
     nx, ny, nz = old.shape[0] - 2, old.shape[1] - 2, old.shape[2] - 2
     x_low, x_high, y_low, y_high, z_low, z_high = received
     old_flat, new_flat = old.reshape(old.size), new.reshape(new.size)
@@ -203,11 +221,18 @@ def step(old, new, received, heavy_rows, extra, send):
             _span_from(new_flat, old_flat, start, n, sx, sy, False, old_flat, start - sx, above, sy + 1)
         else:
             _span(new_flat, old_flat, start, n, sx, sy, False)
+        if recycled:
+            _clear_y_ghosts(new, i, not y_low.size, not y_high.size)
         if pack_now:
             _clear_z_ghosts(new_flat, i * sx, ny, nz, not z_low.size, not z_high.size)
             _pack_plane(new, i, to_y_low, to_y_high, to_z_low, to_z_high)
         else:
             _clear_z_ghosts(new_flat, i * sx, ny, nz, True, True)
+    if recycled:
+        if not x_low.size:
+            new[0] = 0.0
+        if not x_high.size:
+            new[nx + 1] = 0.0
     if not pack_now:
         if x_low.size:
             old[0] = x_low
@@ -380,4 +405,5 @@ def warm_up():
     faces = tuple(np.zeros((2, 2)) for _ in range(4))
     pack_faces(u, *faces)
     for received in (no_faces(), (u[0], u[-1]) + faces):
-        step(u, v, received, 0, 0, faces)
+        for recycled in (False, True):
+            step(u, v, received, 0, 0, faces, recycled)
