@@ -72,7 +72,10 @@ def check_steps(rng, shape, heavy_rows, extra, missing, recycled):
         sent = tuple(np.empty(kernels.face_shape(shape, f)) for f in range(2, 6))
         if recycled:
             v[...] = rng.random(v.shape)
-        kernels.step(u, v, received, heavy_rows, extra, sent, recycled)
+        if recycled:   # (the flavours' entry point; the same code as step)
+            kernels.step_faces(u, v, *received, heavy_rows, extra, sent, recycled)
+        else:
+            kernels.step(u, v, received, heavy_rows, extra, sent)
         # sent: the faces of the sides a face came from (the others are not
         # packed: no neighbour to go to)
         packed = [f for f in range(2, 6) if received[f].size]

@@ -244,6 +244,24 @@ def step(old, new, received, heavy_rows, extra, send, recycled=False):
 
 
 @njit(cache=True)
+def step_faces(old, new, x_low, x_high, y_low, y_high, z_low, z_high, heavy_rows, extra, send,
+               recycled=False):
+    """step() with the six faces received as arguments of their own, as the
+    flavours call it. Numba 0.56 finds the compiled version for a call by a
+    fingerprint of each argument's type; a tuple of six arrays has one longer
+    than the 40-byte buffer it starts in, and on growing it Numba mallocs a new
+    one without copying the first 40 bytes (numba/_typeof.c,
+    string_writer_ensure). The lookup then misses whenever malloc hands back
+    memory with other leftovers, and Numba types the call in Python (50-350 us
+    instead of ~1). That happened for 10-20 calls after every load balancing
+    step (whose allocations change what malloc hands back): ~0.5-0.8 ms per
+    AtSync period at 32 blocks on 1 PE. Separate arguments have short
+    fingerprints; Numba builds the tuple."""
+    step(old, new, (x_low, x_high, y_low, y_high, z_low, z_high), heavy_rows, extra, send,
+         recycled)
+
+
+@njit(cache=True)
 def pack(u, face, out):
     """Copies the interior layer next to `face` into `out` (a 2-d array)."""
     nx, ny, nz = u.shape[0] - 2, u.shape[1] - 2, u.shape[2] - 2
@@ -407,3 +425,4 @@ def warm_up():
     for received in (no_faces(), (u[0], u[-1]) + faces):
         for recycled in (False, True):
             step(u, v, received, 0, 0, faces, recycled)
+            step_faces(u, v, *received, 0, 0, faces, recycled)

@@ -127,7 +127,7 @@ class Block(Chare):
             new = kernels.new_grid(shape)
         packed = outgoing_faces(self.face_shapes)
         began = time.perf_counter()
-        kernels.step(u, new, tuple(self.received), self.heavy_rows, self.extra, packed, True)
+        kernels.step_faces(u, new, *self.received, self.heavy_rows, self.extra, packed, True)
         self.compute_seconds += time.perf_counter() - began
         # Let go of the faces received now, while they are in cache: the next
         # faces this PE makes (below, and in the next blocks to compute) reuse

@@ -62,7 +62,7 @@ def main():
             requests.append(cart.Isend(send, dest=other, tag=kernels.OPPOSITE[face]))
         MPI.Request.Waitall(requests)
         start = time.perf_counter()
-        kernels.step(u, v, received, heavy_rows, args.imbalance - 1, packed)
+        kernels.step_faces(u, v, *received, heavy_rows, args.imbalance - 1, packed)
         compute_seconds += time.perf_counter() - start
         u, v = v, u
     elapsed = cart.allreduce(time.perf_counter() - began, op=MPI.MAX)
