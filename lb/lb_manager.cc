@@ -340,6 +340,14 @@ void LbManager::sendPlan() {
                    std::to_string(input_.comm.size()) + " communicating pairs, " + std::to_string(messages_) +
                    " messages" + crossPeSummary(input_, plan_) + (gateSummary_.empty() ? "" : "; " + gateSummary_);
   planAt_ = secondsNow();
+  if (moves.empty()) {
+    // Nothing moves (the balanced case, or every move dropped by the cost check):
+    // no PE has an element to send or to wait for, so the round of applyPlan and
+    // the migrationsDone reduction (two message hops while every PE idles in the
+    // AtSync barrier) would tell PE 0 only what it knows. The step ends here.
+    finishStep(step_);
+    return;
+  }
   thisProxy().broadcast<&LbManager::applyPlan>(step_, moves);
 }
 
@@ -399,7 +407,9 @@ void LbManager::maybeDoneMigrating() {
              thisProxy()[0].callback<&LbManager::migrationsDone>());
 }
 
-void LbManager::migrationsDone(std::uint64_t step) {
+void LbManager::migrationsDone(std::uint64_t step) { finishStep(step); }
+
+void LbManager::finishStep(std::uint64_t step) {
   Runtime& rt = Runtime::current();
   ++stepsDone_;
   const double now = secondsNow();

@@ -12,7 +12,9 @@
 //      broadcasts the moves; every PE migrates the elements it must send away;
 //   4. once every PE has received the elements sent to it, PE 0 broadcasts
 //      resumeFromSync() to the array (AtSync steps only), and every PE starts
-//      measuring the loads of the next period.
+//      measuring the loads of the next period. When nothing moves, PE 0 does so
+//      right after the plan, without the broadcast of an empty plan and the
+//      reduction that would confirm it.
 // +LBPeriod s, as in Charm++: arrays not using AtSync (and single chares) are
 // balanced every s seconds, elements moving at any time; an AtSync array is
 // balanced at most once every s seconds (an AtSync sooner than that resumes its
@@ -138,6 +140,7 @@ class LbManager : public charm::Group<LbManager>, public LoadBalancerHooks {
  private:
   void startStep(CollectionId collection);  // PE 0
   void sendPlan();                          // PE 0: broadcasts plan_ (after the cost check)
+  void finishStep(std::uint64_t step);      // PE 0: every PE has its elements; resumes the array
   void maybeDoneMigrating();
   void tick();                              // PE 0, +LBPeriod
 
