@@ -212,6 +212,16 @@ bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs) {
   return true;
 }
 
+std::size_t receivedBytes(const charm::InvokeContext& ctx) {
+  // A by-reference call with arrays copied at the call: the size of their encoding
+  // follows the two references (module_calls.cc: packCall).
+  constexpr std::size_t kReferences = 2 * sizeof(PyObject*);
+  std::uint64_t encoded = 0;
+  if ((ctx.flags & kCallByReference) && ctx.payloadSize >= kReferences + sizeof encoded)
+    std::memcpy(&encoded, ctx.payload + kReferences, sizeof encoded);
+  return encoded ? static_cast<std::size_t>(encoded) : ctx.payloadSize;
+}
+
 OwnedPayload ownPayload(charm::InvokeContext& ctx) {
   charm::MessageBuffer owned;
   const std::byte* payload = ctx.payload;
@@ -241,7 +251,7 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   if (st.profiling) {
     EntryProfile& p = st.profile[ctx.entry];
     ++p.calls;
-    p.bytesReceived += ctx.payloadSize;
+    p.bytesReceived += receivedBytes(ctx);
   }
   const charm::EntryId id = ctx.entry;
   const bool fastArgs = (ctx.flags & kCallFast) && !(ctx.flags & kCallByReference);  // args: FastCodec::unpack's
