@@ -43,8 +43,11 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, co
     PyObject* stack[16];
     stack[0] = object.get();
     for (Py_ssize_t i = 0; i < nargs; ++i) stack[i + 1] = PyTuple_GET_ITEM(args, i);
-    result = PyRef::steal(PyObject_VectorcallDict(entry.function.get(), stack,
-                                                  static_cast<std::size_t>(nargs) + 1, kwargs));
+    const std::size_t n = static_cast<std::size_t>(nargs) + 1;
+    // Without keyword arguments, the function's vectorcall itself (VectorcallDict
+    // would only look at the absent dict and call it).
+    result = PyRef::steal(kwargs ? PyObject_VectorcallDict(entry.function.get(), stack, n, kwargs)
+                                 : PyObject_Vectorcall(entry.function.get(), stack, n, nullptr));
   } else {
     PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
     if (method) result = PyRef::steal(PyObject_Call(method.get(), args, kwargs));
