@@ -104,6 +104,11 @@ struct EmbedState {
   // values and instances of `shareableTypes` (proxies, futures); others are copied.
   bool localMsgOptim = false;
   PyRef shareableTypes;  // a tuple of classes
+  // The last type that is not a heap type and not a subclass of any of
+  // shareableTypes (e.g. numpy.ndarray): its instances are copied without looking
+  // through shareableTypes again. Exact: such a type's MRO cannot change (only a
+  // heap type's __bases__ can be assigned). Reset by set_local_calls.
+  PyRef unsharedStaticType;
   // proxy.Proxy and the offsets of its slots, read by the proxies' C methods
   // (proxy_methods.cc); type null until proxy.py registers it.
   struct ProxyLayout {

@@ -13,8 +13,7 @@ namespace {
 enum Tag : std::uint8_t { kInt = 1, kFloat, kNone, kTrue, kFalse, kStr, kBytes, kArray };
 constexpr std::size_t kHeader = 16;
 constexpr std::uint32_t kHasArrays = 1;     // some array views the message
-// Arrays up to this size are copied out of the message on receipt.
-constexpr std::uint64_t kCopyBelow = 4096;
+constexpr std::uint64_t kCopyBelow = FastCodec::kCopyBelow;
 constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
 
 bool isNdarray(PyObject* o) { return std::strcmp(Py_TYPE(o)->tp_name, "numpy.ndarray") == 0; }
@@ -318,6 +317,31 @@ PyObject* FastCodec::dtypeString(PyObject* dtype) {
   lastSentDtype_ = dtype;
   lastSentStr_ = sendDtypes_.emplace(dtype, DtypeEntry{PyRef::borrow(dtype), std::move(str)}).first->second.str.get();
   return lastSentStr_;
+}
+
+PyObject* FastCodec::receivedDtype(PyObject* descr, std::size_t& textLength) {
+  if (descr == lastCopyDescr_.get()) {
+    textLength = lastCopyLength_;
+    return lastCopyDtype_.get();
+  }
+  PyObject* str = dtypeString(descr);
+  if (!str) return nullptr;
+  Py_ssize_t length = 0;
+  const char* text = PyUnicode_AsUTF8AndSize(str, &length);
+  if (!text || length > 255) {
+    PyErr_Clear();
+    return nullptr;
+  }
+  bool plain = false;
+  PyObject* dtype = dtypeFromString(text, static_cast<std::size_t>(length), plain);
+  if (!dtype || !plain) {
+    PyErr_Clear();
+    return nullptr;
+  }
+  lastCopyDescr_ = PyRef::borrow(descr);
+  lastCopyDtype_ = PyRef::borrow(dtype);
+  lastCopyLength_ = textLength = static_cast<std::size_t>(length);
+  return dtype;
 }
 
 bool FastCodec::loadNumpy() {

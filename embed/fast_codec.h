@@ -40,6 +40,14 @@ class FastCodec {
   PyRef unpack(const std::byte* payload, std::size_t size, PyObject* owner,
                const std::byte* ownerBase);
   static bool hasArrays(const std::byte* payload, std::size_t size);
+  // Arrays up to this size (bytes) are copied out of the message on receipt;
+  // larger ones view it.
+  static constexpr std::uint64_t kCopyBelow = 4096;
+  // The dtype object unpack gives an array packed with dtype `descr` when that is
+  // a plain numeric one (numpy::plainDescr) that this codec encodes, with the
+  // length of its string in `textLength`; null (no exception) otherwise. For a
+  // same-PE call that copies its arrays at the call (local_copies.h).
+  PyObject* receivedDtype(PyObject* descr, std::size_t& textLength);
 
  private:
   // dtype.str of a dtype object, or null when its arrays need pickle (object
@@ -78,6 +86,9 @@ class FastCodec {
   static constexpr int kRecentDtypes = 4;
   RecentDtype recent_[kRecentDtypes];
   int nextRecent_ = 0;
+  // receivedDtype's last answer.
+  PyRef lastCopyDescr_, lastCopyDtype_;
+  std::size_t lastCopyLength_ = 0;
 };
 
 }  // namespace charmpy

@@ -197,6 +197,7 @@ PyObject* py_set_local_calls(PyObject*, PyObject* args) {
   EmbedState& st = embedState();
   st.localMsgOptim = byReference != 0;
   st.shareableTypes = PyRef::borrow(shareable);
+  st.unsharedStaticType = PyRef();
   Py_RETURN_NONE;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "local_copies.h"
 #include "message_object.h"
 #include "module_support.h"
 #include "runtime/collection.h"
@@ -91,11 +92,15 @@ bool unobservablyShared(PyObject* value, int depth = 0) {
       if (!unobservablyShared(PyTuple_GET_ITEM(value, i), depth + 1)) return false;
     return true;
   }
-  PyObject* shareable = embedState().shareableTypes.get();
+  EmbedState& st = embedState();
+  PyObject* shareable = st.shareableTypes.get();
   if (!shareable) return false;
+  const bool heapType = PyType_HasFeature(type, Py_TPFLAGS_HEAPTYPE);
+  if (!heapType && st.unsharedStaticType.get() == reinterpret_cast<PyObject*>(type)) return false;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(shareable); ++i)
     if (PyObject_TypeCheck(value, reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(shareable, i))))
       return true;
+  if (!heapType) st.unsharedStaticType = PyRef::borrow(reinterpret_cast<PyObject*>(type));
   return false;
 }
 
@@ -126,22 +131,38 @@ bool mayPassByReference(PyObject* args, PyObject* const* items, Py_ssize_t n, Py
 // A call packed into a message: by reference for this PE when that cannot be
 // observed, else copied into the message as for another PE. `args` is the tuple
 // of the `n` items, or null (made here only when needed).
+// `countedBytes`: set when the message's payload is not what the call counts for
+// the profile and the balancer (arrays copied at the call: their encoded size).
 charm::MessageBuffer packCall(PyObject* const* items, Py_ssize_t n, PyObject* args, PyObject* kwargs, int pe,
-                              std::uint8_t& flags, charm::comm::ExternalPayload* tail) {
+                              std::uint8_t& flags, charm::comm::ExternalPayload* tail, std::size_t& countedBytes) {
   if (pe != rt().myPe()) return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, tail);
-  if (!mayPassByReference(args, items, n, kwargs))
-    return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
   PyRef made;
+  if (!mayPassByReference(args, items, n, kwargs)) {
+    // Numbers and mid-size arrays: the arrays copied now, as the receiver would
+    // have rebuilt them from the message (local_copies.h), and passed by reference.
+    if (!kwargs || (PyDict_Check(kwargs) && PyDict_GET_SIZE(kwargs) == 0))
+      made = copyArgsForThisPe(items, n, countedBytes);
+    if (!made) {
+      if (PyErr_Occurred()) return {};
+      return packItemsForAnotherPe(items, n, nullptr, args, kwargs, flags, nullptr);
+    }
+    args = made.get();
+    kwargs = nullptr;
+  }
   if (!args) {
     made = argsTuple(items, n);
     if (!made) return {};
     args = made.get();
   }
   // The payload: the args tuple and the kwargs dict (or null), each a reference
-  // the message owns (python_chare.h: takeByReference).
+  // the message owns (python_chare.h: takeByReference); with arrays copied at the
+  // call, then the size of their encoding (for the receiver's profile).
   PyObject* raw[2] = {Py_NewRef(args), Py_XNewRef(kwargs)};
-  charm::MessageBuffer m = charm::newMessage(charm::MessageKind::EntryCall, sizeof raw);
+  const std::uint64_t encoded = countedBytes;
+  charm::MessageBuffer m =
+      charm::newMessage(charm::MessageKind::EntryCall, sizeof raw + (encoded ? sizeof encoded : 0));
   std::memcpy(charm::payloadOf(m), raw, sizeof raw);
+  if (encoded) std::memcpy(charm::payloadOf(m) + sizeof raw, &encoded, sizeof encoded);
   flags |= kCallByReference;
   return m;
 }
@@ -251,15 +272,17 @@ PyObject* sendCall(charm::CollectionId collection, const charm::ArrayIndex& inde
   charm::comm::ExternalPayload tail;
   // By reference only when the element is (as far as this PE knows) here.
   const int routed = rt().locations().route(collection, index, static_cast<int>(pe));
-  charm::MessageBuffer m = packCall(items, n, args, kwargs, routed, flags, &tail);
+  std::size_t countedBytes = 0;  // of the payload, when not the message's
+  charm::MessageBuffer m = packCall(items, n, args, kwargs, routed, flags, &tail, countedBytes);
   if (!m) return nullptr;
-  countSent(charm::payloadSizeOf(m));
+  countSent(countedBytes ? countedBytes : charm::payloadSizeOf(m));
   return guarded([&] {
     if (tail.size > 0)
       rt().sendEntryCall(collection, index, static_cast<int>(pe), entry, std::move(m), std::move(tail), reply,
                          flags);
     else
-      rt().sendEntryCall(collection, index, static_cast<int>(pe), entry, std::move(m), reply, flags);
+      rt().sendEntryCall(collection, index, static_cast<int>(pe), entry, std::move(m), reply, flags,
+                         countedBytes ? charm::kPayloadOffset + countedBytes : 0);
     Py_RETURN_NONE;
   });
 }

@@ -43,8 +43,11 @@ void runCall(charm::ChareBase* chare, PyRef object, const PythonEntry& entry, co
     PyObject* stack[16];
     stack[0] = object.get();
     for (Py_ssize_t i = 0; i < nargs; ++i) stack[i + 1] = PyTuple_GET_ITEM(args, i);
-    result = PyRef::steal(PyObject_VectorcallDict(entry.function.get(), stack,
-                                                  static_cast<std::size_t>(nargs) + 1, kwargs));
+    const std::size_t n = static_cast<std::size_t>(nargs) + 1;
+    // Without keyword arguments, the function's vectorcall itself (VectorcallDict
+    // would only look at the absent dict and call it).
+    result = PyRef::steal(kwargs ? PyObject_VectorcallDict(entry.function.get(), stack, n, kwargs)
+                                 : PyObject_Vectorcall(entry.function.get(), stack, n, nullptr));
   } else {
     PyRef method = PyRef::steal(PyObject_GetAttr(object.get(), entry.methodName.get()));
     if (method) result = PyRef::steal(PyObject_Call(method.get(), args, kwargs));
@@ -212,6 +215,16 @@ bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs) {
   return true;
 }
 
+std::size_t receivedBytes(const charm::InvokeContext& ctx) {
+  // A by-reference call with arrays copied at the call: the size of their encoding
+  // follows the two references (module_calls.cc: packCall).
+  constexpr std::size_t kReferences = 2 * sizeof(PyObject*);
+  std::uint64_t encoded = 0;
+  if ((ctx.flags & kCallByReference) && ctx.payloadSize >= kReferences + sizeof encoded)
+    std::memcpy(&encoded, ctx.payload + kReferences, sizeof encoded);
+  return encoded ? static_cast<std::size_t>(encoded) : ctx.payloadSize;
+}
+
 OwnedPayload ownPayload(charm::InvokeContext& ctx) {
   charm::MessageBuffer owned;
   const std::byte* payload = ctx.payload;
@@ -241,7 +254,7 @@ void invokePythonEntry(charm::ChareBase* chare, charm::InvokeContext& ctx) {
   if (st.profiling) {
     EntryProfile& p = st.profile[ctx.entry];
     ++p.calls;
-    p.bytesReceived += ctx.payloadSize;
+    p.bytesReceived += receivedBytes(ctx);
   }
   const charm::EntryId id = ctx.entry;
   const bool fastArgs = (ctx.flags & kCallFast) && !(ctx.flags & kCallByReference);  // args: FastCodec::unpack's

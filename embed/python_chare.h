@@ -82,6 +82,9 @@ PyRef decodeCall(charm::InvokeContext& ctx);
 // A by-reference call's payload (kCallByReference, a same-PE call): the args tuple
 // and the kwargs dict or null, whose references the message owned; taken once.
 void takeByReference(const std::byte* payload, PyRef& args, PyRef& kwargs);
+// The bytes a call received, as the profile counts them: its payload's, or for a
+// same-PE call with arrays copied at the call, those of their encoding.
+std::size_t receivedBytes(const charm::InvokeContext& ctx);
 // The same as the args tuple and the kwargs dict (null when none); false with a
 // Python exception set.
 bool decodeArgs(charm::InvokeContext& ctx, PyRef& args, PyRef& kwargs);

@@ -212,10 +212,11 @@ void fillEntryCall(Envelope& env, CollectionId collection, const ArrayIndex& ind
 
 void Runtime::sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe,
                             EntryId entry, MessageBuffer message, FutureRef reply,
-                            std::uint8_t flags) {
+                            std::uint8_t flags, std::size_t countedBytes) {
   checkNotDestroyed(collection, "call");
   fillEntryCall(envelopeOf(message), collection, index, entry, reply, flags);
-  if (meter_.countingCommunication()) meter_.countCommunication(collection, index, message.size());
+  if (meter_.countingCommunication())
+    meter_.countCommunication(collection, index, countedBytes ? countedBytes : message.size());
   send(locations_.route(collection, index, pe), std::move(message));
 }
 

@@ -108,8 +108,12 @@ class Runtime {
   // outlive the caller's hold on the memory.
   void send(int pe, MessageBuffer message, comm::ExternalPayload tail);
   // `flags` are free for the caller (bit 0 is the runtime's own; see envelope.h).
+  // `countedBytes`: the size the load balancer counts for this message when not
+  // its own (a same-PE call carrying its arguments by reference counts the bytes
+  // it would have had encoded); 0: message.size().
   void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
-                     MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0);
+                     MessageBuffer message, FutureRef reply = {}, std::uint8_t flags = 0,
+                     std::size_t countedBytes = 0);
   // The same, with the payload's last bytes sent from the caller's memory (see
   // send(int, MessageBuffer, comm::ExternalPayload)).
   void sendEntryCall(CollectionId collection, const ArrayIndex& index, int pe, EntryId entry,
