@@ -258,6 +258,13 @@ inline constexpr double kOneSeventh = 1.0 / 7.0;
 // into the ghost layer first. The values, and so the results, are the same.
 struct GhostPlanes {
   std::array<const double*, 6> face{};  // by direction (see "faces" below); null: the ghost layer
+  // Set when `next` may come with another block's values in its z ghost cells (a
+  // grid recycled from block to block, whose z ghosts held that block's z faces):
+  // the sweep then sets next's z ghost cells on the z sides without a face here
+  // (the grid's boundary) to 0, plane by plane, as the sweep that reads `next`
+  // reads them there. Its x ghost planes and y ghost rows are never written (x
+  // and y faces are read in place), so they stay 0.
+  bool zeroBoundaryZ = false;
 };
 
 // Where a sweep also writes the faces the block sends next (as packFace writes
@@ -345,6 +352,10 @@ void sweep(const BlockLayout& b, double* u, double* next, int xBegin, int xEnd, 
       for (int y = 0; y < ny; ++y, row += sy, rowOut += sy, xm += xmStep, xp += xpStep)
         sweepRow<kFold>(row, xm, xp, y == 0 ? ymFirst : row - sy, y == ny - 1 ? ypLast : row + sy, rowOut, nz);
     }
+    if (g.zeroBoundaryZ)
+      for (int dir : {4, 5})
+        if (!g.face[dir])
+          for (int y = 0, at = dir == 4 ? -1 : nz; y < ny; ++y) out[y * sy + at] = 0.0;
     if (x < packFrom) continue;
     // The plane's new points on the faces to pack.
     if (double *zLow = faces.face[4], *zHigh = faces.face[5]; zLow || zHigh)
