@@ -29,7 +29,7 @@ thread_local double computeSecondsOnThisPe = 0;
 // sweeps into it, instead of a grid of its own last touched an iteration ago
 // (whose every line a sweep's stores would read from DRAM first). A recycled
 // grid holds another block's values: the sweep writes the whole interior and
-// zeroes the z ghosts on this block's boundary (GhostPlanes::zeroBoundaryZ),
+// zeroes the y and z ghosts on this block's boundary (GhostPlanes::zeroBoundary),
 // the only ghosts it stores into. A block that migrates takes its u_ along and
 // leaves the spare on its PE; one that arrives brings its u_.
 thread_local std::vector<std::pair<std::array<int, 3>, Grid>> spareGrids;
@@ -188,7 +188,7 @@ class Block : public charm::ArrayElement<Block> {
 
   void compute() {
     GhostPlanes planes;
-    planes.zeroBoundaryZ = true;  // the spare grid comes from another block
+    planes.zeroBoundary = true;  // the spare grid comes from another block
     for (int dir = 0; dir < kDirections; ++dir)
       if (ghosts_[dir]) planes.face[dir] = reinterpret_cast<const double*>(ghosts_[dir].data() + sizeof(FaceHeader));
     // The faces of the next iteration, if there is one, are packed by the sweep
