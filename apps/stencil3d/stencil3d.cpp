@@ -245,12 +245,12 @@ std::string balancerInUse(const Options& o) {
   return o.lbPeriod == 0 || lb.empty() ? "off" : lb;
 }
 
-// A migrating block frees its two grids on one PE and allocates two on the
-// other. glibc serves allocations of that size with mmap and unmaps them on
-// free, so each grid that arrives would be faulted in page by page again: on a
-// 2-core VM, a balancing step moving four 2.3 MB blocks took 3 to 14 ms that
-// way, and under 3 ms with the grids served from the heap and freed memory
-// never given back.
+// A migrating block frees its grid on one PE and allocates one on the other.
+// glibc serves allocations of that size with mmap and unmaps them on free, so
+// each grid that arrives would be faulted in page by page again: on a 2-core VM,
+// a balancing step moving four 2.3 MB blocks (two grids each then) took 3 to 14
+// ms that way, and under 3 ms with the grids served from the heap and freed
+// memory never given back.
 void keepLargeAllocationsInHeap() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest threshold
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
