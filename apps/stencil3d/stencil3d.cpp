@@ -23,6 +23,24 @@ using namespace stencil3d;
 // Time the blocks on this PE spent computing (PE 0 gathers it at the end).
 thread_local double computeSecondsOnThisPe = 0;
 
+// The PE's spare grid, one per block shape. A block owns one grid, u_; it
+// sweeps into the spare, takes it as its new u_ and leaves its old u_ as the
+// spare. That grid was just read, so it is still in L2 or L3 when the next block
+// sweeps into it, instead of a grid of its own last touched an iteration ago
+// (whose every line a sweep's stores would read from DRAM first). A recycled
+// grid holds another block's values: the sweep writes the whole interior and
+// zeroes the y and z ghosts on this block's boundary (GhostPlanes::zeroBoundary),
+// the only ghosts it stores into. A block that migrates takes its u_ along and
+// leaves the spare on its PE; one that arrives brings its u_.
+thread_local std::vector<std::pair<std::array<int, 3>, Grid>> spareGrids;
+
+Grid& spareGrid(const BlockLayout& b) {
+  for (auto& [size, grid] : spareGrids)
+    if (size == b.size) return grid;
+  spareGrids.emplace_back(b.size, scratchGrid(b));
+  return spareGrids.back().second;
+}
+
 // A face message: this header, then the face's doubles.
 struct FaceHeader {
   std::int32_t iteration;
@@ -60,7 +78,6 @@ class Block : public charm::ArrayElement<Block> {
   explicit Block(Options options) : options_(options) {
     setUp();
     u_ = initialValues(layout_);
-    next_ = scratchGrid(layout_);
   }
 
   // The end of the warm-up: a barrier once every block exists.
@@ -97,10 +114,7 @@ class Block : public charm::ArrayElement<Block> {
     for (charm::Payload& face : ghosts_) pupPayload(p, face);
     pupPayloads(p, early_);
     p | checksum_;
-    if (p.isUnpacking()) {
-      setUp();
-      next_ = scratchGrid(layout_);
-    }
+    if (p.isUnpacking()) setUp();
   }
 
  private:
@@ -174,6 +188,7 @@ class Block : public charm::ArrayElement<Block> {
 
   void compute() {
     GhostPlanes planes;
+    planes.zeroBoundary = true;  // the spare grid comes from another block
     for (int dir = 0; dir < kDirections; ++dir)
       if (ghosts_[dir]) planes.face[dir] = reinterpret_cast<const double*>(ghosts_[dir].data() + sizeof(FaceHeader));
     // The faces of the next iteration, if there is one, are packed by the sweep
@@ -187,9 +202,10 @@ class Block : public charm::ArrayElement<Block> {
           faces.face[dir] = faceDoubles(outgoing_[dir]);
         }
     const auto start = std::chrono::steady_clock::now();
-    iterate(layout_, u_.data(), next_.data(), options_.imbalance, options_.grid[0], planes, faces);
+    Grid& next = spareGrid(layout_);
+    iterate(layout_, u_.data(), next.data(), options_.imbalance, options_.grid[0], planes, faces);
     computeSecondsOnThisPe += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::swap(u_, next_);
+    std::swap(u_, next);  // u_ becomes the PE's spare
     ++iteration_;
     facesSent_ = false;
     received_ = 0;
@@ -199,7 +215,7 @@ class Block : public charm::ArrayElement<Block> {
   }
 
   Options options_;
-  Grid u_, next_;                      // this iteration's values (with ghosts), the next's
+  Grid u_;                             // this iteration's values, with ghosts (the next's: spareGrid)
   int iteration_ = 0;                  // iterations done; the ghosts being gathered are this one's
   int received_ = 0;                   // ghost planes of iteration_ in
   bool facesSent_ = false;             // this block's faces of iteration_ are out
@@ -229,12 +245,12 @@ std::string balancerInUse(const Options& o) {
   return o.lbPeriod == 0 || lb.empty() ? "off" : lb;
 }
 
-// A migrating block frees its two grids on one PE and allocates two on the
-// other. glibc serves allocations of that size with mmap and unmaps them on
-// free, so each grid that arrives would be faulted in page by page again: on a
-// 2-core VM, a balancing step moving four 2.3 MB blocks took 3 to 14 ms that
-// way, and under 3 ms with the grids served from the heap and freed memory
-// never given back.
+// A migrating block frees its grid on one PE and allocates one on the other.
+// glibc serves allocations of that size with mmap and unmaps them on free, so
+// each grid that arrives would be faulted in page by page again: on a 2-core VM,
+// a balancing step moving four 2.3 MB blocks (two grids each then) took 3 to 14
+// ms that way, and under 3 ms with the grids served from the heap and freed
+// memory never given back.
 void keepLargeAllocationsInHeap() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest threshold
   mallopt(M_TRIM_THRESHOLD, 1 << 30);

@@ -122,6 +122,26 @@ foreach(n 1 2)
     --run "${cpp} --blocks 3 2 5 --lb-period 2 +balancer RotateLB")
 endforeach()
 
+# The PE's spare grid (stencil3d.cpp, spareGrid) goes from block to block: blocks
+# with different boundary sides sweep into grids whose y ghost rows and z ghost
+# cells held other blocks' faces (the sweep stores received y and z faces there;
+# a stale ghost changes the checksum), on 1 PE and 2, with the imbalance's extra
+# sweeps, and with RotateLB moving every block at every iteration (a block leaves
+# with its grid and arrives without a spare; a lone block arrives on a PE that
+# has no spare yet).
+foreach(n 1 2)
+  foreach(imbalance 1 3)
+    set(mpirun "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe")
+    set(args "--iters 6 --grid 24 18 30 --imbalance ${imbalance}")
+    set(cpp "${mpirun} $<TARGET_FILE:stencil3d-cpp> ++quiet ${args}")
+    stencil3d_cpp_test(stencil3d_cpp_recycled_grids_imbalance${imbalance}_np${n} ${n}
+      --run "${mpirun} $<TARGET_FILE:stencil3d-mpi> ${args}"
+      --run "${cpp} --blocks 2 3 5 +LBOff" --run "${cpp} --blocks 1 1 5 +LBOff" --run "${cpp} --blocks 3 1 2 +LBOff"
+      --run "${cpp} --blocks 2 3 5 --lb-period 1 +balancer RotateLB"
+      --run "${cpp} --blocks 1 --lb-period 1 +balancer RotateLB")
+  endforeach()
+endforeach()
+
 foreach(n 2 4)
   set(cpp "${MPIEXEC_EXECUTABLE} -n ${n} --oversubscribe $<TARGET_FILE:stencil3d-cpp> ++quiet --grid 24 --iters 6 --imbalance 3")
   # GreedyLB moves the heavy blocks; the reference names GreedyLB too but runs no
