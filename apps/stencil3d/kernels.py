@@ -354,7 +354,8 @@ def zeros_in_huge_pages(count):
 
 
 def new_grids(shape):
-    """A block's two grids (u and v), zeros of `shape`, in huge pages
+    """The two grids (u and v) of a block that keeps both (the mpi4py flavour),
+    zeros of `shape`, in huge pages
     (zeros_in_huge_pages). The sweeps read and write whole grids; with 4 KiB pages
     their TLB misses (costly in a VM) took ~20% of a sweep. Both grids are views of
     one allocation (a 48^3 block's two grids fill one huge page)."""
@@ -367,9 +368,8 @@ def new_grids(shape):
 
 
 def new_grid(shape):
-    """One grid as new_grids makes them: a block that migrated in gets its u with
-    its state (viewing the message it came in, itself in huge pages) and only
-    needs a new scratch grid."""
+    """One grid as new_grids makes them: a charmpy block's grid, or a PE's spare
+    grid (stencil3d.py, Block.compute)."""
     count = 1
     for n in shape:
         count *= n
