@@ -92,8 +92,8 @@ def run(k, blocks, cold):
             seconds += time.thread_time() - began
             SPARE[u.shape], b[0] = u, new
         else:
-            began = time.thread_time()
             step_faces = getattr(k, 'step_faces', None)   # an older kernels.py may lack it
+            began = time.thread_time()
             if step_faces:
                 step_faces(b[0], b[1], *b[2], 0, 0, b[3])
             else:

@@ -118,8 +118,8 @@ class Block(Chare):
         # The new grid is the PE's spare, which the block computed just before
         # gave back: its old grid, just read, so still in cache. Writing into it
         # costs no read from memory, as writing into a grid of one's own, last
-        # touched an iteration ago, would (32 blocks of 48^3: 4.9 -> 4.6 ms per
-        # iteration, bench_kernels.py). It holds another block's ghosts: the step
+        # touched an iteration ago, would (a sweep of 32 blocks of 48^3: 4.7-5.1
+        # -> 4.1 ms, bench_kernels.py). It holds another block's ghosts: the step
         # (recycled) clears those this block reads as 0.
         u, shape = self.u, self.u.shape
         new = _SPARE.pop(shape, None)
