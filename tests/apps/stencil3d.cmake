@@ -181,6 +181,15 @@ add_test(NAME bench_suite_smoke
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/check_bench_smoke.py
     ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke)
 set_tests_properties(bench_suite_smoke PROPERTIES ENVIRONMENT "${MPI_TEST_ENV}" TIMEOUT 900 PROCESSORS 2)
+# The C++ kernels' microbenchmark (stencil3d-bench-kernels) runs both
+# configurations and refuses a configuration it does not know.
+foreach(config cubes slab)
+  add_test(NAME stencil3d_bench_kernels_cpp_${config} COMMAND $<TARGET_FILE:stencil3d-bench-kernels> ${config} 2)
+  set_tests_properties(stencil3d_bench_kernels_cpp_${config} PROPERTIES TIMEOUT 60
+    PASS_REGULAR_EXPRESSION "^${config}: median [0-9.]+ ms, least [0-9.]+ ms per repetition \\(2\\)")
+endforeach()
+add_test(NAME stencil3d_bench_kernels_cpp_rejects_bad_config COMMAND $<TARGET_FILE:stencil3d-bench-kernels> slabs)
+set_tests_properties(stencil3d_bench_kernels_cpp_rejects_bad_config PROPERTIES TIMEOUT 60 WILL_FAIL TRUE)
 
 # The Python kernels: kernels.step (ghosts stored, swept over whole planes, faces
 # packed, in one pass) equals a plain NumPy statement of an iteration, bit for bit,
