@@ -8,6 +8,8 @@ ghost cells. Faces are numbered 0: x-, 1: x+, 2: y-, 3: y+, 4: z-, 5: z+.
 import numpy as np
 from numba import njit
 
+import prefetch
+
 OPPOSITE = (1, 0, 3, 2, 5, 4)
 NO_FACE = np.zeros((0, 0))   # no neighbour on that side
 
@@ -36,7 +38,8 @@ def initialise(u, x0, y0, z0):
 # 48^3): the y faces read in place by spans of their own for rows 1 and ny (+4.5%),
 # the z ghosts read from the faces by recomputing each row's end points (+7%),
 # the unpacking and packing through 1-d strided views (+2.5%), software prefetch
-# of the faces' next rows (within noise).
+# of the faces' next rows (within noise). Kept: software prefetch of the next
+# x-plane (_span_from).
 
 @njit(cache=True)
 def _span(new_flat, old_flat, start, n, sx, sy, fold):
@@ -56,12 +59,31 @@ def _span_from(new_flat, old_flat, start, n, sx, sy, fold, below, low, above, hi
     x_low, x_high = below[low:low + n], above[high:high + n]
     y_low, y_high = old_flat[start - sy:start - sy + n], old_flat[start + sy:start + sy + n]
     z_low, z_high = old_flat[start - 1:start - 1 + n], old_flat[start + 1:start + 1 + n]
+    # The x+ plane comes from memory: asked for prefetch.AHEAD points ahead, one
+    # chunk at a time (32 blocks of 48^3: 4.8-5.3 -> 3.7-4.7 ms per sweep of
+    # all, the 96x192x192 slab 4.7-5.9 -> 3.7-4.7, bench_kernels.py two at once).
+    # The chunk's points are a call of their own, which LLVM vectorises (with
+    # the asking in the same loop it did not: 3x slower).
+    limit = above.size - high - prefetch.AHEAD   # no line past above's end
+    for first in range(0, n, prefetch.CHUNK):
+        last = min(first + prefetch.CHUNK, n)
+        for k in range(first, last, 8):
+            if k < limit:
+                prefetch.ask_for(above, high + prefetch.AHEAD + k)
+        _points(out[first:last], centre[first:last], x_low[first:last], x_high[first:last],
+                y_low[first:last], y_high[first:last], z_low[first:last], z_high[first:last], fold)
+
+
+@njit(cache=True)
+def _points(out, centre, x_low, x_high, y_low, y_high, z_low, z_high, fold):
+    """The 7-point update of out's points from the seven arrays of their terms
+    (each as long as out); with `fold`, the imbalance's extra update."""
     if fold:
-        for k in range(n):
+        for k in range(out.size):
             out[k] = (centre[k] + x_low[k] + x_high[k] + y_low[k] + y_high[k] + z_low[k]
                       + z_high[k] + 1e-30 * out[k]) * (1.0 / 7.0)
     else:
-        for k in range(n):
+        for k in range(out.size):
             out[k] = (centre[k] + x_low[k] + x_high[k] + y_low[k] + y_high[k] + z_low[k]
                       + z_high[k]) * (1.0 / 7.0)
 
